@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, '/srv/parley');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('runs with an empty environment: embedded database under ./data, port 8000', () => {
+    const config = loadConfig({}, '/srv/parley');
+    expect(config.port).toBe(8000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.publicUrl).toBe('http://127.0.0.1:8000');
+    expect(config.dataDir).toBe('/srv/parley/data');
+    expect(config.database).toEqual({ kind: 'embedded', directory: path.join('/srv/parley/data', 'pglite') });
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.gemini).toEqual({ apiKey: undefined, baseUrl: undefined, defaultModel: 'gemini-flash-latest' });
+    expect(config.telegramApiBase).toBe('https://api.telegram.org');
+    expect(config.timezone).toBe('UTC');
+    expect(config.corsOrigins).toEqual([]);
+  });
+
+  it('switches to PostgreSQL and Redis when their URLs are set', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://parley@db/parley',
+      REDIS_URL: 'redis://cache:6379',
+      APP_SECRET: 'x'.repeat(32),
+      PUBLIC_URL: 'https://chat.example.com/',
+      CORS_ORIGINS: 'https://a.example.com, https://b.example.com',
+    });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://parley@db/parley' });
+    expect(config.redisUrl).toBe('redis://cache:6379');
+    expect(config.publicUrl).toBe('https://chat.example.com');
+    expect(config.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
+  });
+
+  it('names the variable and the problem, one line each', () => {
+    expect(problems({ PORT: 'eighty' })).toEqual(['Invalid configuration: PORT must be a port number (got "eighty")']);
+    expect(problems({ PORT: '70000', LOG_LEVEL: 'loud' })).toEqual([
+      'Invalid configuration: PORT must be between 0 and 65535 (got "70000")',
+      'Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    ]);
+    expect(problems({ PARLEY_TIMEZONE: 'Mars/Olympus' })[0]).toMatch(
+      /^Invalid configuration: PARLEY_TIMEZONE must be an IANA time zone/,
+    );
+    expect(problems({ REDIS_URL: 'localhost:6379' })[0]).toMatch(
+      /^Invalid configuration: REDIS_URL must be a URL starting with redis:\/\//,
+    );
+  });
+
+  it('requires APP_SECRET with DATABASE_URL, and never echoes secrets', () => {
+    expect(problems({ DATABASE_URL: 'postgres://db/parley' })).toEqual([
+      expect.stringMatching(/^Invalid configuration: APP_SECRET is required when DATABASE_URL is set/),
+    ]);
+    const short = problems({ APP_SECRET: 'tooshort-secret-value' });
+    expect(short).toHaveLength(1);
+    expect(short[0]).toMatch(/^Invalid configuration: APP_SECRET must be at least 32 characters/);
+    expect(short[0]).not.toContain('tooshort-secret-value');
+    expect(problems({ DATABASE_URL: 'mysql://u:pw@db/x', APP_SECRET: 'x'.repeat(32) })[0]).not.toContain('pw');
+  });
+
+  it('treats empty values as unset', () => {
+    const config = loadConfig({ DATABASE_URL: '', REDIS_URL: ' ', GEMINI_API_KEY: '' });
+    expect(config.database.kind).toBe('embedded');
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.gemini.apiKey).toBeUndefined();
+  });
+});

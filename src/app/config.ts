@@ -1,0 +1,166 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one place Parley reads its environment (contract §2). Everything else
+ * receives a typed `Config`; nothing else touches `process.env`.
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const url = (protocols: readonly string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    );
+
+const optionalUrl = (protocols: readonly string[]) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    url(protocols).optional(),
+  );
+
+const httpUrl = ['http:', 'https:'] as const;
+
+const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as UTC or Europe/Berlin');
+
+const envSchema = z.object({
+  PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(8000),
+  HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
+  PUBLIC_URL: optionalUrl(httpUrl),
+  DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+  PARLEY_DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
+  REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+  GEMINI_API_KEY: optionalString,
+  GEMINI_BASE_URL: optionalUrl(httpUrl),
+  PARLEY_DEFAULT_MODEL: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'must be a model name such as gemini-flash-latest')
+    .default('gemini-flash-latest'),
+  APP_SECRET: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.string().min(32, 'must be at least 32 characters (generate one with `openssl rand -hex 32`)').optional(),
+  ),
+  TELEGRAM_API_BASE: url(httpUrl).default('https://api.telegram.org'),
+  META_GRAPH_BASE: url(httpUrl).default('https://graph.instagram.com/v23.0'),
+  META_APP_SECRET: optionalString,
+  META_VERIFY_TOKEN: optionalString,
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== ''),
+    )
+    .refine(
+      (origins) => origins.every((origin) => origin === '*' || /^https?:\/\/[^/\s]+$/.test(origin)),
+      'must be a comma-separated list of origins such as https://app.example.com',
+    ),
+  PARLEY_TIMEZONE: timeZone.default('UTC'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+});
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type DatabaseConfig = { kind: 'embedded'; directory: string } | { kind: 'postgres'; url: string };
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  redisUrl: string | undefined;
+  /** Undefined in embedded mode until the secret is loaded from (or written to) the data dir. */
+  appSecret: string | undefined;
+  gemini: { apiKey: string | undefined; baseUrl: string | undefined; defaultModel: string };
+  telegramApiBase: string;
+  meta: { graphBase: string; appSecret: string | undefined; verifyToken: string | undefined };
+  corsOrigins: string[];
+  timezone: string;
+  logLevel: LogLevel;
+}
+
+/** Thrown with one line per invalid variable; the CLI prints them and exits. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? 'environment');
+      const raw = env[variable];
+      const shown = raw === undefined || isSecret(variable) ? '' : ` (got ${JSON.stringify(raw)})`;
+      return `Invalid configuration: ${variable} ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  if (e.DATABASE_URL && !e.APP_SECRET) {
+    throw new ConfigError([
+      'Invalid configuration: APP_SECRET is required when DATABASE_URL is set (generate one with `openssl rand -hex 32`)',
+    ]);
+  }
+  const dataDir = path.resolve(cwd, e.PARLEY_DATA_DIR);
+  const publicHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, ''),
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'embedded', directory: path.join(dataDir, 'pglite') },
+    redisUrl: e.REDIS_URL,
+    appSecret: e.APP_SECRET,
+    gemini: { apiKey: e.GEMINI_API_KEY, baseUrl: e.GEMINI_BASE_URL, defaultModel: e.PARLEY_DEFAULT_MODEL },
+    telegramApiBase: e.TELEGRAM_API_BASE.replace(/\/+$/, ''),
+    meta: {
+      graphBase: e.META_GRAPH_BASE.replace(/\/+$/, ''),
+      appSecret: e.META_APP_SECRET,
+      verifyToken: e.META_VERIFY_TOKEN,
+    },
+    corsOrigins: e.CORS_ORIGINS,
+    timezone: e.PARLEY_TIMEZONE,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function isSecret(variable: string): boolean {
+  return /SECRET|KEY|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL/.test(variable);
+}

@@ -1,0 +1,55 @@
+import { fileURLToPath } from 'node:url';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import type { DatabaseHandle } from './client.js';
+
+/** Resolves from both `src/db` (tests) and `dist/db` (built). */
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../src/db/migrations', import.meta.url));
+
+// Any constant works; it only has to be the same in every Parley process.
+const MIGRATION_LOCK_KEY = 0x7061726c; // "parl"
+
+export interface MigrationResult {
+  applied: number;
+  total: number;
+}
+
+/**
+ * Applies pending migrations. On PostgreSQL an advisory lock serialises
+ * concurrent starters (several `serve`/`worker` processes booting at once).
+ */
+export async function migrateDatabase(handle: DatabaseHandle): Promise<MigrationResult> {
+  const total = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length;
+  if (handle.pglite) {
+    const before = await countApplied((text) => handle.pglite!.query<{ n: number }>(text).then((r) => r.rows));
+    await migratePglite(drizzlePglite({ client: handle.pglite }), { migrationsFolder: MIGRATIONS_FOLDER });
+    const after = await countApplied((text) => handle.pglite!.query<{ n: number }>(text).then((r) => r.rows));
+    return { applied: after - before, total };
+  }
+  if (!handle.pool) throw new Error('migrateDatabase needs a PGlite or PostgreSQL handle');
+  const client = await handle.pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      const query = (text: string) => client.query<{ n: number }>(text).then((r) => r.rows);
+      const before = await countApplied(query);
+      await migratePg(drizzlePg({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
+      return { applied: (await countApplied(query)) - before, total };
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+async function countApplied(query: (text: string) => Promise<{ n: number }[]>): Promise<number> {
+  // Two statements: a subquery naming a missing table fails at parse time.
+  const [exists] = await query(`select (to_regclass('drizzle.__drizzle_migrations') is not null)::int as n`);
+  if (!exists?.n) return 0;
+  const [row] = await query('select count(*)::int as n from drizzle.__drizzle_migrations');
+  return Number(row?.n ?? 0);
+}

@@ -1,0 +1,42 @@
+import { sql } from 'drizzle-orm';
+import { boolean, check, doublePrecision, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { users } from './auth.js';
+
+export interface BusinessHours {
+  timezone: string;
+  /** Day key (`mon` … `sun`) → list of `[HH:MM, HH:MM]` ranges. */
+  schedule: Partial<Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', [string, string][]>>;
+}
+
+export const aiConfigs = pgTable(
+  'ai_configs',
+  {
+    userId: text('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    modelName: text('model_name').notNull(),
+    temperature: doublePrecision('temperature').notNull().default(0.7),
+    maxTokens: integer('max_tokens').notNull().default(1024),
+    autoResponseEnabled: boolean('auto_response_enabled').notNull().default(false),
+    businessHoursEnabled: boolean('business_hours_enabled').notNull().default(false),
+    businessHours: jsonb('business_hours').$type<BusinessHours>(),
+    awayMessage: text('away_message'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    check('ai_configs_temperature_check', sql`${table.temperature} >= 0 and ${table.temperature} <= 1`),
+    check('ai_configs_max_tokens_check', sql`${table.maxTokens} between 1 and 8192`),
+  ],
+);
+
+export const aiPrompts = pgTable('ai_prompts', {
+  userId: text('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  manualPrompt: text('manual_prompt').notNull().default(''),
+  knowledgeSource: text('knowledge_source').notNull().default(''),
+  productService: text('product_service').notNull().default(''),
+  questionAnswer: text('question_answer').notNull().default(''),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,0 +1,67 @@
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { users } from './auth.js';
+
+export const CONVERSATION_STATUSES = ['active', 'support_active'] as const;
+export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
+
+export const CHANNELS = ['api', 'telegram', 'instagram'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const MESSAGE_TYPES = ['customer', 'AI', 'support', 'system'] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    channel: text('channel').$type<Channel>().notNull(),
+    customerId: text('customer_id').notNull(),
+    customerName: text('customer_name'),
+    status: text('status').$type<ConversationStatus>().notNull(),
+    /** The AI session's view: false once the cleanup job finds it idle. */
+    isActive: boolean('is_active').notNull().default(true),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    lastMessageAt: timestamp('last_message_at', { withTimezone: true }),
+  },
+  (table) => [
+    uniqueIndex('conversations_customer_key').on(table.userId, table.channel, table.customerId),
+    index('conversations_user_activity_idx').on(table.userId, sql`${table.lastMessageAt} desc nulls last`),
+    index('conversations_user_status_idx').on(table.userId, table.status),
+    check('conversations_status_check', sql`${table.status} in ('active', 'support_active')`),
+    check('conversations_channel_check', sql`${table.channel} in ('api', 'telegram', 'instagram')`),
+  ],
+);
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    /** Insertion order; timestamps can tie inside one transaction. */
+    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    type: text('type').$type<MessageType>().notNull(),
+    text: text('text').notNull(),
+    /**
+     * The channel's own id for this message. Telegram numbers messages per chat,
+     * so uniqueness is per conversation (one chat of one channel), which is also
+     * what makes a retried webhook delivery store nothing twice.
+     */
+    channelMessageId: text('channel_message_id'),
+    responseTimeMs: integer('response_time_ms'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index('messages_conversation_seq_idx').on(table.conversationId, table.seq),
+    uniqueIndex('messages_channel_message_key')
+      .on(table.conversationId, table.channelMessageId)
+      .where(sql`${table.channelMessageId} is not null`),
+    check('messages_type_check', sql`${table.type} in ('customer', 'AI', 'support', 'system')`),
+  ],
+);

@@ -1,0 +1,3 @@
+export * from './ai.js';
+export * from './auth.js';
+export * from './conversations.js';
