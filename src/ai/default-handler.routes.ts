@@ -1,0 +1,43 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { responses } from '../app/http-errors.js';
+import { defaultHandlerBody, defaultHandlerResponse } from '../auth/auth.schema.js';
+import { setDefaultReplyHandler } from '../auth/auth.service.js';
+import { currentUser, requireToken } from '../auth/authenticate.js';
+import type { Database } from '../db/client.js';
+
+/** Who answers new conversations: the AI or the business's people (seed: "User Default Handler"). */
+export const defaultHandlerRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, { db }) => {
+  app.addHook('onRequest', requireToken(db));
+  const schema = { tags: ['ai'], security: [{ bearer: [] }] };
+
+  app.get(
+    '/api/v1/ai/default-handler/',
+    {
+      schema: {
+        ...schema,
+        summary: "Who answers this business's new conversations",
+        response: responses({ 200: defaultHandlerResponse }, 401),
+      },
+    },
+    async (request) => ({ default_reply_handler: currentUser(request).defaultReplyHandler }),
+  );
+
+  app.put(
+    '/api/v1/ai/default-handler/',
+    {
+      schema: {
+        ...schema,
+        summary: 'Set who answers new conversations: "AI" or "Manual"',
+        body: defaultHandlerBody,
+        response: responses({ 200: defaultHandlerResponse }, 400, 401),
+      },
+    },
+    async (request) => ({
+      default_reply_handler: await setDefaultReplyHandler(
+        db,
+        currentUser(request).id,
+        request.body.default_reply_handler,
+      ),
+    }),
+  );
+};

@@ -1,0 +1,63 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+export type ReadinessCheck = () => Promise<void>;
+
+const healthResponse = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+const readinessResponse = z
+  .object({
+    status: z.enum(['ready', 'not_ready']),
+    checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
+  })
+  .meta({ id: 'Readiness' });
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+type CheckResult = { ok: boolean; detail?: string };
+
+export const healthRoutes: FastifyPluginAsyncZod<{ checks: Record<string, ReadinessCheck> }> = async (
+  app,
+  { checks },
+) => {
+  app.get(
+    '/healthz',
+    { schema: { tags: ['health'], summary: 'The process is up', response: { 200: healthResponse } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'The database (and Redis, when configured) answer',
+        response: { 200: readinessResponse, 503: readinessResponse },
+      },
+    },
+    async (_request, reply) => {
+      const results = await Promise.all(
+        Object.entries(checks).map(async ([name, check]) => {
+          try {
+            await withTimeout(check(), CHECK_TIMEOUT_MS);
+            return [name, { ok: true }] as [string, CheckResult];
+          } catch (error) {
+            const detail = error instanceof Error ? error.message : String(error);
+            return [name, { ok: false, detail }] as [string, CheckResult];
+          }
+        }),
+      );
+      const ready = results.every(([, result]) => result.ok);
+      return reply
+        .code(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries<CheckResult>(results) });
+    },
+  );
+};
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

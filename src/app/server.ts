@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import querystring from 'node:querystring';
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { defaultHandlerRoutes } from '../ai/default-handler.routes.js';
+import { authRoutes } from '../auth/auth.routes.js';
+import type { Database } from '../db/client.js';
+import type { Config } from './config.js';
+import { healthRoutes, type ReadinessCheck } from './health.routes.js';
+import { installErrorHandling } from './http-errors.js';
+import { loggerOptions } from './logger.js';
+import { FORM_BODY, validatorCompiler } from './validation.js';
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  /** Named readiness checks for /readyz (database, Redis …). */
+  readiness: Record<string, ReadinessCheck>;
+  /** The process's pino logger; `false` for silence (tests). Default: a new one at the configured level. */
+  logger?: FastifyBaseLogger | false;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...loggerOption(deps),
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true },
+    // Reuse a caller's request id (a proxy's, a client's) when it is safe to log.
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('user', null);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installErrorHandling(app);
+  installBodyParsers(app);
+
+  if (deps.config.corsOrigins.length > 0) {
+    const origins = deps.config.corsOrigins;
+    await app.register(cors, {
+      origin: origins.includes('*') ? true : origins,
+      exposedHeaders: ['x-request-id', 'retry-after'],
+    });
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Parley API',
+        version: '1',
+        description:
+          'Customer chats answered by AI, watched and taken over by people. Authenticate with `Authorization: Bearer <token>`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes, { checks: deps.readiness });
+  await app.register(authRoutes, { db: deps.db });
+  await app.register(defaultHandlerRoutes, { db: deps.db });
+
+  return app;
+}
+
+/**
+ * JSON with an empty body treated as no body (some clients send the header on
+ * DELETE), and form bodies where a repeated key becomes a list, as the seed's
+ * Python examples send them.
+ */
+function installBodyParsers(app: FastifyInstance): void {
+  const json = app.getDefaultJsonParser('error', 'error');
+  // Only the two body types the API speaks; anything else is a 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    void json(request, text, done);
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    const parsed = querystring.parse(body as string);
+    done(null, Object.assign(Object.create(null) as object, parsed, { [FORM_BODY]: true }));
+  });
+}
+
+function loggerOption(deps: AppDeps): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
+  if (deps.logger === false) return { logger: false };
+  if (deps.logger) return { loggerInstance: deps.logger };
+  return { logger: loggerOptions(deps.config.logLevel) };
+}

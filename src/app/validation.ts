@@ -1,0 +1,119 @@
+import type { FastifySchemaCompiler } from 'fastify';
+import type { z } from 'zod';
+import { ValidationError, type FieldErrors } from './errors.js';
+
+/**
+ * Marks a body that arrived form-encoded: its values are all strings (or lists
+ * of strings for repeated keys), so they are coerced to the schema's types
+ * before validation. JSON bodies are validated as they are, so a JSON string
+ * where a number belongs stays a 400.
+ */
+export const FORM_BODY = Symbol('parley.formBody');
+
+type AnySchema = z.ZodType;
+
+export const validatorCompiler: FastifySchemaCompiler<AnySchema> = ({ schema, httpPart }) => {
+  return (data: unknown) => {
+    let input = data;
+    if (httpPart === 'body' && (input === null || input === undefined)) input = {};
+    if (httpPart === 'querystring' || (isRecord(input) && FORM_BODY in input)) {
+      input = coerceStrings(schema, input);
+    }
+    const result = schema.safeParse(input);
+    if (result.success) return { value: result.data };
+    return { error: new ValidationError(toFieldErrors(result.error, input)) };
+  };
+};
+
+export function toFieldErrors(error: z.ZodError, input: unknown): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length > 0 ? issue.path.map(String).join('.') : 'non_field_errors';
+    (errors[key] ??= []).push(humanMessage(issue, input));
+  }
+  return errors;
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let current = input;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function humanMessage(issue: z.core.$ZodIssue, input: unknown): string {
+  // Zod leaves the offending value out of its issues, so look it up to tell "missing" from "wrong type".
+  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) return 'This field is required.';
+  if (issue.code === 'unrecognized_keys') return `Unknown field(s): ${issue.keys.join(', ')}.`;
+  return issue.message.endsWith('.') ? issue.message : `${issue.message}.`;
+}
+
+/** Peels wrappers (optional, default, pipe …) off a schema to find what it holds. */
+function core(schema: AnySchema): AnySchema {
+  let current = schema as AnySchema & { _zod: { def: Record<string, unknown> } };
+  for (let depth = 0; depth < 10; depth++) {
+    const def = current._zod.def;
+    const inner = (def.innerType ?? (def.type === 'pipe' ? def.in : undefined)) as typeof current | undefined;
+    if (!inner) break;
+    current = inner;
+  }
+  return current;
+}
+
+function defType(schema: AnySchema): string {
+  return (schema as unknown as { _zod: { def: { type: string } } })._zod.def.type;
+}
+
+function coerceStrings(schema: AnySchema, input: unknown): unknown {
+  const target = core(schema);
+  const type = defType(target);
+  if (type === 'object' && isRecord(input)) {
+    const shape = (target as unknown as z.ZodObject).shape;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(input)) {
+      const field = shape[key] as AnySchema | undefined;
+      out[key] = field ? coerceValue(field, value) : value;
+    }
+    return out;
+  }
+  return input;
+}
+
+function coerceValue(schema: AnySchema, value: unknown): unknown {
+  const target = core(schema);
+  const type = defType(target);
+  if (type === 'array') {
+    const element = (target as unknown as z.ZodArray<AnySchema>).element;
+    const list = Array.isArray(value) ? value : [value];
+    return list.map((item) => coerceValue(element, item));
+  }
+  if (typeof value !== 'string') return value;
+  switch (type) {
+    case 'number': {
+      const trimmed = value.trim();
+      return trimmed !== '' && Number.isFinite(Number(trimmed)) ? Number(trimmed) : value;
+    }
+    case 'boolean': {
+      const lowered = value.trim().toLowerCase();
+      if (['true', '1', 'on', 'yes'].includes(lowered)) return true;
+      if (['false', '0', 'off', 'no'].includes(lowered)) return false;
+      return value;
+    }
+    case 'object':
+    case 'record':
+      // A nested object can only travel in a form as JSON text.
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        return value;
+      }
+    default:
+      return value;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string | symbol, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,142 @@
+import { and, eq, sql } from 'drizzle-orm';
+import {
+  ConflictError,
+  NotAuthenticatedError,
+  NotFoundError,
+  ValidationError,
+  type FieldErrors,
+} from '../app/errors.js';
+import { randomId } from '../app/ids.js';
+import type { Database } from '../db/client.js';
+import { apiTokens, users, type ReplyHandler } from '../db/schema/index.js';
+import { burnPasswordCheck, hashPassword, passwordProblems, verifyPassword } from './password.js';
+import { generateToken, tokenMatches, tokenSelector } from './tokens.js';
+
+export interface AuthUser {
+  id: string;
+  username: string;
+  email: string;
+  isAdmin: boolean;
+  defaultReplyHandler: ReplyHandler;
+  /** The token this request was authenticated with. */
+  tokenId: string;
+}
+
+export interface NewUser {
+  username: string;
+  email?: string | undefined;
+  /** Omitted: the account signs in with tokens only. */
+  password?: string | undefined;
+  isAdmin?: boolean | undefined;
+}
+
+export const USERNAME_PATTERN = /^[\w.@+-]{1,150}$/;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** How stale `last_used_at` may get before a request refreshes it; saves a write per request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export async function createUser(db: Database, input: NewUser) {
+  const errors: FieldErrors = {};
+  if (!USERNAME_PATTERN.test(input.username)) {
+    errors.username = ['Use 1 to 150 letters, digits and @ . + - _ only.'];
+  }
+  const email = input.email?.trim() ?? '';
+  if (email !== '' && !EMAIL_PATTERN.test(email)) errors.email = ['Enter a valid email address.'];
+  if (input.password !== undefined) {
+    const problems = passwordProblems(input.password);
+    if (problems.length > 0) errors.password = problems.map((p) => `The password ${p}.`);
+  }
+  if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+  const [created] = await db
+    .insert(users)
+    .values({ id: randomId(16), username: input.username, email, passwordHash, isAdmin: input.isAdmin ?? false })
+    .onConflictDoNothing({ target: users.username })
+    .returning();
+  if (!created) throw new ConflictError(`A user named "${input.username}" already exists.`, 'user_exists');
+  return created;
+}
+
+export async function findUser(db: Database, username: string) {
+  const [user] = await db.select().from(users).where(eq(users.username, username)).limit(1);
+  return user;
+}
+
+export async function getUserOrThrow(db: Database, username: string) {
+  const user = await findUser(db, username);
+  if (!user) throw new NotFoundError(`No user named "${username}".`);
+  return user;
+}
+
+export async function listUsers(db: Database) {
+  return db.select().from(users).orderBy(users.username);
+}
+
+export async function createApiToken(db: Database, userId: string, name: string): Promise<string> {
+  const { token, selector, hash } = generateToken();
+  await db.insert(apiTokens).values({ id: randomId(16), userId, selector, tokenHash: hash, name });
+  return token;
+}
+
+/** Exchanges a username and password for a new token. */
+export async function login(db: Database, username: string, password: string): Promise<string> {
+  const user = await findUser(db, username);
+  if (!user?.passwordHash) {
+    await burnPasswordCheck(password);
+    throw invalidCredentials();
+  }
+  if (!(await verifyPassword(password, user.passwordHash))) throw invalidCredentials();
+  return createApiToken(db, user.id, 'login');
+}
+
+function invalidCredentials() {
+  return new NotAuthenticatedError('Unable to log in with the provided username and password.', 'invalid_credentials');
+}
+
+export async function authenticateToken(db: Database, token: string): Promise<AuthUser | undefined> {
+  const selector = tokenSelector(token);
+  if (!selector) return undefined;
+  const [row] = await db
+    .select({
+      tokenId: apiTokens.id,
+      tokenHash: apiTokens.tokenHash,
+      lastUsedAt: apiTokens.lastUsedAt,
+      id: users.id,
+      username: users.username,
+      email: users.email,
+      isAdmin: users.isAdmin,
+      defaultReplyHandler: users.defaultReplyHandler,
+    })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(eq(apiTokens.selector, selector))
+    .limit(1);
+  if (!row || !tokenMatches(token, row.tokenHash)) return undefined;
+  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await db
+      .update(apiTokens)
+      .set({ lastUsedAt: sql`now()` })
+      .where(eq(apiTokens.id, row.tokenId));
+  }
+  const { tokenHash: _hash, lastUsedAt: _lastUsed, ...user } = row;
+  return user;
+}
+
+export async function revokeToken(db: Database, user: AuthUser): Promise<void> {
+  await db.delete(apiTokens).where(and(eq(apiTokens.id, user.tokenId), eq(apiTokens.userId, user.id)));
+}
+
+export async function setDefaultReplyHandler(
+  db: Database,
+  userId: string,
+  handler: ReplyHandler,
+): Promise<ReplyHandler> {
+  const [updated] = await db
+    .update(users)
+    .set({ defaultReplyHandler: handler, updatedAt: sql`now()` })
+    .where(eq(users.id, userId))
+    .returning({ handler: users.defaultReplyHandler });
+  if (!updated) throw new NotFoundError('No such user.');
+  return updated.handler;
+}
