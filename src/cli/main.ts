@@ -1,0 +1,172 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../app/config.js';
+import { startServer } from '../app/runtime.js';
+import { withAppSecret } from '../app/secret.js';
+import { openDatabase } from '../db/client.js';
+import { EmbeddedDatabaseBusyError, lockHolder } from '../db/lock.js';
+import { migrateDatabase } from '../db/migrate.js';
+import { EXIT, type CommandIO } from './command.js';
+import { databaseCommands } from './commands/index.js';
+import { runInServer } from './control.js';
+import { readPassword } from './prompt.js';
+
+const terminal: CommandIO = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** How long a CLI waits for a starting server to open its control socket. */
+const SERVER_STARTUP_WAIT_MS = 20_000;
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) terminal.err(problem);
+    process.exit(EXIT.failure);
+  }
+}
+
+/**
+ * Runs a database command: inside the running embedded server when there is
+ * one (it holds the database), otherwise against the database directly.
+ */
+async function runDatabaseCommand(name: string, args: unknown): Promise<number> {
+  const definition = databaseCommands[name];
+  if (!definition) throw new Error(`unknown database command ${name}`);
+  const config = await withAppSecret(configOrExit());
+  if (config.database.kind === 'embedded') {
+    const deadline = Date.now() + SERVER_STARTUP_WAIT_MS;
+    for (;;) {
+      const remote = await runInServer(config.dataDir, name, args, terminal);
+      if (remote !== undefined) return remote;
+      const holder = await lockHolder(config.dataDir);
+      if (holder === undefined) break;
+      // A server is starting (it takes the lock before it opens the socket): wait for it.
+      if (Date.now() > deadline) throw new EmbeddedDatabaseBusyError(holder);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  const database = await openDatabase(config.database, { dataDir: config.dataDir, poolSize: 2 });
+  try {
+    if (name !== 'migrate') await migrateDatabase(database);
+    return await definition.run({ database, config, io: terminal }, args);
+  } finally {
+    await database.close();
+  }
+}
+
+async function serve(): Promise<void> {
+  const server = await startServer(configOrExit());
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    server.logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      server.logger.error('shutdown took longer than 10 s; exiting');
+      process.exit(EXIT.failure);
+    }, 10_000);
+    force.unref();
+    void server.close().then(() => process.exit(EXIT.ok));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('parley')
+    .description('Parley: customer chats answered by AI, watched and taken over by people.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const exitWith = (code: number) => {
+    process.exitCode = code;
+  };
+
+  program.command('serve').description('migrate the database, then serve the HTTP API').action(serve);
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations')
+    .action(async () => exitWith(await runDatabaseCommand('migrate', {})));
+
+  program
+    .command('createuser')
+    .description('create a business account')
+    .argument('<username>', 'letters, digits and @ . + - _')
+    .option('--email <email>', 'contact address')
+    .option('--password <password>', 'password (or PARLEY_PASSWORD, or a prompt)')
+    .option('--admin', 'may see every business (global usage)', false)
+    .action(async (username: string, options: { email?: string; password?: string; admin: boolean }) => {
+      const password = options.password ?? process.env.PARLEY_PASSWORD ?? (await readPassword());
+      exitWith(
+        await runDatabaseCommand('createuser', {
+          username,
+          email: options.email,
+          password: password === '' ? undefined : password,
+          admin: options.admin,
+        }),
+      );
+    });
+
+  const token = program.command('token').description('API tokens');
+  token
+    .command('create')
+    .description('print a new API token for a user, and nothing else')
+    .argument('<username>')
+    .option('--name <name>', 'a label to recognise the token by', 'cli')
+    .action(async (username: string, options: { name: string }) =>
+      exitWith(await runDatabaseCommand('token create', { username, name: options.name })),
+    );
+
+  const aiControl = program
+    .command('ai_control')
+    .alias('ai-control')
+    .description('switch and inspect AI auto-response');
+  aiControl
+    .command('enable')
+    .description('switch AI auto-response on for one user, or all')
+    .option('--user <username>')
+    .action(async (options: { user?: string }) => exitWith(await runDatabaseCommand('ai_control enable', options)));
+  aiControl
+    .command('disable')
+    .description('switch AI auto-response off for one user, or all')
+    .option('--user <username>')
+    .action(async (options: { user?: string }) => exitWith(await runDatabaseCommand('ai_control disable', options)));
+  aiControl
+    .command('status')
+    .description('one row per user: auto-response, default handler, model, key, conversations by status')
+    .addOption(new Option('--json', 'machine-readable output').default(false))
+    .action(async (options: { json: boolean }) => exitWith(await runDatabaseCommand('ai_control status', options)));
+
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; everything else commander rejects is a usage error.
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    if (error instanceof EmbeddedDatabaseBusyError) {
+      terminal.err(`Error: ${error.message} Stop it, or wait for it to finish starting.`);
+      process.exitCode = EXIT.failure;
+      return;
+    }
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) terminal.err(problem);
+      process.exitCode = EXIT.failure;
+      return;
+    }
+    terminal.err(`Error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = EXIT.failure;
+  }
+}
+
+await main();
