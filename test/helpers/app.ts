@@ -1,0 +1,55 @@
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { loadConfig, type Config } from '../../src/app/config.js';
+import type { ReadinessCheck } from '../../src/app/health.routes.js';
+import { buildApp } from '../../src/app/server.js';
+import { createApiToken, createUser } from '../../src/auth/auth.service.js';
+import type { Database } from '../../src/db/client.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: Database;
+  database: TestDatabase;
+  config: Config;
+  /** Creates a business account and a token for it. */
+  signUp(username: string, options?: { password?: string; isAdmin?: boolean; email?: string }): Promise<string>;
+  /** `app.inject` with the token as a Bearer header. */
+  as(token: string, options: InjectOptions): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ PARLEY_DATA_DIR: '/nonexistent/parley-test', LOG_LEVEL: 'silent', ...env });
+}
+
+export async function createTestApp(
+  options: { env?: Record<string, string>; readiness?: Record<string, ReadinessCheck> } = {},
+): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = testConfig(options.env);
+  const db = database.handle.db;
+  const app = await buildApp({
+    config,
+    db,
+    readiness: options.readiness ?? { database: () => database.handle.ping() },
+    logger: false,
+  });
+  await app.ready();
+  return {
+    app,
+    db,
+    database,
+    config,
+    async signUp(username, { password, isAdmin, email } = {}) {
+      const user = await createUser(db, { username, password, isAdmin, email });
+      return createApiToken(db, user.id, 'test');
+    },
+    as(token, request) {
+      return app.inject({ ...request, headers: { authorization: `Bearer ${token}`, ...request.headers } });
+    },
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
