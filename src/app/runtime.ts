@@ -47,7 +47,9 @@ export async function startServer(
     const readiness: Record<string, ReadinessCheck> = { database: () => database.ping() };
     let redis: Redis | undefined;
     if (config.redisUrl) {
-      const client = connectRedis(config.redisUrl, (error) => logger.warn({ err: error }, 'Redis connection problem'));
+      const client = await connectRedis(config.redisUrl, (error) =>
+        logger.warn({ err: error }, 'Redis connection problem'),
+      );
       redis = client;
       cleanups.push(() => closeRedis(client));
       readiness.redis = async () => {

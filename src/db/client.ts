@@ -1,11 +1,15 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import pg from 'pg';
+import type pg from 'pg';
 import type { DatabaseConfig } from '../app/config.js';
 import { acquireEmbeddedLock } from './lock.js';
+import { EMBEDDED_START_PARAMS } from './pglite-params.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -52,7 +56,8 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
 
 /** `directory` may be `memory://` for tests. */
 export async function openPglite(directory: string): Promise<DatabaseHandle> {
-  const client = await PGlite.create(directory);
+  if (!directory.includes('://')) initEmbeddedCluster(directory);
+  const client = await PGlite.create(directory, { startParams: EMBEDDED_START_PARAMS });
   const db = drizzlePglite({ client, schema, casing: 'snake_case' }) as unknown as Database;
   return {
     db,
@@ -67,7 +72,10 @@ export async function openPglite(directory: string): Promise<DatabaseHandle> {
   };
 }
 
-function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
+// pg is loaded only in PostgreSQL mode: the embedded server does not pay for it.
+async function openPostgres(url: string, options: OpenOptions): Promise<DatabaseHandle> {
+  const { default: pg } = await import('pg');
+  const { drizzle: drizzlePg } = await import('drizzle-orm/node-postgres');
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
@@ -91,4 +99,16 @@ function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
       await pool.end();
     },
   };
+}
+
+/** Runs initdb for a new on-disk database in a child process (see initdb.ts). */
+function initEmbeddedCluster(directory: string): void {
+  if (existsSync(path.join(directory, 'PG_VERSION'))) return;
+  const script = fileURLToPath(new URL('./initdb.js', import.meta.url));
+  // Running from TypeScript sources (tests) there is no compiled script: PGlite then runs initdb in-process.
+  if (!existsSync(script)) return;
+  const result = spawnSync(process.execPath, [script, directory], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (result.status !== 0) {
+    throw new Error(`Could not create the embedded database in ${directory}: ${result.stderr.toString().trim()}`);
+  }
 }

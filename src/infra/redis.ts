@@ -1,16 +1,16 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 export type { Redis };
 
 /**
  * One ioredis connection. It reconnects by itself with capped backoff; commands
- * issued while it is down fail fast instead of queueing without bound.
+ * issued while it is down fail after two retries instead of queueing without bound.
+ * ioredis is loaded only when Redis is configured.
  */
-export function connectRedis(url: string, onError: (error: Error) => void): Redis {
+export async function connectRedis(url: string, onError: (error: Error) => void): Promise<Redis> {
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, {
-    lazyConnect: false,
     maxRetriesPerRequest: 2,
-    enableOfflineQueue: true,
     retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
     connectionName: 'parley',
   });
