@@ -1,0 +1,243 @@
+/**
+ * Response bodies of the generativelanguage v1beta API as the Gemini emulator
+ * sends them (docs/external-apis.md §1.3–1.5).
+ */
+import { STATUS_CODES } from 'node:http';
+import type { EmulatorReply } from './gemini-emulator.js';
+import { estimateTokens, type JsonObject } from './gemini-emulator-request.js';
+
+/**
+ * google.rpc.Code names by the HTTP code Google maps each to. HTTP codes with no
+ * google.rpc.Code of their own (408, 502, ...) become UNKNOWN, which is also what
+ * the gRPC HTTP mapping uses for them; a reply may name another with `statusName`.
+ */
+const STATUS_NAMES: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ABORTED',
+  429: 'RESOURCE_EXHAUSTED',
+  499: 'CANCELLED',
+  500: 'INTERNAL',
+  501: 'UNIMPLEMENTED',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+// The wording the Gemini API uses, so that logs and user-facing fallbacks look as they will in production.
+const DEFAULT_MESSAGES: Record<number, string> = {
+  400: 'Request contains an invalid argument.',
+  403: 'The caller does not have permission',
+  404: 'Requested entity was not found.',
+  429:
+    'You exceeded your current quota, please check your plan and billing details. ' +
+    'For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.',
+  500: 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+  503: 'The model is overloaded. Please try again later.',
+  504: 'Deadline expired before operation could complete.',
+};
+
+export function statusName(code: number): string {
+  return STATUS_NAMES[code] ?? 'UNKNOWN';
+}
+
+export interface RpcErrorOptions {
+  statusName?: string;
+  retryDelay?: string;
+  model?: string;
+  details?: JsonObject[];
+}
+
+/** A Google RPC error body: `{"error":{"code","message","status","details"?}}`. */
+export function rpcError(code: number, message: string | undefined, options: RpcErrorOptions = {}): JsonObject {
+  let text = message ?? DEFAULT_MESSAGES[code] ?? STATUS_CODES[code] ?? 'Error';
+  const details = [...(options.details ?? [])];
+  if (code === 429) details.push(...quotaDetails(options.model));
+  if (options.retryDelay !== undefined) {
+    if (message === undefined) text += ` Please retry in ${options.retryDelay}.`;
+    details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: options.retryDelay });
+  }
+  const error: JsonObject = { code, message: text, status: options.statusName ?? statusName(code) };
+  if (details.length > 0) error.details = details;
+  return { error };
+}
+
+function quotaDetails(model = 'gemini-flash-latest'): JsonObject[] {
+  return [
+    {
+      '@type': 'type.googleapis.com/google.rpc.Help',
+      links: [
+        { description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' },
+      ],
+    },
+    {
+      '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+      violations: [
+        {
+          quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+          quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+          quotaDimensions: { model, location: 'global' },
+        },
+      ],
+    },
+  ];
+}
+
+export function invalidApiKeyError(): JsonObject {
+  const message = 'API key not valid. Please pass a valid API key.';
+  return rpcError(400, message, {
+    details: [
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'API_KEY_INVALID',
+        domain: 'googleapis.com',
+        metadata: { service: 'generativelanguage.googleapis.com' },
+      },
+      { '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message },
+    ],
+  });
+}
+
+export function missingApiKeyError(): JsonObject {
+  return rpcError(
+    403,
+    "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+  );
+}
+
+export function unknownModelError(name: string, version: string, method: string): JsonObject {
+  return rpcError(
+    404,
+    `${name} is not found for API version ${version}, or is not supported for ${method}. ` +
+      'Call ListModels to see the list of available models and their supported methods.',
+  );
+}
+
+/** What one response is about: the request's model, id and prompt size. */
+export interface ResponseContext {
+  model: string;
+  responseId: string;
+  promptTokens: number;
+}
+
+/** The tokens the answer costs when the reply does not script them. */
+export function candidateTokens(reply: EmulatorReply): number {
+  const call = reply.functionCall ? JSON.stringify(reply.functionCall) : '';
+  return estimateTokens(replyText(reply).length + call.length);
+}
+
+export function replyText(reply: EmulatorReply): string {
+  return reply.text ?? reply.chunks?.join('') ?? '';
+}
+
+export function usageMetadata(reply: EmulatorReply, context: ResponseContext, candidates: number): JsonObject {
+  const scripted = reply.usage ?? {};
+  const prompt = scripted.promptTokenCount ?? context.promptTokens;
+  const answer = scripted.candidatesTokenCount ?? candidates;
+  const thoughts = scripted.thoughtsTokenCount;
+  const usage: JsonObject = { promptTokenCount: prompt };
+  // Google leaves out counts that are zero, e.g. candidates of a blocked prompt.
+  if (answer > 0 || scripted.candidatesTokenCount !== undefined) usage.candidatesTokenCount = answer;
+  usage.totalTokenCount = scripted.totalTokenCount ?? prompt + answer + (thoughts ?? 0);
+  if (thoughts !== undefined) usage.thoughtsTokenCount = thoughts;
+  usage.promptTokensDetails = [{ modality: 'TEXT', tokenCount: prompt }];
+  return usage;
+}
+
+/** The complete GenerateContentResponse for a unary call. */
+export function generateResponse(reply: EmulatorReply, context: ResponseContext): JsonObject {
+  if (reply.blockReason !== undefined) return blockedResponse(reply, context);
+  const parts: JsonObject[] = [];
+  const text = replyText(reply);
+  if (text.length > 0) parts.push({ text });
+  if (reply.functionCall) parts.push({ functionCall: reply.functionCall });
+  return {
+    candidates: [finishedCandidate(reply, parts)],
+    usageMetadata: usageMetadata(reply, context, candidateTokens(reply)),
+    modelVersion: context.model,
+    responseId: context.responseId,
+  };
+}
+
+function blockedResponse(reply: EmulatorReply, context: ResponseContext): JsonObject {
+  return {
+    promptFeedback: { blockReason: reply.blockReason },
+    usageMetadata: usageMetadata(reply, context, 0),
+    modelVersion: context.model,
+    responseId: context.responseId,
+  };
+}
+
+function finishedCandidate(reply: EmulatorReply, parts: JsonObject[]): JsonObject {
+  const finishReason = reply.finishReason ?? 'STOP';
+  // A candidate stopped before producing anything carries no `content` at all, as Google sends it.
+  const candidate: JsonObject = parts.length > 0 ? { content: { role: 'model', parts } } : {};
+  candidate.finishReason = finishReason;
+  candidate.index = 0;
+  if (finishReason === 'SAFETY') {
+    candidate.safetyRatings = [{ category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH', blocked: true }];
+  }
+  return candidate;
+}
+
+/**
+ * The events of a streamed answer: one text delta each, with finishReason,
+ * any function call and usageMetadata on the last (external-apis.md §1.4).
+ */
+export function streamResponses(reply: EmulatorReply, context: ResponseContext): JsonObject[] {
+  if (reply.blockReason !== undefined) return [blockedResponse(reply, context)];
+  const deltas = reply.chunks ?? splitText(reply.text ?? '', 3);
+  // Nothing to stream as text still ends with one event carrying any call and the finish.
+  if (deltas.length === 0) return [lastEvent(reply, context, [])];
+  return deltas.map((delta, index): JsonObject => {
+    const parts: JsonObject[] = [{ text: delta }];
+    if (index === deltas.length - 1) return lastEvent(reply, context, parts);
+    const candidate = { content: { role: 'model', parts }, index: 0 };
+    return { candidates: [candidate], modelVersion: context.model, responseId: context.responseId };
+  });
+}
+
+function lastEvent(reply: EmulatorReply, context: ResponseContext, textParts: JsonObject[]): JsonObject {
+  const parts = reply.functionCall ? [...textParts, { functionCall: reply.functionCall }] : textParts;
+  return {
+    candidates: [finishedCandidate(reply, parts)],
+    usageMetadata: usageMetadata(reply, context, candidateTokens(reply)),
+    modelVersion: context.model,
+    responseId: context.responseId,
+  };
+}
+
+/** Splits text at word boundaries into about `pieces` deltas that concatenate back to it exactly. */
+export function splitText(text: string, pieces: number): string[] {
+  if (text.length === 0) return [];
+  const words = text.split(/(?<=\s)(?=\S)/);
+  const perPiece = Math.ceil(words.length / pieces);
+  const deltas: string[] = [];
+  for (let start = 0; start < words.length; start += perPiece) {
+    deltas.push(words.slice(start, start + perPiece).join(''));
+  }
+  return deltas;
+}
+
+/** A Model resource as models.get and models.list return it; limits are those of the 2.5/3 Flash family. */
+export function modelResource(id: string): JsonObject {
+  const displayName = id
+    .split('-')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join(' ');
+  return {
+    name: `models/${id}`,
+    version: '001',
+    displayName,
+    description: `${displayName}, served by Parley's Gemini emulator.`,
+    inputTokenLimit: 1_048_576,
+    outputTokenLimit: 65_536,
+    supportedGenerationMethods: ['generateContent', 'countTokens'],
+    temperature: 1,
+    maxTemperature: 2,
+    topP: 0.95,
+    topK: 64,
+    thinking: true,
+  };
+}
