@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createGeminiProvider } from './gemini.client.js';
+import { GeminiEmulator } from './gemini-emulator.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, ModelError, type ModelRequest } from './model-provider.js';
+
+let emulator: GeminiEmulator;
+const request: ModelRequest = {
+  model: 'gemini-2.5-flash',
+  systemInstruction: 'Be brief.',
+  contents: [{ role: 'user', text: 'hello' }],
+  temperature: 0.5,
+  maxOutputTokens: 100,
+};
+
+beforeAll(async () => {
+  emulator = await GeminiEmulator.start({ apiKey: 'k' });
+});
+afterAll(() => emulator.close());
+beforeEach(() => emulator.reset());
+
+const provider = (policy = {}) =>
+  createGeminiProvider({ apiKey: 'k', baseUrl: emulator.url, policy: { baseDelayMs: 10, maxDelayMs: 50, ...policy } });
+
+describe('Gemini provider', () => {
+  it('returns the text, the finish reason and the usage', async () => {
+    emulator.enqueue({
+      text: 'Hi!',
+      usage: { promptTokenCount: 10, candidatesTokenCount: 2, thoughtsTokenCount: 5, totalTokenCount: 17 },
+    });
+    expect(await provider().generate(request)).toMatchObject({
+      kind: 'text',
+      text: 'Hi!',
+      finishReason: 'STOP',
+      truncated: false,
+      attempts: 1,
+      usage: { promptTokens: 10, completionTokens: 2, thoughtTokens: 5, totalTokens: 17 },
+    });
+  });
+
+  it('streams deltas that add up to the answer', async () => {
+    emulator.enqueue({ text: 'Hello there, friend.', chunks: ['Hello ', 'there, ', 'friend.'] });
+    const deltas: string[] = [];
+    const result = await provider().stream(request, (delta) => deltas.push(delta));
+    expect(deltas).toEqual(['Hello ', 'there, ', 'friend.']);
+    expect(result).toMatchObject({ kind: 'text', text: 'Hello there, friend.' });
+    expect(result.usage.totalTokens).toBeGreaterThan(0);
+  });
+
+  it('does not retry a stream that failed after part of the answer was delivered', async () => {
+    emulator.enqueue({ text: 'one two three', chunks: ['one ', 'two ', 'three'], streamErrorAfterChunks: 1 });
+    const deltas: string[] = [];
+    const failure = await provider()
+      .stream(request, (delta) => deltas.push(delta))
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ModelError);
+    expect(failure).toMatchObject({ errorClass: 'server_error', final: true });
+    expect(deltas).toEqual(['one ']);
+    expect(emulator.requests.filter((r) => r.method === 'streamGenerateContent')).toHaveLength(1);
+  });
+
+  it('passes function calls through', async () => {
+    emulator.enqueue({ functionCall: { name: 'handover_to_human', args: { reason: 'complaint' } } });
+    const result = await provider().generate({
+      ...request,
+      tools: [{ name: 'handover_to_human', description: 'hand over', parameters: { type: 'object', properties: {} } }],
+    });
+    expect(result).toMatchObject({ kind: 'function_call', name: 'handover_to_human', args: { reason: 'complaint' } });
+    const body = emulator.requests[0]?.body as { tools: { functionDeclarations: { name: string }[] }[] };
+    expect(body.tools[0]?.functionDeclarations[0]?.name).toBe('handover_to_human');
+  });
+
+  it('reports blocks and empty answers instead of throwing', async () => {
+    emulator.enqueue(
+      { blockReason: 'PROHIBITED_CONTENT' },
+      { text: '', finishReason: 'STOP' },
+      { text: 'x', finishReason: 'SAFETY' },
+    );
+    const model = provider();
+    expect(await model.generate(request)).toMatchObject({ kind: 'blocked', reason: 'PROHIBITED_CONTENT' });
+    expect(await model.generate(request)).toMatchObject({ kind: 'empty' });
+    expect(await model.generate(request)).toMatchObject({ kind: 'blocked', reason: 'SAFETY' });
+  });
+
+  it('describes known models and says undefined for unknown ones', async () => {
+    expect(await provider().describeModel('gemini-flash-latest')).toMatchObject({ name: 'gemini-flash-latest' });
+    expect(await provider().describeModel('gemini-1.5-flash')).toBeUndefined();
+  });
+
+  it('classifies an unknown model and a wrong key without retrying', async () => {
+    const unknown = await provider()
+      .generate({ ...request, model: 'gemini-1.5-flash' })
+      .catch((error: unknown) => error);
+    expect(unknown).toMatchObject({ errorClass: 'model_not_found', attempts: 1, status: 404 });
+    const wrongKey = await createGeminiProvider({ apiKey: 'wrong', baseUrl: emulator.url })
+      .generate(request)
+      .catch((error: unknown) => error);
+    expect(wrongKey).toMatchObject({ errorClass: 'auth', attempts: 1 });
+  });
+
+  it('waits as long as the server asks before retrying a 429', async () => {
+    emulator.enqueue({ error: { status: 429, retryDelay: '0.3s' } }, { text: 'ok' });
+    const started = Date.now();
+    expect(await provider().generate(request)).toMatchObject({ kind: 'text', attempts: 2 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+  });
+
+  it('gives up at once when the server asks for a wait beyond the deadline', async () => {
+    emulator.enqueue({ error: { status: 429, retryDelay: '47s' } });
+    const started = Date.now();
+    const failure = await provider({ deadlineMs: 2_000 })
+      .generate(request)
+      .catch((error: unknown) => error);
+    expect(failure).toMatchObject({ errorClass: 'rate_limited', attempts: 1 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('retries a model that cannot be reached, then fails as a network error', async () => {
+    const closed = await GeminiEmulator.start();
+    const url = closed.url;
+    await closed.close();
+    const failure = await createGeminiProvider({ apiKey: 'k', baseUrl: url, policy: { retries: 2, baseDelayMs: 5 } })
+      .generate(request)
+      .catch((error: unknown) => error);
+    expect(failure).toMatchObject({ errorClass: 'network', attempts: 3 });
+  });
+});
+
+describe('backoffDelay', () => {
+  it('grows exponentially under a ceiling, with full jitter', () => {
+    const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1_000 };
+    expect([0, 1, 2, 3, 4].map((retry) => backoffDelay(policy, retry, () => 1))).toEqual([100, 200, 400, 800, 1_000]);
+    expect(backoffDelay(policy, 3, () => 0)).toBe(0);
+  });
+});
