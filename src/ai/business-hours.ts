@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/**
+ * A business's weekly opening hours in its own time zone. Each day holds
+ * `[open, close]` ranges in local wall-clock time; a range whose close is not
+ * after its open runs past midnight (`["22:00", "02:00"]`). Wall-clock
+ * arithmetic makes daylight-saving changes come out right: "09:00" is nine
+ * in the morning on both sides of a transition.
+ */
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const timeOfDay = z.string().regex(TIME, 'Use 24-hour HH:MM, such as 09:00 or 17:30.');
+
+const range = z
+  .tuple([timeOfDay, timeOfDay])
+  .refine(([open, close]) => open !== close, 'Opening and closing times must differ.');
+
+export const businessHoursSchema = z
+  .object({
+    timezone: z.string().refine(isTimeZone, 'Use an IANA time zone such as America/New_York.'),
+    schedule: z.partialRecord(z.enum(WEEKDAYS), z.array(range).max(12)),
+  })
+  .meta({ id: 'BusinessHours' });
+
+export type BusinessHours = z.infer<typeof businessHoursSchema>;
+
+export interface LocalTime {
+  weekday: Weekday;
+  /** Minutes since local midnight. */
+  minutes: number;
+  /** `YYYY-MM-DD` in the zone. */
+  date: string;
+  /** `HH:MM` in the zone. */
+  time: string;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let format = formatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      weekday: 'short',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(zone, format);
+  }
+  return format;
+}
+
+/** The wall-clock time in `zone` at the instant `at`. */
+export function localTime(zone: string, at: Date): LocalTime {
+  const parts: Record<string, string> = {};
+  for (const part of formatter(zone).formatToParts(at)) parts[part.type] = part.value;
+  const weekday = (parts.weekday ?? 'Mon').slice(0, 3).toLowerCase() as Weekday;
+  const hour = Number(parts.hour);
+  const minute = Number(parts.minute);
+  return {
+    weekday,
+    minutes: hour * 60 + minute,
+    date: `${parts.year}-${parts.month}-${parts.day}`,
+    time: `${parts.hour}:${parts.minute}`,
+  };
+}
+
+function toMinutes(time: string): number {
+  const [hours, minutes] = time.split(':').map(Number);
+  return (hours ?? 0) * 60 + (minutes ?? 0);
+}
+
+function previousDay(day: Weekday): Weekday {
+  return WEEKDAYS[(WEEKDAYS.indexOf(day) + 6) % 7]!;
+}
+
+export function isOpen(hours: BusinessHours, at: Date): boolean {
+  const now = localTime(hours.timezone, at);
+  for (const [open, close] of hours.schedule[now.weekday] ?? []) {
+    const from = toMinutes(open);
+    const to = toMinutes(close);
+    // A range past midnight covers the rest of its own day here; its morning part is checked below.
+    if (to > from ? now.minutes >= from && now.minutes < to : now.minutes >= from) return true;
+  }
+  for (const [open, close] of hours.schedule[previousDay(now.weekday)] ?? []) {
+    const from = toMinutes(open);
+    const to = toMinutes(close);
+    if (to <= from && now.minutes < to) return true;
+  }
+  return false;
+}
+
+const longFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** "Tuesday 24 November 2026, 14:05 (Europe/Berlin)": how the model is told the business's local time. */
+export function describeLocalTime(zone: string, at: Date): string {
+  let format = longFormatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone: zone,
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    longFormatters.set(zone, format);
+  }
+  // Built from parts: the locale's own punctuation differs between ICU versions.
+  const p: Record<string, string> = {};
+  for (const part of format.formatToParts(at)) p[part.type] = part.value;
+  return `${p.weekday} ${p.day} ${p.month} ${p.year}, ${p.hour}:${p.minute} (${zone})`;
+}
