@@ -1,6 +1,7 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { aiConfigs, conversations, users } from '../db/schema/index.js';
+import { invalidateAiSettings } from './ai-settings.js';
 
 /**
  * Switches automatic replies on or off for some businesses (all when
@@ -26,6 +27,10 @@ export async function setAutoResponse(
       target: aiConfigs.userId,
       set: { autoResponseEnabled: enabled, updatedAt: sql`now()` },
     });
+  invalidateAiSettings(
+    db,
+    targets.map((user) => user.id),
+  );
   return targets.map((user) => user.username);
 }
 

@@ -21,7 +21,15 @@ describe('loadConfig', () => {
     expect(config.dataDir).toBe('/srv/parley/data');
     expect(config.database).toEqual({ kind: 'embedded', directory: path.join('/srv/parley/data', 'pglite') });
     expect(config.redisUrl).toBeUndefined();
-    expect(config.gemini).toEqual({ apiKey: undefined, baseUrl: undefined, defaultModel: 'gemini-flash-latest' });
+    expect(config.gemini).toEqual({
+      apiKey: undefined,
+      baseUrl: undefined,
+      defaultModel: 'gemini-flash-latest',
+      timeoutMs: 30_000,
+      retries: 3,
+      deadlineMs: 60_000,
+    });
+    expect(config.modelPrices.default).toEqual({ input: 0.3, output: 2.5 });
     expect(config.telegramApiBase).toBe('https://api.telegram.org');
     expect(config.timezone).toBe('UTC');
     expect(config.corsOrigins).toEqual([]);
@@ -64,6 +72,19 @@ describe('loadConfig', () => {
     expect(short[0]).toMatch(/^Invalid configuration: APP_SECRET must be at least 32 characters/);
     expect(short[0]).not.toContain('tooshort-secret-value');
     expect(problems({ DATABASE_URL: 'mysql://u:pw@db/x', APP_SECRET: 'x'.repeat(32) })[0]).not.toContain('pw');
+  });
+
+  it('merges a price table over the defaults, and explains a bad one', () => {
+    const config = loadConfig({ PARLEY_MODEL_PRICES: '{"my-model":{"input":1,"output":2}}' });
+    expect(config.modelPrices['my-model']).toEqual({ input: 1, output: 2 });
+    expect(config.modelPrices['gemini-2.5-flash']).toEqual({ input: 0.3, output: 2.5 });
+    expect(problems({ PARLEY_MODEL_PRICES: '{oops' })[0]).toMatch(
+      /^Invalid configuration: PARLEY_MODEL_PRICES must be JSON/,
+    );
+    expect(problems({ PARLEY_MODEL_PRICES: '{"m":{"input":-1,"output":2}}' })).toHaveLength(1);
+    expect(problems({ GEMINI_RETRIES: '99' })).toEqual([
+      'Invalid configuration: GEMINI_RETRIES must be between 0 and 10 (got "99")',
+    ]);
   });
 
   it('treats empty values as unset', () => {

@@ -46,6 +46,46 @@ const timeZone = z.string().refine((zone) => {
   }
 }, 'must be an IANA time zone such as UTC or Europe/Berlin');
 
+const milliseconds = (fallback: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+const modelPrice = z.object({ input: z.number().min(0), output: z.number().min(0) });
+
+/** USD per million tokens, paid tier; thinking tokens bill as output. Override with PARLEY_MODEL_PRICES. */
+export const DEFAULT_MODEL_PRICES: Record<string, z.infer<typeof modelPrice>> = {
+  'gemini-flash-latest': { input: 0.3, output: 2.5 },
+  'gemini-2.5-flash': { input: 0.3, output: 2.5 },
+  'gemini-2.5-flash-lite': { input: 0.1, output: 0.4 },
+  'gemini-3.1-flash-lite': { input: 0.25, output: 1.5 },
+  'gemini-3.5-flash': { input: 1.5, output: 9 },
+  /** Any model not listed. */
+  default: { input: 0.3, output: 2.5 },
+};
+
+const modelPrices = z
+  .string()
+  .transform((text, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({
+        code: 'custom',
+        message: 'must be JSON such as {"gemini-2.5-flash":{"input":0.3,"output":2.5}}',
+      });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(z.string(), modelPrice, {
+      error: 'must map model names to {"input": USD, "output": USD} per million tokens',
+    }),
+  );
+
 const envSchema = z.object({
   PORT: z.coerce
     .number({ error: 'must be a port number' })
@@ -69,6 +109,15 @@ const envSchema = z.object({
     (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
     z.string().min(32, 'must be at least 32 characters (generate one with `openssl rand -hex 32`)').optional(),
   ),
+  GEMINI_TIMEOUT_MS: milliseconds(30_000, 600_000),
+  GEMINI_RETRIES: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 10')
+    .max(10, 'must be between 0 and 10')
+    .default(3),
+  GEMINI_DEADLINE_MS: milliseconds(60_000, 1_200_000),
+  PARLEY_MODEL_PRICES: modelPrices.optional(),
   TELEGRAM_API_BASE: url(httpUrl).default('https://api.telegram.org'),
   META_GRAPH_BASE: url(httpUrl).default('https://graph.instagram.com/v23.0'),
   META_APP_SECRET: optionalString,
@@ -103,7 +152,16 @@ export interface Config {
   redisUrl: string | undefined;
   /** Undefined in embedded mode until the secret is loaded from (or written to) the data dir. */
   appSecret: string | undefined;
-  gemini: { apiKey: string | undefined; baseUrl: string | undefined; defaultModel: string };
+  gemini: {
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    defaultModel: string;
+    timeoutMs: number;
+    retries: number;
+    deadlineMs: number;
+  };
+  /** USD per million tokens by model, with a `default` entry. */
+  modelPrices: Record<string, { input: number; output: number }>;
   telegramApiBase: string;
   meta: { graphBase: string; appSecret: string | undefined; verifyToken: string | undefined };
   corsOrigins: string[];
@@ -148,7 +206,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       : { kind: 'embedded', directory: path.join(dataDir, 'pglite') },
     redisUrl: e.REDIS_URL,
     appSecret: e.APP_SECRET,
-    gemini: { apiKey: e.GEMINI_API_KEY, baseUrl: e.GEMINI_BASE_URL, defaultModel: e.PARLEY_DEFAULT_MODEL },
+    gemini: {
+      apiKey: e.GEMINI_API_KEY,
+      baseUrl: e.GEMINI_BASE_URL,
+      defaultModel: e.PARLEY_DEFAULT_MODEL,
+      timeoutMs: e.GEMINI_TIMEOUT_MS,
+      retries: e.GEMINI_RETRIES,
+      deadlineMs: e.GEMINI_DEADLINE_MS,
+    },
+    modelPrices: { ...DEFAULT_MODEL_PRICES, ...e.PARLEY_MODEL_PRICES },
     telegramApiBase: e.TELEGRAM_API_BASE.replace(/\/+$/, ''),
     meta: {
       graphBase: e.META_GRAPH_BASE.replace(/\/+$/, ''),

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../app/config.js';
+import type { Logger } from 'pino';
 import { startServer } from '../app/runtime.js';
 import { withAppSecret } from '../app/secret.js';
 import { openDatabase } from '../db/client.js';
@@ -8,6 +9,7 @@ import { migrateDatabase } from '../db/migrate.js';
 import { EXIT, type CommandIO } from './command.js';
 import { databaseCommands } from './commands/index.js';
 import { runInServer } from './control.js';
+import { demoBanner, startDemo } from './demo.js';
 import { readPassword } from './prompt.js';
 
 const terminal: CommandIO = {
@@ -57,22 +59,36 @@ async function runDatabaseCommand(name: string, args: unknown): Promise<number> 
   }
 }
 
-async function serve(): Promise<void> {
-  const server = await startServer(configOrExit());
+/** Keeps a server running until SIGTERM or SIGINT, then closes it gracefully (forcefully after 10 s). */
+function stopOnSignal(logger: Logger, close: () => Promise<void>): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    server.logger.info({ signal }, 'shutting down');
+    logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => {
-      server.logger.error('shutdown took longer than 10 s; exiting');
+      logger.error('shutdown took longer than 10 s; exiting');
       process.exit(EXIT.failure);
     }, 10_000);
     force.unref();
-    void server.close().then(() => process.exit(EXIT.ok));
+    void close().then(() => process.exit(EXIT.ok));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+async function serve(): Promise<void> {
+  const server = await startServer(configOrExit());
+  stopOnSignal(server.logger, () => server.close());
+}
+
+async function demo(): Promise<void> {
+  const config = configOrExit();
+  // Request logs would bury the banner; LOG_LEVEL still wins when set.
+  if (process.env.LOG_LEVEL === undefined) config.logLevel = 'warn';
+  const running = await startDemo(config);
+  for (const line of demoBanner(running.server.url, running.token)) terminal.err(line);
+  stopOnSignal(running.server.logger, () => running.close());
 }
 
 export function buildProgram(): Command {
@@ -86,6 +102,11 @@ export function buildProgram(): Command {
   };
 
   program.command('serve').description('migrate the database, then serve the HTTP API').action(serve);
+
+  program
+    .command('demo')
+    .description('serve a demo bakery whose AI replies are simulated locally: no Gemini key needed')
+    .action(demo);
 
   program
     .command('migrate')

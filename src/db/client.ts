@@ -18,6 +18,14 @@ export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 /** A transaction handle; every function taking `Database` accepts one too. */
 export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
+/**
+ * Rows of a raw `db.execute`: node-postgres and PGlite both return `{ rows }`,
+ * but Drizzle's generic type cannot say so for both drivers at once.
+ */
+export function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows;
+}
+
 export interface DatabaseHandle {
   db: Database;
   kind: DatabaseConfig['kind'];

@@ -1,12 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { boolean, check, doublePrecision, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import type { BusinessHours } from '../../ai/business-hours.js';
 import { users } from './auth.js';
-
-export interface BusinessHours {
-  timezone: string;
-  /** Day key (`mon` … `sun`) → list of `[HH:MM, HH:MM]` ranges. */
-  schedule: Partial<Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', [string, string][]>>;
-}
 
 export const aiConfigs = pgTable(
   'ai_configs',

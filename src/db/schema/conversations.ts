@@ -24,6 +24,8 @@ export const conversations = pgTable(
     status: text('status').$type<ConversationStatus>().notNull(),
     /** The AI session's view: false once the cleanup job finds it idle. */
     isActive: boolean('is_active').notNull().default(true),
+    /** Kept with each insert so session lists need no count per row. */
+    messageCount: integer('message_count').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     lastMessageAt: timestamp('last_message_at', { withTimezone: true }),
@@ -32,6 +34,7 @@ export const conversations = pgTable(
     uniqueIndex('conversations_customer_key').on(table.userId, table.channel, table.customerId),
     index('conversations_user_activity_idx').on(table.userId, sql`${table.lastMessageAt} desc nulls last`),
     index('conversations_user_status_idx').on(table.userId, table.status),
+    index('conversations_user_created_idx').on(table.userId, table.createdAt),
     check('conversations_status_check', sql`${table.status} in ('active', 'support_active')`),
     check('conversations_channel_check', sql`${table.channel} in ('api', 'telegram', 'instagram')`),
   ],

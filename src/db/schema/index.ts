@@ -1,3 +1,4 @@
 export * from './ai.js';
 export * from './auth.js';
 export * from './conversations.js';
+export * from './usage.js';

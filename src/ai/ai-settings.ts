@@ -1,0 +1,130 @@
+import { eq, sql } from 'drizzle-orm';
+import { ValidationError } from '../app/errors.js';
+import type { Database } from '../db/client.js';
+import { aiConfigs, aiPrompts } from '../db/schema/index.js';
+import type { BusinessHours } from './business-hours.js';
+
+/** One business's AI setup: model config and prompts (the seed's AIModelConfig and AI Prompts). */
+export interface AiSettings {
+  modelName: string;
+  temperature: number;
+  maxTokens: number;
+  autoResponseEnabled: boolean;
+  businessHoursEnabled: boolean;
+  businessHours: BusinessHours | null;
+  awayMessage: string | null;
+  prompts: Prompts;
+}
+
+export interface Prompts {
+  manualPrompt: string;
+  knowledgeSource: string;
+  productService: string;
+  questionAnswer: string;
+}
+
+export type AiSettingsPatch = Partial<Omit<AiSettings, 'prompts'>> & { prompts?: Partial<Prompts> };
+
+export const DEFAULT_TEMPERATURE = 0.7;
+export const DEFAULT_MAX_TOKENS = 1024;
+
+/**
+ * Settings are read on every customer message, so they are cached per
+ * business. Every write in this process invalidates; other processes see a
+ * change within the TTL.
+ */
+const CACHE_TTL_MS = 5_000;
+const CACHE_MAX_ENTRIES = 10_000;
+const caches = new WeakMap<Database, Map<string, { settings: AiSettings; expires: number }>>();
+
+function cacheFor(db: Database) {
+  let cache = caches.get(db);
+  if (!cache) {
+    cache = new Map();
+    caches.set(db, cache);
+  }
+  return cache;
+}
+
+export function invalidateAiSettings(db: Database, userIds?: string[]): void {
+  const cache = cacheFor(db);
+  if (!userIds) cache.clear();
+  else for (const id of userIds) cache.delete(id);
+}
+
+export async function getAiSettings(db: Database, userId: string, defaultModel: string): Promise<AiSettings> {
+  const cache = cacheFor(db);
+  const hit = cache.get(userId);
+  if (hit && hit.expires > Date.now()) return hit.settings;
+  const settings = await loadAiSettings(db, userId, defaultModel);
+  if (cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+  cache.set(userId, { settings, expires: Date.now() + CACHE_TTL_MS });
+  return settings;
+}
+
+async function loadAiSettings(db: Database, userId: string, defaultModel: string): Promise<AiSettings> {
+  const [row] = await db
+    .select({ config: aiConfigs, prompts: aiPrompts })
+    .from(aiConfigs)
+    .fullJoin(aiPrompts, eq(aiPrompts.userId, aiConfigs.userId))
+    .where(sql`coalesce(${aiConfigs.userId}, ${aiPrompts.userId}) = ${userId}`)
+    .limit(1);
+  const config = row?.config;
+  const prompts = row?.prompts;
+  return {
+    modelName: config?.modelName ?? defaultModel,
+    temperature: config?.temperature ?? DEFAULT_TEMPERATURE,
+    maxTokens: config?.maxTokens ?? DEFAULT_MAX_TOKENS,
+    autoResponseEnabled: config?.autoResponseEnabled ?? false,
+    businessHoursEnabled: config?.businessHoursEnabled ?? false,
+    businessHours: config?.businessHours ?? null,
+    awayMessage: config?.awayMessage ?? null,
+    prompts: {
+      manualPrompt: prompts?.manualPrompt ?? '',
+      knowledgeSource: prompts?.knowledgeSource ?? '',
+      productService: prompts?.productService ?? '',
+      questionAnswer: prompts?.questionAnswer ?? '',
+    },
+  };
+}
+
+/** Applies any subset of the settings in one transaction. */
+export async function updateAiSettings(
+  db: Database,
+  userId: string,
+  defaultModel: string,
+  patch: AiSettingsPatch,
+): Promise<AiSettings> {
+  const current = await loadAiSettings(db, userId, defaultModel);
+  const { prompts, ...config } = patch;
+  const next = { ...current, ...config };
+  if (next.businessHoursEnabled && !next.businessHours) {
+    throw new ValidationError({ business_hours: ['Set business_hours before enabling them.'] });
+  }
+  await db.transaction(async (tx) => {
+    if (Object.keys(config).length > 0) {
+      const values = {
+        modelName: next.modelName,
+        temperature: next.temperature,
+        maxTokens: next.maxTokens,
+        autoResponseEnabled: next.autoResponseEnabled,
+        businessHoursEnabled: next.businessHoursEnabled,
+        businessHours: next.businessHours,
+        awayMessage: next.awayMessage,
+      };
+      await tx
+        .insert(aiConfigs)
+        .values({ userId, ...values })
+        .onConflictDoUpdate({ target: aiConfigs.userId, set: { ...values, updatedAt: sql`now()` } });
+    }
+    if (prompts && Object.keys(prompts).length > 0) {
+      const values = { ...current.prompts, ...prompts };
+      await tx
+        .insert(aiPrompts)
+        .values({ userId, ...values })
+        .onConflictDoUpdate({ target: aiPrompts.userId, set: { ...values, updatedAt: sql`now()` } });
+    }
+  });
+  invalidateAiSettings(db, [userId]);
+  return loadAiSettings(db, userId, defaultModel);
+}

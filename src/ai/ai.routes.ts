@@ -1,0 +1,192 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyReply } from 'fastify';
+import { NotFoundError } from '../app/errors.js';
+import { responses } from '../app/http-errors.js';
+import { paginate } from '../app/pagination.js';
+import { currentUser, requireToken } from '../auth/authenticate.js';
+import { conversationIdFromSession, getOwnConversation, sessionId } from '../conversations/conversations.service.js';
+import { listSessions, sessionDetail, sessionView } from '../conversations/sessions.service.js';
+import { getAiSettings, updateAiSettings, type AiSettings, type AiSettingsPatch } from './ai-settings.js';
+import {
+  aiConfigBody,
+  aiConfigResponse,
+  askBody,
+  askResponse,
+  sendBody,
+  sessionDetail as sessionDetailSchema,
+  sessionList,
+  sessionListQuery,
+  sessionParams,
+} from './ai.schema.js';
+import { askAsCustomer, sendToConversation, type ReplyDeps, type ReplyOutcome } from './reply.service.js';
+
+const security = [{ bearer: [] }];
+
+/** The seed's AI endpoints: ask, sessions, config. */
+export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
+  const { db, config } = deps;
+  app.addHook('onRequest', requireToken(db));
+
+  const answer = (reply: FastifyReply, outcome: ReplyOutcome) =>
+    reply.code(outcome.success ? 200 : 502).send({
+      session_id: sessionId(outcome.conversation.id),
+      customer_id: outcome.conversation.customerId,
+      question: outcome.question.text,
+      answer: outcome.answer,
+      response_time_ms: outcome.responseTimeMs,
+      success: outcome.success,
+      auto_response_generated: outcome.autoResponseGenerated,
+      ...(outcome.reason ? { reason: outcome.reason } : {}),
+    });
+
+  app.post(
+    '/api/v1/ai/ask/',
+    {
+      schema: {
+        tags: ['ai'],
+        summary: "Ask a question as a customer and get the AI's answer",
+        description:
+          'Stores the question in the conversation with that customer (created on first contact), answers it with the conversation so far as context, and stores the answer. When no answer is generated, `reason` says why; a model failure after retries answers 502 with `reason: "ai_unavailable"` and leaves the conversation to people.',
+        security,
+        body: askBody,
+        response: responses({ 200: askResponse, 502: askResponse }, 400, 401),
+      },
+    },
+    async (request, reply) =>
+      answer(
+        reply,
+        await askAsCustomer(deps, currentUser(request), {
+          customerId: request.body.customer_id,
+          question: request.body.question,
+        }),
+      ),
+  );
+
+  app.get(
+    '/api/v1/ai/sessions/',
+    {
+      schema: {
+        tags: ['ai'],
+        summary: 'Chat sessions, newest activity first',
+        security,
+        querystring: sessionListQuery,
+        response: responses({ 200: sessionList }, 400, 401),
+      },
+    },
+    async (request) => {
+      const { page, page_size: pageSize, status, is_active: isActive, search } = request.query;
+      const { count, rows } = await listSessions(
+        db,
+        currentUser(request).id,
+        { status, isActive, search },
+        { page, pageSize },
+      );
+      return paginate(request, config.publicUrl, page, pageSize, count, rows.map(sessionView));
+    },
+  );
+
+  const ownSession = async (userId: string, session: string) => {
+    const conversationId = conversationIdFromSession(session);
+    const conversation = conversationId ? await getOwnConversation(db, userId, conversationId) : undefined;
+    if (!conversation) throw new NotFoundError('No such session.');
+    return conversation;
+  };
+
+  app.get(
+    '/api/v1/ai/sessions/:session_id/',
+    {
+      schema: {
+        tags: ['ai'],
+        summary: 'One session with its messages, oldest first (the latest 200)',
+        security,
+        params: sessionParams,
+        response: responses({ 200: sessionDetailSchema }, 401, 404),
+      },
+    },
+    async (request) => sessionDetail(db, await ownSession(currentUser(request).id, request.params.session_id)),
+  );
+
+  app.post(
+    '/api/v1/ai/sessions/:session_id/send/',
+    {
+      schema: {
+        tags: ['ai'],
+        summary: 'Send a customer message in a session; answered like ask',
+        security,
+        params: sessionParams,
+        body: sendBody,
+        response: responses({ 200: askResponse, 502: askResponse }, 400, 401, 404),
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const conversation = await ownSession(user.id, request.params.session_id);
+      return answer(reply, await sendToConversation(deps, user, conversation.id, request.body.message));
+    },
+  );
+
+  const configView = (settings: AiSettings) => ({
+    model_name: settings.modelName,
+    temperature: settings.temperature,
+    max_tokens: settings.maxTokens,
+    auto_response_enabled: settings.autoResponseEnabled,
+    business_hours_enabled: settings.businessHoursEnabled,
+    business_hours: settings.businessHours,
+    away_message: settings.awayMessage,
+    prompts: {
+      manual_prompt: settings.prompts.manualPrompt,
+      knowledge_source: settings.prompts.knowledgeSource,
+      product_service: settings.prompts.productService,
+      question_answer: settings.prompts.questionAnswer,
+    },
+    api_key_configured: Boolean(config.gemini.apiKey),
+  });
+
+  app.get(
+    '/api/v1/ai/config/',
+    {
+      schema: {
+        tags: ['ai'],
+        summary: "This business's AI configuration and prompts",
+        security,
+        response: responses({ 200: aiConfigResponse }, 401),
+      },
+    },
+    async (request) => configView(await getAiSettings(db, currentUser(request).id, config.gemini.defaultModel)),
+  );
+
+  for (const method of ['PUT', 'PATCH'] as const) {
+    app.route({
+      method,
+      url: '/api/v1/ai/config/',
+      schema: {
+        tags: ['ai'],
+        summary: 'Change any subset of the AI configuration and prompts',
+        security,
+        body: aiConfigBody,
+        response: responses({ 200: aiConfigResponse }, 400, 401),
+      },
+      handler: async (request) => {
+        const body = request.body;
+        const patch: AiSettingsPatch = {};
+        if (body.model_name !== undefined) patch.modelName = body.model_name;
+        if (body.temperature !== undefined) patch.temperature = body.temperature;
+        if (body.max_tokens !== undefined) patch.maxTokens = body.max_tokens;
+        if (body.auto_response_enabled !== undefined) patch.autoResponseEnabled = body.auto_response_enabled;
+        if (body.business_hours_enabled !== undefined) patch.businessHoursEnabled = body.business_hours_enabled;
+        if (body.business_hours !== undefined) patch.businessHours = body.business_hours;
+        if (body.away_message !== undefined) patch.awayMessage = body.away_message;
+        if (body.prompts) {
+          const prompts: AiSettingsPatch['prompts'] = {};
+          if (body.prompts.manual_prompt !== undefined) prompts.manualPrompt = body.prompts.manual_prompt;
+          if (body.prompts.knowledge_source !== undefined) prompts.knowledgeSource = body.prompts.knowledge_source;
+          if (body.prompts.product_service !== undefined) prompts.productService = body.prompts.product_service;
+          if (body.prompts.question_answer !== undefined) prompts.questionAnswer = body.prompts.question_answer;
+          patch.prompts = prompts;
+        }
+        const user = currentUser(request);
+        return configView(await updateAiSettings(db, user.id, config.gemini.defaultModel, patch));
+      },
+    });
+  }
+};

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { CHANNELS, CONVERSATION_STATUSES, MESSAGE_TYPES } from '../db/schema/index.js';
+import { pageOf, pageQuery } from '../app/pagination.js';
+import { businessHoursSchema } from './business-hours.js';
+
+/** A customer's message is capped: longer texts are not chat and cost tokens for nothing. */
+export const MAX_MESSAGE_LENGTH = 4_000;
+const PROMPT_MAX_LENGTH = 20_000;
+
+const messageText = z
+  .string()
+  .trim()
+  .min(1, 'This field may not be blank.')
+  .max(MAX_MESSAGE_LENGTH, `At most ${MAX_MESSAGE_LENGTH} characters.`);
+
+export const askBody = z.object({
+  question: messageText,
+  customer_id: z.string().trim().min(1, 'This field may not be blank.').max(255, 'At most 255 characters.'),
+});
+
+export const sendBody = z.object({ message: messageText });
+
+export const NO_ANSWER_REASONS = [
+  'ai_disabled',
+  'manual_handling',
+  'outside_business_hours',
+  'quota_exceeded',
+  'safety_blocked',
+  'ai_unavailable',
+] as const;
+
+export const askResponse = z
+  .object({
+    session_id: z.string(),
+    customer_id: z.string(),
+    question: z.string(),
+    answer: z.string().nullable(),
+    response_time_ms: z.number().int(),
+    success: z.boolean(),
+    auto_response_generated: z.boolean(),
+    reason: z.enum(NO_ANSWER_REASONS).optional().describe('Why no AI answer was generated, when none was.'),
+  })
+  .meta({ id: 'AskResponse' });
+
+export const sessionParams = z.object({ session_id: z.string().max(100) });
+
+export const sessionItem = z
+  .object({
+    session_id: z.string(),
+    conversation_id: z.string(),
+    customer_id: z.string(),
+    channel: z.enum(CHANNELS),
+    status: z.enum(CONVERSATION_STATUSES),
+    is_active: z.boolean(),
+    message_count: z.number().int(),
+    last_message_at: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'Session' });
+
+export const sessionMessage = z
+  .object({
+    id: z.string(),
+    type: z.enum(MESSAGE_TYPES),
+    text: z.string(),
+    created_at: z.string(),
+    response_time_ms: z.number().int().nullable(),
+  })
+  .meta({ id: 'SessionMessage' });
+
+export const sessionDetail = sessionItem.extend({ messages: z.array(sessionMessage) }).meta({ id: 'SessionDetail' });
+
+export const sessionList = pageOf(sessionItem).meta({ id: 'SessionList' });
+
+export const sessionListQuery = z.object({
+  ...pageQuery,
+  status: z.enum(CONVERSATION_STATUSES).optional(),
+  is_active: z.boolean().optional(),
+  search: z.string().trim().max(255).optional(),
+});
+
+const prompts = z.object({
+  manual_prompt: z.string().max(PROMPT_MAX_LENGTH),
+  knowledge_source: z.string().max(PROMPT_MAX_LENGTH),
+  product_service: z.string().max(PROMPT_MAX_LENGTH),
+  question_answer: z.string().max(PROMPT_MAX_LENGTH),
+});
+
+export const aiConfigResponse = z
+  .object({
+    model_name: z.string(),
+    temperature: z.number(),
+    max_tokens: z.number().int(),
+    auto_response_enabled: z.boolean(),
+    business_hours_enabled: z.boolean(),
+    business_hours: businessHoursSchema.nullable(),
+    away_message: z.string().nullable(),
+    prompts,
+    api_key_configured: z.boolean().describe('Whether the server has the shared Gemini key; the key is never shown.'),
+  })
+  .meta({ id: 'AiConfig' });
+
+/** PUT and PATCH take any subset; `api_key_configured` is read-only and ignored. */
+export const aiConfigBody = z.object({
+  model_name: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/, 'Use a model name such as gemini-flash-latest.')
+    .optional(),
+  temperature: z.number().min(0, 'Between 0.0 and 1.0.').max(1, 'Between 0.0 and 1.0.').optional(),
+  max_tokens: z
+    .number()
+    .int('A whole number.')
+    .min(1, 'Between 1 and 8192.')
+    .max(8192, 'Between 1 and 8192.')
+    .optional(),
+  auto_response_enabled: z.boolean().optional(),
+  business_hours_enabled: z.boolean().optional(),
+  business_hours: businessHoursSchema.nullable().optional(),
+  away_message: z.string().max(1_000, 'At most 1000 characters.').nullable().optional(),
+  prompts: prompts.partial().optional(),
+});

@@ -1,0 +1,120 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { updateAiSettings } from '../ai/ai-settings.js';
+import { GeminiEmulator } from '../ai/gemini-emulator.js';
+import type { Config } from '../app/config.js';
+import { startServer, type RunningServer } from '../app/runtime.js';
+import { withAppSecret } from '../app/secret.js';
+import { createApiToken, createUser, findUser } from '../auth/auth.service.js';
+import { openDatabase } from '../db/client.js';
+import { migrateDatabase } from '../db/migrate.js';
+
+/**
+ * `parley demo`: Parley with a made-up bakery and a simulated model, so a
+ * newcomer sees an AI answer in minutes without a Gemini key. The model is the
+ * local Gemini emulator; every reply it writes starts with "[Simulated]". The
+ * demo keeps its own database in `<data dir>/demo`, apart from real data.
+ */
+export const DEMO_USER = 'demo';
+export const DEMO_PASSWORD = 'demo-password';
+
+const DEMO_PROMPTS = {
+  manualPrompt: "You are the friendly assistant of Rosa's Bakery, a small neighbourhood bakery in Lisbon.",
+  knowledgeSource: [
+    "Rosa's Bakery, Rua das Flores 12, Lisbon.",
+    'Opening hours: Monday to Saturday 7:00 to 19:00. Closed on Sundays and public holidays.',
+    'Payment: cash, cards and MB Way.',
+  ].join('\n'),
+  productService: [
+    'Pastel de nata: 1.40 EUR each, 7.50 EUR for six.',
+    'Sourdough loaf: 4.20 EUR, baked every morning at 6.',
+    'Birthday cakes to order, at least 48 hours ahead, from 25 EUR.',
+  ].join('\n'),
+  questionAnswer: [
+    'Q: Are you open on Sunday?',
+    'A: No, we are closed on Sundays. We are open Monday to Saturday from 7:00 to 19:00.',
+    'Q: Do you deliver?',
+    'A: Yes, within 3 km of the bakery for orders over 15 EUR, between 10:00 and 17:00.',
+    'Q: Do you have gluten-free bread?',
+    'A: We bake a gluten-free loaf on Wednesdays and Saturdays; please order it a day ahead.',
+    'Q: Can I order a birthday cake?',
+    'A: Yes, order at least 48 hours ahead by phone or here in the chat; cakes start at 25 EUR.',
+  ].join('\n'),
+};
+
+export function demoConfig(base: Config, modelUrl: string): Config {
+  const dataDir = path.join(base.dataDir, 'demo');
+  return {
+    ...base,
+    dataDir,
+    database: { kind: 'embedded', directory: path.join(dataDir, 'pglite') },
+    // The demo's queue, cache and pub/sub are in-process, whatever the environment says.
+    redisUrl: undefined,
+    gemini: { ...base.gemini, apiKey: 'simulated-demo-key', baseUrl: modelUrl },
+  };
+}
+
+/** Creates (or refreshes) the demo business and returns a fresh token for it. */
+export async function seedDemo(config: Config): Promise<string> {
+  const database = await openDatabase(config.database, { dataDir: config.dataDir });
+  try {
+    await migrateDatabase(database);
+    const db = database.db;
+    const user =
+      (await findUser(db, DEMO_USER)) ??
+      (await createUser(db, { username: DEMO_USER, password: DEMO_PASSWORD, email: 'demo@example.com' }));
+    await updateAiSettings(db, user.id, config.gemini.defaultModel, {
+      autoResponseEnabled: true,
+      prompts: DEMO_PROMPTS,
+    });
+    return await createApiToken(db, user.id, 'demo');
+  } finally {
+    await database.close();
+  }
+}
+
+export interface RunningDemo {
+  server: RunningServer;
+  emulator: GeminiEmulator;
+  token: string;
+  close(): Promise<void>;
+}
+
+export async function startDemo(base: Config, logger?: Logger): Promise<RunningDemo> {
+  const emulator = await GeminiEmulator.start();
+  try {
+    const config = await withAppSecret(demoConfig(base, emulator.url));
+    const token = await seedDemo(config);
+    const server = await startServer(config, logger);
+    return {
+      server,
+      emulator,
+      token,
+      async close() {
+        await server.close();
+        await emulator.close();
+      },
+    };
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
+}
+
+export function demoBanner(url: string, token: string): string[] {
+  return [
+    '',
+    `Parley demo: Rosa's Bakery is open at ${url}`,
+    'Every AI reply in the demo is SIMULATED by a local stand-in for Gemini and starts with "[Simulated]".',
+    '',
+    `API token:  ${token}`,
+    `Password:   ${DEMO_USER} / ${DEMO_PASSWORD}   (API docs: ${url}/api/docs)`,
+    '',
+    'Ask it something, as a customer would:',
+    `  curl -s ${url}/api/v1/ai/ask/ -H "Authorization: Bearer ${token}" \\`,
+    `       -d question="Are you open on Sunday?" -d customer_id=ana@example.com`,
+    '',
+    'For real answers, stop the demo and run `GEMINI_API_KEY=<your key> npm start`.',
+    '',
+  ];
+}

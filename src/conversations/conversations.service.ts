@@ -1,0 +1,160 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { randomId } from '../app/ids.js';
+import { rowsOf, type Database } from '../db/client.js';
+import {
+  conversations,
+  messages,
+  type Channel,
+  type ConversationStatus,
+  type MessageType,
+  type ReplyHandler,
+} from '../db/schema/index.js';
+
+export type Conversation = typeof conversations.$inferSelect;
+
+export const CONVERSATION_ID_LENGTH = 12;
+/** A session is the AI's view of a conversation (contract §5). */
+const SESSION_PREFIX = 'msg_';
+
+export function sessionId(conversationId: string): string {
+  return `${SESSION_PREFIX}${conversationId}`;
+}
+
+export function conversationIdFromSession(session: string): string | undefined {
+  return session.startsWith(SESSION_PREFIX) ? session.slice(SESSION_PREFIX.length) : undefined;
+}
+
+/**
+ * The seed's status rule: a new conversation is answered by the AI only when
+ * the owner's default handler is AI, auto-response is on and the shared key
+ * is configured; otherwise people answer it.
+ */
+export function initialStatus(
+  defaultHandler: ReplyHandler,
+  autoResponseEnabled: boolean,
+  apiKeyConfigured: boolean,
+): ConversationStatus {
+  return defaultHandler === 'AI' && autoResponseEnabled && apiKeyConfigured ? 'active' : 'support_active';
+}
+
+export async function findOrCreateConversation(
+  db: Database,
+  input: { userId: string; channel: Channel; customerId: string; status: ConversationStatus },
+): Promise<{ conversation: Conversation; created: boolean }> {
+  const [created] = await db
+    .insert(conversations)
+    .values({
+      id: randomId(CONVERSATION_ID_LENGTH),
+      userId: input.userId,
+      channel: input.channel,
+      customerId: input.customerId,
+      status: input.status,
+    })
+    .onConflictDoNothing({ target: [conversations.userId, conversations.channel, conversations.customerId] })
+    .returning();
+  if (created) return { conversation: created, created: true };
+  const [existing] = await db
+    .select()
+    .from(conversations)
+    .where(
+      and(
+        eq(conversations.userId, input.userId),
+        eq(conversations.channel, input.channel),
+        eq(conversations.customerId, input.customerId),
+      ),
+    )
+    .limit(1);
+  if (!existing) throw new Error('conversation vanished between insert and select');
+  return { conversation: existing, created: false };
+}
+
+/** Another business's conversation is as absent as a missing one. */
+export async function getOwnConversation(
+  db: Database,
+  userId: string,
+  conversationId: string,
+): Promise<Conversation | undefined> {
+  const [conversation] = await db
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.id, conversationId), eq(conversations.userId, userId)))
+    .limit(1);
+  return conversation;
+}
+
+export interface StoredMessage {
+  id: string;
+  type: MessageType;
+  text: string;
+  createdAt: Date;
+  responseTimeMs: number | null;
+}
+
+/**
+ * Stores a message and moves the conversation's counters in one round trip.
+ * A message already stored under the same channel id returns undefined.
+ */
+export async function addMessage(
+  db: Database,
+  input: {
+    conversationId: string;
+    type: MessageType;
+    text: string;
+    responseTimeMs?: number | null;
+    channelMessageId?: string | null;
+  },
+): Promise<StoredMessage | undefined> {
+  const id = randomId(16);
+  const result = await db.execute(sql`
+    with inserted as (
+      insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id)
+      values (${id}, ${input.conversationId}, ${input.type}, ${input.text},
+              ${input.responseTimeMs ?? null}, ${input.channelMessageId ?? null})
+      on conflict do nothing
+      returning created_at
+    ), touched as (
+      update ${conversations}
+         set message_count = message_count + 1,
+             last_message_at = (select created_at from inserted),
+             updated_at = now()
+       where id = ${input.conversationId} and exists (select 1 from inserted)
+    )
+    select created_at from inserted`);
+  const row = rowsOf<{ created_at: Date | string }>(result)[0];
+  if (!row) return undefined;
+  return {
+    id,
+    type: input.type,
+    text: input.text,
+    createdAt: new Date(row.created_at),
+    responseTimeMs: input.responseTimeMs ?? null,
+  };
+}
+
+/** The latest `limit` messages, oldest first. */
+export async function recentMessages(db: Database, conversationId: string, limit: number): Promise<StoredMessage[]> {
+  const rows = await db
+    .select({
+      id: messages.id,
+      type: messages.type,
+      text: messages.text,
+      createdAt: messages.createdAt,
+      responseTimeMs: messages.responseTimeMs,
+    })
+    .from(messages)
+    .where(eq(messages.conversationId, conversationId))
+    .orderBy(desc(messages.seq))
+    .limit(limit);
+  return rows.reverse();
+}
+
+export async function setConversationStatus(
+  db: Database,
+  conversationId: string,
+  status: ConversationStatus,
+): Promise<void> {
+  await db
+    .update(conversations)
+    .set({ status, updatedAt: sql`now()` })
+    .where(eq(conversations.id, conversationId));
+}

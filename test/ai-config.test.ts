@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAiTestApp, TEST_GEMINI_KEY, type AiTestApp } from './helpers/ai.js';
+
+let t: AiTestApp;
+
+beforeAll(async () => {
+  t = await createAiTestApp();
+});
+afterAll(() => t.close());
+
+const get = (token: string) => t.as(token, { method: 'GET', url: '/api/v1/ai/config/' });
+const put = (token: string, payload: Record<string, unknown> | string, method: 'PUT' | 'PATCH' = 'PUT', headers = {}) =>
+  t.as(token, { method, url: '/api/v1/ai/config/', payload, headers });
+
+describe('/api/v1/ai/config/', () => {
+  it('starts from the defaults, with auto-response off and the key never shown', async () => {
+    const token = await t.signUp('fresh');
+    const response = await get(token);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      model_name: 'gemini-flash-latest',
+      temperature: 0.7,
+      max_tokens: 1024,
+      auto_response_enabled: false,
+      business_hours_enabled: false,
+      business_hours: null,
+      away_message: null,
+      prompts: { manual_prompt: '', knowledge_source: '', product_service: '', question_answer: '' },
+      api_key_configured: true,
+    });
+    expect(response.body).not.toContain(TEST_GEMINI_KEY);
+  });
+
+  it('changes any subset with PUT or PATCH and keeps the rest', async () => {
+    const token = await t.signUp('tweaker');
+    await put(token, { temperature: 0.2, prompts: { manual_prompt: 'Be brief.' } });
+    const patched = await put(token, { max_tokens: 300, prompts: { knowledge_source: 'Open 9-5.' } }, 'PATCH');
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json()).toMatchObject({
+      temperature: 0.2,
+      max_tokens: 300,
+      prompts: { manual_prompt: 'Be brief.', knowledge_source: 'Open 9-5.', product_service: '', question_answer: '' },
+    });
+    expect((await get(token)).json()).toEqual(patched.json());
+  });
+
+  it('accepts form bodies, with nested values as JSON text', async () => {
+    const token = await t.signUp('formal');
+    const response = await put(
+      token,
+      `temperature=0.4&auto_response_enabled=true&away_message=Back+soon&business_hours=${encodeURIComponent(
+        JSON.stringify({ timezone: 'Asia/Tokyo', schedule: { mon: [['09:00', '17:00']] } }),
+      )}&business_hours_enabled=true`,
+      'PUT',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+    );
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      temperature: 0.4,
+      auto_response_enabled: true,
+      away_message: 'Back soon',
+      business_hours_enabled: true,
+      business_hours: { timezone: 'Asia/Tokyo', schedule: { mon: [['09:00', '17:00']] } },
+    });
+  });
+
+  it('refuses values out of range and changes nothing', async () => {
+    const token = await t.signUp('careless');
+    const cases: [Record<string, unknown>, string][] = [
+      [{ temperature: 1.5 }, 'temperature'],
+      [{ temperature: -0.1 }, 'temperature'],
+      [{ temperature: 'hot' }, 'temperature'],
+      [{ max_tokens: 0 }, 'max_tokens'],
+      [{ max_tokens: 8193 }, 'max_tokens'],
+      [{ max_tokens: 10.5 }, 'max_tokens'],
+      [{ model_name: 'no spaces please' }, 'model_name'],
+      [{ business_hours: { timezone: 'Mars/Olympus', schedule: {} } }, 'business_hours.timezone'],
+      [{ business_hours: { timezone: 'UTC', schedule: { mon: [['9am', '5pm']] } } }, 'business_hours.schedule.mon.0.0'],
+      [{ business_hours: { timezone: 'UTC', schedule: { someday: [] } } }, 'business_hours.schedule'],
+      [{ business_hours_enabled: true }, 'business_hours'],
+      [{ auto_response_enabled: 'sometimes' }, 'auto_response_enabled'],
+      [{ away_message: 'x'.repeat(1_001) }, 'away_message'],
+      [{ prompts: { manual_prompt: 'x'.repeat(20_001) } }, 'prompts.manual_prompt'],
+    ];
+    for (const [payload, field] of cases) {
+      const response = await put(token, payload);
+      expect(response.statusCode, JSON.stringify(payload).slice(0, 80)).toBe(400);
+      expect(Object.keys(response.json<{ errors: object }>().errors), JSON.stringify(payload).slice(0, 80)).toContain(
+        field,
+      );
+    }
+    expect((await get(token)).json()).toMatchObject({ temperature: 0.7, max_tokens: 1024, business_hours: null });
+  });
+
+  it('ignores the read-only key flag and unknown fields', async () => {
+    const token = await t.signUp('sneaky');
+    const response = await put(token, { api_key_configured: false, api_key: 'mine', temperature: 0.1 });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ api_key_configured: true, temperature: 0.1 });
+  });
+
+  it('takes effect on the next answer', async () => {
+    const token = await t.business('changer', { temperature: 0.9 });
+    t.gemini.enqueue({ text: 'one' }, { text: 'two' });
+    await t.as(token, { method: 'POST', url: '/api/v1/ai/ask/', payload: { question: 'a', customer_id: 'c' } });
+    await put(token, { temperature: 0.1, model_name: 'gemini-2.5-flash' });
+    await t.as(token, { method: 'POST', url: '/api/v1/ai/ask/', payload: { question: 'b', customer_id: 'c' } });
+    const calls = t.gemini.requests.filter((request) => request.method === 'generateContent');
+    expect(calls.map((call) => call.model)).toEqual(['gemini-flash-latest', 'gemini-2.5-flash']);
+    expect(
+      calls.map((call) => (call.body as { generationConfig: { temperature: number } }).generationConfig.temperature),
+    ).toEqual([0.9, 0.1]);
+  });
+
+  it('needs a token', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/ai/config/' })).statusCode).toBe(401);
+  });
+});
