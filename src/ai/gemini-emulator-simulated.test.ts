@@ -121,4 +121,15 @@ describe('simulatedReply', () => {
     const fits = simulatedReply(asking('gift', 'Gift', { generationConfig: { maxOutputTokens: 4 } }));
     expect(fits).toEqual({ text: '[Simulated] Gift' });
   });
+
+  it('leaves section tags and headings out of answers, as Parley frames the prompts', () => {
+    const instruction = [
+      'Frequently asked questions and their answers:',
+      '<faq>',
+      'Q: Do you deliver?',
+      'A: Yes, in Leeds, same day before 2pm.',
+      '</faq>',
+    ].join('\n');
+    expect(bestAnswer('Do you deliver today?', instruction)).toBe('Yes, in Leeds, same day before 2pm.');
+  });
 });

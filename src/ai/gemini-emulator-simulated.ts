@@ -79,6 +79,10 @@ export interface Fact {
 const QUESTION_LINE = /^(?:Q|Question)\s*[:.)]\s*(.*?)\s*(?:\b(?:A|Answer)\s*:\s*(.*))?$/i;
 const ANSWER_LINE = /^(?:A|Answer)\s*[:.)]\s*(.*)$/i;
 const LIST_MARKER = /^(?:[-*•#>]+\s*|\d+[.)]\s+)/;
+/** Section delimiters such as `<faq>` frame the material; they are not part of any fact. */
+const SECTION_TAG = /^<\/?[a-z_]+>$/i;
+/** A heading line ("Frequently asked questions:") introduces facts without being one. */
+const HEADING = /:\s*$/;
 
 /** The facts of a system instruction: its Q/A pairs, and every other line on its own. */
 export function factsOf(instruction: string): Fact[] {
@@ -93,6 +97,10 @@ export function factsOf(instruction: string): Fact[] {
   };
   for (const raw of instruction.split(/\r?\n/)) {
     const line = raw.trim().replace(LIST_MARKER, '');
+    if (SECTION_TAG.test(line) || (HEADING.test(line) && !QUESTION_LINE.test(line) && !ANSWER_LINE.test(line))) {
+      close();
+      continue;
+    }
     const question = QUESTION_LINE.exec(line);
     const answer = ANSWER_LINE.exec(line);
     if (question) {

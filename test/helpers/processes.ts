@@ -41,9 +41,9 @@ export interface ParleyServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `parley serve` on a free port and waits until it listens. */
-export function startParley(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<ParleyServer> {
-  const child = spawn(process.execPath, [bin, 'serve'], {
+/** Starts `parley serve` (or another serving command) on a free port and waits until it listens. */
+export function startParley(env: NodeJS.ProcessEnv, command = 'serve', timeoutMs = 30_000): Promise<ParleyServer> {
+  const child = spawn(process.execPath, [bin, command], {
     cwd: root,
     env: { ...env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -53,7 +53,7 @@ export function startParley(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`parley serve did not start within ${timeoutMs} ms:\n${output}`));
+      reject(new Error(`parley ${command} did not start within ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -75,7 +75,7 @@ export function startParley(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise
     child.stderr.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`parley serve exited with ${code} before listening:\n${output}`));
+      reject(new Error(`parley ${command} exited with ${code} before listening:\n${output}`));
     });
   });
 }
