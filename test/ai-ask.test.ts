@@ -99,6 +99,20 @@ describe('POST /api/v1/ai/ask/', () => {
     expect(usage?.estimatedCostUsd).toBeCloseTo((120 * 0.3 + 12 * 2.5) / 1e6, 12);
   });
 
+  it("keeps one conversation per customer when a new customer's first messages arrive at once", async () => {
+    const token = await t.business('busy');
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, (_, index) =>
+        ask(token, { question: `message ${index}`, customer_id: 'rush@example.com' }),
+      ),
+    );
+    expect(responses.map((response) => response.statusCode)).toEqual([200, 200, 200, 200, 200, 200]);
+    const sessionIds = new Set(responses.map((response) => response.json<AskBody>().session_id));
+    expect(sessionIds.size).toBe(1);
+    const [only] = [...sessionIds];
+    expect((await session(token, only!)).messages.filter((m) => m.type === 'customer')).toHaveLength(6);
+  });
+
   it("works with the seed's Python example verbatim (a form body)", async () => {
     const token = await t.business('seedshop');
     t.gemini.enqueue({ text: 'Our prices start at $5.' });

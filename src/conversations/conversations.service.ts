@@ -37,10 +37,17 @@ export function initialStatus(
   return defaultHandler === 'AI' && autoResponseEnabled && apiKeyConfigured ? 'active' : 'support_active';
 }
 
+/**
+ * Most messages come from customers already known, so look first (one round
+ * trip) and insert only on a miss; a concurrent first message is settled by
+ * the unique index.
+ */
 export async function findOrCreateConversation(
   db: Database,
   input: { userId: string; channel: Channel; customerId: string; status: ConversationStatus },
 ): Promise<{ conversation: Conversation; created: boolean }> {
+  const known = await findConversation(db, input);
+  if (known) return { conversation: known, created: false };
   const [created] = await db
     .insert(conversations)
     .values({
@@ -53,19 +60,27 @@ export async function findOrCreateConversation(
     .onConflictDoNothing({ target: [conversations.userId, conversations.channel, conversations.customerId] })
     .returning();
   if (created) return { conversation: created, created: true };
-  const [existing] = await db
+  const existing = await findConversation(db, input);
+  if (!existing) throw new Error('conversation vanished between insert and select');
+  return { conversation: existing, created: false };
+}
+
+async function findConversation(
+  db: Database,
+  key: { userId: string; channel: Channel; customerId: string },
+): Promise<Conversation | undefined> {
+  const [found] = await db
     .select()
     .from(conversations)
     .where(
       and(
-        eq(conversations.userId, input.userId),
-        eq(conversations.channel, input.channel),
-        eq(conversations.customerId, input.customerId),
+        eq(conversations.userId, key.userId),
+        eq(conversations.channel, key.channel),
+        eq(conversations.customerId, key.customerId),
       ),
     )
     .limit(1);
-  if (!existing) throw new Error('conversation vanished between insert and select');
-  return { conversation: existing, created: false };
+  return found;
 }
 
 /** Another business's conversation is as absent as a missing one. */
