@@ -25,6 +25,7 @@ describe('/api/v1/ai/config/', () => {
       business_hours_enabled: false,
       business_hours: null,
       away_message: null,
+      handover_message: null,
       prompts: { manual_prompt: '', knowledge_source: '', product_service: '', question_answer: '' },
       api_key_configured: true,
     });

@@ -13,6 +13,7 @@ export interface AiSettings {
   businessHoursEnabled: boolean;
   businessHours: BusinessHours | null;
   awayMessage: string | null;
+  handoverMessage: string | null;
   prompts: Prompts;
 }
 
@@ -79,6 +80,7 @@ async function loadAiSettings(db: Database, userId: string, defaultModel: string
     businessHoursEnabled: config?.businessHoursEnabled ?? false,
     businessHours: config?.businessHours ?? null,
     awayMessage: config?.awayMessage ?? null,
+    handoverMessage: config?.handoverMessage ?? null,
     prompts: {
       manualPrompt: prompts?.manualPrompt ?? '',
       knowledgeSource: prompts?.knowledgeSource ?? '',
@@ -111,6 +113,7 @@ export async function updateAiSettings(
         businessHoursEnabled: next.businessHoursEnabled,
         businessHours: next.businessHours,
         awayMessage: next.awayMessage,
+        handoverMessage: next.handoverMessage,
       };
       await tx
         .insert(aiConfigs)

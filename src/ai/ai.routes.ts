@@ -5,7 +5,7 @@ import { responses } from '../app/http-errors.js';
 import { paginate } from '../app/pagination.js';
 import { currentUser, requireToken } from '../auth/authenticate.js';
 import { conversationIdFromSession, getOwnConversation, sessionId } from '../conversations/conversations.service.js';
-import { listSessions, sessionDetail, sessionView } from '../conversations/sessions.service.js';
+import { listConversations, sessionDetail, sessionView } from '../conversations/sessions.service.js';
 import { getAiSettings, updateAiSettings, type AiSettings, type AiSettingsPatch } from './ai-settings.js';
 import {
   aiConfigBody,
@@ -75,7 +75,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
     },
     async (request) => {
       const { page, page_size: pageSize, status, is_active: isActive, search } = request.query;
-      const { count, rows } = await listSessions(
+      const { count, rows } = await listConversations(
         db,
         currentUser(request).id,
         { status, isActive, search },
@@ -133,6 +133,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
     business_hours_enabled: settings.businessHoursEnabled,
     business_hours: settings.businessHours,
     away_message: settings.awayMessage,
+    handover_message: settings.handoverMessage,
     prompts: {
       manual_prompt: settings.prompts.manualPrompt,
       knowledge_source: settings.prompts.knowledgeSource,
@@ -176,6 +177,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
         if (body.business_hours_enabled !== undefined) patch.businessHoursEnabled = body.business_hours_enabled;
         if (body.business_hours !== undefined) patch.businessHours = body.business_hours;
         if (body.away_message !== undefined) patch.awayMessage = body.away_message;
+        if (body.handover_message !== undefined) patch.handoverMessage = body.handover_message;
         if (body.prompts) {
           const prompts: AiSettingsPatch['prompts'] = {};
           if (body.prompts.manual_prompt !== undefined) prompts.manualPrompt = body.prompts.manual_prompt;

@@ -26,6 +26,7 @@ export const NO_ANSWER_REASONS = [
   'outside_business_hours',
   'quota_exceeded',
   'safety_blocked',
+  'handed_over',
   'ai_unavailable',
 ] as const;
 
@@ -95,6 +96,10 @@ export const aiConfigResponse = z
     business_hours_enabled: z.boolean(),
     business_hours: businessHoursSchema.nullable(),
     away_message: z.string().nullable(),
+    handover_message: z
+      .string()
+      .nullable()
+      .describe('Sent to the customer when the AI hands the conversation to people.'),
     prompts,
     api_key_configured: z.boolean().describe('Whether the server has the shared Gemini key; the key is never shown.'),
   })
@@ -118,5 +123,6 @@ export const aiConfigBody = z.object({
   business_hours_enabled: z.boolean().optional(),
   business_hours: businessHoursSchema.nullable().optional(),
   away_message: z.string().max(1_000, 'At most 1000 characters.').nullable().optional(),
+  handover_message: z.string().max(1_000, 'At most 1000 characters.').nullable().optional(),
   prompts: prompts.partial().optional(),
 });

@@ -7,16 +7,23 @@ import {
   getOwnConversation,
   initialStatus,
   recentMessages,
-  setConversationStatus,
   type Conversation,
   type StoredMessage,
 } from '../conversations/conversations.service.js';
+import {
+  AI_HANDOVER_REASONS,
+  handOver,
+  messageEvent,
+  type AiHandoverReason,
+  type Handover,
+} from '../conversations/status.service.js';
+import type { EventBus } from '../realtime/events.js';
 import type { Database } from '../db/client.js';
 import { recordUsage } from '../usage/usage.service.js';
 import { getAiSettings, type AiSettings } from './ai-settings.js';
 import { isOpen } from './business-hours.js';
 import { buildContents } from './context.js';
-import { ModelError, NO_USAGE, type ModelProvider, type ModelResult } from './model-provider.js';
+import { ModelError, NO_USAGE, type ModelProvider, type ModelResult, type ToolDeclaration } from './model-provider.js';
 import { buildSystemInstruction } from './prompt.js';
 
 export interface ReplyDeps {
@@ -24,12 +31,19 @@ export interface ReplyDeps {
   config: Config;
   /** Undefined when no global key is configured: the AI is unavailable to everyone. */
   model: ModelProvider | undefined;
+  events: EventBus;
   now?: () => Date;
 }
 
 /** Why no AI answer was generated, the first that applies (contract §5). */
 export type NoAnswerReason =
-  'ai_disabled' | 'manual_handling' | 'outside_business_hours' | 'quota_exceeded' | 'safety_blocked' | 'ai_unavailable';
+  | 'ai_disabled'
+  | 'manual_handling'
+  | 'outside_business_hours'
+  | 'quota_exceeded'
+  | 'safety_blocked'
+  | 'handed_over'
+  | 'ai_unavailable';
 
 export interface ReplyOutcome {
   conversation: Conversation;
@@ -41,6 +55,21 @@ export interface ReplyOutcome {
   success: boolean;
   responseTimeMs: number;
 }
+
+/** The tool the model calls to pass a conversation to the business's people. */
+export const HANDOVER_TOOL: ToolDeclaration = {
+  name: 'handover_to_human',
+  description:
+    'Hand this conversation to a person from the business. Use it when the customer asks for a person, when the answer is not in the business information, for complaints, and for sensitive matters (health, legal, payment disputes, personal data).',
+  parameters: {
+    type: 'object',
+    properties: {
+      reason: { type: 'string', enum: [...AI_HANDOVER_REASONS], description: 'Why a person should take over.' },
+      note: { type: 'string', description: 'One short sentence for the person taking over.' },
+    },
+    required: ['reason'],
+  },
+};
 
 /** Messages of history read for the context window; the token budget trims further. */
 const HISTORY_LIMIT = 60;
@@ -55,12 +84,23 @@ export async function askAsCustomer(
 ): Promise<ReplyOutcome> {
   const startedAt = performance.now();
   const settings = await getAiSettings(deps.db, user.id, deps.config.gemini.defaultModel);
-  const { conversation } = await findOrCreateConversation(deps.db, {
+  const { conversation, created } = await findOrCreateConversation(deps.db, {
     userId: user.id,
     channel: 'api',
     customerId: input.customerId,
     status: initialStatus(user.defaultReplyHandler, settings.autoResponseEnabled, Boolean(deps.model)),
   });
+  if (created) {
+    deps.events.publish(user.id, {
+      type: 'conversation.created',
+      data: {
+        conversation_id: conversation.id,
+        customer_id: conversation.customerId,
+        channel: conversation.channel,
+        status: conversation.status,
+      },
+    });
+  }
   return replyToCustomer(deps, user, conversation, settings, input.question, startedAt);
 }
 
@@ -91,6 +131,7 @@ async function replyToCustomer(
   // Stored before anything else can fail: a customer's message is never lost.
   const question = await addMessage(db, { conversationId: conversation.id, type: 'customer', text });
   if (!question) throw new Error('customer message was not stored');
+  deps.events.publish(user.id, messageEvent(conversation.id, question));
   const elapsed = () => Math.round(performance.now() - startedAt);
   const noAnswer = (reason: NoAnswerReason, answer: string | null = null, success = true): ReplyOutcome => ({
     conversation,
@@ -106,7 +147,7 @@ async function replyToCustomer(
   if (conversation.status === 'support_active') return noAnswer('manual_handling');
   if (settings.businessHoursEnabled && settings.businessHours && !isOpen(settings.businessHours, now)) {
     const away = settings.awayMessage?.trim() || null;
-    if (away) await sendAwayMessageOnce(db, conversation.id, away, now);
+    if (away) await sendAwayMessageOnce(deps, user.id, conversation.id, away, now);
     return noAnswer('outside_business_hours', away);
   }
 
@@ -121,7 +162,10 @@ async function replyToCustomer(
     contents: buildContents(history),
     temperature: settings.temperature,
     maxOutputTokens: settings.maxTokens,
+    tools: [HANDOVER_TOOL],
   };
+  const handToPeople = (handover: Handover) =>
+    handOver(db, deps.events, conversation, { customerMessage: settings.handoverMessage, ...handover });
   const callStarted = performance.now();
   const usageBase = { userId: user.id, conversationId: conversation.id, model: settings.modelName };
   let result: ModelResult;
@@ -138,8 +182,12 @@ async function replyToCustomer(
         usage: NO_USAGE,
         latencyMs: performance.now() - callStarted,
       }),
-      handToPeople(db, conversation, `the AI could not answer (${error.errorClass})`),
+      handToPeople({ source: 'system', reason: 'ai_unavailable', detail: error.errorClass }),
     ]);
+    deps.events.publish(user.id, {
+      type: 'ai.reply.failed',
+      data: { conversation_id: conversation.id, reason: 'ai_unavailable' },
+    });
     return noAnswer('ai_unavailable', null, false);
   }
   const usage = {
@@ -149,40 +197,66 @@ async function replyToCustomer(
     latencyMs: performance.now() - callStarted,
   };
 
-  const answerText = result.kind === 'text' ? finishedText(result.text, result.truncated) : usableText(result);
-  if (answerText === undefined) {
+  if (result.kind === 'function_call') {
+    const reason = handoverReason(result.name, result.args);
+    await Promise.all([
+      recordUsage(db, deps.config.modelPrices, { ...usage, outcome: 'success' }),
+      handToPeople({ source: 'ai', reason, detail: handoverNote(result.args) }),
+    ]);
+    return noAnswer('handed_over', settings.handoverMessage?.trim() || null);
+  }
+  if (result.kind !== 'text') {
     const blockReason = result.kind === 'blocked' ? result.reason : undefined;
-    const why = blockReason ? `the AI declined to answer (${blockReason})` : 'the AI gave no answer';
     await Promise.all([
       recordUsage(db, deps.config.modelPrices, {
         ...usage,
         outcome: blockReason ? 'blocked' : 'empty',
-        errorClass: blockReason ?? (result.kind === 'empty' ? result.finishReason : result.kind),
+        errorClass: blockReason ?? (result.kind === 'empty' ? result.finishReason : null),
       }),
-      handToPeople(db, conversation, why),
+      handToPeople(
+        blockReason
+          ? { source: 'system', reason: 'safety_blocked', detail: blockReason }
+          : { source: 'system', reason: 'ai_unavailable', detail: 'the model gave an empty answer' },
+      ),
     ]);
     return blockReason ? noAnswer('safety_blocked') : noAnswer('ai_unavailable', null, false);
   }
 
   const responseTimeMs = elapsed();
-  const [answer] = await Promise.all([
-    addMessage(db, { conversationId: conversation.id, type: 'AI', text: answerText, responseTimeMs }),
-    recordUsage(db, deps.config.modelPrices, { ...usage, outcome: 'success' }),
-  ]);
+  const answer = await addMessage(db, {
+    conversationId: conversation.id,
+    type: 'AI',
+    text: finishedText(result.text, result.truncated),
+    responseTimeMs,
+    onlyIfOwnedAt: conversation.ownershipVersion,
+  });
+  // Nothing stored: a person took over, or the status changed, while the model was writing.
+  await recordUsage(db, deps.config.modelPrices, { ...usage, outcome: answer ? 'success' : 'discarded' });
+  if (!answer) {
+    deps.events.publish(user.id, {
+      type: 'ai.reply.failed',
+      data: { conversation_id: conversation.id, reason: 'taken_over' },
+    });
+    return noAnswer('manual_handling');
+  }
+  deps.events.publish(user.id, messageEvent(conversation.id, answer));
   return {
     conversation,
     question,
-    answer: answer?.text ?? answerText,
+    answer: answer.text,
     autoResponseGenerated: true,
     success: true,
     responseTimeMs,
   };
 }
 
-/** Text from a function call's companion text; no tools are declared yet, so a bare call has none. */
-function usableText(result: ModelResult): string | undefined {
-  if (result.kind === 'function_call' && result.text.trim()) return result.text.trim();
-  return undefined;
+function handoverReason(tool: string, args: Record<string, unknown>): AiHandoverReason {
+  if (tool !== HANDOVER_TOOL.name) return 'other';
+  return AI_HANDOVER_REASONS.find((known) => known === args.reason) ?? 'other';
+}
+
+function handoverNote(args: Record<string, unknown>): string | undefined {
+  return typeof args.note === 'string' && args.note.trim() ? args.note.trim().slice(0, 500) : undefined;
 }
 
 /** A reply cut off by the token limit ends at its last full sentence, when that keeps most of it. */
@@ -193,18 +267,20 @@ export function finishedText(text: string, truncated: boolean): string {
   return `${text.trimEnd()}…`;
 }
 
-/** The AI stops answering this conversation; people take it from here. */
-async function handToPeople(db: Database, conversation: Conversation, why: string): Promise<void> {
-  await setConversationStatus(db, conversation.id, 'support_active');
-  await addMessage(db, { conversationId: conversation.id, type: 'system', text: `Handed to people: ${why}.` });
-}
-
-async function sendAwayMessageOnce(db: Database, conversationId: string, away: string, now: Date): Promise<void> {
-  const recent = await recentMessages(db, conversationId, 10);
+async function sendAwayMessageOnce(
+  deps: ReplyDeps,
+  userId: string,
+  conversationId: string,
+  away: string,
+  now: Date,
+): Promise<void> {
+  const recent = await recentMessages(deps.db, conversationId, 10);
   const lastReply = [...recent].reverse().find((message) => message.type === 'AI' || message.type === 'support');
   const alreadySent =
     lastReply?.type === 'AI' &&
     lastReply.text === away &&
     now.getTime() - lastReply.createdAt.getTime() < AWAY_MESSAGE_REPEAT_MS;
-  if (!alreadySent) await addMessage(db, { conversationId, type: 'AI', text: away });
+  if (alreadySent) return;
+  const stored = await addMessage(deps.db, { conversationId, type: 'AI', text: away });
+  if (stored) deps.events.publish(userId, messageEvent(conversationId, stored));
 }

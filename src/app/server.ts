@@ -15,7 +15,9 @@ import { defaultHandlerRoutes } from '../ai/default-handler.routes.js';
 import { createGeminiProvider } from '../ai/gemini.client.js';
 import type { ModelProvider } from '../ai/model-provider.js';
 import { authRoutes } from '../auth/auth.routes.js';
+import { conversationRoutes } from '../conversations/conversations.routes.js';
 import type { Database } from '../db/client.js';
+import { createLocalEventBus, type EventBus } from '../realtime/events.js';
 import type { Config } from './config.js';
 import { healthRoutes, type ReadinessCheck } from './health.routes.js';
 import { installErrorHandling } from './http-errors.js';
@@ -29,6 +31,8 @@ export interface AppDeps {
   db: Database;
   /** Named readiness checks for /readyz (database, Redis …). */
   readiness: Record<string, ReadinessCheck>;
+  /** Where domain events go; a new in-process bus when omitted. */
+  events?: EventBus;
   /** The process's pino logger; `false` for silence (tests). Default: a new one at the configured level. */
   logger?: FastifyBaseLogger | false;
 }
@@ -36,6 +40,7 @@ export interface AppDeps {
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const events = deps.events ?? createLocalEventBus();
   const app = Fastify({
     ...loggerOption(deps),
     bodyLimit: BODY_LIMIT,
@@ -86,7 +91,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { checks: deps.readiness });
   await app.register(authRoutes, { db: deps.db });
   await app.register(defaultHandlerRoutes, { db: deps.db });
-  await app.register(aiRoutes, { db: deps.db, config: deps.config, model: modelProvider(deps.config) });
+  await app.register(aiRoutes, { db: deps.db, config: deps.config, model: modelProvider(deps.config), events });
+  await app.register(conversationRoutes, { db: deps.db, config: deps.config, events });
 
   return app;
 }

@@ -108,6 +108,12 @@ export interface StoredMessage {
 /**
  * Stores a message and moves the conversation's counters in one round trip.
  * A message already stored under the same channel id returns undefined.
+ *
+ * With `onlyIfOwnedAt`, the message is stored only while the AI still owns
+ * the conversation at that ownership version: the row is locked, so a
+ * takeover either happened before (and nothing is stored) or waits until this
+ * message is in. This is the send-time check that keeps the AI quiet once a
+ * person has taken over.
  */
 export async function addMessage(
   db: Database,
@@ -117,14 +123,24 @@ export async function addMessage(
     text: string;
     responseTimeMs?: number | null;
     channelMessageId?: string | null;
+    onlyIfOwnedAt?: number;
   },
 ): Promise<StoredMessage | undefined> {
   const id = randomId(16);
+  const values = sql`${id}, ${input.conversationId}, ${input.type}, ${input.text},
+              ${input.responseTimeMs ?? null}, ${input.channelMessageId ?? null}`;
+  const insert =
+    input.onlyIfOwnedAt === undefined
+      ? sql`insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id)
+            values (${values})`
+      : sql`insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id)
+            select ${values} from ${conversations}
+             where id = ${input.conversationId} and status = 'active'
+               and ownership_version = ${input.onlyIfOwnedAt}
+               for update`;
   const result = await db.execute(sql`
     with inserted as (
-      insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id)
-      values (${id}, ${input.conversationId}, ${input.type}, ${input.text},
-              ${input.responseTimeMs ?? null}, ${input.channelMessageId ?? null})
+      ${insert}
       on conflict do nothing
       returning created_at
     ), touched as (

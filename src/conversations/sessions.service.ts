@@ -1,11 +1,12 @@
 import { and, count, desc, eq, ilike, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { conversations, type ConversationStatus } from '../db/schema/index.js';
+import { conversations, messages, type Channel, type ConversationStatus } from '../db/schema/index.js';
 import { recentMessages, sessionId, type Conversation, type StoredMessage } from './conversations.service.js';
 
-export interface SessionFilters {
+export interface ConversationFilters {
   status?: ConversationStatus | undefined;
   isActive?: boolean | undefined;
+  channel?: Channel | undefined;
   /** Part of the customer id. */
   search?: string | undefined;
 }
@@ -17,15 +18,17 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (match) => `\\${match}`);
 }
 
-export async function listSessions(
+/** A business's conversations (or sessions: the same rows), newest activity first. */
+export async function listConversations(
   db: Database,
   userId: string,
-  filters: SessionFilters,
+  filters: ConversationFilters,
   page: { page: number; pageSize: number },
 ): Promise<{ count: number; rows: Conversation[] }> {
   const conditions: SQL[] = [eq(conversations.userId, userId)];
   if (filters.status) conditions.push(eq(conversations.status, filters.status));
   if (filters.isActive !== undefined) conditions.push(eq(conversations.isActive, filters.isActive));
+  if (filters.channel) conditions.push(eq(conversations.channel, filters.channel));
   if (filters.search) conditions.push(ilike(conversations.customerId, `%${escapeLike(filters.search)}%`));
   const where = and(...conditions);
   const [rows, [total]] = await Promise.all([
@@ -68,4 +71,38 @@ export function messageView(message: StoredMessage) {
 export async function sessionDetail(db: Database, conversation: Conversation) {
   const messages = await recentMessages(db, conversation.id, SESSION_DETAIL_MESSAGES);
   return { ...sessionView(conversation), messages: messages.map(messageView) };
+}
+
+/** One page of a conversation's messages, oldest first; the count is the conversation's own counter. */
+export async function listMessages(db: Database, conversationId: string, page: { page: number; pageSize: number }) {
+  const rows = await db
+    .select({
+      id: messages.id,
+      type: messages.type,
+      text: messages.text,
+      createdAt: messages.createdAt,
+      responseTimeMs: messages.responseTimeMs,
+    })
+    .from(messages)
+    .where(eq(messages.conversationId, conversationId))
+    .orderBy(messages.seq)
+    .limit(page.pageSize)
+    .offset((page.page - 1) * page.pageSize);
+  return rows.map(messageView);
+}
+
+export function conversationView(conversation: Conversation) {
+  return {
+    id: conversation.id,
+    session_id: sessionId(conversation.id),
+    customer_id: conversation.customerId,
+    customer_name: conversation.customerName,
+    channel: conversation.channel,
+    status: conversation.status,
+    is_active: conversation.isActive,
+    message_count: conversation.messageCount,
+    last_message_at: conversation.lastMessageAt?.toISOString() ?? null,
+    created_at: conversation.createdAt.toISOString(),
+    updated_at: conversation.updatedAt.toISOString(),
+  };
 }

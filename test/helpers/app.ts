@@ -4,6 +4,7 @@ import type { ReadinessCheck } from '../../src/app/health.routes.js';
 import { buildApp } from '../../src/app/server.js';
 import { createApiToken, createUser } from '../../src/auth/auth.service.js';
 import type { Database } from '../../src/db/client.js';
+import { createLocalEventBus, type EventBus, type ParleyEvent } from '../../src/realtime/events.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestApp {
@@ -11,6 +12,9 @@ export interface TestApp {
   db: Database;
   database: TestDatabase;
   config: Config;
+  events: EventBus;
+  /** Every event published, with the business it went to, in order. */
+  published: { userId: string; event: ParleyEvent }[];
   /** Creates a business account and a token for it. */
   signUp(username: string, options?: { password?: string; isAdmin?: boolean; email?: string }): Promise<string>;
   /** `app.inject` with the token as a Bearer header. */
@@ -28,9 +32,13 @@ export async function createTestApp(
   const database = await createTestDatabase();
   const config = testConfig(options.env);
   const db = database.handle.db;
+  const events = createLocalEventBus();
+  const published: { userId: string; event: ParleyEvent }[] = [];
+  events.subscribe((userId, event) => published.push({ userId, event }));
   const app = await buildApp({
     config,
     db,
+    events,
     readiness: options.readiness ?? { database: () => database.handle.ping() },
     logger: false,
   });
@@ -40,6 +48,8 @@ export async function createTestApp(
     db,
     database,
     config,
+    events,
+    published,
     async signUp(username, { password, isAdmin, email } = {}) {
       const user = await createUser(db, { username, password, isAdmin, email });
       return createApiToken(db, user.id, 'test');

@@ -24,6 +24,12 @@ export const conversations = pgTable(
     status: text('status').$type<ConversationStatus>().notNull(),
     /** The AI session's view: false once the cleanup job finds it idle. */
     isActive: boolean('is_active').notNull().default(true),
+    /**
+     * Bumped by every status change and takeover. An AI reply is stored only
+     * if the version it was generated under is still current, so a reply that
+     * finishes after a person took over is discarded.
+     */
+    ownershipVersion: integer('ownership_version').notNull().default(0),
     /** Kept with each insert so session lists need no count per row. */
     messageCount: integer('message_count').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -66,5 +72,31 @@ export const messages = pgTable(
       .on(table.conversationId, table.channelMessageId)
       .where(sql`${table.channelMessageId} is not null`),
     check('messages_type_check', sql`${table.type} in ('customer', 'AI', 'support', 'system')`),
+  ],
+);
+
+export const HANDOVER_SOURCES = ['ai', 'agent', 'system'] as const;
+export type HandoverSource = (typeof HANDOVER_SOURCES)[number];
+
+/** Every time a conversation went to people, and why: the AI's own reason, an agent's takeover, or a failure. */
+export const handovers = pgTable(
+  'handovers',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    source: text('source').$type<HandoverSource>().notNull(),
+    reason: text('reason').notNull(),
+    detail: text('detail'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index('handovers_user_created_idx').on(table.userId, table.createdAt),
+    index('handovers_conversation_idx').on(table.conversationId, table.createdAt),
+    check('handovers_source_check', sql`${table.source} in ('ai', 'agent', 'system')`),
   ],
 );

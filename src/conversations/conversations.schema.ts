@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { pageOf, pageQuery } from '../app/pagination.js';
+import { CHANNELS, CONVERSATION_STATUSES } from '../db/schema/index.js';
+import { MAX_MESSAGE_LENGTH } from '../ai/ai.schema.js';
+import { sessionMessage } from '../ai/ai.schema.js';
+import { BULK_LIMIT } from './status.service.js';
+
+const conversationId = z.string().min(1).max(100);
+const status = z.enum(CONVERSATION_STATUSES, { error: 'Must be "active" or "support_active".' });
+
+export const conversationParams = z.object({ conversation_id: conversationId });
+
+export const statusResponse = z
+  .object({
+    conversation_id: z.string(),
+    status: z.enum(CONVERSATION_STATUSES),
+    ai_available: z.boolean().describe("Whether the AI can answer this business's conversations at all."),
+    reason: z
+      .string()
+      .nullable()
+      .describe(
+        'Why the AI is not answering this conversation, null while it is: ai_disabled, no_api_key, the last handover reason (agent_takeover, customer_request, complaint, ai_unavailable …), or default_handler_manual.',
+      ),
+  })
+  .meta({ id: 'ConversationStatus' });
+
+export const statusBody = z.object({ status });
+
+export const bulkStatusBody = z.object({
+  conversation_ids: z
+    .array(conversationId)
+    .min(1, 'List at least one conversation.')
+    .max(BULK_LIMIT, `At most ${BULK_LIMIT} conversations at once.`),
+  status,
+});
+
+export const bulkStatusResponse = z
+  .object({ status: z.enum(CONVERSATION_STATUSES), updated: z.array(z.string()), not_found: z.array(z.string()) })
+  .meta({ id: 'BulkStatus' });
+
+export const conversationItem = z
+  .object({
+    id: z.string(),
+    session_id: z.string(),
+    customer_id: z.string(),
+    customer_name: z.string().nullable(),
+    channel: z.enum(CHANNELS),
+    status: z.enum(CONVERSATION_STATUSES),
+    is_active: z.boolean(),
+    message_count: z.number().int(),
+    last_message_at: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Conversation' });
+
+export const conversationList = pageOf(conversationItem).meta({ id: 'ConversationList' });
+
+export const conversationListQuery = z.object({
+  ...pageQuery,
+  status: z.enum(CONVERSATION_STATUSES).optional(),
+  channel: z.enum(CHANNELS).optional(),
+  search: z.string().trim().max(255).optional(),
+});
+
+export const messageList = pageOf(sessionMessage).meta({ id: 'MessageList' });
+export const messageListQuery = z.object({ ...pageQuery, page_size: pageQuery.page_size.default(50) });
+
+export const agentReplyBody = z.object({
+  text: z
+    .string()
+    .trim()
+    .min(1, 'This field may not be blank.')
+    .max(MAX_MESSAGE_LENGTH, `At most ${MAX_MESSAGE_LENGTH} characters.`),
+  keep_ai: z
+    .boolean()
+    .default(false)
+    .describe('Leave the AI answering; by default an agent reply takes the conversation over.'),
+});
+
+export const agentReplyResponse = z
+  .object({ message: sessionMessage, conversation: conversationItem })
+  .meta({ id: 'AgentReply' });

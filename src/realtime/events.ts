@@ -1,0 +1,65 @@
+import type { ConversationStatus, MessageType } from '../db/schema/index.js';
+
+/**
+ * What a business's people see happen live (contract §7). Domain code
+ * publishes; the WebSocket layer delivers each event to its business only.
+ */
+export interface MessageEventData {
+  conversation_id: string;
+  message: { id: string; type: MessageType; text: string; created_at: string; response_time_ms: number | null };
+}
+
+export interface ConversationEventData {
+  conversation_id: string;
+  customer_id: string;
+  channel: string;
+  status: ConversationStatus;
+}
+
+export interface StatusChangedData {
+  conversation_id: string;
+  status: ConversationStatus;
+  previous: ConversationStatus;
+  /** Why: an agent's takeover, the AI's handover reason, a failure … */
+  reason: string;
+  ownership_version: number;
+}
+
+export interface ReplyFailedData {
+  conversation_id: string;
+  reason: string;
+}
+
+export type ParleyEvent =
+  | { type: 'message.created'; data: MessageEventData }
+  | { type: 'conversation.created'; data: ConversationEventData }
+  | { type: 'conversation.status_changed'; data: StatusChangedData }
+  | { type: 'ai.reply.failed'; data: ReplyFailedData };
+
+export type EventListener = (userId: string, event: ParleyEvent) => void;
+
+export interface EventBus {
+  publish(userId: string, event: ParleyEvent): void;
+  /** Returns the function that unsubscribes. */
+  subscribe(listener: EventListener): () => void;
+}
+
+/** One process's bus. A listener's failure never reaches the publisher. */
+export function createLocalEventBus(onListenerError: (error: unknown) => void = () => {}): EventBus {
+  const listeners = new Set<EventListener>();
+  return {
+    publish(userId, event) {
+      for (const listener of listeners) {
+        try {
+          listener(userId, event);
+        } catch (error) {
+          onListenerError(error);
+        }
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
