@@ -12,8 +12,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { aiRoutes } from '../ai/ai.routes.js';
 import { defaultHandlerRoutes } from '../ai/default-handler.routes.js';
-import { createGeminiProvider } from '../ai/gemini.client.js';
-import type { ModelProvider } from '../ai/model-provider.js';
+import { modelProvider } from '../ai/provider.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { conversationRoutes } from '../conversations/conversations.routes.js';
 import type { Database } from '../db/client.js';
@@ -117,20 +116,6 @@ function installBodyParsers(app: FastifyInstance): void {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     const parsed = querystring.parse(body as string);
     done(null, Object.assign(Object.create(null) as object, parsed, { [FORM_BODY]: true }));
-  });
-}
-
-/** The shared key's model, or undefined when no key is configured (the AI is then unavailable). */
-export function modelProvider(config: Config): ModelProvider | undefined {
-  if (!config.gemini.apiKey) return undefined;
-  return createGeminiProvider({
-    apiKey: config.gemini.apiKey,
-    baseUrl: config.gemini.baseUrl,
-    policy: {
-      timeoutMs: config.gemini.timeoutMs,
-      retries: config.gemini.retries,
-      deadlineMs: config.gemini.deadlineMs,
-    },
   });
 }
 

@@ -161,6 +161,42 @@ export function buildProgram(): Command {
     .description('one row per user: auto-response, default handler, model, key, conversations by status')
     .addOption(new Option('--json', 'machine-readable output').default(false))
     .action(async (options: { json: boolean }) => exitWith(await runDatabaseCommand('ai_control status', options)));
+  aiControl
+    .command('test')
+    .description('one real call to the model with the global key; prints latency and reply (exit 1 on failure)')
+    .option('--model <name>', 'model to call (default: PARLEY_DEFAULT_MODEL)')
+    .addOption(new Option('--json', 'machine-readable output').default(false))
+    .action(async (options: { model?: string; json: boolean }) =>
+      exitWith(await runDatabaseCommand('ai_control test', options)),
+    );
+  aiControl
+    .command('validate')
+    .description("check each user's AI setup and name every problem (exit 1 if any is invalid)")
+    .option('--user <username>')
+    .addOption(new Option('--json', 'machine-readable output').default(false))
+    .action(async (options: { user?: string; json: boolean }) =>
+      exitWith(await runDatabaseCommand('ai_control validate', options)),
+    );
+  aiControl
+    .command('sync')
+    .description("recompute each conversation's message count and last activity from its messages")
+    .addOption(new Option('--json', 'machine-readable output').default(false))
+    .action(async (options: { json: boolean }) => exitWith(await runDatabaseCommand('ai_control sync', options)));
+  aiControl
+    .command('conversations')
+    .description('conversations answered by the AI (active) and by people (support_active), per user')
+    .option('--user <username>')
+    .addOption(new Option('--json', 'machine-readable output').default(false))
+    .action(async (options: { user?: string; json: boolean }) =>
+      exitWith(await runDatabaseCommand('ai_control conversations', options)),
+    );
+
+  program
+    .command('test_ai_setup')
+    .alias('test-ai-setup')
+    .description("check database, migrations, Redis, key, model and each user's AI setup (exit 1 on any failure)")
+    .addOption(new Option('--json', 'machine-readable output').default(false))
+    .action(async (options: { json: boolean }) => exitWith(await runDatabaseCommand('test_ai_setup', options)));
 
   return program;
 }

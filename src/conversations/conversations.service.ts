@@ -147,6 +147,7 @@ export async function addMessage(
       update ${conversations}
          set message_count = message_count + 1,
              last_message_at = (select created_at from inserted),
+             is_active = true,
              updated_at = now()
        where id = ${input.conversationId} and exists (select 1 from inserted)
     )

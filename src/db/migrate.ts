@@ -46,6 +46,15 @@ export async function migrateDatabase(handle: DatabaseHandle): Promise<Migration
   }
 }
 
+/** How many of the migrations this build knows are applied to the database. */
+export async function migrationStatus(handle: DatabaseHandle): Promise<MigrationResult> {
+  const total = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length;
+  const query = handle.pglite
+    ? (text: string) => handle.pglite!.query<{ n: number }>(text).then((r) => r.rows)
+    : (text: string) => handle.pool!.query<{ n: number }>(text).then((r) => r.rows);
+  return { applied: await countApplied(query), total };
+}
+
 async function countApplied(query: (text: string) => Promise<{ n: number }[]>): Promise<number> {
   // Two statements: a subquery naming a missing table fails at parse time.
   const [exists] = await query(`select (to_regclass('drizzle.__drizzle_migrations') is not null)::int as n`);

@@ -1,5 +1,10 @@
 import type { DatabaseCommand } from '../command.js';
 import { aiControlDisable, aiControlEnable, aiControlStatus } from './ai-control.js';
+import { aiControlConversations } from './ai-conversations.js';
+import { aiControlSync } from './ai-sync.js';
+import { aiControlTest } from './ai-test.js';
+import { aiControlValidate } from './ai-validate.js';
+import { testAiSetup } from './test-ai-setup.js';
 import { createuser } from './createuser.js';
 import { migrate } from './migrate.js';
 import { tokenCreate } from './token.js';
@@ -12,4 +17,9 @@ export const databaseCommands: Record<string, DatabaseCommand> = {
   'ai_control enable': aiControlEnable,
   'ai_control disable': aiControlDisable,
   'ai_control status': aiControlStatus,
+  'ai_control test': aiControlTest,
+  'ai_control validate': aiControlValidate,
+  'ai_control sync': aiControlSync,
+  'ai_control conversations': aiControlConversations,
+  test_ai_setup: testAiSetup,
 };
