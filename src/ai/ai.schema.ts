@@ -7,7 +7,7 @@ import { businessHoursSchema } from './business-hours.js';
 export const MAX_MESSAGE_LENGTH = 4_000;
 const PROMPT_MAX_LENGTH = 20_000;
 
-const messageText = z
+export const messageText = z
   .string()
   .trim()
   .min(1, 'This field may not be blank.')

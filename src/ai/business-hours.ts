@@ -48,28 +48,46 @@ export interface LocalTime {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatter(zone: string): Intl.DateTimeFormat {
-  let format = formatters.get(zone);
+/** Building an Intl formatter costs far more than using one: keep one per locale, zone and style. */
+function formatter(locale: string, zone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${zone}|${options.weekday}`;
+  let format = formatters.get(key);
   if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      weekday: 'short',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(zone, format);
+    format = new Intl.DateTimeFormat(locale, { ...options, timeZone: zone });
+    formatters.set(key, format);
   }
   return format;
 }
 
+const NUMERIC: Intl.DateTimeFormatOptions = {
+  weekday: 'short',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+};
+
+const WORDS: Intl.DateTimeFormatOptions = {
+  weekday: 'long',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+};
+
+function partsOf(format: Intl.DateTimeFormat, at: Date): Record<string, string> {
+  const parts: Record<string, string> = {};
+  for (const part of format.formatToParts(at)) parts[part.type] = part.value;
+  return parts;
+}
+
 /** The wall-clock time in `zone` at the instant `at`. */
 export function localTime(zone: string, at: Date): LocalTime {
-  const parts: Record<string, string> = {};
-  for (const part of formatter(zone).formatToParts(at)) parts[part.type] = part.value;
+  const parts = partsOf(formatter('en-US', zone, NUMERIC), at);
   const weekday = (parts.weekday ?? 'Mon').slice(0, 3).toLowerCase() as Weekday;
   const hour = Number(parts.hour);
   const minute = Number(parts.minute);
@@ -106,26 +124,9 @@ export function isOpen(hours: BusinessHours, at: Date): boolean {
   return false;
 }
 
-const longFormatters = new Map<string, Intl.DateTimeFormat>();
-
 /** "Tuesday 24 November 2026, 14:05 (Europe/Berlin)": how the model is told the business's local time. */
 export function describeLocalTime(zone: string, at: Date): string {
-  let format = longFormatters.get(zone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', {
-      timeZone: zone,
-      weekday: 'long',
-      day: 'numeric',
-      month: 'long',
-      year: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    longFormatters.set(zone, format);
-  }
   // Built from parts: the locale's own punctuation differs between ICU versions.
-  const p: Record<string, string> = {};
-  for (const part of format.formatToParts(at)) p[part.type] = part.value;
+  const p = partsOf(formatter('en-GB', zone, WORDS), at);
   return `${p.weekday} ${p.day} ${p.month} ${p.year}, ${p.hour}:${p.minute} (${zone})`;
 }

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { pageOf, pageQuery } from '../app/pagination.js';
 import { CHANNELS, CONVERSATION_STATUSES } from '../db/schema/index.js';
-import { MAX_MESSAGE_LENGTH } from '../ai/ai.schema.js';
-import { sessionMessage } from '../ai/ai.schema.js';
+import { messageText, sessionMessage } from '../ai/ai.schema.js';
 import { BULK_LIMIT } from './status.service.js';
 
 const conversationId = z.string().min(1).max(100);
@@ -67,11 +66,7 @@ export const messageList = pageOf(sessionMessage).meta({ id: 'MessageList' });
 export const messageListQuery = z.object({ ...pageQuery, page_size: pageQuery.page_size.default(50) });
 
 export const agentReplyBody = z.object({
-  text: z
-    .string()
-    .trim()
-    .min(1, 'This field may not be blank.')
-    .max(MAX_MESSAGE_LENGTH, `At most ${MAX_MESSAGE_LENGTH} characters.`),
+  text: messageText,
   keep_ai: z
     .boolean()
     .default(false)

@@ -163,16 +163,19 @@ export async function addMessage(
   };
 }
 
+/** The columns of a message that views and the model see. */
+export const messageColumns = {
+  id: messages.id,
+  type: messages.type,
+  text: messages.text,
+  createdAt: messages.createdAt,
+  responseTimeMs: messages.responseTimeMs,
+};
+
 /** The latest `limit` messages, oldest first. */
 export async function recentMessages(db: Database, conversationId: string, limit: number): Promise<StoredMessage[]> {
   const rows = await db
-    .select({
-      id: messages.id,
-      type: messages.type,
-      text: messages.text,
-      createdAt: messages.createdAt,
-      responseTimeMs: messages.responseTimeMs,
-    })
+    .select(messageColumns)
     .from(messages)
     .where(eq(messages.conversationId, conversationId))
     .orderBy(desc(messages.seq))

@@ -1,7 +1,13 @@
 import { and, count, desc, eq, ilike, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { conversations, messages, type Channel, type ConversationStatus } from '../db/schema/index.js';
-import { recentMessages, sessionId, type Conversation, type StoredMessage } from './conversations.service.js';
+import {
+  messageColumns,
+  recentMessages,
+  sessionId,
+  type Conversation,
+  type StoredMessage,
+} from './conversations.service.js';
 
 export interface ConversationFilters {
   status?: ConversationStatus | undefined;
@@ -76,13 +82,7 @@ export async function sessionDetail(db: Database, conversation: Conversation) {
 /** One page of a conversation's messages, oldest first; the count is the conversation's own counter. */
 export async function listMessages(db: Database, conversationId: string, page: { page: number; pageSize: number }) {
   const rows = await db
-    .select({
-      id: messages.id,
-      type: messages.type,
-      text: messages.text,
-      createdAt: messages.createdAt,
-      responseTimeMs: messages.responseTimeMs,
-    })
+    .select(messageColumns)
     .from(messages)
     .where(eq(messages.conversationId, conversationId))
     .orderBy(messages.seq)
@@ -91,18 +91,13 @@ export async function listMessages(db: Database, conversationId: string, page: {
   return rows.map(messageView);
 }
 
+/** The message system's view: the session view keyed by `id`, with the customer's name and last change. */
 export function conversationView(conversation: Conversation) {
+  const { conversation_id: id, ...session } = sessionView(conversation);
   return {
-    id: conversation.id,
-    session_id: sessionId(conversation.id),
-    customer_id: conversation.customerId,
+    id,
+    ...session,
     customer_name: conversation.customerName,
-    channel: conversation.channel,
-    status: conversation.status,
-    is_active: conversation.isActive,
-    message_count: conversation.messageCount,
-    last_message_at: conversation.lastMessageAt?.toISOString() ?? null,
-    created_at: conversation.createdAt.toISOString(),
     updated_at: conversation.updatedAt.toISOString(),
   };
 }
