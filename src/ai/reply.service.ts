@@ -1,8 +1,10 @@
 import type { Config } from '../app/config.js';
 import { NotFoundError } from '../app/errors.js';
 import type { AuthUser } from '../auth/auth.service.js';
+import { sql } from 'drizzle-orm';
 import {
   addMessage,
+  addMessageWithHistory,
   findOrCreateConversation,
   getOwnConversation,
   initialStatus,
@@ -19,7 +21,7 @@ import {
 } from '../conversations/status.service.js';
 import type { EventBus } from '../realtime/events.js';
 import type { Database } from '../db/client.js';
-import { recordUsage } from '../usage/usage.service.js';
+import { recordUsage, usageInsert } from '../usage/usage.service.js';
 import { getAiSettings, type AiSettings } from './ai-settings.js';
 import { isOpen } from './business-hours.js';
 import { buildContents } from './context.js';
@@ -128,8 +130,21 @@ async function replyToCustomer(
 ): Promise<ReplyOutcome> {
   const { db } = deps;
   const now = deps.now?.() ?? new Date();
-  // Stored before anything else can fail: a customer's message is never lost.
-  const question = await addMessage(db, { conversationId: conversation.id, type: 'customer', text });
+  const withoutAi: NoAnswerReason | undefined =
+    !settings.autoResponseEnabled || !deps.model
+      ? 'ai_disabled'
+      : conversation.status === 'support_active'
+        ? 'manual_handling'
+        : settings.businessHoursEnabled && settings.businessHours && !isOpen(settings.businessHours, now)
+          ? 'outside_business_hours'
+          : undefined;
+  // Stored before anything else can fail: a customer's message is never lost. The context the
+  // model needs comes back with it, in the same round trip.
+  const { message: question, history } = await addMessageWithHistory(
+    db,
+    { conversationId: conversation.id, type: 'customer', text },
+    withoutAi ? 0 : HISTORY_LIMIT - 1,
+  );
   if (!question) throw new Error('customer message was not stored');
   deps.events.publish(user.id, messageEvent(conversation.id, question));
   const elapsed = () => Math.round(performance.now() - startedAt);
@@ -143,15 +158,13 @@ async function replyToCustomer(
     responseTimeMs: elapsed(),
   });
 
-  if (!settings.autoResponseEnabled || !deps.model) return noAnswer('ai_disabled');
-  if (conversation.status === 'support_active') return noAnswer('manual_handling');
-  if (settings.businessHoursEnabled && settings.businessHours && !isOpen(settings.businessHours, now)) {
+  if (withoutAi === 'outside_business_hours') {
     const away = settings.awayMessage?.trim() || null;
     if (away) await sendAwayMessageOnce(deps, user.id, conversation.id, away, now);
     return noAnswer('outside_business_hours', away);
   }
+  if (withoutAi || !deps.model) return noAnswer(withoutAi ?? 'ai_disabled');
 
-  const history = await recentMessages(db, conversation.id, HISTORY_LIMIT);
   const request = {
     model: settings.modelName,
     systemInstruction: buildSystemInstruction({
@@ -159,7 +172,7 @@ async function replyToCustomer(
       timezone: settings.businessHours?.timezone ?? deps.config.timezone,
       now,
     }),
-    contents: buildContents(history),
+    contents: buildContents([...history, question]),
     temperature: settings.temperature,
     maxOutputTokens: settings.maxTokens,
     tools: [HANDOVER_TOOL],
@@ -229,9 +242,14 @@ async function replyToCustomer(
     text: finishedText(result.text, result.truncated),
     responseTimeMs,
     onlyIfOwnedAt: conversation.ownershipVersion,
+    // The call's usage goes in with the answer; when the answer was not stored it was discarded.
+    also: usageInsert(
+      deps.config.modelPrices,
+      usage,
+      sql`case when exists (select 1 from inserted) then 'success' else 'discarded' end`,
+    ),
   });
   // Nothing stored: a person took over, or the status changed, while the model was writing.
-  await recordUsage(db, deps.config.modelPrices, { ...usage, outcome: answer ? 'success' : 'discarded' });
   if (!answer) {
     deps.events.publish(user.id, {
       type: 'ai.reply.failed',

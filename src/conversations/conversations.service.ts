@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { randomId } from '../app/ids.js';
 import { rowsOf, type Database } from '../db/client.js';
 import {
@@ -105,27 +105,55 @@ export interface StoredMessage {
   responseTimeMs: number | null;
 }
 
+export interface NewMessage {
+  conversationId: string;
+  type: MessageType;
+  text: string;
+  responseTimeMs?: number | null;
+  channelMessageId?: string | null;
+  /**
+   * Store the message only while the AI still owns the conversation at this
+   * ownership version. The row is locked, so a takeover either happened
+   * before (and nothing is stored) or waits until this message is in: the
+   * send-time check that keeps the AI quiet once a person has taken over.
+   */
+  onlyIfOwnedAt?: number;
+  /**
+   * Another statement to run in the same round trip. It may read `inserted`,
+   * which holds the new message's row when it was stored and nothing otherwise.
+   */
+  also?: SQL;
+}
+
 /**
  * Stores a message and moves the conversation's counters in one round trip.
  * A message already stored under the same channel id returns undefined.
- *
- * With `onlyIfOwnedAt`, the message is stored only while the AI still owns
- * the conversation at that ownership version: the row is locked, so a
- * takeover either happened before (and nothing is stored) or waits until this
- * message is in. This is the send-time check that keeps the AI quiet once a
- * person has taken over.
  */
-export async function addMessage(
+export async function addMessage(db: Database, input: NewMessage): Promise<StoredMessage | undefined> {
+  return (await insertMessage(db, input, 0)).message;
+}
+
+/**
+ * Stores a customer's message and reads the `historyLimit` messages before it
+ * in the same round trip (oldest first), for the model's context.
+ */
+export async function addMessageWithHistory(
   db: Database,
-  input: {
-    conversationId: string;
-    type: MessageType;
-    text: string;
-    responseTimeMs?: number | null;
-    channelMessageId?: string | null;
-    onlyIfOwnedAt?: number;
-  },
-): Promise<StoredMessage | undefined> {
+  input: NewMessage,
+  historyLimit: number,
+): Promise<{ message: StoredMessage | undefined; history: StoredMessage[] }> {
+  return insertMessage(db, input, historyLimit);
+}
+
+interface HistoryRow {
+  id: string;
+  type: MessageType;
+  text: string;
+  created_at: string;
+  response_time_ms: number | null;
+}
+
+async function insertMessage(db: Database, input: NewMessage, historyLimit: number) {
   const id = randomId(16);
   const values = sql`${id}, ${input.conversationId}, ${input.type}, ${input.text},
               ${input.responseTimeMs ?? null}, ${input.channelMessageId ?? null}`;
@@ -138,6 +166,14 @@ export async function addMessage(
              where id = ${input.conversationId} and status = 'active'
                and ownership_version = ${input.onlyIfOwnedAt}
                for update`;
+  // Every part of one statement sees the same snapshot: `history` holds the messages before this one.
+  const history =
+    historyLimit > 0
+      ? sql`, history as (
+          select id, type, text, created_at, response_time_ms, seq from ${messages}
+           where conversation_id = ${input.conversationId} order by seq desc limit ${historyLimit})`
+      : sql``;
+  const also = input.also ? sql`, also as (${input.also})` : sql``;
   const result = await db.execute(sql`
     with inserted as (
       ${insert}
@@ -150,16 +186,29 @@ export async function addMessage(
              is_active = true,
              updated_at = now()
        where id = ${input.conversationId} and exists (select 1 from inserted)
-    )
-    select created_at from inserted`);
-  const row = rowsOf<{ created_at: Date | string }>(result)[0];
-  if (!row) return undefined;
+    ) ${history} ${also}
+    select (select created_at from inserted) as created_at,
+           ${historyLimit > 0 ? sql`(select coalesce(json_agg(h order by h.seq), '[]'::json) from history h)` : sql`null`} as history`);
+  const row = rowsOf<{ created_at: Date | string | null; history: HistoryRow[] | string | null }>(result)[0];
+  const rawHistory =
+    typeof row?.history === 'string' ? (JSON.parse(row.history) as HistoryRow[]) : (row?.history ?? []);
   return {
-    id,
-    type: input.type,
-    text: input.text,
-    createdAt: new Date(row.created_at),
-    responseTimeMs: input.responseTimeMs ?? null,
+    message: row?.created_at
+      ? {
+          id,
+          type: input.type,
+          text: input.text,
+          createdAt: new Date(row.created_at),
+          responseTimeMs: input.responseTimeMs ?? null,
+        }
+      : undefined,
+    history: rawHistory.map((h) => ({
+      id: h.id,
+      type: h.type,
+      text: h.text,
+      createdAt: new Date(h.created_at),
+      responseTimeMs: h.response_time_ms,
+    })),
   };
 }
 

@@ -1,3 +1,4 @@
+import { sql, type SQL } from 'drizzle-orm';
 import { randomId } from '../app/ids.js';
 import type { Database } from '../db/client.js';
 import { usageRecords, type UsageOutcome } from '../db/schema/index.js';
@@ -23,20 +24,20 @@ export interface UsageEntry {
   latencyMs: number;
 }
 
+/**
+ * The insert for one usage row. `outcome` is SQL so a caller can decide it in
+ * the same statement (a reply is `discarded` when its message was not stored).
+ */
+export function usageInsert(prices: PriceTable, entry: Omit<UsageEntry, 'outcome'>, outcome: SQL): SQL {
+  return sql`insert into ${usageRecords}
+      (id, user_id, conversation_id, model, outcome, error_class, attempts, prompt_tokens,
+       completion_tokens, thought_tokens, total_tokens, latency_ms, estimated_cost_usd)
+    values (${randomId(16)}, ${entry.userId}, ${entry.conversationId}, ${entry.model}, ${outcome},
+            ${entry.errorClass ?? null}, ${entry.attempts}, ${entry.usage.promptTokens},
+            ${entry.usage.completionTokens}, ${entry.usage.thoughtTokens}, ${entry.usage.totalTokens},
+            ${Math.round(entry.latencyMs)}, ${estimateCostUsd(prices, entry.model, entry.usage)})`;
+}
+
 export async function recordUsage(db: Database, prices: PriceTable, entry: UsageEntry): Promise<void> {
-  await db.insert(usageRecords).values({
-    id: randomId(16),
-    userId: entry.userId,
-    conversationId: entry.conversationId,
-    model: entry.model,
-    outcome: entry.outcome,
-    errorClass: entry.errorClass ?? null,
-    attempts: entry.attempts,
-    promptTokens: entry.usage.promptTokens,
-    completionTokens: entry.usage.completionTokens,
-    thoughtTokens: entry.usage.thoughtTokens,
-    totalTokens: entry.usage.totalTokens,
-    latencyMs: Math.round(entry.latencyMs),
-    estimatedCostUsd: estimateCostUsd(prices, entry.model, entry.usage),
-  });
+  await db.execute(usageInsert(prices, entry, sql`${entry.outcome}`));
 }

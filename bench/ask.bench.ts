@@ -1,0 +1,563 @@
+/**
+ * `npm run bench`: POST /api/v1/ai/ask/ with the Gemini emulator answering at
+ * once, on Parley embedded, Parley on PostgreSQL, and the bare Fastify + pg
+ * yardstick (bench/bare-ask.ts), all in one run, because only figures taken on
+ * the same machine at the same time compare (docs/performance.md).
+ * See bench/README.md for the environment variables.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { buildIfNeeded, needsBuild } from '../scripts/build.js';
+import { GeminiEmulator } from '../src/ai/gemini-emulator.js';
+import { runLoad, type LoadResult } from './lib/load.js';
+import {
+  cpuSecondsOf,
+  freePort,
+  memoryOf,
+  postgresCpuSeconds,
+  run,
+  startServer,
+  type Memory,
+  type ServerProcess,
+} from './lib/process.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+const ANSWER = 'We are open 9 to 5.';
+const QUESTION = 'What are your prices?';
+const USERNAME = 'bench';
+const PASSWORD = 'bench-password';
+const GEMINI_KEY = 'bench-key';
+const DEFAULT_POSTGRES = 'postgresql://postgres@127.0.0.1:5432/test';
+// Parley refuses a shorter one; its value does not matter to the bench.
+const APP_SECRET = 'bench-app-secret-0123456789abcdef0123456789';
+
+type TargetName = 'embedded' | 'postgres' | 'bare';
+const TARGETS: Record<TargetName, string> = {
+  embedded: 'parley (embedded)',
+  postgres: 'parley (postgres)',
+  bare: 'bare fastify+pg',
+};
+
+function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number (got "${raw}")`);
+  return value;
+}
+
+const config = {
+  warmupSeconds: numberFromEnv('BENCH_WARMUP_SECONDS', 3),
+  seconds: numberFromEnv('BENCH_SECONDS', 10),
+  singleSeconds: numberFromEnv('BENCH_SINGLE_SECONDS', 5),
+  concurrency: Math.max(1, Math.round(numberFromEnv('BENCH_CONCURRENCY', 50))),
+  customers: Math.max(1, Math.round(numberFromEnv('BENCH_CUSTOMERS', 1000))),
+  rounds: Math.max(1, Math.round(numberFromEnv('BENCH_ROUNDS', 1))),
+  targets: parseTargets(process.env.BENCH_TARGETS ?? 'embedded,postgres,bare'),
+  cpuProfile: process.env.BENCH_CPU_PROF === '1',
+};
+
+function parseTargets(list: string): TargetName[] {
+  const names = list
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  for (const name of names) {
+    if (!(name in TARGETS)) {
+      throw new Error(`BENCH_TARGETS: unknown target "${name}" (use ${Object.keys(TARGETS).join(',')})`);
+    }
+  }
+  return names as TargetName[];
+}
+
+/**
+ * CPU milliseconds a successful request cost each party during a phase. Less
+ * sensitive than req/s to whatever else the machine is doing, but `postgres`
+ * counts every PostgreSQL process, other users' too.
+ */
+interface CpuPerRequest {
+  server: number;
+  postgres: number;
+  /** The load generator and the emulator. */
+  bench: number;
+}
+
+type Phase = LoadResult & { cpuMsPerRequest: CpuPerRequest };
+
+interface TargetResult {
+  target: TargetName;
+  label: string;
+  round: number;
+  warmup: Phase;
+  concurrent: Phase;
+  single: Phase;
+  /** After start-up, setup and one request, before any load. */
+  idleMemory: Memory | undefined;
+  /** After the last phase; peak is the high-water mark over the process's life. */
+  memory: Memory | undefined;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const print = (line = '') => process.stdout.write(`${line}\n`);
+
+/** Cleanups run last-in first-out, on success, failure or Ctrl-C alike. */
+const cleanups: (() => Promise<void>)[] = [];
+async function cleanUp(): Promise<void> {
+  while (cleanups.length > 0) {
+    const cleanup = cleanups.pop()!;
+    try {
+      await cleanup();
+    } catch (error) {
+      log(`cleanup failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`\n${signal}: stopping servers and removing temporary databases…`);
+    void cleanUp().then(() => process.exit(130));
+  });
+}
+
+// ---- PostgreSQL ---------------------------------------------------------------------------
+
+type Postgres = { adminUrl: string } | { skipped: string };
+
+async function findPostgres(): Promise<Postgres> {
+  const explicit = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
+  const adminUrl = explicit ?? DEFAULT_POSTGRES;
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return { adminUrl };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const source = explicit ? 'BENCH_DATABASE_URL/TEST_DATABASE_URL' : `the default ${DEFAULT_POSTGRES}`;
+    return { skipped: `cannot connect to ${redact(adminUrl)} (${source}): ${reason}` };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+async function admin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database, dropped at clean-up; returns its URL. */
+async function freshDatabase(adminUrl: string): Promise<string> {
+  const name = `parley_bench_${randomBytes(6).toString('hex')}`;
+  await admin(adminUrl, (client) => client.query(`create database ${name}`));
+  cleanups.push(() =>
+    admin(adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+  );
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+// ---- One target ---------------------------------------------------------------------------
+
+/** The caller's environment minus anything that would point a child at another database or model. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  const inherited = /^(DATABASE_URL|REDIS_URL|APP_SECRET|PORT|HOST|PUBLIC_URL|NODE_OPTIONS|GEMINI_.*|PARLEY_.*)$/;
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !inherited.test(key)) env[key] = value;
+  }
+  return env;
+}
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-bench-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function profileArgs(label: string): string[] {
+  if (!config.cpuProfile) return [];
+  // A directory per server, with Node's own file names: each thread (tsx's loader has one) writes its own profile.
+  const dir = path.join(RESULTS_DIR, 'profiles', `${label}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
+async function startTarget(
+  target: TargetName,
+  gemini: GeminiEmulator,
+  postgres: Postgres,
+): Promise<{ server: ServerProcess; token: string }> {
+  const port = await freePort();
+  const env: Record<string, string> = {
+    ...baseEnv(),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    GEMINI_API_KEY: GEMINI_KEY,
+    GEMINI_BASE_URL: gemini.url,
+    PARLEY_DATA_DIR: await tempDir(),
+  };
+  if (target !== 'embedded') {
+    if ('skipped' in postgres) throw new Error(postgres.skipped);
+    env.DATABASE_URL = await freshDatabase(postgres.adminUrl);
+    env.APP_SECRET = APP_SECRET;
+  }
+  const cli = (...args: string[]) => run(['bin/parley.js', ...args], { cwd: ROOT, env });
+  const label = TARGETS[target];
+  const track = (server: ServerProcess) => {
+    cleanups.push(() => server.stop());
+    return server;
+  };
+
+  if (target === 'bare') {
+    // Parley's own migrations and CLI set the yardstick's database up exactly as Parley's.
+    await cli('migrate');
+    await cli('createuser', USERNAME, '--password', PASSWORD);
+    const token = (await cli('token', 'create', USERNAME)).trim();
+    await cli('ai_control', 'enable', '--user', USERNAME);
+    const server = track(
+      await startServer({
+        name: label,
+        args: [...profileArgs('bare'), '--import', 'tsx', 'bench/bare-ask.ts'],
+        env,
+        port,
+        cwd: ROOT,
+      }),
+    );
+    return { server, token };
+  }
+
+  // Embedded runs as `npm start` runs it: a small young generation keeps its memory down.
+  const nodeFlags = target === 'embedded' ? ['--max-semi-space-size=2'] : [];
+  const server = track(
+    await startServer({
+      name: label,
+      args: [...nodeFlags, ...profileArgs(`parley-${target}`), 'bin/parley.js', 'serve'],
+      env,
+      port,
+      cwd: ROOT,
+    }),
+  );
+  await cli('createuser', USERNAME, '--password', PASSWORD);
+  const token = (await cli('token', 'create', USERNAME)).trim();
+  const response = await fetch(`http://127.0.0.1:${port}/api/v1/ai/config/`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ auto_response_enabled: true }),
+  });
+  if (response.status !== 200) {
+    throw new Error(`PUT /api/v1/ai/config/ answered ${response.status}: ${await response.text()}`);
+  }
+  return { server, token };
+}
+
+const succeeded = (status: number, body: string) => status === 200 && body.includes('"auto_response_generated":true');
+
+async function benchTarget(
+  target: TargetName,
+  round: number,
+  gemini: GeminiEmulator,
+  postgres: Postgres,
+): Promise<TargetResult> {
+  const label = TARGETS[target];
+  const mark = cleanups.length;
+  log(`${label}${config.rounds > 1 ? ` (round ${round})` : ''}: starting…`);
+  try {
+    const { server, token } = await startTarget(target, gemini, postgres);
+    const headers = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    };
+    const question = encodeURIComponent(QUESTION);
+    const request = (index: number) => ({
+      method: 'POST' as const,
+      path: '/api/v1/ai/ask/',
+      headers,
+      body: `question=${question}&customer_id=${encodeURIComponent(`customer-${index % config.customers}@example.com`)}`,
+    });
+
+    // One request first, so that a broken setup fails with its answer rather than a column of errors.
+    const probe = await runLoad({
+      port: server.port,
+      concurrency: 1,
+      durationMs: 60_000,
+      maxRequests: 1,
+      request,
+      ok: succeeded,
+    });
+    if (probe.requests !== 1 || probe.errors > 0) {
+      throw new Error(`the first request failed: ${probe.errorSamples.join('; ')}\n${server.output()}`);
+    }
+    const idleMemory = await memoryOf(server.pid);
+
+    const phase = async (name: string, seconds: number, concurrency: number, firstIndex: number): Promise<Phase> => {
+      log(`  ${name}: ${seconds} s at ${concurrency} client${concurrency === 1 ? '' : 's'}`);
+      const durationMs = seconds * 1000;
+      const before = { server: await cpuSecondsOf(server.pid), postgres: await postgresCpuSeconds() };
+      const benchBefore = process.cpuUsage();
+      const result = await runLoad({
+        port: server.port,
+        concurrency,
+        durationMs,
+        // A bound on memory and time whatever the target's speed: 20,000 req/s is beyond any of them here.
+        maxRequests: Math.max(1, Math.ceil(seconds * 20_000)),
+        request,
+        ok: succeeded,
+        firstIndex,
+      });
+      const benchUsed = process.cpuUsage(benchBefore);
+      const serverAfter = await cpuSecondsOf(server.pid);
+      const postgresAfter = await postgresCpuSeconds();
+      const served = Math.max(1, result.requests - result.errors);
+      const perRequest = (cpuSeconds: number) => (cpuSeconds * 1000) / served;
+      const cpuMsPerRequest: CpuPerRequest = {
+        server:
+          before.server === undefined || serverAfter === undefined
+            ? Number.NaN
+            : perRequest(serverAfter - before.server),
+        postgres: target === 'embedded' ? Number.NaN : perRequest(postgresAfter - before.postgres),
+        bench: perRequest((benchUsed.user + benchUsed.system) / 1e6),
+      };
+      return { ...result, cpuMsPerRequest };
+    };
+    const warmup = await phase('warm-up', config.warmupSeconds, config.concurrency, probe.nextIndex);
+    const concurrent = await phase('measure', config.seconds, config.concurrency, warmup.nextIndex);
+    const single = await phase('measure', config.singleSeconds, 1, concurrent.nextIndex);
+    const memory = await memoryOf(server.pid);
+    return { target, label, round, warmup, concurrent, single, idleMemory, memory };
+  } finally {
+    // This target's servers, databases and directories go before the next one starts.
+    const mine = cleanups.splice(mark);
+    while (mine.length > 0) {
+      const cleanup = mine.pop()!;
+      await cleanup().catch((error: unknown) =>
+        log(`cleanup failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }
+  }
+}
+
+// ---- Report -------------------------------------------------------------------------------
+
+function median(values: number[]): number {
+  const sorted = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+interface Row {
+  label: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  p50Single: number;
+  errors: number;
+  rssMb: number;
+  serverCpu: number;
+  postgresCpu: number;
+}
+
+function rowOf(result: TargetResult): Row {
+  return {
+    label: result.label,
+    rps: result.concurrent.rps,
+    p50: result.concurrent.p50Ms,
+    p99: result.concurrent.p99Ms,
+    p50Single: result.single.p50Ms,
+    errors: result.concurrent.errors + result.single.errors,
+    rssMb: result.memory?.rssMb ?? Number.NaN,
+    serverCpu: result.concurrent.cpuMsPerRequest.server,
+    postgresCpu: result.concurrent.cpuMsPerRequest.postgres,
+  };
+}
+
+function medianRow(label: string, results: TargetResult[]): Row {
+  const rows = results.map(rowOf);
+  return {
+    label,
+    rps: median(rows.map((row) => row.rps)),
+    p50: median(rows.map((row) => row.p50)),
+    p99: median(rows.map((row) => row.p99)),
+    p50Single: median(rows.map((row) => row.p50Single)),
+    errors: rows.reduce((sum, row) => sum + row.errors, 0),
+    rssMb: median(rows.map((row) => row.rssMb)),
+    serverCpu: median(rows.map((row) => row.serverCpu)),
+    postgresCpu: median(rows.map((row) => row.postgresCpu)),
+  };
+}
+
+const fixed = (value: number, digits: number) => (Number.isNaN(value) ? '-' : value.toFixed(digits));
+const ms = (value: number, digits: number) => (Number.isNaN(value) ? '-' : `${value.toFixed(digits)} ms`);
+
+function table(rows: Row[]): string[] {
+  const c = config.concurrency;
+  const header = ['target', `req/s@${c}`, `p50@${c}`, `p99@${c}`, 'p50@1', 'errors', 'rss', 'cpu/req', 'pg cpu/req'];
+  const cells = rows.map((row) => [
+    row.label,
+    fixed(row.rps, 0),
+    ms(row.p50, 1),
+    ms(row.p99, 1),
+    ms(row.p50Single, 2),
+    String(row.errors),
+    Number.isNaN(row.rssMb) ? '-' : `${row.rssMb.toFixed(0)} MB`,
+    ms(row.serverCpu, 2),
+    ms(row.postgresCpu, 2),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column]!.length)));
+  const format = (line: string[]) =>
+    line.map((cell, column) => (column === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[column]!))).join('  ');
+  return [format(header), ...cells.map(format)];
+}
+
+function verdict(rows: Map<TargetName, Row>): string | undefined {
+  const parley = rows.get('postgres');
+  const bare = rows.get('bare');
+  if (!parley || !bare) return undefined;
+  const share = (parley.rps / bare.rps) * 100;
+  const ratio = parley.p50Single / bare.p50Single;
+  const ok = (pass: boolean) => (pass ? 'met' : 'NOT met');
+  return (
+    `parley/bare throughput: ${fixed(share, 0)}%   (target >= 70%: ${ok(share >= 70)})   ` +
+    `p50@1 ratio: ${fixed(ratio, 1)}x (target <= 2x: ${ok(ratio <= 2)})   errors: ${parley.errors} (target 0)`
+  );
+}
+
+// ---- Main ---------------------------------------------------------------------------------
+
+/** When dist/ was last built; bin/parley.js rebuilds it if src/ changes. */
+async function buildStamp(): Promise<string | undefined> {
+  return readFile(path.join(ROOT, 'dist', '.build-stamp'), 'utf8').then(
+    (text) => text.trim(),
+    () => undefined,
+  );
+}
+
+async function main(): Promise<void> {
+  buildIfNeeded();
+  const buildBefore = await buildStamp();
+  const loadAverageAtStart = os.loadavg();
+  const postgres = config.targets.some((target) => target !== 'embedded') ? await findPostgres() : undefined;
+  const targets = config.targets.filter((target) => target === 'embedded' || (postgres && !('skipped' in postgres)));
+  const skipped = postgres && 'skipped' in postgres ? postgres.skipped : undefined;
+  if (skipped) log(`PostgreSQL rows skipped: ${skipped}`);
+
+  // The responder as an option survives reset(), which clears the requests the emulator records.
+  const gemini = await GeminiEmulator.start({ responder: () => ({ text: ANSWER }) });
+  cleanups.push(() => gemini.close());
+  const forget = setInterval(() => gemini.reset(), 1_000);
+  cleanups.push(async () => clearInterval(forget));
+
+  log(
+    `bench: ${config.rounds} round(s) of ${targets.join(', ')}; warm-up ${config.warmupSeconds} s, ` +
+      `${config.seconds} s at ${config.concurrency} clients, ${config.singleSeconds} s at 1 client; ` +
+      `${os.cpus().length} CPUs, node ${process.version}`,
+  );
+  const results: TargetResult[] = [];
+  const failures: { target: TargetName; round: number; error: string }[] = [];
+  for (let round = 1; round <= config.rounds; round++) {
+    for (const target of targets) {
+      try {
+        results.push(await benchTarget(target, round, gemini, postgres ?? { skipped: 'not needed' }));
+      } catch (error) {
+        // The other targets' figures are still worth having; the run fails at the end.
+        const message = error instanceof Error ? error.message : String(error);
+        log(`${TARGETS[target]} failed: ${message}`);
+        failures.push({ target, round, error: message });
+      }
+    }
+  }
+  await cleanUp();
+  const buildAfter = await buildStamp();
+  // bin/parley.js rebuilds dist/ whenever src/ is newer, so an edit during the run changes what is measured.
+  const srcChanged = buildAfter !== buildBefore || needsBuild();
+
+  print();
+  const medians = new Map<TargetName, Row>();
+  for (const target of targets) {
+    if (!results.some((result) => result.target === target)) continue;
+    medians.set(
+      target,
+      medianRow(
+        TARGETS[target],
+        results.filter((result) => result.target === target),
+      ),
+    );
+  }
+  if (config.rounds > 1) {
+    for (let round = 1; round <= config.rounds; round++) {
+      print(`round ${round}:`);
+      for (const line of table(results.filter((r) => r.round === round).map(rowOf))) print(`  ${line}`);
+    }
+    print(`median of ${config.rounds} rounds (errors summed):`);
+  }
+  for (const line of table([...medians.values()])) print(line);
+  print(
+    `cpu/req: the server process's CPU per answered request at ${config.concurrency} clients (embedded: database included); ` +
+      'pg cpu/req: all postgres processes on the machine.',
+  );
+  if (skipped) print(`PostgreSQL rows skipped: ${skipped}`);
+  for (const failure of failures) print(`${TARGETS[failure.target]} (round ${failure.round}) failed: ${failure.error}`);
+  if (srcChanged) {
+    print('warning: src/ changed during the run (Parley rebuilds itself); the rows may measure different code.');
+  }
+  const summary = verdict(medians);
+  if (summary) print(summary);
+  for (const result of results) {
+    const samples = [...result.warmup.errorSamples, ...result.concurrent.errorSamples, ...result.single.errorSamples];
+    if (samples.length > 0) print(`${result.label} errors, for example: ${samples.slice(0, 3).join(' | ')}`);
+  }
+
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `ask-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const report = {
+    benchmark: 'POST /api/v1/ai/ask/',
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      totalMemoryMb: Math.round(os.totalmem() / 2 ** 20),
+      loadAverageAtStart,
+      loadAverageAtEnd: os.loadavg(),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
+    config: { ...config, postgres: postgres && 'adminUrl' in postgres ? redact(postgres.adminUrl) : null, skipped },
+    parleyBuild: { before: buildBefore ?? null, after: buildAfter ?? null, srcChangedDuringRun: srcChanged },
+    summary: Object.fromEntries(medians),
+    verdict: summary ?? null,
+    results,
+    failures,
+  };
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  print(`\nwritten ${path.relative(process.cwd(), file)}`);
+  if (failures.length > 0) process.exitCode = 1;
+}
+
+try {
+  await main();
+} catch (error) {
+  log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  await cleanUp();
+  process.exitCode = 1;
+}
