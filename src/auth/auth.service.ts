@@ -10,7 +10,7 @@ import { randomId } from '../app/ids.js';
 import type { Database } from '../db/client.js';
 import { apiTokens, users, type ReplyHandler } from '../db/schema/index.js';
 import { burnPasswordCheck, hashPassword, passwordProblems, verifyPassword } from './password.js';
-import { generateToken, tokenMatches, tokenSelector } from './tokens.js';
+import { generateToken, hashToken, tokenMatches, tokenSelector } from './tokens.js';
 
 export interface AuthUser {
   id: string;
@@ -34,6 +34,29 @@ export const USERNAME_PATTERN = /^[\w.@+-]{1,150}$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** How stale `last_used_at` may get before a request refreshes it; saves a write per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Tokens are checked on every request, so a verified one is remembered for a
+ * few seconds. Revoking it, or changing its user, forgets it at once in this
+ * process; another process sees the change within the TTL.
+ */
+const TOKEN_CACHE_TTL_MS = 5_000;
+const TOKEN_CACHE_MAX_ENTRIES = 10_000;
+const tokenCaches = new WeakMap<Database, Map<string, { user: AuthUser; expires: number }>>();
+
+function tokenCache(db: Database) {
+  let cache = tokenCaches.get(db);
+  if (!cache) {
+    cache = new Map();
+    tokenCaches.set(db, cache);
+  }
+  return cache;
+}
+
+function forgetTokens(db: Database, matches: (user: AuthUser) => boolean): void {
+  const cache = tokenCache(db);
+  for (const [key, entry] of cache) if (matches(entry.user)) cache.delete(key);
+}
 
 export async function createUser(db: Database, input: NewUser) {
   const errors: FieldErrors = {};
@@ -97,6 +120,10 @@ function invalidCredentials() {
 export async function authenticateToken(db: Database, token: string): Promise<AuthUser | undefined> {
   const selector = tokenSelector(token);
   if (!selector) return undefined;
+  const cache = tokenCache(db);
+  const key = hashToken(token);
+  const hit = cache.get(key);
+  if (hit && hit.expires > Date.now()) return hit.user;
   const [row] = await db
     .select({
       tokenId: apiTokens.id,
@@ -120,11 +147,14 @@ export async function authenticateToken(db: Database, token: string): Promise<Au
       .where(eq(apiTokens.id, row.tokenId));
   }
   const { tokenHash: _hash, lastUsedAt: _lastUsed, ...user } = row;
+  if (cache.size >= TOKEN_CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+  cache.set(key, { user, expires: Date.now() + TOKEN_CACHE_TTL_MS });
   return user;
 }
 
 export async function revokeToken(db: Database, user: AuthUser): Promise<void> {
   await db.delete(apiTokens).where(and(eq(apiTokens.id, user.tokenId), eq(apiTokens.userId, user.id)));
+  forgetTokens(db, (cached) => cached.tokenId === user.tokenId);
 }
 
 export async function setDefaultReplyHandler(
@@ -138,5 +168,6 @@ export async function setDefaultReplyHandler(
     .where(eq(users.id, userId))
     .returning({ handler: users.defaultReplyHandler });
   if (!updated) throw new NotFoundError('No such user.');
+  forgetTokens(db, (cached) => cached.id === userId);
   return updated.handler;
 }

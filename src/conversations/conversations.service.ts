@@ -65,21 +65,34 @@ export async function findOrCreateConversation(
   return { conversation: existing, created: false };
 }
 
-async function findConversation(
-  db: Database,
-  key: { userId: string; channel: Channel; customerId: string },
-): Promise<Conversation | undefined> {
-  const [found] = await db
+/** Prepared once per database: the lookup runs for every customer message. */
+const findStatements = new WeakMap<Database, ReturnType<typeof prepareFind>>();
+
+function prepareFind(db: Database) {
+  return db
     .select()
     .from(conversations)
     .where(
       and(
-        eq(conversations.userId, key.userId),
-        eq(conversations.channel, key.channel),
-        eq(conversations.customerId, key.customerId),
+        eq(conversations.userId, sql.placeholder('userId')),
+        eq(conversations.channel, sql.placeholder('channel')),
+        eq(conversations.customerId, sql.placeholder('customerId')),
       ),
     )
-    .limit(1);
+    .limit(1)
+    .prepare('find_conversation');
+}
+
+async function findConversation(
+  db: Database,
+  key: { userId: string; channel: Channel; customerId: string },
+): Promise<Conversation | undefined> {
+  let statement = findStatements.get(db);
+  if (!statement) {
+    statement = prepareFind(db);
+    findStatements.set(db, statement);
+  }
+  const [found] = await statement.execute(key);
   return found;
 }
 
