@@ -170,15 +170,32 @@ async function insertMessage(db: Database, input: NewMessage, historyLimit: numb
   const id = randomId(16);
   const values = sql`${id}, ${input.conversationId}, ${input.type}, ${input.text},
               ${input.responseTimeMs ?? null}, ${input.channelMessageId ?? null}`;
-  const insert =
+  const touch = sql`update ${conversations}
+         set message_count = message_count + 1, last_message_at = now(), is_active = true, updated_at = now()`;
+  // Guarded: the conversation's update comes first and carries the ownership check. Its row lock
+  // makes PostgreSQL re-check the condition against a concurrent takeover's committed row, and
+  // the message goes in only if the update did. Unguarded: the insert comes first, so a
+  // duplicate delivery (same channel id) changes no counter.
+  const steps =
     input.onlyIfOwnedAt === undefined
-      ? sql`insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id)
-            values (${values})`
-      : sql`insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id)
-            select ${values} from ${conversations}
-             where id = ${input.conversationId} and status = 'active'
+      ? sql`inserted as (
+            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id)
+            values (${values})
+            on conflict do nothing
+            returning created_at
+          ), touched as (
+            ${touch} where id = ${input.conversationId} and exists (select 1 from inserted)
+          )`
+      : sql`owned as (
+            ${touch} where id = ${input.conversationId} and status = 'active'
                and ownership_version = ${input.onlyIfOwnedAt}
-               for update`;
+            returning id
+          ), inserted as (
+            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id)
+            select ${values} from owned
+            on conflict do nothing
+            returning created_at
+          )`;
   // Every part of one statement sees the same snapshot: `history` holds the messages before this one.
   const history =
     historyLimit > 0
@@ -188,18 +205,7 @@ async function insertMessage(db: Database, input: NewMessage, historyLimit: numb
       : sql``;
   const also = input.also ? sql`, also as (${input.also})` : sql``;
   const result = await db.execute(sql`
-    with inserted as (
-      ${insert}
-      on conflict do nothing
-      returning created_at
-    ), touched as (
-      update ${conversations}
-         set message_count = message_count + 1,
-             last_message_at = (select created_at from inserted),
-             is_active = true,
-             updated_at = now()
-       where id = ${input.conversationId} and exists (select 1 from inserted)
-    ) ${history} ${also}
+    with ${steps} ${history} ${also}
     select (select created_at from inserted) as created_at,
            ${historyLimit > 0 ? sql`(select coalesce(json_agg(h order by h.seq), '[]'::json) from history h)` : sql`null`} as history`);
   const row = rowsOf<{ created_at: Date | string | null; history: HistoryRow[] | string | null }>(result)[0];
