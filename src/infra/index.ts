@@ -1,0 +1,43 @@
+import type { Logger } from 'pino';
+import type { Config } from '../app/config.js';
+import { createLocalCache, createRedisCache, type Cache } from './cache.js';
+import { createLocalQueue } from './local-queue.js';
+import { createLocalPubSub, createRedisPubSub, type PubSub } from './pubsub.js';
+import type { Queue } from './queue.js';
+
+export interface Infra {
+  queue: Queue;
+  pubsub: PubSub;
+  cache: Cache;
+  close(): Promise<void>;
+}
+
+/** Redis-backed when REDIS_URL is set, in-process otherwise: the domain sees the same interfaces. */
+export async function createInfra(config: Pick<Config, 'redisUrl'>, logger: Logger): Promise<Infra> {
+  const onJobError = (error: unknown, job: { name: string; id: string; attempt: number }) =>
+    logger.warn({ err: error, job }, 'job failed');
+  let queue: Queue;
+  let pubsub: PubSub;
+  let cache: Cache;
+  if (config.redisUrl) {
+    const onError = (error: Error) => logger.warn({ err: error }, 'Redis connection problem');
+    // Loaded only with Redis: BullMQ is large, and the embedded mode never needs it.
+    const { createRedisQueue } = await import('./redis-queue.js');
+    queue = createRedisQueue(config.redisUrl, { onError: onJobError });
+    pubsub = createRedisPubSub(config.redisUrl, onError);
+    cache = createRedisCache(config.redisUrl, onError);
+  } else {
+    queue = createLocalQueue({ onError: onJobError });
+    pubsub = createLocalPubSub();
+    cache = createLocalCache();
+  }
+  return {
+    queue,
+    pubsub,
+    cache,
+    async close() {
+      await queue.close();
+      await Promise.all([pubsub.close(), cache.close()]);
+    },
+  };
+}

@@ -1,0 +1,195 @@
+import cronParser from 'cron-parser';
+import { randomId } from '../app/ids.js';
+import {
+  DEFAULT_ATTEMPTS,
+  PermanentJobError,
+  retryDelayMs,
+  type FailedJob,
+  type JobHandler,
+  type JobOptions,
+  type JobType,
+  type Queue,
+  type RunningJob,
+} from './queue.js';
+
+/**
+ * The embedded mode's queue: jobs run in this process, with the same
+ * semantics as the BullMQ one (ids dedupe, debounce, retries with backoff,
+ * cron schedules). Jobs live in memory, so whatever must survive a restart is
+ * kept in the database and re-derived from there.
+ */
+interface Pending {
+  id: string;
+  name: string;
+  data: unknown;
+  attempt: number;
+  attempts: number;
+}
+
+interface Handled {
+  handler: JobHandler<unknown>;
+  concurrency: number;
+  running: number;
+  backlog: Pending[];
+}
+
+const FAILED_KEPT = 500;
+
+export interface LocalQueueOptions {
+  backoffMs?: number;
+  onError?: (error: unknown, job: { name: string; id: string; attempt: number }) => void;
+}
+
+export function createLocalQueue(options: LocalQueueOptions = {}): Queue {
+  const handlers = new Map<string, Handled>();
+  const waiting: Pending[] = [];
+  const liveIds = new Set<string>();
+  const debounces = new Map<string, { timer: NodeJS.Timeout; pending: Pending }>();
+  const timers = new Set<NodeJS.Timeout>();
+  const schedules: { name: string; pattern: string; timezone: string; data: unknown }[] = [];
+  const failures: FailedJob[] = [];
+  const idle: (() => void)[] = [];
+  let started = false;
+  let closed = false;
+
+  const later = (ms: number, run: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      run();
+    }, ms);
+    timers.add(timer);
+    return timer;
+  };
+
+  function enqueue(job: Pending) {
+    if (closed) return;
+    const handled = handlers.get(job.name);
+    if (!started || !handled) {
+      waiting.push(job);
+      return;
+    }
+    handled.backlog.push(job);
+    pump(handled);
+  }
+
+  function pump(handled: Handled) {
+    // Closing lets running jobs finish but starts no new ones.
+    if (closed) handled.backlog.length = 0;
+    while (handled.running < handled.concurrency && handled.backlog.length > 0) {
+      const job = handled.backlog.shift()!;
+      handled.running++;
+      void run(handled, job).finally(() => {
+        handled.running--;
+        pump(handled);
+        if (isIdle()) for (const resolve of idle.splice(0)) resolve();
+      });
+    }
+  }
+
+  async function run(handled: Handled, job: Pending) {
+    const running: RunningJob<unknown> = { id: job.id, name: job.name, data: job.data, attempt: job.attempt };
+    try {
+      await handled.handler(running);
+      liveIds.delete(job.id);
+    } catch (error) {
+      options.onError?.(error, running);
+      const permanent = error instanceof PermanentJobError;
+      if (!permanent && job.attempt < job.attempts && !closed) {
+        later(retryDelayMs(job.attempt, options.backoffMs), () => enqueue({ ...job, attempt: job.attempt + 1 }));
+        return;
+      }
+      liveIds.delete(job.id);
+      failures.unshift({
+        id: job.id,
+        name: job.name,
+        data: job.data,
+        attempts: job.attempt,
+        error: error instanceof Error ? error.message : String(error),
+        failedAt: new Date(),
+      });
+      failures.length = Math.min(failures.length, FAILED_KEPT);
+    }
+  }
+
+  function isIdle() {
+    return [...handlers.values()].every((h) => h.running === 0 && h.backlog.length === 0);
+  }
+
+  function armSchedule(schedule: (typeof schedules)[number]) {
+    if (closed) return;
+    const next = cronParser.parseExpression(schedule.pattern, { tz: schedule.timezone }).next().toDate();
+    // setTimeout holds at most ~24.8 days; re-arm in steps for anything further.
+    const wait = Math.min(next.getTime() - Date.now(), 2 ** 31 - 1);
+    later(Math.max(wait, 0), () => {
+      if (Date.now() >= next.getTime()) {
+        enqueue({ id: randomId(12), name: schedule.name, data: schedule.data, attempt: 1, attempts: DEFAULT_ATTEMPTS });
+      }
+      armSchedule(schedule);
+    });
+  }
+
+  return {
+    kind: 'local',
+
+    async add<T>(type: JobType<T>, data: T, jobOptions: JobOptions = {}) {
+      const attempts = jobOptions.attempts ?? DEFAULT_ATTEMPTS;
+      if (jobOptions.debounce) {
+        const { id, ms } = jobOptions.debounce;
+        const current = debounces.get(id);
+        if (current) clearTimeout(current.timer);
+        const pending: Pending = { id: `debounce-${id}`, name: type.name, data, attempt: 1, attempts };
+        const timer = setTimeout(() => {
+          debounces.delete(id);
+          enqueue(pending);
+        }, ms);
+        debounces.set(id, { timer, pending });
+        return;
+      }
+      const id = jobOptions.jobId ?? randomId(16);
+      if (jobOptions.jobId !== undefined) {
+        if (liveIds.has(id)) return;
+        liveIds.add(id);
+      }
+      const job: Pending = { id, name: type.name, data, attempt: 1, attempts };
+      if (jobOptions.delayMs) later(jobOptions.delayMs, () => enqueue(job));
+      else enqueue(job);
+    },
+
+    handle<T>(type: JobType<T>, handler: JobHandler<T>, handleOptions: { concurrency?: number } = {}) {
+      if (handlers.has(type.name)) throw new Error(`job "${type.name}" already has a handler`);
+      handlers.set(type.name, {
+        handler: handler as JobHandler<unknown>,
+        concurrency: handleOptions.concurrency ?? 1,
+        running: 0,
+        backlog: [],
+      });
+    },
+
+    async schedule<T>(type: JobType<T>, pattern: string, timezone: string, data: T) {
+      cronParser.parseExpression(pattern, { tz: timezone });
+      const schedule = { name: type.name, pattern, timezone, data };
+      schedules.push(schedule);
+      if (started) armSchedule(schedule);
+    },
+
+    async start() {
+      if (started) return;
+      started = true;
+      for (const job of waiting.splice(0)) enqueue(job);
+      for (const schedule of schedules) armSchedule(schedule);
+    },
+
+    async failed(limit = 50) {
+      return failures.slice(0, limit);
+    },
+
+    async close() {
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      for (const { timer } of debounces.values()) clearTimeout(timer);
+      timers.clear();
+      debounces.clear();
+      if (!isIdle()) await new Promise<void>((resolve) => idle.push(resolve));
+    },
+  };
+}

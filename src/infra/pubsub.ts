@@ -1,0 +1,76 @@
+import { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
+
+/**
+ * Messages to every process that listens: what carries a business's live
+ * events from the process that produced them to the processes holding its
+ * WebSocket connections. Redis pub/sub across processes; an emitter in one.
+ */
+export type Unsubscribe = () => Promise<void>;
+
+export interface PubSub {
+  readonly kind: 'local' | 'redis';
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, listener: (message: string) => void): Promise<Unsubscribe>;
+  close(): Promise<void>;
+}
+
+export function createLocalPubSub(): PubSub {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  return {
+    kind: 'local',
+    async publish(channel, message) {
+      // Delivered on a later tick, as Redis would: a publisher never runs its listeners inline.
+      queueMicrotask(() => emitter.emit(channel, message));
+    },
+    async subscribe(channel, listener) {
+      emitter.on(channel, listener);
+      return async () => {
+        emitter.off(channel, listener);
+      };
+    },
+    async close() {
+      emitter.removeAllListeners();
+    },
+  };
+}
+
+export function createRedisPubSub(url: string, onError: (error: Error) => void): PubSub {
+  const publisher = new Redis(url, { connectionName: 'parley-pub', maxRetriesPerRequest: 2 });
+  // A subscribed connection can do nothing else, so it is a second one.
+  const subscriber = new Redis(url, { connectionName: 'parley-sub' });
+  publisher.on('error', onError);
+  subscriber.on('error', onError);
+  const listeners = new Map<string, Set<(message: string) => void>>();
+  subscriber.on('message', (channel: string, message: string) => {
+    for (const listener of listeners.get(channel) ?? []) listener(message);
+  });
+  return {
+    kind: 'redis',
+    async publish(channel, message) {
+      await publisher.publish(channel, message);
+    },
+    async subscribe(channel, listener) {
+      let set = listeners.get(channel);
+      if (!set) {
+        set = new Set();
+        listeners.set(channel, set);
+        await subscriber.subscribe(channel);
+      }
+      set.add(listener);
+      return async () => {
+        const current = listeners.get(channel);
+        current?.delete(listener);
+        if (current && current.size === 0) {
+          listeners.delete(channel);
+          await subscriber.unsubscribe(channel);
+        }
+      };
+    },
+    async close() {
+      listeners.clear();
+      await Promise.all([publisher.quit(), subscriber.quit()].map((done) => done.catch(() => undefined)));
+    },
+  };
+}

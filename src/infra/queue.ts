@@ -1,0 +1,79 @@
+/**
+ * Background jobs behind one interface: BullMQ on Redis in production, an
+ * in-process runner in the embedded mode. Domain code declares its jobs with
+ * `jobType` and never knows which runner it has.
+ */
+
+/** A job name with the type of its payload; declared once, next to its handler's domain. */
+export interface JobType<T> {
+  readonly name: string;
+  /** Carries T for the type checker only. */
+  readonly payload?: T;
+}
+
+export function jobType<T>(name: string): JobType<T> {
+  if (!/^[a-z][a-z0-9_.-]*$/.test(name)) throw new Error(`job names are lower-case words: ${name}`);
+  return { name };
+}
+
+export interface JobOptions {
+  /** A job whose id is still waiting or running is not added twice. Not all digits, no ':'. */
+  jobId?: string;
+  delayMs?: number;
+  /**
+   * Coalesces a burst: the job runs `ms` after the last add with this id,
+   * with the data of that last add.
+   */
+  debounce?: { id: string; ms: number };
+  /** Tries in all, the first included. */
+  attempts?: number;
+}
+
+export interface RunningJob<T> {
+  id: string;
+  name: string;
+  data: T;
+  /** 1 on the first try. */
+  attempt: number;
+}
+
+export type JobHandler<T> = (job: RunningJob<T>) => Promise<void>;
+
+/** Thrown by a handler when trying again cannot help: the job fails at once. */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
+
+export interface FailedJob {
+  id: string;
+  name: string;
+  data: unknown;
+  attempts: number;
+  error: string;
+  failedAt: Date;
+}
+
+export interface Queue {
+  readonly kind: 'local' | 'redis';
+  add<T>(type: JobType<T>, data: T, options?: JobOptions): Promise<void>;
+  /** One handler per job type; a second one is a programming error. */
+  handle<T>(type: JobType<T>, handler: JobHandler<T>, options?: { concurrency?: number }): void;
+  /** A repeating job: `pattern` is a five-field cron expression read in `timezone`. */
+  schedule<T>(type: JobType<T>, pattern: string, timezone: string, data: T): Promise<void>;
+  /** Begins running handled jobs (and due schedules) in this process. */
+  start(): Promise<void>;
+  /** Jobs that failed for good, newest first (bounded). */
+  failed(limit?: number): Promise<FailedJob[]>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_ATTEMPTS = 5;
+export const DEFAULT_BACKOFF_MS = 1_000;
+
+/** Exponential backoff after the `attempt`-th failed try: 1 s, 2 s, 4 s … */
+export function retryDelayMs(attempt: number, baseMs = DEFAULT_BACKOFF_MS): number {
+  return baseMs * 2 ** (attempt - 1);
+}

@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Cache } from '../../src/infra/cache.js';
+import type { PubSub } from '../../src/infra/pubsub.js';
+import { jobType, PermanentJobError, type Queue } from '../../src/infra/queue.js';
+
+/** The behaviour both queues promise; each suite runs it against one implementation. */
+const unique = () => `t${randomBytes(5).toString('hex')}`;
+const until = async (check: () => boolean, ms = 5_000) => {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function queueContract(label: string, make: () => Queue) {
+  describe(`${label} queue`, () => {
+    const open: Queue[] = [];
+    const queue = () => {
+      const made = make();
+      open.push(made);
+      return made;
+    };
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((q) => q.close()));
+    });
+
+    it('runs jobs with their data, in order at concurrency 1, including those added before start', async () => {
+      const q = queue();
+      const type = jobType<{ n: number }>(unique());
+      const seen: number[] = [];
+      q.handle(type, async (job) => {
+        seen.push(job.data.n);
+      });
+      await q.add(type, { n: 1 });
+      await q.start();
+      await q.add(type, { n: 2 });
+      await q.add(type, { n: 3 });
+      await until(() => seen.length === 3);
+      expect(seen).toEqual([1, 2, 3]);
+    });
+
+    it('adds a job id only once while it waits', async () => {
+      const q = queue();
+      const type = jobType<{ n: number }>(unique());
+      const seen: number[] = [];
+      q.handle(type, async (job) => {
+        seen.push(job.data.n);
+      });
+      await q.add(type, { n: 1 }, { jobId: 'tg-1000' });
+      await q.add(type, { n: 2 }, { jobId: 'tg-1000' });
+      await q.add(type, { n: 3 }, { jobId: 'tg-1001' });
+      await q.start();
+      await until(() => seen.length === 2);
+      await sleep(100);
+      expect(seen).toEqual([1, 3]);
+    });
+
+    it('coalesces a burst into one run with the last data, after the window', async () => {
+      const q = queue();
+      const type = jobType<{ n: number }>(unique());
+      const seen: { n: number; at: number }[] = [];
+      q.handle(type, async (job) => {
+        seen.push({ n: job.data.n, at: Date.now() });
+      });
+      await q.start();
+      const started = Date.now();
+      for (let n = 1; n <= 5; n++) {
+        await q.add(type, { n }, { debounce: { id: 'conversation-1', ms: 300 } });
+        await sleep(40);
+      }
+      await until(() => seen.length === 1);
+      await sleep(400);
+      expect(seen.map((s) => s.n)).toEqual([5]);
+      expect(seen[0]!.at - started).toBeGreaterThanOrEqual(300);
+    });
+
+    it('retries a failing job with backoff, counting attempts', async () => {
+      const q = queue();
+      const type = jobType<null>(unique());
+      const attempts: number[] = [];
+      q.handle(type, async (job) => {
+        attempts.push(job.attempt);
+        if (job.attempt < 3) throw new Error('flaky');
+      });
+      await q.start();
+      await q.add(type, null, { attempts: 4 });
+      await until(() => attempts.length === 3);
+      await sleep(150);
+      expect(attempts).toEqual([1, 2, 3]);
+      expect(await q.failed()).toEqual([]);
+    });
+
+    it('fails a job for good on a permanent error, or when its attempts run out', async () => {
+      const q = queue();
+      const permanent = jobType<{ who: string }>(unique());
+      const doomed = jobType<null>(unique());
+      let doomedRuns = 0;
+      q.handle(permanent, async () => {
+        throw new PermanentJobError('bot was blocked by the user');
+      });
+      q.handle(doomed, async () => {
+        doomedRuns++;
+        throw new Error('still down');
+      });
+      await q.start();
+      await q.add(permanent, { who: 'x' }, { attempts: 5 });
+      await q.add(doomed, null, { attempts: 2 });
+      await until(() => doomedRuns === 2);
+      let failed: Awaited<ReturnType<Queue['failed']>> = [];
+      for (let i = 0; i < 50 && failed.length < 2; i++) {
+        failed = await q.failed();
+        await sleep(50);
+      }
+      const byName = Object.fromEntries(failed.map((f) => [f.name, f]));
+      expect(byName[permanent.name]).toMatchObject({
+        attempts: 1,
+        error: 'bot was blocked by the user',
+        data: { who: 'x' },
+      });
+      expect(byName[doomed.name]).toMatchObject({ attempts: 2, error: 'still down' });
+    });
+
+    it('waits out a delay', async () => {
+      const q = queue();
+      const type = jobType<null>(unique());
+      let ranAt = 0;
+      q.handle(type, async () => {
+        ranAt = Date.now();
+      });
+      await q.start();
+      const added = Date.now();
+      await q.add(type, null, { delayMs: 250 });
+      await until(() => ranAt > 0);
+      expect(ranAt - added).toBeGreaterThanOrEqual(240);
+    });
+
+    it('refuses a second handler for one job type', () => {
+      const q = queue();
+      const type = jobType<null>(unique());
+      q.handle(type, async () => {});
+      expect(() => q.handle(type, async () => {})).toThrow(/already has a handler/);
+    });
+  });
+}
+
+export function cacheContract(label: string, make: () => Cache) {
+  describe(`${label} cache`, () => {
+    it('keeps values for their time to live', async () => {
+      const cache = make();
+      try {
+        const key = unique();
+        expect(await cache.get(key)).toBeUndefined();
+        await cache.set(key, 'v', 150);
+        expect(await cache.get(key)).toBe('v');
+        await sleep(250);
+        expect(await cache.get(key)).toBeUndefined();
+        await cache.set(key, 'w', 10_000);
+        await cache.delete(key);
+        expect(await cache.get(key)).toBeUndefined();
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it('counts within a window that starts at the first increment', async () => {
+      const cache = make();
+      try {
+        const key = unique();
+        expect([
+          await cache.increment(key, 300),
+          await cache.increment(key, 300),
+          await cache.increment(key, 300),
+        ]).toEqual([1, 2, 3]);
+        await sleep(400);
+        expect(await cache.increment(key, 300)).toBe(1);
+      } finally {
+        await cache.close();
+      }
+    });
+  });
+}
+
+export function pubsubContract(label: string, make: () => PubSub) {
+  describe(`${label} pub/sub`, () => {
+    it('delivers to every subscriber of a channel, and only that channel, until they leave', async () => {
+      const pubsub = make();
+      try {
+        const channel = unique();
+        const a: string[] = [];
+        const b: string[] = [];
+        const other: string[] = [];
+        const leaveA = await pubsub.subscribe(channel, (m) => a.push(m));
+        await pubsub.subscribe(channel, (m) => b.push(m));
+        await pubsub.subscribe(unique(), (m) => other.push(m));
+        await pubsub.publish(channel, 'one');
+        await until(() => a.length === 1 && b.length === 1);
+        await leaveA();
+        await pubsub.publish(channel, 'two');
+        await until(() => b.length === 2);
+        await sleep(50);
+        expect(a).toEqual(['one']);
+        expect(b).toEqual(['one', 'two']);
+        expect(other).toEqual([]);
+      } finally {
+        await pubsub.close();
+      }
+    });
+  });
+}
