@@ -15,7 +15,8 @@ if (process.env.TEST_DATABASE_URL) {
     test: {
       name: 'postgres',
       include: ['test/**/*.test.ts'],
-      exclude: [integration],
+      // The fakes' own tests touch no database.
+      exclude: [integration, 'test/fakes/**'],
       env: { PARLEY_TEST_DB: 'postgres' },
     },
   });
