@@ -114,6 +114,7 @@ describe(`parley CLI (${testDatabaseKind})`, () => {
     ]);
 
     const table = await parley(['ai_control', 'status']);
+    expect(table.stdout).toContain('Last model health check: none yet (it runs every 12 hours)');
     expect(table.stdout).toMatch(/alice\s+enabled\s+AI\s+gemini-flash-latest\s+no\s+0\s+0/);
 
     const disableAll = await parley(['ai_control', 'disable']);

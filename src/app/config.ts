@@ -136,6 +136,12 @@ const envSchema = z.object({
       'must be a comma-separated list of origins such as https://app.example.com',
     ),
   PARLEY_TIMEZONE: timeZone.default('UTC'),
+  PARLEY_SESSION_IDLE_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be between 1 and 3650')
+    .max(3650, 'must be between 1 and 3650')
+    .default(30),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
 });
 
@@ -166,6 +172,8 @@ export interface Config {
   meta: { graphBase: string; appSecret: string | undefined; verifyToken: string | undefined };
   corsOrigins: string[];
   timezone: string;
+  /** Sessions idle this long are marked inactive by the nightly cleanup. */
+  sessionIdleDays: number;
   logLevel: LogLevel;
 }
 
@@ -223,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     corsOrigins: e.CORS_ORIGINS,
     timezone: e.PARLEY_TIMEZONE,
+    sessionIdleDays: e.PARLEY_SESSION_IDLE_DAYS,
     logLevel: e.LOG_LEVEL,
   };
 }

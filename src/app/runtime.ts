@@ -1,10 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { startControlServer, type ControlServer } from '../cli/control.js';
+import { modelProvider } from '../ai/provider.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
+import { createInfra } from '../infra/index.js';
+import type { Queue } from '../infra/queue.js';
+import {
+  modelHealthView,
+  registerScheduledJobs,
+  SCHEDULES,
+  scheduleJobs,
+  type ScheduledJobDeps,
+} from '../jobs/scheduled.jobs.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { closeRedis, connectRedis, type Redis } from '../infra/redis.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import type { ReadinessCheck } from './health.routes.js';
 import { loggerOptions } from './logger.js';
 import { withAppSecret } from './secret.js';
@@ -17,10 +27,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Everything `parley serve` owns: database, Redis, HTTP server, control socket. */
+export interface ServeOptions {
+  /** Run the queue workers and schedules here too. Always so without Redis, where the queue is in-process. */
+  worker?: boolean;
+}
+
+/** Everything `parley serve` owns: database, Redis, queue, HTTP server, control socket. */
 export async function startServer(
   baseConfig: Config,
   logger: Logger = pino(loggerOptions(baseConfig.logLevel)),
+  options: ServeOptions = {},
 ): Promise<RunningServer> {
   const config = await withAppSecret(baseConfig);
   const cleanups: (() => Promise<void>)[] = [];
@@ -57,7 +73,18 @@ export async function startServer(
       };
     }
 
-    const app = await buildApp({ config, db: database.db, readiness, logger });
+    const infra = await createInfra(config, logger);
+    cleanups.push(() => infra.close());
+    const runsWorkers = options.worker === true || !config.redisUrl;
+    if (runsWorkers) await startJobs(infra.queue, { db: database.db, config, model: modelProvider(config) });
+
+    const app = await buildApp({
+      config,
+      db: database.db,
+      readiness,
+      modelHealth: () => modelHealthView(database.db),
+      logger,
+    });
     cleanups.push(() => app.close());
 
     let control: ControlServer | undefined;
@@ -78,12 +105,59 @@ export async function startServer(
             ? `embedded (${config.database.kind === 'embedded' ? config.database.directory : ''})`
             : 'postgres',
         redis: redis ? 'configured' : 'not configured (in-process queue)',
+        workers: runsWorkers ? 'in this process' : 'in `parley worker` processes',
       },
       `Parley is listening on ${url}`,
     );
     return { app, url, logger, close };
   } catch (error) {
     await close();
+    throw error;
+  }
+}
+
+async function startJobs(queue: Queue, deps: ScheduledJobDeps): Promise<void> {
+  registerScheduledJobs(queue, deps);
+  await scheduleJobs(queue, deps.config.timezone);
+  await queue.start();
+}
+
+export interface RunningWorker {
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** `parley worker`: the queue's workers and schedules, sharing jobs through Redis with every other process. */
+export async function startWorker(
+  baseConfig: Config,
+  logger: Logger = pino(loggerOptions(baseConfig.logLevel)),
+): Promise<RunningWorker> {
+  if (!baseConfig.redisUrl || baseConfig.database.kind !== 'postgres') {
+    throw new ConfigError([
+      'parley worker needs DATABASE_URL and REDIS_URL: without them the queue is in-process and `parley serve` runs the jobs itself',
+    ]);
+  }
+  const config = await withAppSecret(baseConfig);
+  const database = await openDatabase(config.database, {
+    onPoolError: (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'),
+  });
+  try {
+    await migrateDatabase(database);
+    const infra = await createInfra(config, logger);
+    await startJobs(infra.queue, { db: database.db, config, model: modelProvider(config) });
+    logger.info(
+      { schedules: SCHEDULES.map((s) => `${s.type.name} ${s.pattern} ${config.timezone}`) },
+      'Parley worker is running',
+    );
+    return {
+      logger,
+      async close() {
+        await infra.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
     throw error;
   }
 }

@@ -18,7 +18,7 @@ import { conversationRoutes } from '../conversations/conversations.routes.js';
 import type { Database } from '../db/client.js';
 import { createLocalEventBus, type EventBus } from '../realtime/events.js';
 import type { Config } from './config.js';
-import { healthRoutes, type ReadinessCheck } from './health.routes.js';
+import { healthRoutes, type ModelHealth, type ReadinessCheck } from './health.routes.js';
 import { installErrorHandling } from './http-errors.js';
 import { loggerOptions } from './logger.js';
 import { FORM_BODY, validatorCompiler } from './validation.js';
@@ -30,6 +30,7 @@ export interface AppDeps {
   db: Database;
   /** Named readiness checks for /readyz (database, Redis …). */
   readiness: Record<string, ReadinessCheck>;
+  modelHealth?: ModelHealth;
   /** Where domain events go; a new in-process bus when omitted. */
   events?: EventBus;
   /** The process's pino logger; `false` for silence (tests). Default: a new one at the configured level. */
@@ -87,7 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(healthRoutes, { checks: deps.readiness });
+  await app.register(healthRoutes, { checks: deps.readiness, modelHealth: deps.modelHealth });
   await app.register(authRoutes, { db: deps.db });
   await app.register(defaultHandlerRoutes, { db: deps.db });
   await app.register(aiRoutes, { db: deps.db, config: deps.config, model: modelProvider(deps.config), events });

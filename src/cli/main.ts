@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../app/config.js';
 import type { Logger } from 'pino';
-import { startServer } from '../app/runtime.js';
+import { startServer, startWorker } from '../app/runtime.js';
 import { withAppSecret } from '../app/secret.js';
 import { openDatabase } from '../db/client.js';
 import { EmbeddedDatabaseBusyError, lockHolder } from '../db/lock.js';
@@ -77,9 +77,14 @@ function stopOnSignal(logger: Logger, close: () => Promise<void>): void {
   process.on('SIGINT', stop);
 }
 
-async function serve(): Promise<void> {
-  const server = await startServer(configOrExit());
+async function serve(options: { worker: boolean }): Promise<void> {
+  const server = await startServer(configOrExit(), undefined, { worker: options.worker });
   stopOnSignal(server.logger, () => server.close());
+}
+
+async function worker(): Promise<void> {
+  const running = await startWorker(configOrExit());
+  stopOnSignal(running.logger, () => running.close());
 }
 
 async function demo(): Promise<void> {
@@ -101,7 +106,16 @@ export function buildProgram(): Command {
     process.exitCode = code;
   };
 
-  program.command('serve').description('migrate the database, then serve the HTTP API').action(serve);
+  program
+    .command('serve')
+    .description('migrate the database, then serve the HTTP API (and the jobs, without Redis or with --worker)')
+    .option('--worker', 'also run the queue workers and schedules in this process', false)
+    .action(serve);
+
+  program
+    .command('worker')
+    .description('run the queue workers and schedules (needs DATABASE_URL and REDIS_URL)')
+    .action(worker);
 
   program
     .command('demo')

@@ -2,6 +2,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { loadConfig, type Config } from '../../src/app/config.js';
 import type { ReadinessCheck } from '../../src/app/health.routes.js';
 import { buildApp } from '../../src/app/server.js';
+import { modelHealthView } from '../../src/jobs/scheduled.jobs.js';
 import { createApiToken, createUser } from '../../src/auth/auth.service.js';
 import type { Database } from '../../src/db/client.js';
 import { createLocalEventBus, type EventBus, type ParleyEvent } from '../../src/realtime/events.js';
@@ -40,6 +41,7 @@ export async function createTestApp(
     db,
     events,
     readiness: options.readiness ?? { database: () => database.handle.ping() },
+    modelHealth: () => modelHealthView(db),
     logger: false,
   });
   await app.ready();

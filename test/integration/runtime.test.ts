@@ -38,7 +38,11 @@ describe('serve on PostgreSQL and Redis', () => {
     const server = await start({ REDIS_URL: redisUrl });
     const response = await fetch(`${server.url}/readyz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ready', checks: { database: { ok: true }, redis: { ok: true } } });
+    expect(await response.json()).toEqual({
+      status: 'ready',
+      checks: { database: { ok: true }, redis: { ok: true } },
+      model_health: null,
+    });
   });
 
   it('reports not ready while Redis cannot be reached, and stays up', async () => {

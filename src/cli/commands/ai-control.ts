@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { aiStatusRows, setAutoResponse } from '../../ai/ai-config.service.js';
 import { findUser } from '../../auth/auth.service.js';
+import { modelHealthView } from '../../jobs/scheduled.jobs.js';
 import { defineCommand, EXIT, table, type CommandContext } from '../command.js';
 
 const userArgs = z.object({ user: z.string().optional() });
@@ -40,10 +41,12 @@ export const aiControlStatus = defineCommand({
   async run({ database, config, io }, args) {
     const keyConfigured = Boolean(config.gemini.apiKey);
     const rows = await aiStatusRows(database.db, config.gemini.defaultModel);
+    const health = await modelHealthView(database.db);
     if (args.json) {
       io.out(
         JSON.stringify({
           api_key_configured: keyConfigured,
+          model_health: health,
           users: rows.map((row) => ({
             username: row.username,
             auto_response_enabled: row.autoResponseEnabled,
@@ -57,6 +60,11 @@ export const aiControlStatus = defineCommand({
       return EXIT.ok;
     }
     io.out(`Global Gemini API key: ${keyConfigured ? 'configured' : 'NOT configured (set GEMINI_API_KEY)'}`);
+    io.out(
+      health
+        ? `Last model health check: ${health.ok ? 'OK' : 'FAILED'} at ${health.checked_at} (${health.detail ?? 'no detail'})`
+        : 'Last model health check: none yet (it runs every 12 hours)',
+    );
     if (rows.length === 0) {
       io.out('No users yet. Create one with `parley createuser USERNAME`.');
       return EXIT.ok;

@@ -1,4 +1,5 @@
 export * from './ai.js';
 export * from './auth.js';
 export * from './conversations.js';
+export * from './jobs.js';
 export * from './usage.js';

@@ -1,0 +1,122 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Config } from '../app/config.js';
+import { ModelError, type ModelProvider } from '../ai/model-provider.js';
+import { reconcileConversations } from '../conversations/reconcile.js';
+import { rowsOf, type Database } from '../db/client.js';
+import { conversations, jobRuns } from '../db/schema/index.js';
+import { jobType, type JobType, type Queue } from '../infra/queue.js';
+
+/**
+ * The seed's background tasks, run by whichever process runs the workers
+ * (`parley worker`, or `serve` without Redis). Each records its last run in
+ * `job_runs`; each is safe to run twice.
+ */
+type NoData = Record<string, never>;
+
+export const cleanupSessions = jobType<NoData>('cleanup-sessions');
+export const syncConversations = jobType<NoData>('sync-conversations');
+export const modelHealthCheck = jobType<NoData>('model-health-check');
+
+/** Cron patterns, read in PARLEY_TIMEZONE. The daily analytics job arrives with the analytics tables. */
+export const SCHEDULES: { type: JobType<NoData>; pattern: string; what: string }[] = [
+  { type: cleanupSessions, pattern: '0 2 * * *', what: 'mark sessions idle too long inactive (daily 02:00)' },
+  { type: syncConversations, pattern: '*/30 * * * *', what: 'reconcile conversation counters (every 30 min)' },
+  { type: modelHealthCheck, pattern: '0 */12 * * *', what: 'one model call with the global key (every 12 h)' },
+];
+
+export interface ScheduledJobDeps {
+  db: Database;
+  config: Config;
+  model: ModelProvider | undefined;
+}
+
+/** Records the run; a failure is recorded, then rethrown so the queue retries it. */
+async function recordRun(db: Database, name: string, run: () => Promise<{ ok: boolean; detail: string }>) {
+  await db
+    .insert(jobRuns)
+    .values({ name, lastStartedAt: sql`now()`, runs: 1 })
+    .onConflictDoUpdate({ target: jobRuns.name, set: { lastStartedAt: sql`now()`, runs: sql`${jobRuns.runs} + 1` } });
+  const finish = (ok: boolean, detail: string) =>
+    db
+      .update(jobRuns)
+      .set({ lastFinishedAt: sql`now()`, ok, detail })
+      .where(eq(jobRuns.name, name));
+  try {
+    const outcome = await run();
+    await finish(outcome.ok, outcome.detail);
+  } catch (error) {
+    await finish(false, error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+}
+
+export async function markIdleSessionsInactive(db: Database, idleDays: number): Promise<number> {
+  const result = await db.execute(sql`
+    update ${conversations} set is_active = false, updated_at = now()
+     where is_active and coalesce(last_message_at, created_at) < now() - make_interval(days => ${idleDays})
+    returning id`);
+  return rowsOf<{ id: string }>(result).length;
+}
+
+export async function checkModelHealth(config: Config, model: ModelProvider | undefined) {
+  if (!model) return { ok: false, detail: 'GEMINI_API_KEY is not set' };
+  const started = performance.now();
+  try {
+    const result = await model.generate({
+      model: config.gemini.defaultModel,
+      systemInstruction: 'You are being health-checked. Answer with one word.',
+      contents: [{ role: 'user', text: 'ping' }],
+      temperature: 0,
+      maxOutputTokens: 256,
+    });
+    const ms = Math.round(performance.now() - started);
+    return result.kind === 'text'
+      ? { ok: true, detail: `${config.gemini.defaultModel} answered in ${ms} ms` }
+      : { ok: false, detail: `${config.gemini.defaultModel} gave no usable answer (${result.kind})` };
+  } catch (error) {
+    if (!(error instanceof ModelError)) throw error;
+    return { ok: false, detail: `${config.gemini.defaultModel}: ${error.errorClass}, ${error.message}` };
+  }
+}
+
+export function registerScheduledJobs(queue: Queue, { db, config, model }: ScheduledJobDeps): void {
+  queue.handle(cleanupSessions, () =>
+    recordRun(db, cleanupSessions.name, async () => {
+      const count = await markIdleSessionsInactive(db, config.sessionIdleDays);
+      return { ok: true, detail: `${count} sessions idle over ${config.sessionIdleDays} days marked inactive` };
+    }),
+  );
+  queue.handle(syncConversations, () =>
+    recordRun(db, syncConversations.name, async () => {
+      const { checked, updated } = await reconcileConversations(db);
+      return { ok: true, detail: `checked ${checked} conversations, updated ${updated.length}` };
+    }),
+  );
+  // A failed check is a result, not a job failure: the next one is due in 12 hours anyway.
+  queue.handle(modelHealthCheck, () => recordRun(db, modelHealthCheck.name, () => checkModelHealth(config, model)));
+}
+
+export async function scheduleJobs(queue: Queue, timezone: string): Promise<void> {
+  for (const schedule of SCHEDULES) await queue.schedule(schedule.type, schedule.pattern, timezone, {});
+}
+
+export interface JobRun {
+  name: string;
+  lastStartedAt: Date;
+  lastFinishedAt: Date | null;
+  ok: boolean | null;
+  detail: string | null;
+  runs: number;
+}
+
+export async function lastRun(db: Database, name: string): Promise<JobRun | undefined> {
+  const [row] = await db.select().from(jobRuns).where(eq(jobRuns.name, name)).limit(1);
+  return row;
+}
+
+/** What /readyz shows of the last model health check. */
+export async function modelHealthView(db: Database) {
+  const run = await lastRun(db, modelHealthCheck.name);
+  if (!run) return null;
+  return { ok: run.ok, checked_at: (run.lastFinishedAt ?? run.lastStartedAt).toISOString(), detail: run.detail };
+}

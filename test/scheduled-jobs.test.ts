@@ -1,0 +1,115 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelProvider } from '../src/ai/provider.js';
+import { conversations } from '../src/db/schema/index.js';
+import { createLocalQueue } from '../src/infra/local-queue.js';
+import type { Queue } from '../src/infra/queue.js';
+import {
+  cleanupSessions,
+  lastRun,
+  modelHealthCheck,
+  registerScheduledJobs,
+  syncConversations,
+} from '../src/jobs/scheduled.jobs.js';
+import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
+
+let t: AiTestApp;
+let queue: Queue;
+let token: string;
+
+beforeAll(async () => {
+  t = await createAiTestApp();
+  queue = createLocalQueue({ backoffMs: 10 });
+  registerScheduledJobs(queue, { db: t.db, config: t.config, model: modelProvider(t.config) });
+  await queue.start();
+  token = await t.business('bakery');
+});
+afterAll(async () => {
+  await queue.close();
+  await t.close();
+});
+
+async function finished(name: string, runs: number) {
+  for (let i = 0; i < 200; i++) {
+    const run = await lastRun(t.db, name);
+    if (run && run.runs >= runs && run.lastFinishedAt && run.lastFinishedAt >= run.lastStartedAt) return run;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${name} did not finish`);
+}
+
+async function ask(customer: string) {
+  t.gemini.enqueue({ text: 'hello' });
+  const response = await t.as(token, {
+    method: 'POST',
+    url: '/api/v1/ai/ask/',
+    payload: { question: 'hi', customer_id: customer },
+  });
+  return response.json<{ session_id: string }>().session_id.slice(4);
+}
+
+describe('scheduled jobs', () => {
+  it('cleanup marks sessions idle too long inactive, and a new message wakes them', async () => {
+    const stale = await ask('old@example.com');
+    await ask('recent@example.com');
+    await t.db
+      .update(conversations)
+      .set({ lastMessageAt: sql`now() - interval '31 days'` })
+      .where(eq(conversations.id, stale));
+
+    await queue.add(cleanupSessions, {});
+    const run = await finished(cleanupSessions.name, 1);
+    expect(run).toMatchObject({ ok: true, detail: '1 sessions idle over 30 days marked inactive' });
+    const inactive = await t.as(token, { method: 'GET', url: '/api/v1/ai/sessions/?is_active=false' });
+    expect(inactive.json<{ results: { conversation_id: string }[] }>().results.map((s) => s.conversation_id)).toEqual([
+      stale,
+    ]);
+
+    // Running it again changes nothing.
+    await queue.add(cleanupSessions, {});
+    expect(await finished(cleanupSessions.name, 2)).toMatchObject({
+      detail: '0 sessions idle over 30 days marked inactive',
+    });
+
+    await ask('old@example.com');
+    const active = await t.as(token, { method: 'GET', url: '/api/v1/ai/sessions/?is_active=false' });
+    expect(active.json<{ count: number }>().count).toBe(0);
+  });
+
+  it('sync repairs drifted counters', async () => {
+    const id = await ask('drift@example.com');
+    await t.db.update(conversations).set({ messageCount: 99 }).where(eq(conversations.id, id));
+    await queue.add(syncConversations, {});
+    const run = await finished(syncConversations.name, 1);
+    expect(run.detail).toMatch(/^checked \d+ conversations, updated 1$/);
+    const [fixed] = await t.db.select().from(conversations).where(eq(conversations.id, id));
+    expect(fixed?.messageCount).toBe(2);
+  });
+
+  it('the model health check records its result, and /readyz shows it without failing readiness', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/readyz' })).json()).toMatchObject({ model_health: null });
+
+    t.gemini.enqueue({ text: 'pong' });
+    await queue.add(modelHealthCheck, {});
+    await finished(modelHealthCheck.name, 1);
+    const healthy = await t.app.inject({ method: 'GET', url: '/readyz' });
+    expect(healthy.json()).toMatchObject({
+      status: 'ready',
+      model_health: {
+        ok: true,
+        checked_at: expect.any(String),
+        detail: expect.stringMatching(/^gemini-flash-latest answered in \d+ ms$/),
+      },
+    });
+
+    t.gemini.enqueue({ error: { status: 503 } }, { error: { status: 503 } }, { error: { status: 503 } });
+    await queue.add(modelHealthCheck, {});
+    await finished(modelHealthCheck.name, 2);
+    const sick = await t.app.inject({ method: 'GET', url: '/readyz' });
+    expect(sick.statusCode).toBe(200);
+    expect(sick.json()).toMatchObject({
+      status: 'ready',
+      model_health: { ok: false, detail: expect.stringContaining('server_error') },
+    });
+  });
+});
