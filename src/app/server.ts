@@ -14,6 +14,7 @@ import { aiRoutes } from '../ai/ai.routes.js';
 import { defaultHandlerRoutes } from '../ai/default-handler.routes.js';
 import { modelProvider } from '../ai/provider.js';
 import { authRoutes } from '../auth/auth.routes.js';
+import { channelRoutes } from '../channels/channels.routes.js';
 import { conversationRoutes } from '../conversations/conversations.routes.js';
 import type { Database } from '../db/client.js';
 import { createLocalEventBus, type EventBus } from '../realtime/events.js';
@@ -21,6 +22,7 @@ import type { Config } from './config.js';
 import { healthRoutes, type ModelHealth, type ReadinessCheck } from './health.routes.js';
 import { installErrorHandling } from './http-errors.js';
 import { loggerOptions } from './logger.js';
+import { secretBox } from './secrets.js';
 import { FORM_BODY, validatorCompiler } from './validation.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -93,6 +95,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(defaultHandlerRoutes, { db: deps.db });
   await app.register(aiRoutes, { db: deps.db, config: deps.config, model: modelProvider(deps.config), events });
   await app.register(conversationRoutes, { db: deps.db, config: deps.config, events });
+  if (!deps.config.appSecret) throw new Error('APP_SECRET must be loaded before the server is built');
+  await app.register(channelRoutes, { db: deps.db, config: deps.config, secrets: secretBox(deps.config.appSecret) });
 
   return app;
 }

@@ -24,7 +24,12 @@ export interface TestApp {
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ PARLEY_DATA_DIR: '/nonexistent/parley-test', LOG_LEVEL: 'silent', ...env });
+  return loadConfig({
+    PARLEY_DATA_DIR: '/nonexistent/parley-test',
+    LOG_LEVEL: 'silent',
+    APP_SECRET: 'test-app-secret-test-app-secret-0123456789',
+    ...env,
+  });
 }
 
 export async function createTestApp(

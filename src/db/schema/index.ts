@@ -1,5 +1,6 @@
 export * from './ai.js';
 export * from './auth.js';
+export * from './channels.js';
 export * from './conversations.js';
 export * from './jobs.js';
 export * from './usage.js';

@@ -1,0 +1,65 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { responses } from '../app/http-errors.js';
+import { currentUser, requireToken } from '../auth/authenticate.js';
+import { channelBody, channelItem, channelList, channelParams } from './channels.schema.js';
+import { channelView, connectChannel, deleteChannel, listChannels, type ChannelDeps } from './channels.service.js';
+
+const security = [{ bearer: [] }];
+
+/** Connecting a business's Telegram bot or Instagram account. Credentials go in; they never come out. */
+export const channelRoutes: FastifyPluginAsyncZod<ChannelDeps> = async (app, deps) => {
+  app.addHook('onRequest', requireToken(deps.db));
+
+  app.get(
+    '/api/v1/channels/',
+    {
+      schema: {
+        tags: ['channels'],
+        summary: "This business's connected channels",
+        security,
+        response: responses({ 200: channelList }, 401),
+      },
+    },
+    async (request) => {
+      const results = (await listChannels(deps.db, currentUser(request).id)).map((c) => channelView(c, deps.config));
+      return { count: results.length, next: null, previous: null, results };
+    },
+  );
+
+  app.post(
+    '/api/v1/channels/',
+    {
+      schema: {
+        tags: ['channels'],
+        summary: 'Connect a Telegram bot or an Instagram account',
+        description:
+          'Telegram: `{type: "telegram", bot_token}`; the token is checked with Telegram (400 `invalid_bot_token` with Telegram’s reason) and the bot’s webhook is set to Parley with a secret. Instagram: `{type: "instagram", ig_user_id, access_token}`. A bot or account already connected is 409.',
+        security,
+        body: channelBody,
+        response: responses({ 201: channelItem }, 400, 401, 409),
+      },
+    },
+    async (request, reply) => {
+      const channel = await connectChannel(deps, currentUser(request).id, request.body);
+      return reply.code(201).send(channelView(channel, deps.config));
+    },
+  );
+
+  app.delete(
+    '/api/v1/channels/:channel_id/',
+    {
+      schema: {
+        tags: ['channels'],
+        summary: 'Disconnect a channel (a Telegram bot’s webhook is removed)',
+        security,
+        params: channelParams,
+        response: responses({ 204: z.null().describe('Disconnected') }, 401, 404),
+      },
+    },
+    async (request, reply) => {
+      await deleteChannel(deps, currentUser(request).id, request.params.channel_id);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,72 @@
+/**
+ * The Telegram Bot API over fetch: the only module that speaks it. Telegram
+ * answers JSON `{ok, result}` or `{ok: false, error_code, description,
+ * parameters}` whatever the HTTP status, so `ok` decides.
+ */
+export class TelegramError extends Error {
+  constructor(
+    readonly code: number,
+    readonly description: string,
+    /** Seconds Telegram asks us to wait (429). */
+    readonly retryAfter?: number,
+  ) {
+    super(description);
+    this.name = 'TelegramError';
+  }
+}
+
+export interface TelegramBot {
+  id: number;
+  username?: string;
+  first_name: string;
+}
+
+interface TelegramAnswer {
+  ok: boolean;
+  result?: unknown;
+  error_code?: number;
+  description?: string;
+  parameters?: { retry_after?: number };
+}
+
+const TIMEOUT_MS = 10_000;
+
+export function telegramClient(apiBase: string, token: string) {
+  async function call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${apiBase}/bot${token}/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(params),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new TelegramError(0, `cannot reach Telegram: ${(error as Error).message}`);
+    }
+    let answer: TelegramAnswer;
+    try {
+      answer = (await response.json()) as TelegramAnswer;
+    } catch {
+      throw new TelegramError(response.status, `Telegram answered ${response.status} without JSON`);
+    }
+    if (!answer.ok) {
+      throw new TelegramError(
+        answer.error_code ?? response.status,
+        answer.description ?? 'unknown error',
+        answer.parameters?.retry_after,
+      );
+    }
+    return answer.result as T;
+  }
+
+  return {
+    getMe: () => call<TelegramBot>('getMe'),
+    setWebhook: (params: { url: string; secret_token: string; allowed_updates: string[] }) =>
+      call<boolean>('setWebhook', params),
+    deleteWebhook: () => call<boolean>('deleteWebhook'),
+  };
+}
+
+/** The updates a business chat needs; Telegram sends nothing else. */
+export const ALLOWED_UPDATES = ['message', 'edited_message', 'my_chat_member'];
