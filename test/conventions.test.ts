@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggerOptions } from '../src/app/logger.js';
 import { buildApp } from '../src/app/server.js';
+import { createLocalQueue } from '../src/infra/local-queue.js';
 import { createApiToken, createUser } from '../src/auth/auth.service.js';
 import { createTestApp, testConfig, type TestApp } from './helpers/app.js';
 import { createTestDatabase } from './helpers/database.js';
@@ -125,6 +126,7 @@ describe('logs', () => {
       config: testConfig(),
       db: database.handle.db,
       readiness: {},
+      queue: createLocalQueue(),
       logger: pino(loggerOptions('trace'), sink),
     });
     try {

@@ -14,6 +14,8 @@ export interface AiSettings {
   businessHours: BusinessHours | null;
   awayMessage: string | null;
   handoverMessage: string | null;
+  /** How long a burst of a customer's messages on a channel is awaited before they are answered together. */
+  replyDebounceMs: number;
   prompts: Prompts;
 }
 
@@ -28,6 +30,7 @@ export type AiSettingsPatch = Partial<Omit<AiSettings, 'prompts'>> & { prompts?:
 
 export const DEFAULT_TEMPERATURE = 0.7;
 export const DEFAULT_MAX_TOKENS = 1024;
+export const DEFAULT_REPLY_DEBOUNCE_MS = 2_000;
 
 /**
  * Settings are read on every customer message, so they are cached per
@@ -81,6 +84,7 @@ async function loadAiSettings(db: Database, userId: string, defaultModel: string
     businessHours: config?.businessHours ?? null,
     awayMessage: config?.awayMessage ?? null,
     handoverMessage: config?.handoverMessage ?? null,
+    replyDebounceMs: config?.replyDebounceMs ?? DEFAULT_REPLY_DEBOUNCE_MS,
     prompts: {
       manualPrompt: prompts?.manualPrompt ?? '',
       knowledgeSource: prompts?.knowledgeSource ?? '',
@@ -114,6 +118,7 @@ export async function updateAiSettings(
         businessHours: next.businessHours,
         awayMessage: next.awayMessage,
         handoverMessage: next.handoverMessage,
+        replyDebounceMs: next.replyDebounceMs,
       };
       await tx
         .insert(aiConfigs)

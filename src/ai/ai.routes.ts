@@ -134,6 +134,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
     business_hours: settings.businessHours,
     away_message: settings.awayMessage,
     handover_message: settings.handoverMessage,
+    reply_debounce_ms: settings.replyDebounceMs,
     prompts: {
       manual_prompt: settings.prompts.manualPrompt,
       knowledge_source: settings.prompts.knowledgeSource,
@@ -178,6 +179,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
         if (body.business_hours !== undefined) patch.businessHours = body.business_hours;
         if (body.away_message !== undefined) patch.awayMessage = body.away_message;
         if (body.handover_message !== undefined) patch.handoverMessage = body.handover_message;
+        if (body.reply_debounce_ms !== undefined) patch.replyDebounceMs = body.reply_debounce_ms;
         if (body.prompts) {
           const prompts: AiSettingsPatch['prompts'] = {};
           if (body.prompts.manual_prompt !== undefined) prompts.manualPrompt = body.prompts.manual_prompt;

@@ -100,6 +100,10 @@ export const aiConfigResponse = z
       .string()
       .nullable()
       .describe('Sent to the customer when the AI hands the conversation to people.'),
+    reply_debounce_ms: z
+      .number()
+      .int()
+      .describe('On Telegram and Instagram, how long a burst of messages is awaited before one answer to all of them.'),
     prompts,
     api_key_configured: z.boolean().describe('Whether the server has the shared Gemini key; the key is never shown.'),
   })
@@ -124,5 +128,11 @@ export const aiConfigBody = z.object({
   business_hours: businessHoursSchema.nullable().optional(),
   away_message: z.string().max(1_000, 'At most 1000 characters.').nullable().optional(),
   handover_message: z.string().max(1_000, 'At most 1000 characters.').nullable().optional(),
+  reply_debounce_ms: z
+    .number()
+    .int('A whole number.')
+    .min(0, 'Between 0 and 30000.')
+    .max(30_000, 'Between 0 and 30000.')
+    .optional(),
   prompts: prompts.partial().optional(),
 });

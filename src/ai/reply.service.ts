@@ -74,7 +74,7 @@ export const HANDOVER_TOOL: ToolDeclaration = {
 };
 
 /** Messages of history read for the context window; the token budget trims further. */
-const HISTORY_LIMIT = 60;
+export const HISTORY_LIMIT = 60;
 /** An away message is not repeated to a customer who writes again within this time. */
 const AWAY_MESSAGE_REPEAT_MS = 12 * 60 * 60 * 1000;
 
@@ -120,6 +120,21 @@ export async function sendToConversation(
   return replyToCustomer(deps, user, conversation, settings, text, startedAt);
 }
 
+/** Why the AI will not answer this conversation now, if it will not. */
+export function whyNoAi(
+  deps: ReplyDeps,
+  conversation: Conversation,
+  settings: AiSettings,
+  now: Date,
+): NoAnswerReason | undefined {
+  if (!settings.autoResponseEnabled || !deps.model) return 'ai_disabled';
+  if (conversation.status === 'support_active') return 'manual_handling';
+  if (settings.businessHoursEnabled && settings.businessHours && !isOpen(settings.businessHours, now)) {
+    return 'outside_business_hours';
+  }
+  return undefined;
+}
+
 async function replyToCustomer(
   deps: ReplyDeps,
   user: AuthUser,
@@ -130,14 +145,7 @@ async function replyToCustomer(
 ): Promise<ReplyOutcome> {
   const { db } = deps;
   const now = deps.now?.() ?? new Date();
-  const withoutAi: NoAnswerReason | undefined =
-    !settings.autoResponseEnabled || !deps.model
-      ? 'ai_disabled'
-      : conversation.status === 'support_active'
-        ? 'manual_handling'
-        : settings.businessHoursEnabled && settings.businessHours && !isOpen(settings.businessHours, now)
-          ? 'outside_business_hours'
-          : undefined;
+  const withoutAi = whyNoAi(deps, conversation, settings, now);
   // Stored before anything else can fail: a customer's message is never lost. The context the
   // model needs comes back with it, in the same round trip.
   const { message: question, history } = await addMessageWithHistory(
@@ -165,6 +173,49 @@ async function replyToCustomer(
   }
   if (withoutAi || !deps.model) return noAnswer(withoutAi ?? 'ai_disabled');
 
+  const generated = await generateAnswer(deps, user.id, conversation, settings, [...history, question], now, startedAt);
+  return { ...generated, question, responseTimeMs: generated.responseTimeMs };
+}
+
+export interface GeneratedAnswer {
+  conversation: Conversation;
+  answer: string | null;
+  /** The stored AI message, when one was stored. */
+  message?: StoredMessage;
+  autoResponseGenerated: boolean;
+  reason?: NoAnswerReason;
+  success: boolean;
+  responseTimeMs: number;
+}
+
+/**
+ * Calls the model for a conversation whose latest customer messages are at
+ * the end of `history`, and stores its answer under the ownership check (and,
+ * with `answers`, only if nothing answered that far yet). Failures, blocks and
+ * the model's own handovers go to people.
+ */
+export async function generateAnswer(
+  deps: ReplyDeps,
+  userId: string,
+  conversation: Conversation,
+  settings: AiSettings,
+  history: StoredMessage[],
+  now: Date,
+  startedAt: number,
+  answers?: number,
+): Promise<GeneratedAnswer> {
+  const { db } = deps;
+  const model = deps.model;
+  const elapsed = () => Math.round(performance.now() - startedAt);
+  const noAnswer = (reason: NoAnswerReason, answer: string | null = null, success = true): GeneratedAnswer => ({
+    conversation,
+    answer,
+    autoResponseGenerated: false,
+    reason,
+    success,
+    responseTimeMs: elapsed(),
+  });
+  if (!model) return noAnswer('ai_disabled');
   const request = {
     model: settings.modelName,
     systemInstruction: buildSystemInstruction({
@@ -172,7 +223,7 @@ async function replyToCustomer(
       timezone: settings.businessHours?.timezone ?? deps.config.timezone,
       now,
     }),
-    contents: buildContents([...history, question]),
+    contents: buildContents(history),
     temperature: settings.temperature,
     maxOutputTokens: settings.maxTokens,
     tools: [HANDOVER_TOOL],
@@ -180,10 +231,10 @@ async function replyToCustomer(
   const handToPeople = (handover: Handover) =>
     handOver(db, deps.events, conversation, { customerMessage: settings.handoverMessage, ...handover });
   const callStarted = performance.now();
-  const usageBase = { userId: user.id, conversationId: conversation.id, model: settings.modelName };
+  const usageBase = { userId, conversationId: conversation.id, model: settings.modelName };
   let result: ModelResult;
   try {
-    result = await deps.model.generate(request);
+    result = await model.generate(request);
   } catch (error) {
     if (!(error instanceof ModelError)) throw error;
     await Promise.all([
@@ -197,7 +248,7 @@ async function replyToCustomer(
       }),
       handToPeople({ source: 'system', reason: 'ai_unavailable', detail: error.errorClass }),
     ]);
-    deps.events.publish(user.id, {
+    deps.events.publish(userId, {
       type: 'ai.reply.failed',
       data: { conversation_id: conversation.id, reason: 'ai_unavailable' },
     });
@@ -242,6 +293,7 @@ async function replyToCustomer(
     text: finishedText(result.text, result.truncated),
     responseTimeMs,
     onlyIfOwnedAt: conversation.ownershipVersion,
+    ...(answers === undefined ? {} : { answers }),
     // The call's usage goes in with the answer; when the answer was not stored it was discarded.
     also: usageInsert(
       deps.config.modelPrices,
@@ -251,16 +303,16 @@ async function replyToCustomer(
   });
   // Nothing stored: a person took over, or the status changed, while the model was writing.
   if (!answer) {
-    deps.events.publish(user.id, {
+    deps.events.publish(userId, {
       type: 'ai.reply.failed',
       data: { conversation_id: conversation.id, reason: 'taken_over' },
     });
     return noAnswer('manual_handling');
   }
-  deps.events.publish(user.id, messageEvent(conversation.id, answer));
+  deps.events.publish(userId, messageEvent(conversation.id, answer));
   return {
     conversation,
-    question,
+    message: answer,
     answer: answer.text,
     autoResponseGenerated: true,
     success: true,
@@ -285,7 +337,7 @@ export function finishedText(text: string, truncated: boolean): string {
   return `${text.trimEnd()}…`;
 }
 
-async function sendAwayMessageOnce(
+export async function sendAwayMessageOnce(
   deps: ReplyDeps,
   userId: string,
   conversationId: string,

@@ -4,14 +4,10 @@ import { startControlServer, type ControlServer } from '../cli/control.js';
 import { modelProvider } from '../ai/provider.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { createInfra } from '../infra/index.js';
-import type { Queue } from '../infra/queue.js';
-import {
-  modelHealthView,
-  registerScheduledJobs,
-  SCHEDULES,
-  scheduleJobs,
-  type ScheduledJobDeps,
-} from '../jobs/scheduled.jobs.js';
+import { startAllJobs } from '../jobs/catalogue.js';
+import { modelHealthView, SCHEDULES } from '../jobs/scheduled.jobs.js';
+import { createLocalEventBus } from '../realtime/events.js';
+import { secretBox } from './secrets.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { closeRedis, connectRedis, type Redis } from '../infra/redis.js';
 import { ConfigError, type Config } from './config.js';
@@ -76,11 +72,22 @@ export async function startServer(
     const infra = await createInfra(config, logger);
     cleanups.push(() => infra.close());
     const runsWorkers = options.worker === true || !config.redisUrl;
-    if (runsWorkers) await startJobs(infra.queue, { db: database.db, config, model: modelProvider(config) });
+
+    const events = createLocalEventBus((error) => logger.error({ err: error }, 'event listener failed'));
+    const jobDeps = {
+      db: database.db,
+      config,
+      model: modelProvider(config),
+      events,
+      secrets: secretBox(config.appSecret),
+    };
+    if (runsWorkers) await startAllJobs(infra.queue, jobDeps);
 
     const app = await buildApp({
       config,
       db: database.db,
+      events,
+      queue: infra.queue,
       readiness,
       modelHealth: () => modelHealthView(database.db),
       logger,
@@ -116,12 +123,6 @@ export async function startServer(
   }
 }
 
-async function startJobs(queue: Queue, deps: ScheduledJobDeps): Promise<void> {
-  registerScheduledJobs(queue, deps);
-  await scheduleJobs(queue, deps.config.timezone);
-  await queue.start();
-}
-
 export interface RunningWorker {
   logger: Logger;
   close(): Promise<void>;
@@ -144,7 +145,13 @@ export async function startWorker(
   try {
     await migrateDatabase(database);
     const infra = await createInfra(config, logger);
-    await startJobs(infra.queue, { db: database.db, config, model: modelProvider(config) });
+    await startAllJobs(infra.queue, {
+      db: database.db,
+      config,
+      model: modelProvider(config),
+      events: createLocalEventBus(),
+      secrets: secretBox(config.appSecret),
+    });
     logger.info(
       { schedules: SCHEDULES.map((s) => `${s.type.name} ${s.pattern} ${config.timezone}`) },
       'Parley worker is running',

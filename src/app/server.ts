@@ -15,6 +15,8 @@ import { defaultHandlerRoutes } from '../ai/default-handler.routes.js';
 import { modelProvider } from '../ai/provider.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { channelRoutes } from '../channels/channels.routes.js';
+import { telegramWebhookRoutes } from '../channels/telegram/telegram.webhook.js';
+import type { Queue } from '../infra/queue.js';
 import { conversationRoutes } from '../conversations/conversations.routes.js';
 import type { Database } from '../db/client.js';
 import { createLocalEventBus, type EventBus } from '../realtime/events.js';
@@ -35,6 +37,8 @@ export interface AppDeps {
   modelHealth?: ModelHealth;
   /** Where domain events go; a new in-process bus when omitted. */
   events?: EventBus;
+  /** Where webhooks and agent replies put their jobs. */
+  queue: Queue;
   /** The process's pino logger; `false` for silence (tests). Default: a new one at the configured level. */
   logger?: FastifyBaseLogger | false;
 }
@@ -94,9 +98,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { db: deps.db });
   await app.register(defaultHandlerRoutes, { db: deps.db });
   await app.register(aiRoutes, { db: deps.db, config: deps.config, model: modelProvider(deps.config), events });
-  await app.register(conversationRoutes, { db: deps.db, config: deps.config, events });
+  await app.register(conversationRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue });
   if (!deps.config.appSecret) throw new Error('APP_SECRET must be loaded before the server is built');
   await app.register(channelRoutes, { db: deps.db, config: deps.config, secrets: secretBox(deps.config.appSecret) });
+  await app.register(telegramWebhookRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue });
 
   return app;
 }

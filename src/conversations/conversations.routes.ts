@@ -7,6 +7,8 @@ import { paginate } from '../app/pagination.js';
 import type { AuthUser } from '../auth/auth.service.js';
 import { currentUser, requireToken } from '../auth/authenticate.js';
 import type { Database } from '../db/client.js';
+import { enqueueDelivery } from '../channels/delivery.jobs.js';
+import type { Queue } from '../infra/queue.js';
 import type { EventBus } from '../realtime/events.js';
 import {
   agentReplyBody,
@@ -30,12 +32,16 @@ export interface ConversationRouteDeps {
   db: Database;
   config: Config;
   events: EventBus;
+  queue: Queue;
 }
 
 const security = [{ bearer: [] }];
 
 /** Conversation status (the seed's "Manual Override") and the message system agents work in. */
-export const conversationRoutes: FastifyPluginAsyncZod<ConversationRouteDeps> = async (app, { db, config, events }) => {
+export const conversationRoutes: FastifyPluginAsyncZod<ConversationRouteDeps> = async (
+  app,
+  { db, config, events, queue },
+) => {
   app.addHook('onRequest', requireToken(db));
 
   const availability = async (user: AuthUser) => {
@@ -201,6 +207,8 @@ export const conversationRoutes: FastifyPluginAsyncZod<ConversationRouteDeps> = 
         request.body.text,
         request.body.keep_ai,
       );
+      // On Telegram or Instagram the reply goes out through the outbox.
+      if (conversation.channelId) await enqueueDelivery(queue, message.id);
       return reply.code(201).send({ message: messageView(message), conversation: conversationView(conversation) });
     },
   );

@@ -44,7 +44,14 @@ export function initialStatus(
  */
 export async function findOrCreateConversation(
   db: Database,
-  input: { userId: string; channel: Channel; customerId: string; status: ConversationStatus },
+  input: {
+    userId: string;
+    channel: Channel;
+    customerId: string;
+    status: ConversationStatus;
+    channelId?: string | null;
+    customerName?: string | null;
+  },
 ): Promise<{ conversation: Conversation; created: boolean }> {
   const known = await findConversation(db, input);
   if (known) return { conversation: known, created: false };
@@ -56,6 +63,8 @@ export async function findOrCreateConversation(
       channel: input.channel,
       customerId: input.customerId,
       status: input.status,
+      channelId: input.channelId ?? null,
+      customerName: input.customerName ?? null,
     })
     .onConflictDoNothing({ target: [conversations.userId, conversations.channel, conversations.customerId] })
     .returning();
@@ -112,6 +121,8 @@ export async function getOwnConversation(
 
 export interface StoredMessage {
   id: string;
+  /** Order within the conversation. */
+  seq: number;
   type: MessageType;
   text: string;
   createdAt: Date;
@@ -131,6 +142,11 @@ export interface NewMessage {
    * send-time check that keeps the AI quiet once a person has taken over.
    */
   onlyIfOwnedAt?: number;
+  /**
+   * With `onlyIfOwnedAt`: the `seq` of the newest customer message this reply
+   * answers. It is stored only if no reply has answered that far yet.
+   */
+  answers?: number;
   /**
    * Another statement to run in the same round trip. It may read `inserted`,
    * which holds the new message's row when it was stored and nothing otherwise.
@@ -160,6 +176,7 @@ export async function addMessageWithHistory(
 
 interface HistoryRow {
   id: string;
+  seq: number | string;
   type: MessageType;
   text: string;
   created_at: string;
@@ -168,10 +185,16 @@ interface HistoryRow {
 
 async function insertMessage(db: Database, input: NewMessage, historyLimit: number) {
   const id = randomId(16);
+  const outbound = input.type === 'AI' || input.type === 'support';
+  // Messages to a customer on a channel join the outbox: pending until delivered.
+  const delivery = outbound
+    ? sql`(select case when channel_id is not null then 'pending' end from ${conversations} where id = ${input.conversationId})`
+    : sql`null`;
   const values = sql`${id}, ${input.conversationId}, ${input.type}, ${input.text},
-              ${input.responseTimeMs ?? null}, ${input.channelMessageId ?? null}`;
+              ${input.responseTimeMs ?? null}, ${input.channelMessageId ?? null}, ${delivery}`;
+  const answered = input.answers === undefined ? sql`` : sql`, answered_through_seq = ${input.answers}`;
   const touch = sql`update ${conversations}
-         set message_count = message_count + 1, last_message_at = now(), is_active = true, updated_at = now()`;
+         set message_count = message_count + 1, last_message_at = now(), is_active = true, updated_at = now() ${answered}`;
   // Guarded: the conversation's update comes first and carries the ownership check. Its row lock
   // makes PostgreSQL re-check the condition against a concurrent takeover's committed row, and
   // the message goes in only if the update did. Unguarded: the insert comes first, so a
@@ -179,22 +202,23 @@ async function insertMessage(db: Database, input: NewMessage, historyLimit: numb
   const steps =
     input.onlyIfOwnedAt === undefined
       ? sql`inserted as (
-            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id)
+            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status)
             values (${values})
             on conflict do nothing
-            returning created_at
+            returning created_at, seq
           ), touched as (
             ${touch} where id = ${input.conversationId} and exists (select 1 from inserted)
           )`
       : sql`owned as (
             ${touch} where id = ${input.conversationId} and status = 'active'
                and ownership_version = ${input.onlyIfOwnedAt}
+               ${input.answers === undefined ? sql`` : sql`and answered_through_seq < ${input.answers}`}
             returning id
           ), inserted as (
-            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id)
+            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status)
             select ${values} from owned
             on conflict do nothing
-            returning created_at
+            returning created_at, seq
           )`;
   // Every part of one statement sees the same snapshot: `history` holds the messages before this one.
   const history =
@@ -206,15 +230,20 @@ async function insertMessage(db: Database, input: NewMessage, historyLimit: numb
   const also = input.also ? sql`, also as (${input.also})` : sql``;
   const result = await db.execute(sql`
     with ${steps} ${history} ${also}
-    select (select created_at from inserted) as created_at,
+    select (select created_at from inserted) as created_at, (select seq from inserted) as seq,
            ${historyLimit > 0 ? sql`(select coalesce(json_agg(h order by h.seq), '[]'::json) from history h)` : sql`null`} as history`);
-  const row = rowsOf<{ created_at: Date | string | null; history: HistoryRow[] | string | null }>(result)[0];
+  const row = rowsOf<{
+    created_at: Date | string | null;
+    seq: number | string | null;
+    history: HistoryRow[] | string | null;
+  }>(result)[0];
   const rawHistory =
     typeof row?.history === 'string' ? (JSON.parse(row.history) as HistoryRow[]) : (row?.history ?? []);
   return {
     message: row?.created_at
       ? {
           id,
+          seq: Number(row.seq),
           type: input.type,
           text: input.text,
           createdAt: new Date(row.created_at),
@@ -223,6 +252,7 @@ async function insertMessage(db: Database, input: NewMessage, historyLimit: numb
       : undefined,
     history: rawHistory.map((h) => ({
       id: h.id,
+      seq: Number(h.seq),
       type: h.type,
       text: h.text,
       createdAt: new Date(h.created_at),
@@ -234,6 +264,7 @@ async function insertMessage(db: Database, input: NewMessage, historyLimit: numb
 /** The columns of a message that views and the model see. */
 export const messageColumns = {
   id: messages.id,
+  seq: messages.seq,
   type: messages.type,
   text: messages.text,
   createdAt: messages.createdAt,

@@ -1,7 +1,12 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../../src/app/config.js';
 import type { ReadinessCheck } from '../../src/app/health.routes.js';
+import { modelProvider } from '../../src/ai/provider.js';
+import { secretBox } from '../../src/app/secrets.js';
 import { buildApp } from '../../src/app/server.js';
+import { createLocalQueue } from '../../src/infra/local-queue.js';
+import type { Queue } from '../../src/infra/queue.js';
+import { startAllJobs } from '../../src/jobs/catalogue.js';
 import { modelHealthView } from '../../src/jobs/scheduled.jobs.js';
 import { createApiToken, createUser } from '../../src/auth/auth.service.js';
 import type { Database } from '../../src/db/client.js';
@@ -14,6 +19,7 @@ export interface TestApp {
   database: TestDatabase;
   config: Config;
   events: EventBus;
+  queue: Queue;
   /** Every event published, with the business it went to, in order. */
   published: { userId: string; event: ParleyEvent }[];
   /** Creates a business account and a token for it. */
@@ -41,10 +47,20 @@ export async function createTestApp(
   const events = createLocalEventBus();
   const published: { userId: string; event: ParleyEvent }[] = [];
   events.subscribe((userId, event) => published.push({ userId, event }));
+  // Every job runs in-process, as with `npm start`; quick retries keep failure tests short.
+  const queue = createLocalQueue({ backoffMs: 20 });
+  await startAllJobs(queue, {
+    db,
+    config,
+    model: modelProvider(config),
+    events,
+    secrets: secretBox(config.appSecret!),
+  });
   const app = await buildApp({
     config,
     db,
     events,
+    queue,
     readiness: options.readiness ?? { database: () => database.handle.ping() },
     modelHealth: () => modelHealthView(db),
     logger: false,
@@ -56,6 +72,7 @@ export async function createTestApp(
     database,
     config,
     events,
+    queue,
     published,
     async signUp(username, { password, isAdmin, email } = {}) {
       const user = await createUser(db, { username, password, isAdmin, email });
@@ -66,6 +83,7 @@ export async function createTestApp(
     },
     async close() {
       await app.close();
+      await queue.close();
       await database.drop();
     },
   };

@@ -65,6 +65,8 @@ export function telegramClient(apiBase: string, token: string) {
     setWebhook: (params: { url: string; secret_token: string; allowed_updates: string[] }) =>
       call<boolean>('setWebhook', params),
     deleteWebhook: () => call<boolean>('deleteWebhook'),
+    sendMessage: (params: { chat_id: string; text: string }) => call<{ message_id: number }>('sendMessage', params),
+    sendChatAction: (params: { chat_id: string; action: 'typing' }) => call<boolean>('sendChatAction', params),
   };
 }
 

@@ -16,6 +16,8 @@ export const aiConfigs = pgTable(
     businessHoursEnabled: boolean('business_hours_enabled').notNull().default(false),
     businessHours: jsonb('business_hours').$type<BusinessHours>(),
     awayMessage: text('away_message'),
+    /** How long to wait for a customer's burst of messages to end before answering them together. */
+    replyDebounceMs: integer('reply_debounce_ms').notNull().default(2000),
     /** Sent to the customer when the AI hands the conversation to people. */
     handoverMessage: text('handover_message'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

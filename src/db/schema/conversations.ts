@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { users } from './auth.js';
+import { channels } from './channels.js';
 
 export const CONVERSATION_STATUSES = ['active', 'support_active'] as const;
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
@@ -19,6 +20,8 @@ export const conversations = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     channel: text('channel').$type<Channel>().notNull(),
+    /** The connected bot or account the customer writes to; null on the API channel. */
+    channelId: text('channel_id').references(() => channels.id, { onDelete: 'set null' }),
     customerId: text('customer_id').notNull(),
     customerName: text('customer_name'),
     status: text('status').$type<ConversationStatus>().notNull(),
@@ -30,6 +33,12 @@ export const conversations = pgTable(
      * finishes after a person took over is discarded.
      */
     ownershipVersion: integer('ownership_version').notNull().default(0),
+    /**
+     * The `seq` of the last customer message the AI has answered. A reply job
+     * stores its answer only if it moves this forward, so a job that runs twice
+     * (queues deliver at least once) cannot answer twice.
+     */
+    answeredThroughSeq: bigint('answered_through_seq', { mode: 'number' }).notNull().default(0),
     /** Kept with each insert so session lists need no count per row. */
     messageCount: integer('message_count').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -64,6 +73,10 @@ export const messages = pgTable(
      */
     channelMessageId: text('channel_message_id'),
     responseTimeMs: integer('response_time_ms'),
+    /** For messages to the customer on a channel: pending, sent or failed (with why). */
+    deliveryStatus: text('delivery_status').$type<'pending' | 'sent' | 'failed'>(),
+    deliveryError: text('delivery_error'),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [

@@ -1,0 +1,63 @@
+/**
+ * The Instagram Send API (Instagram API with Instagram Login) over fetch: the
+ * only module that speaks it. Errors come in the Graph shape
+ * `{error: {message, type, code, error_subcode}}`.
+ */
+export class InstagramError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly subcode?: number,
+  ) {
+    super(message);
+    this.name = 'InstagramError';
+  }
+
+  /** Errors that sending again cannot fix: bad token, outside the window, person unavailable, bad request. */
+  get permanent(): boolean {
+    return this.status >= 400 && this.status < 500 && ![4, 17, 32, 613].includes(this.code);
+  }
+}
+
+const TIMEOUT_MS = 10_000;
+
+export function instagramClient(graphBase: string, igUserId: string, accessToken: string) {
+  return {
+    async sendText(recipientId: string, text: string, humanAgent: boolean): Promise<{ message_id: string }> {
+      let response: Response;
+      try {
+        response = await fetch(`${graphBase}/${igUserId}/messages`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            recipient: { id: recipientId },
+            ...(humanAgent ? { messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' } : { messaging_type: 'RESPONSE' }),
+            message: { text },
+          }),
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+        });
+      } catch (error) {
+        throw new InstagramError(0, 0, `cannot reach Instagram: ${(error as Error).message}`);
+      }
+      const body = (await response.json().catch(() => ({}))) as {
+        message_id?: string;
+        error?: { message?: string; code?: number; error_subcode?: number };
+      };
+      if (!response.ok || body.error || !body.message_id) {
+        throw new InstagramError(
+          response.status,
+          body.error?.code ?? 0,
+          body.error?.message ?? `Instagram answered ${response.status}`,
+          body.error?.error_subcode,
+        );
+      }
+      return { message_id: body.message_id };
+    },
+  };
+}
+
+/** Instagram counts a message's text in UTF-8 bytes. */
+export const INSTAGRAM_LIMIT_BYTES = 1_000;
+/** Past this since the customer's last message, only a human agent may write, with the HUMAN_AGENT tag. */
+export const STANDARD_WINDOW_MS = 24 * 60 * 60 * 1000;

@@ -1,0 +1,112 @@
+import { timingSafeEqual } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { getAiSettings } from '../../ai/ai-settings.js';
+import { replyToConversation } from '../../ai/reply.jobs.js';
+import type { Config } from '../../app/config.js';
+import { NotAuthenticatedError, NotFoundError } from '../../app/errors.js';
+import { responses } from '../../app/http-errors.js';
+import { addMessage, findOrCreateConversation, initialStatus } from '../../conversations/conversations.service.js';
+import { messageEvent } from '../../conversations/status.service.js';
+import type { Database } from '../../db/client.js';
+import { channels, users } from '../../db/schema/index.js';
+import type { Queue } from '../../infra/queue.js';
+import type { EventBus } from '../../realtime/events.js';
+import { hashSecret } from '../channels.service.js';
+import { inboundFromUpdate } from './telegram.updates.js';
+
+export interface WebhookDeps {
+  db: Database;
+  config: Config;
+  events: EventBus;
+  queue: Queue;
+}
+
+const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
+
+function sameSecret(presented: string | undefined, storedHash: string | null): boolean {
+  if (!presented || !storedHash) return false;
+  const a = Buffer.from(hashSecret(presented), 'hex');
+  const b = Buffer.from(storedHash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Telegram's deliveries. A customer's message is stored before the 200 goes
+ * back, once however often Telegram retries it (unique per chat and message
+ * id), and answered later by the reply job.
+ */
+export const telegramWebhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async (app, deps) => {
+  app.post(
+    '/webhooks/telegram/:channel_id/',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: "Telegram's webhook for one connected bot",
+        description: 'Checks `X-Telegram-Bot-Api-Secret-Token` (401 otherwise, nothing stored).',
+        params: z.object({ channel_id: z.string().min(1).max(100) }),
+        body: z.unknown(),
+        response: responses({ 200: z.object({ ok: z.boolean() }) }, 400, 401, 404),
+      },
+    },
+    async (request) => {
+      const [row] = await deps.db
+        .select({ channel: channels, owner: { id: users.id, defaultReplyHandler: users.defaultReplyHandler } })
+        .from(channels)
+        .innerJoin(users, eq(users.id, channels.userId))
+        .where(and(eq(channels.id, request.params.channel_id), eq(channels.type, 'telegram')))
+        .limit(1);
+      if (!row) throw new NotFoundError('No such channel.');
+      const header = request.headers[SECRET_HEADER];
+      if (!sameSecret(typeof header === 'string' ? header : undefined, row.channel.webhookSecretHash)) {
+        throw new NotAuthenticatedError('The webhook secret is missing or wrong.', 'invalid_secret');
+      }
+      const inbound = inboundFromUpdate(request.body);
+      // Whatever a business chat does not need (group chats, button presses, joins) is acknowledged and dropped.
+      if (!inbound) return { ok: true };
+
+      const { channel, owner } = row;
+      const settings = await getAiSettings(deps.db, owner.id, deps.config.gemini.defaultModel);
+      const { conversation, created } = await findOrCreateConversation(deps.db, {
+        userId: owner.id,
+        channel: 'telegram',
+        channelId: channel.id,
+        customerId: inbound.customerId,
+        customerName: inbound.customerName,
+        status: initialStatus(
+          owner.defaultReplyHandler,
+          settings.autoResponseEnabled,
+          Boolean(deps.config.gemini.apiKey),
+        ),
+      });
+      const stored = await addMessage(deps.db, {
+        conversationId: conversation.id,
+        type: 'customer',
+        text: inbound.text,
+        channelMessageId: inbound.channelMessageId,
+      });
+      if (!stored) return { ok: true }; // a retried delivery: stored the first time
+      if (created) {
+        deps.events.publish(owner.id, {
+          type: 'conversation.created',
+          data: {
+            conversation_id: conversation.id,
+            customer_id: conversation.customerId,
+            channel: conversation.channel,
+            status: conversation.status,
+          },
+        });
+      }
+      deps.events.publish(owner.id, messageEvent(conversation.id, stored));
+      if (conversation.status === 'active') {
+        await deps.queue.add(
+          replyToConversation,
+          { conversationId: conversation.id },
+          { debounce: { id: `reply-${conversation.id}`, ms: Math.max(settings.replyDebounceMs, 1) } },
+        );
+      }
+      return { ok: true };
+    },
+  );
+};

@@ -1,0 +1,28 @@
+import type { Config } from '../app/config.js';
+import type { SecretBox } from '../app/secrets.js';
+import { registerReplyJobs } from '../ai/reply.jobs.js';
+import type { ModelProvider } from '../ai/model-provider.js';
+import { registerDeliveryJobs, sweepOutbox } from '../channels/delivery.jobs.js';
+import type { Database } from '../db/client.js';
+import type { Queue } from '../infra/queue.js';
+import type { EventBus } from '../realtime/events.js';
+import { registerScheduledJobs, scheduleJobs } from './scheduled.jobs.js';
+
+export interface JobDeps {
+  db: Database;
+  config: Config;
+  model: ModelProvider | undefined;
+  events: EventBus;
+  secrets: SecretBox;
+}
+
+/** Every job's handler, registered where workers run; each job type gets exactly one. */
+export async function startAllJobs(queue: Queue, deps: JobDeps): Promise<void> {
+  registerScheduledJobs(queue, deps);
+  registerReplyJobs(queue, { ...deps, queue });
+  registerDeliveryJobs(queue, deps);
+  await scheduleJobs(queue, deps.config.timezone);
+  // Anything left pending (a crash between storing and enqueuing) is picked up within a minute.
+  await queue.schedule(sweepOutbox, '* * * * *', deps.config.timezone, {});
+  await queue.start();
+}

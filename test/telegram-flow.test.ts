@@ -1,0 +1,235 @@
+import net from 'node:net';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { messages } from '../src/db/schema/index.js';
+import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
+import { TelegramFake, telegramPhotoUpdate, telegramTextUpdate } from './fakes/telegram.js';
+
+/** A customer on Telegram, end to end: webhook in, stored, answered by the AI, delivered by the bot. */
+const BOT_TOKEN = '555000111:AAEbakeryBotTokenForTheTelegramFlowTest';
+const CHAT = 4242;
+
+let telegram: TelegramFake;
+let t: AiTestApp;
+let token: string;
+let conversationId: string;
+let updateId = 1000;
+/** Customer message ids, spaced so the bot's replies (numbered in the same chat) fall between them. */
+let messageId = 0;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, ms = 8_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const say = (text: string, chat = CHAT) =>
+  telegram.deliver(
+    BOT_TOKEN,
+    telegramTextUpdate({ updateId: updateId++, messageId: (messageId += 1000), chatId: chat, text, firstName: 'Ana' }),
+  );
+const generateCalls = () => t.gemini.requests.filter((request) => request.method === 'generateContent');
+const sent = (chat = CHAT) => telegram.sent(BOT_TOKEN).filter((m) => String(m.chat_id) === String(chat));
+
+beforeAll(async () => {
+  telegram = await TelegramFake.start();
+  telegram.addBot(BOT_TOKEN, { id: 555000111, username: 'rosa_bot' });
+  const port = await freePort();
+  t = await createAiTestApp({ TELEGRAM_API_BASE: telegram.url, PUBLIC_URL: `http://127.0.0.1:${port}` });
+  await t.app.listen({ port, host: '127.0.0.1' });
+  token = await t.business('rosa', { reply_debounce_ms: 300, handover_message: 'A colleague will write to you here.' });
+  const channel = await t.as(token, {
+    method: 'POST',
+    url: '/api/v1/channels/',
+    payload: { type: 'telegram', bot_token: BOT_TOKEN },
+  });
+  expect(channel.statusCode).toBe(201);
+});
+afterAll(async () => {
+  await t.close();
+  await telegram.close();
+});
+beforeEach(() => {
+  t.gemini.reset();
+  telegram.reset();
+});
+
+describe('a customer on Telegram', () => {
+  it('is answered once, by the bot, however often Telegram delivers the message', async () => {
+    t.gemini.enqueue({ text: 'Hello Ana! We open at 7.' });
+    const update = telegramTextUpdate({
+      updateId: updateId++,
+      messageId: (messageId += 1000),
+      chatId: CHAT,
+      text: 'When do you open?',
+      firstName: 'Ana',
+    });
+    expect(await telegram.deliver(BOT_TOKEN, update)).toMatchObject({ status: 200 });
+    expect(await telegram.deliver(BOT_TOKEN, update)).toMatchObject({ status: 200 });
+
+    const [reply] = await until(() => (sent().length > 0 ? sent() : undefined));
+    expect(reply?.text).toBe('Hello Ana! We open at 7.');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(generateCalls()).toHaveLength(1);
+    expect(sent()).toHaveLength(1);
+    expect(telegram.calls.some((call) => call.method === 'sendChatAction')).toBe(true);
+
+    const list = await t.as(token, { method: 'GET', url: '/api/v1/conversations/?channel=telegram' });
+    const [conversation] = list.json<{ results: { id: string; customer_id: string; customer_name: string }[] }>()
+      .results;
+    expect(conversation).toMatchObject({ customer_id: String(CHAT), customer_name: 'Ana' });
+    conversationId = conversation!.id;
+    const stored = await t.db
+      .select()
+      .from(messages)
+      .where(eq(messages.conversationId, conversationId))
+      .orderBy(messages.seq);
+    expect(stored.map((m) => [m.type, m.deliveryStatus])).toEqual([
+      ['customer', null],
+      ['AI', 'sent'],
+    ]);
+  });
+
+  it('gets one answer to a burst, which saw every message', async () => {
+    t.gemini.enqueue({ text: 'A dozen, with cinnamon. Ready at 10.' });
+    await say('I want pastéis de nata');
+    await say('a dozen');
+    await say('with cinnamon please');
+    await until(() => (sent().length > 0 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(generateCalls()).toHaveLength(1);
+    const body = generateCalls()[0]?.body as { contents: { role: string; parts: { text: string }[] }[] };
+    expect(body.contents.at(-1)).toEqual({
+      role: 'user',
+      parts: [{ text: 'I want pastéis de nata\n\na dozen\n\nwith cinnamon please' }],
+    });
+    expect(sent().map((m) => m.text)).toEqual(['A dozen, with cinnamon. Ready at 10.']);
+  });
+
+  it('receives a long answer in parts within Telegram’s limit', async () => {
+    const long = `${'We bake every morning. '.repeat(300)}`.trim();
+    t.gemini.enqueue({ text: long });
+    await say('tell me everything');
+    const parts = await until(() => (sent().length >= 2 ? sent() : undefined));
+    expect(parts.every((part) => part.text.length <= 4_096)).toBe(true);
+    expect(parts.map((part) => part.text).join(' ')).toBe(long);
+  });
+
+  it('gets the reply after Telegram asks the bot to slow down', async () => {
+    telegram.failNext('sendMessage', {
+      error_code: 429,
+      description: 'Too Many Requests: retry after 1',
+      retry_after: 1,
+    });
+    t.gemini.enqueue({ text: 'Patience pays.' });
+    await say('hello?');
+    const [reply] = await until(() => (sent().length > 0 ? sent() : undefined), 10_000);
+    expect(reply?.text).toBe('Patience pays.');
+  });
+
+  it('shows a photo as a placeholder with its caption', async () => {
+    t.gemini.enqueue({ text: 'What a lovely cake!' });
+    await telegram.deliver(
+      BOT_TOKEN,
+      telegramPhotoUpdate({
+        updateId: updateId++,
+        messageId: (messageId += 1000),
+        chatId: CHAT,
+        caption: 'like this one',
+      }),
+    );
+    await until(() => (sent().length > 0 ? true : undefined));
+    const page = await t.as(token, {
+      method: 'GET',
+      url: `/api/v1/conversations/${conversationId}/messages/?page_size=100`,
+    });
+    expect(page.json<{ results: { text: string }[] }>().results.map((m) => m.text)).toContain('[photo] like this one');
+  });
+
+  it('hears nothing from the AI after a person takes over, and gets the person’s replies', async () => {
+    await t.as(token, {
+      method: 'PUT',
+      url: `/api/v1/ai/conversations/${conversationId}/status/`,
+      payload: { status: 'support_active' },
+    });
+    await say('is anyone there?');
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(generateCalls()).toHaveLength(0);
+    expect(sent()).toHaveLength(0);
+
+    const agent = await t.as(token, {
+      method: 'POST',
+      url: `/api/v1/conversations/${conversationId}/messages/`,
+      payload: { text: 'Hi Ana, Marta here.' },
+    });
+    expect(agent.statusCode).toBe(201);
+    const [reply] = await until(() => (sent().length > 0 ? sent() : undefined));
+    expect(reply?.text).toBe('Hi Ana, Marta here.');
+    await t.as(token, {
+      method: 'PUT',
+      url: `/api/v1/ai/conversations/${conversationId}/status/`,
+      payload: { status: 'active' },
+    });
+  });
+
+  it('records a reply to a customer who blocked the bot as failed, without retrying for ever', async () => {
+    telegram.blockChat(CHAT);
+    t.gemini.enqueue({ text: 'Are you still there?' });
+    await say('bye');
+    const failed = await until(async () => {
+      const rows = await t.db
+        .select()
+        .from(messages)
+        .where(eq(messages.conversationId, conversationId))
+        .orderBy(messages.seq);
+      const last = rows.at(-1);
+      return last?.type === 'AI' && last.deliveryStatus === 'failed' ? last : undefined;
+    });
+    expect(failed.deliveryError).toBe('Telegram 403: Forbidden: bot was blocked by the user');
+    expect(telegram.calls.filter((call) => call.method === 'sendMessage')).toHaveLength(1);
+  });
+
+  it('refuses deliveries without the right secret, and unknown channels, storing nothing', async () => {
+    const before = await t.db.select().from(messages).where(eq(messages.conversationId, conversationId));
+    const forged = await telegram.deliver(
+      BOT_TOKEN,
+      telegramTextUpdate({ updateId: updateId++, messageId: (messageId += 1000), chatId: CHAT, text: 'forged' }),
+      {
+        secretToken: 'not-the-secret',
+      },
+    );
+    expect(forged.status).toBe(401);
+    const missing = await telegram.deliver(
+      BOT_TOKEN,
+      telegramTextUpdate({ updateId: updateId++, messageId: (messageId += 1000), chatId: CHAT, text: 'no header' }),
+      {
+        secretToken: null,
+      },
+    );
+    expect(missing.status).toBe(401);
+    const unknown = await t.app.inject({ method: 'POST', url: '/webhooks/telegram/doesnotexist/', payload: {} });
+    expect(unknown.statusCode).toBe(404);
+    const malformed = await t.app.inject({
+      method: 'POST',
+      url: `/webhooks/telegram/${conversationId}/`,
+      headers: { 'content-type': 'application/json' },
+      payload: '{"update_id": ',
+    });
+    expect(malformed.statusCode).toBe(400);
+    const after = await t.db.select().from(messages).where(eq(messages.conversationId, conversationId));
+    expect(after).toHaveLength(before.length);
+  });
+});
