@@ -15,6 +15,7 @@ import { defaultHandlerRoutes } from '../ai/default-handler.routes.js';
 import { modelProvider } from '../ai/provider.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { channelRoutes } from '../channels/channels.routes.js';
+import { instagramWebhookRoutes } from '../channels/instagram/instagram.webhook.js';
 import { telegramWebhookRoutes } from '../channels/telegram/telegram.webhook.js';
 import type { Queue } from '../infra/queue.js';
 import { conversationRoutes } from '../conversations/conversations.routes.js';
@@ -102,6 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (!deps.config.appSecret) throw new Error('APP_SECRET must be loaded before the server is built');
   await app.register(channelRoutes, { db: deps.db, config: deps.config, secrets: secretBox(deps.config.appSecret) });
   await app.register(telegramWebhookRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue });
+  await app.register(instagramWebhookRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue });
 
   return app;
 }

@@ -1,15 +1,10 @@
+import type { InboundMessage } from '../inbound.js';
+
 /**
  * What Parley takes from a Telegram update: a customer's message in a private
  * chat. Media arrive as a readable placeholder (plus any caption) so people
  * and the model know something was sent; everything else is ignored.
  */
-export interface InboundMessage {
-  /** Unique within the chat; edits get their own id so an edit is a new message. */
-  channelMessageId: string;
-  customerId: string;
-  customerName: string | null;
-  text: string;
-}
 
 type Json = Record<string, unknown>;
 

@@ -2,26 +2,14 @@ import { timingSafeEqual } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { getAiSettings } from '../../ai/ai-settings.js';
-import { replyToConversation } from '../../ai/reply.jobs.js';
-import type { Config } from '../../app/config.js';
 import { NotAuthenticatedError, NotFoundError } from '../../app/errors.js';
 import { responses } from '../../app/http-errors.js';
-import { addMessage, findOrCreateConversation, initialStatus } from '../../conversations/conversations.service.js';
-import { messageEvent } from '../../conversations/status.service.js';
-import type { Database } from '../../db/client.js';
 import { channels, users } from '../../db/schema/index.js';
-import type { Queue } from '../../infra/queue.js';
-import type { EventBus } from '../../realtime/events.js';
 import { hashSecret } from '../channels.service.js';
+import { receiveCustomerMessage, type InboundDeps } from '../inbound.js';
 import { inboundFromUpdate } from './telegram.updates.js';
 
-export interface WebhookDeps {
-  db: Database;
-  config: Config;
-  events: EventBus;
-  queue: Queue;
-}
+export type WebhookDeps = InboundDeps;
 
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
@@ -66,46 +54,7 @@ export const telegramWebhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async (
       // Whatever a business chat does not need (group chats, button presses, joins) is acknowledged and dropped.
       if (!inbound) return { ok: true };
 
-      const { channel, owner } = row;
-      const settings = await getAiSettings(deps.db, owner.id, deps.config.gemini.defaultModel);
-      const { conversation, created } = await findOrCreateConversation(deps.db, {
-        userId: owner.id,
-        channel: 'telegram',
-        channelId: channel.id,
-        customerId: inbound.customerId,
-        customerName: inbound.customerName,
-        status: initialStatus(
-          owner.defaultReplyHandler,
-          settings.autoResponseEnabled,
-          Boolean(deps.config.gemini.apiKey),
-        ),
-      });
-      const stored = await addMessage(deps.db, {
-        conversationId: conversation.id,
-        type: 'customer',
-        text: inbound.text,
-        channelMessageId: inbound.channelMessageId,
-      });
-      if (!stored) return { ok: true }; // a retried delivery: stored the first time
-      if (created) {
-        deps.events.publish(owner.id, {
-          type: 'conversation.created',
-          data: {
-            conversation_id: conversation.id,
-            customer_id: conversation.customerId,
-            channel: conversation.channel,
-            status: conversation.status,
-          },
-        });
-      }
-      deps.events.publish(owner.id, messageEvent(conversation.id, stored));
-      if (conversation.status === 'active') {
-        await deps.queue.add(
-          replyToConversation,
-          { conversationId: conversation.id },
-          { debounce: { id: `reply-${conversation.id}`, ms: Math.max(settings.replyDebounceMs, 1) } },
-        );
-      }
+      await receiveCustomerMessage(deps, { ...row.channel, owner: row.owner }, inbound);
       return { ok: true };
     },
   );

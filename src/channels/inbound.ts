@@ -1,0 +1,77 @@
+import { getAiSettings } from '../ai/ai-settings.js';
+import { replyToConversation } from '../ai/reply.jobs.js';
+import type { Config } from '../app/config.js';
+import { addMessage, findOrCreateConversation, initialStatus } from '../conversations/conversations.service.js';
+import { messageEvent } from '../conversations/status.service.js';
+import type { Database } from '../db/client.js';
+import type { ChannelType, ReplyHandler } from '../db/schema/index.js';
+import type { Queue } from '../infra/queue.js';
+import type { EventBus } from '../realtime/events.js';
+
+export interface InboundDeps {
+  db: Database;
+  config: Config;
+  events: EventBus;
+  queue: Queue;
+}
+
+/** A customer's message as a channel delivered it. */
+export interface InboundMessage {
+  /** The platform's id for it: stored once however often it is delivered. */
+  channelMessageId: string;
+  customerId: string;
+  customerName: string | null;
+  text: string;
+}
+
+/**
+ * Stores a customer's message from a channel (once), tells the business's
+ * people, and (re)starts the conversation's reply wait. Returns whether the
+ * message was new.
+ */
+export async function receiveCustomerMessage(
+  deps: InboundDeps,
+  channel: { id: string; type: ChannelType; owner: { id: string; defaultReplyHandler: ReplyHandler } },
+  inbound: InboundMessage,
+): Promise<boolean> {
+  const settings = await getAiSettings(deps.db, channel.owner.id, deps.config.gemini.defaultModel);
+  const { conversation, created } = await findOrCreateConversation(deps.db, {
+    userId: channel.owner.id,
+    channel: channel.type,
+    channelId: channel.id,
+    customerId: inbound.customerId,
+    customerName: inbound.customerName,
+    status: initialStatus(
+      channel.owner.defaultReplyHandler,
+      settings.autoResponseEnabled,
+      Boolean(deps.config.gemini.apiKey),
+    ),
+  });
+  const stored = await addMessage(deps.db, {
+    conversationId: conversation.id,
+    type: 'customer',
+    text: inbound.text,
+    channelMessageId: inbound.channelMessageId,
+  });
+  if (!stored) return false;
+  if (created) {
+    deps.events.publish(channel.owner.id, {
+      type: 'conversation.created',
+      data: {
+        conversation_id: conversation.id,
+        customer_id: conversation.customerId,
+        channel: conversation.channel,
+        status: conversation.status,
+      },
+    });
+  }
+  deps.events.publish(channel.owner.id, messageEvent(conversation.id, stored));
+  if (conversation.status === 'active') {
+    await deps.queue.add(
+      replyToConversation,
+      { conversationId: conversation.id },
+      { debounce: { id: `reply-${conversation.id}`, ms: Math.max(settings.replyDebounceMs, 1) } },
+    );
+  }
+  return true;
+}

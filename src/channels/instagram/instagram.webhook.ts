@@ -1,0 +1,146 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { BadRequestError, PermissionDeniedError } from '../../app/errors.js';
+import { responses } from '../../app/http-errors.js';
+import { channels, users } from '../../db/schema/index.js';
+import { receiveCustomerMessage, type InboundDeps, type InboundMessage } from '../inbound.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: Buffer;
+  }
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const ATTACHMENT_PLACEHOLDERS: Record<string, string> = {
+  image: '[photo]',
+  video: '[video]',
+  audio: '[voice message]',
+  file: '[file]',
+  share: '[shared post]',
+  story_mention: '[story mention]',
+  ig_reel: '[reel]',
+};
+
+/** The events of a delivery that are customers' messages: Meta batches several, and echoes our own. */
+export function inboundFromEvent(event: unknown): (InboundMessage & { igId: string }) | undefined {
+  if (!isObject(event) || !isObject(event.message) || !isObject(event.sender) || !isObject(event.recipient))
+    return undefined;
+  const message = event.message;
+  if (message.is_echo === true || typeof message.mid !== 'string') return undefined;
+  if (typeof event.sender.id !== 'string' || typeof event.recipient.id !== 'string') return undefined;
+  let text = typeof message.text === 'string' ? message.text : '';
+  if (!text.trim() && Array.isArray(message.attachments)) {
+    text = message.attachments
+      .map((attachment) =>
+        isObject(attachment) ? (ATTACHMENT_PLACEHOLDERS[String(attachment.type)] ?? '[attachment]') : '',
+      )
+      .filter(Boolean)
+      .join(' ');
+  }
+  if (!text.trim()) return undefined;
+  return {
+    igId: event.recipient.id,
+    channelMessageId: message.mid,
+    customerId: event.sender.id,
+    customerName: null,
+    text: text.slice(0, 4_096),
+  };
+}
+
+function signatureMatches(raw: Buffer, header: string | undefined, appSecret: string): boolean {
+  const presented = /^sha256=([0-9a-f]{64})$/i.exec(header ?? '')?.[1];
+  if (!presented) return false;
+  const expected = createHmac('sha256', appSecret).update(raw).digest();
+  return timingSafeEqual(expected, Buffer.from(presented, 'hex'));
+}
+
+/**
+ * Meta's webhook for every connected Instagram account: the verification
+ * handshake, then signed deliveries, each checked over the exact bytes Meta
+ * sent. Refused while META_APP_SECRET / META_VERIFY_TOKEN are not set.
+ */
+export const instagramWebhookRoutes: FastifyPluginAsyncZod<InboundDeps> = async (app, deps) => {
+  const { appSecret, verifyToken } = deps.config.meta;
+  // The signature covers the raw body, so this scope keeps it beside the parsed JSON.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    request.rawBody = body as Buffer;
+    try {
+      done(null, JSON.parse((body as Buffer).toString('utf8')) as unknown);
+    } catch {
+      done(new BadRequestError('The request body is not valid JSON.', 'malformed_json'));
+    }
+  });
+
+  app.get(
+    '/webhooks/instagram/',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: "Meta's verification handshake",
+        querystring: z.object({
+          'hub.mode': z.string().optional(),
+          'hub.verify_token': z.string().optional(),
+          'hub.challenge': z.string().optional(),
+        }),
+        response: responses({ 200: z.string() }, 403),
+      },
+    },
+    async (request, reply) => {
+      const query = request.query;
+      if (!verifyToken || query['hub.mode'] !== 'subscribe' || query['hub.verify_token'] !== verifyToken) {
+        throw new PermissionDeniedError('The verification token does not match.');
+      }
+      return reply.type('text/plain').send(query['hub.challenge'] ?? '');
+    },
+  );
+
+  app.post(
+    '/webhooks/instagram/',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: "Meta's deliveries for connected Instagram accounts",
+        description:
+          'Checks `X-Hub-Signature-256` over the raw body with META_APP_SECRET (403 otherwise, nothing stored).',
+        body: z.unknown(),
+        response: responses({ 200: z.string() }, 400, 403),
+      },
+    },
+    async (request, reply) => {
+      const header = request.headers['x-hub-signature-256'];
+      if (
+        !appSecret ||
+        !request.rawBody ||
+        !signatureMatches(request.rawBody, typeof header === 'string' ? header : undefined, appSecret)
+      ) {
+        throw new PermissionDeniedError('The delivery signature is missing or wrong.');
+      }
+      const body = request.body;
+      const entries = isObject(body) && body.object === 'instagram' && Array.isArray(body.entry) ? body.entry : [];
+      for (const entry of entries) {
+        if (!isObject(entry) || !Array.isArray(entry.messaging)) continue;
+        for (const event of entry.messaging) {
+          const inbound = inboundFromEvent(event);
+          if (!inbound) continue;
+          const [row] = await deps.db
+            .select({ channel: channels, owner: { id: users.id, defaultReplyHandler: users.defaultReplyHandler } })
+            .from(channels)
+            .innerJoin(users, eq(users.id, channels.userId))
+            .where(and(eq(channels.type, 'instagram'), eq(channels.externalId, inbound.igId)))
+            .limit(1);
+          // An account no business connected: acknowledged, as Meta retries anything else.
+          if (!row) continue;
+          await receiveCustomerMessage(deps, { ...row.channel, owner: row.owner }, inbound);
+        }
+      }
+      return reply.type('text/plain').send('EVENT_RECEIVED');
+    },
+  );
+};
