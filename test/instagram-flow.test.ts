@@ -1,9 +1,9 @@
-import net from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { conversations, messages } from '../src/db/schema/index.js';
 import { utf8Bytes } from '../src/channels/split.js';
 import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
+import { freePort, until } from './helpers/wait.js';
 import { GraphFake, instagramBatch, instagramEchoEvent, instagramMessageEvent } from './fakes/graph.js';
 
 /** A customer on Instagram, end to end: signed webhook in, stored, answered, sent through the Send API. */
@@ -17,25 +17,6 @@ let t: AiTestApp;
 let token: string;
 let webhookUrl: string;
 let mid = 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, ms = 8_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const event = (senderId: string, text: string) =>
   instagramMessageEvent({ igId: IG_ID, senderId, mid: `m_${++mid}`, text });

@@ -1,8 +1,8 @@
-import net from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { messages } from '../src/db/schema/index.js';
 import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
+import { freePort, until } from './helpers/wait.js';
 import { TelegramFake, telegramPhotoUpdate, telegramTextUpdate } from './fakes/telegram.js';
 
 /** A customer on Telegram, end to end: webhook in, stored, answered by the AI, delivered by the bot. */
@@ -16,25 +16,6 @@ let conversationId: string;
 let updateId = 1000;
 /** Customer message ids, spaced so the bot's replies (numbered in the same chat) fall between them. */
 let messageId = 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, ms = 8_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const say = (text: string, chat = CHAT) =>
   telegram.deliver(

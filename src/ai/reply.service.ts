@@ -14,6 +14,7 @@ import {
 } from '../conversations/conversations.service.js';
 import {
   AI_HANDOVER_REASONS,
+  conversationCreatedEvent,
   handOver,
   messageEvent,
   type AiHandoverReason,
@@ -93,15 +94,7 @@ export async function askAsCustomer(
     status: initialStatus(user.defaultReplyHandler, settings.autoResponseEnabled, Boolean(deps.model)),
   });
   if (created) {
-    deps.events.publish(user.id, {
-      type: 'conversation.created',
-      data: {
-        conversation_id: conversation.id,
-        customer_id: conversation.customerId,
-        channel: conversation.channel,
-        status: conversation.status,
-      },
-    });
+    deps.events.publish(user.id, conversationCreatedEvent(conversation));
   }
   return replyToCustomer(deps, user, conversation, settings, input.question, startedAt);
 }

@@ -2,7 +2,7 @@ import { getAiSettings } from '../ai/ai-settings.js';
 import { replyToConversation } from '../ai/reply.jobs.js';
 import type { Config } from '../app/config.js';
 import { addMessage, findOrCreateConversation, initialStatus } from '../conversations/conversations.service.js';
-import { messageEvent } from '../conversations/status.service.js';
+import { conversationCreatedEvent, messageEvent } from '../conversations/status.service.js';
 import type { Database } from '../db/client.js';
 import type { ChannelType, ReplyHandler } from '../db/schema/index.js';
 import type { Queue } from '../infra/queue.js';
@@ -55,15 +55,7 @@ export async function receiveCustomerMessage(
   });
   if (!stored) return false;
   if (created) {
-    deps.events.publish(channel.owner.id, {
-      type: 'conversation.created',
-      data: {
-        conversation_id: conversation.id,
-        customer_id: conversation.customerId,
-        channel: conversation.channel,
-        status: conversation.status,
-      },
-    });
+    deps.events.publish(channel.owner.id, conversationCreatedEvent(conversation));
   }
   deps.events.publish(channel.owner.id, messageEvent(conversation.id, stored));
   if (conversation.status === 'active') {

@@ -41,6 +41,18 @@ export function messageEvent(conversationId: string, message: StoredMessage) {
   };
 }
 
+export function conversationCreatedEvent(conversation: Conversation) {
+  return {
+    type: 'conversation.created' as const,
+    data: {
+      conversation_id: conversation.id,
+      customer_id: conversation.customerId,
+      channel: conversation.channel,
+      status: conversation.status,
+    },
+  };
+}
+
 function statusEvent(
   conversationId: string,
   status: ConversationStatus,
