@@ -71,15 +71,6 @@ export class ConflictError extends AppError {
   }
 }
 
-export class ServiceUnavailableError extends AppError {
-  override readonly status = 503;
-  override readonly code: string;
-  constructor(detail: string, code = 'service_unavailable') {
-    super(detail);
-    this.code = code;
-  }
-}
-
 function summarise(errors: FieldErrors): string {
   const fields = Object.keys(errors);
   if (fields.length === 0) return 'The request is invalid.';

@@ -16,7 +16,3 @@ export function randomId(length = 16): string {
   }
   return out;
 }
-
-export function isRandomId(value: string, length: number): boolean {
-  return value.length === length && /^[0-9A-Za-z]+$/.test(value);
-}

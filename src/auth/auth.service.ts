@@ -86,16 +86,6 @@ export async function findUser(db: Database, username: string) {
   return user;
 }
 
-export async function getUserOrThrow(db: Database, username: string) {
-  const user = await findUser(db, username);
-  if (!user) throw new NotFoundError(`No user named "${username}".`);
-  return user;
-}
-
-export async function listUsers(db: Database) {
-  return db.select().from(users).orderBy(users.username);
-}
-
 export async function createApiToken(db: Database, userId: string, name: string): Promise<string> {
   const { token, selector, hash } = generateToken();
   await db.insert(apiTokens).values({ id: randomId(16), userId, selector, tokenHash: hash, name });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { pageOf, pageQuery } from '../app/pagination.js';
 import { CHANNELS, CONVERSATION_STATUSES } from '../db/schema/index.js';
-import { messageText, sessionMessage } from '../ai/ai.schema.js';
+import { messageText, sessionItem, sessionMessage } from '../ai/ai.schema.js';
 import { BULK_LIMIT } from './status.service.js';
 
 const conversationId = z.string().min(1).max(100);
@@ -37,20 +37,10 @@ export const bulkStatusResponse = z
   .object({ status: z.enum(CONVERSATION_STATUSES), updated: z.array(z.string()), not_found: z.array(z.string()) })
   .meta({ id: 'BulkStatus' });
 
-export const conversationItem = z
-  .object({
-    id: z.string(),
-    session_id: z.string(),
-    customer_id: z.string(),
-    customer_name: z.string().nullable(),
-    channel: z.enum(CHANNELS),
-    status: z.enum(CONVERSATION_STATUSES),
-    is_active: z.boolean(),
-    message_count: z.number().int(),
-    last_message_at: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
+/** The message system's view of a conversation: the session, keyed by `id`, with the customer's name and last change. */
+export const conversationItem = sessionItem
+  .omit({ conversation_id: true })
+  .extend({ id: z.string(), customer_name: z.string().nullable(), updated_at: z.string() })
   .meta({ id: 'Conversation' });
 
 export const conversationList = pageOf(conversationItem).meta({ id: 'ConversationList' });

@@ -281,14 +281,3 @@ export async function recentMessages(db: Database, conversationId: string, limit
     .limit(limit);
   return rows.reverse();
 }
-
-export async function setConversationStatus(
-  db: Database,
-  conversationId: string,
-  status: ConversationStatus,
-): Promise<void> {
-  await db
-    .update(conversations)
-    .set({ status, updatedAt: sql`now()` })
-    .where(eq(conversations.id, conversationId));
-}

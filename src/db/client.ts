@@ -15,8 +15,6 @@ import * as schema from './schema/index.js';
 export type Schema = typeof schema;
 /** What domain code sees: the same Drizzle API over PGlite and over PostgreSQL. */
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
-/** A transaction handle; every function taking `Database` accepts one too. */
-export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /**
  * Rows of a raw `db.execute`: node-postgres and PGlite both return `{ rows }`,
