@@ -98,6 +98,11 @@ const envSchema = z.object({
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
   PARLEY_DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+  PARLEY_REDIS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1–40 letters, digits, _ or -')
+    .default('parley'),
   GEMINI_API_KEY: optionalString,
   GEMINI_BASE_URL: optionalUrl(httpUrl),
   PARLEY_DEFAULT_MODEL: z
@@ -156,6 +161,8 @@ export interface Config {
   dataDir: string;
   database: DatabaseConfig;
   redisUrl: string | undefined;
+  /** Namespaces Parley's keys, queues and channels, so several deployments can share one Redis. */
+  redisPrefix: string;
   /** Undefined in embedded mode until the secret is loaded from (or written to) the data dir. */
   appSecret: string | undefined;
   gemini: {
@@ -213,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ? { kind: 'postgres', url: e.DATABASE_URL }
       : { kind: 'embedded', directory: path.join(dataDir, 'pglite') },
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.PARLEY_REDIS_PREFIX,
     appSecret: e.APP_SECRET,
     gemini: {
       apiKey: e.GEMINI_API_KEY,

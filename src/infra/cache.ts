@@ -14,8 +14,6 @@ export interface Cache {
   close(): Promise<void>;
 }
 
-const PREFIX = 'parley:cache:';
-
 export function createLocalCache(now: () => number = Date.now): Cache {
   const entries = new Map<string, { value: string; expires: number }>();
   const live = (key: string) => {
@@ -49,7 +47,8 @@ export function createLocalCache(now: () => number = Date.now): Cache {
   };
 }
 
-export function createRedisCache(url: string, onError: (error: Error) => void): Cache {
+export function createRedisCache(url: string, onError: (error: Error) => void, prefix = 'parley'): Cache {
+  const PREFIX = `${prefix}:cache:`;
   const redis = new Redis(url, { connectionName: 'parley-cache', maxRetriesPerRequest: 2 });
   redis.on('error', onError);
   return {

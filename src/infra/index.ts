@@ -13,7 +13,7 @@ export interface Infra {
 }
 
 /** Redis-backed when REDIS_URL is set, in-process otherwise: the domain sees the same interfaces. */
-export async function createInfra(config: Pick<Config, 'redisUrl'>, logger: Logger): Promise<Infra> {
+export async function createInfra(config: Pick<Config, 'redisUrl' | 'redisPrefix'>, logger: Logger): Promise<Infra> {
   const onJobError = (error: unknown, job: { name: string; id: string; attempt: number }) =>
     logger.warn({ err: error, job }, 'job failed');
   let queue: Queue;
@@ -23,9 +23,9 @@ export async function createInfra(config: Pick<Config, 'redisUrl'>, logger: Logg
     const onError = (error: Error) => logger.warn({ err: error }, 'Redis connection problem');
     // Loaded only with Redis: BullMQ is large, and the embedded mode never needs it.
     const { createRedisQueue } = await import('./redis-queue.js');
-    queue = createRedisQueue(config.redisUrl, { onError: onJobError });
-    pubsub = createRedisPubSub(config.redisUrl, onError);
-    cache = createRedisCache(config.redisUrl, onError);
+    queue = createRedisQueue(config.redisUrl, { onError: onJobError, prefix: config.redisPrefix });
+    pubsub = createRedisPubSub(config.redisUrl, onError, config.redisPrefix);
+    cache = createRedisCache(config.redisUrl, onError, config.redisPrefix);
   } else {
     queue = createLocalQueue({ onError: onJobError });
     pubsub = createLocalPubSub();

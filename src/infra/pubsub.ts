@@ -36,7 +36,9 @@ export function createLocalPubSub(): PubSub {
   };
 }
 
-export function createRedisPubSub(url: string, onError: (error: Error) => void): PubSub {
+export function createRedisPubSub(url: string, onError: (error: Error) => void, prefix = 'parley'): PubSub {
+  // Redis channels ignore the database number, so the prefix is what keeps deployments apart.
+  const channelPrefix = `${prefix}:`;
   const publisher = new Redis(url, { connectionName: 'parley-pub', maxRetriesPerRequest: 2 });
   // A subscribed connection can do nothing else, so it is a second one.
   const subscriber = new Redis(url, { connectionName: 'parley-sub' });
@@ -44,19 +46,19 @@ export function createRedisPubSub(url: string, onError: (error: Error) => void):
   subscriber.on('error', onError);
   const listeners = new Map<string, Set<(message: string) => void>>();
   subscriber.on('message', (channel: string, message: string) => {
-    for (const listener of listeners.get(channel) ?? []) listener(message);
+    for (const listener of listeners.get(channel.slice(channelPrefix.length)) ?? []) listener(message);
   });
   return {
     kind: 'redis',
     async publish(channel, message) {
-      await publisher.publish(channel, message);
+      await publisher.publish(channelPrefix + channel, message);
     },
     async subscribe(channel, listener) {
       let set = listeners.get(channel);
       if (!set) {
         set = new Set();
         listeners.set(channel, set);
-        await subscriber.subscribe(channel);
+        await subscriber.subscribe(channelPrefix + channel);
       }
       set.add(listener);
       return async () => {
@@ -64,7 +66,7 @@ export function createRedisPubSub(url: string, onError: (error: Error) => void):
         current?.delete(listener);
         if (current && current.size === 0) {
           listeners.delete(channel);
-          await subscriber.unsubscribe(channel);
+          await subscriber.unsubscribe(channelPrefix + channel);
         }
       };
     },

@@ -16,11 +16,12 @@ import {
  * jobs. One BullMQ queue per job type, so each type has its own concurrency
  * and its failed jobs are easy to find.
  */
-const PREFIX = 'parley';
 const COMPLETED_KEPT = 1_000;
 const FAILED_KEPT = 5_000;
 
 export interface RedisQueueOptions {
+  /** BullMQ's key prefix; `parley` unless PARLEY_REDIS_PREFIX says otherwise. */
+  prefix?: string;
   backoffMs?: number;
   onError?: (error: unknown, job: { name: string; id: string; attempt: number }) => void;
 }
@@ -33,13 +34,14 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
   const handlers = new Map<string, { handler: JobHandler<unknown>; concurrency: number }>();
   const workers: Worker[] = [];
   const backoff = options.backoffMs ?? DEFAULT_BACKOFF_MS;
+  const prefix = options.prefix ?? 'parley';
 
   const queueFor = (name: string) => {
     let queue = queues.get(name);
     if (!queue) {
       queue = new BullQueue(name, {
         connection,
-        prefix: PREFIX,
+        prefix,
         defaultJobOptions: {
           attempts: DEFAULT_ATTEMPTS,
           backoff: { type: 'exponential', delay: backoff },
@@ -92,7 +94,7 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
               throw error;
             }
           },
-          { connection, prefix: PREFIX, concurrency },
+          { connection, prefix, concurrency },
         );
         worker.on('error', (error) => options.onError?.(error, { name, id: '-', attempt: 0 }));
         workers.push(worker);

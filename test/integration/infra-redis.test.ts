@@ -1,7 +1,9 @@
+import { describe, expect, it } from 'vitest';
 import { createRedisCache } from '../../src/infra/cache.js';
 import { createRedisPubSub } from '../../src/infra/pubsub.js';
 import { createRedisQueue } from '../../src/infra/redis-queue.js';
 import { cacheContract, pubsubContract, queueContract } from '../helpers/infra-contract.js';
+import { until } from '../helpers/wait.js';
 
 /** The same contract as the in-process implementations, on real Redis (TEST_REDIS_URL). */
 const url = process.env.TEST_REDIS_URL!;
@@ -12,3 +14,22 @@ const failOnError = (error: Error) => {
 queueContract('BullMQ', () => createRedisQueue(url, { backoffMs: 20 }));
 cacheContract('Redis', () => createRedisCache(url, failOnError));
 pubsubContract('Redis', () => createRedisPubSub(url, failOnError));
+
+describe('PARLEY_REDIS_PREFIX', () => {
+  it('keeps two deployments on one Redis from hearing each other', async () => {
+    const ours = createRedisPubSub(url, failOnError, 'parley-a');
+    const theirs = createRedisPubSub(url, failOnError, 'parley-b');
+    try {
+      const heard: string[] = [];
+      await ours.subscribe('events', (message) => heard.push(`ours:${message}`));
+      await theirs.subscribe('events', (message) => heard.push(`theirs:${message}`));
+      await theirs.publish('events', 'b1');
+      await ours.publish('events', 'a1');
+      await until(() => (heard.length >= 2 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(heard.sort()).toEqual(['ours:a1', 'theirs:b1']);
+    } finally {
+      await Promise.all([ours.close(), theirs.close()]);
+    }
+  });
+});

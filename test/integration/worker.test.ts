@@ -10,6 +10,8 @@ import { cleanEnv, runParley } from '../helpers/processes.js';
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/parley.js');
 let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
 let env: NodeJS.ProcessEnv;
+// Its own namespace in the shared Redis, so other suites' processes never take its jobs.
+const prefix = `parley-test-${process.pid}`;
 
 beforeAll(async () => {
   database = await createPostgresDatabase();
@@ -18,6 +20,7 @@ beforeAll(async () => {
     REDIS_URL: process.env.TEST_REDIS_URL!,
     APP_SECRET: 'worker-test-secret-worker-test-secret-0123',
     PARLEY_TIMEZONE: 'Europe/Lisbon',
+    PARLEY_REDIS_PREFIX: prefix,
   });
 });
 afterAll(() => database.drop());
@@ -41,7 +44,7 @@ describe('parley worker', () => {
     });
     const cleanup = new BullQueue('cleanup-sessions', {
       connection: { url: process.env.TEST_REDIS_URL! },
-      prefix: 'parley',
+      prefix,
     });
     try {
       const schedulers = await cleanup.getJobSchedulers();
