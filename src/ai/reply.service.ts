@@ -287,6 +287,12 @@ export async function generateAnswer(
     responseTimeMs,
     onlyIfOwnedAt: conversation.ownershipVersion,
     ...(answers === undefined ? {} : { answers }),
+    // An `ask` answers its own question; a channel reply answers every message of the burst.
+    answeredCount:
+      answers === undefined
+        ? 1
+        : history.filter((message) => message.type === 'customer' && message.seq > conversation.answeredThroughSeq)
+            .length,
     // The call's usage goes in with the answer; when the answer was not stored it was discarded.
     also: usageInsert(
       deps.config.modelPrices,

@@ -135,6 +135,8 @@ export interface NewMessage {
   text: string;
   responseTimeMs?: number | null;
   channelMessageId?: string | null;
+  /** On an AI answer: how many customer messages it answers. */
+  answeredCount?: number | null;
   /**
    * Store the message only while the AI still owns the conversation at this
    * ownership version. The row is locked, so a takeover either happened
@@ -191,7 +193,8 @@ async function insertMessage(db: Database, input: NewMessage, historyLimit: numb
     ? sql`(select case when channel_id is not null then 'pending' end from ${conversations} where id = ${input.conversationId})`
     : sql`null`;
   const values = sql`${id}, ${input.conversationId}, ${input.type}, ${input.text},
-              ${input.responseTimeMs ?? null}, ${input.channelMessageId ?? null}, ${delivery}`;
+              ${input.responseTimeMs ?? null}, ${input.channelMessageId ?? null}, ${delivery},
+              ${input.answeredCount ?? null}`;
   const answered = input.answers === undefined ? sql`` : sql`, answered_through_seq = ${input.answers}`;
   const touch = sql`update ${conversations}
          set message_count = message_count + 1, last_message_at = now(), is_active = true, updated_at = now() ${answered}`;
@@ -202,7 +205,7 @@ async function insertMessage(db: Database, input: NewMessage, historyLimit: numb
   const steps =
     input.onlyIfOwnedAt === undefined
       ? sql`inserted as (
-            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status)
+            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count)
             values (${values})
             on conflict do nothing
             returning created_at, seq
@@ -215,7 +218,7 @@ async function insertMessage(db: Database, input: NewMessage, historyLimit: numb
                ${input.answers === undefined ? sql`` : sql`and answered_through_seq < ${input.answers}`}
             returning id
           ), inserted as (
-            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status)
+            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count)
             select ${values} from owned
             on conflict do nothing
             returning created_at, seq

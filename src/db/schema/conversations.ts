@@ -73,6 +73,8 @@ export const messages = pgTable(
      */
     channelMessageId: text('channel_message_id'),
     responseTimeMs: integer('response_time_ms'),
+    /** On an AI answer: how many customer messages it answered (more than one is a coalesced burst). */
+    answeredCount: integer('answered_count'),
     /** For messages to the customer on a channel: pending, sent or failed (with why). */
     deliveryStatus: text('delivery_status').$type<'pending' | 'sent' | 'failed'>(),
     deliveryError: text('delivery_error'),

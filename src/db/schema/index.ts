@@ -4,3 +4,4 @@ export * from './channels.js';
 export * from './conversations.js';
 export * from './jobs.js';
 export * from './usage.js';
+export * from './analytics.js';
