@@ -122,6 +122,12 @@ const envSchema = z.object({
     .max(10, 'must be between 0 and 10')
     .default(3),
   GEMINI_DEADLINE_MS: milliseconds(60_000, 1_200_000),
+  GEMINI_REQUESTS_PER_MINUTE: z.coerce
+    .number({ error: 'must be a number of requests per minute' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 (no limit) and 100000')
+    .max(100_000, 'must be between 0 (no limit) and 100000')
+    .default(60),
   PARLEY_MODEL_PRICES: modelPrices.optional(),
   TELEGRAM_API_BASE: url(httpUrl).default('https://api.telegram.org'),
   META_GRAPH_BASE: url(httpUrl).default('https://graph.instagram.com/v23.0'),
@@ -147,6 +153,15 @@ const envSchema = z.object({
     .min(1, 'must be between 1 and 3650')
     .max(3650, 'must be between 1 and 3650')
     .default(30),
+  PARLEY_METRICS_PORT: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.coerce
+      .number({ error: 'must be a port number' })
+      .int('must be a whole number')
+      .min(0, 'must be between 0 and 65535')
+      .max(65535, 'must be between 0 and 65535')
+      .optional(),
+  ),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
 });
 
@@ -172,6 +187,8 @@ export interface Config {
     timeoutMs: number;
     retries: number;
     deadlineMs: number;
+    /** Calls per minute on the shared key, across every process; 0 = no limit. */
+    requestsPerMinute: number;
   };
   /** USD per million tokens by model, with a `default` entry. */
   modelPrices: Record<string, { input: number; output: number }>;
@@ -181,6 +198,8 @@ export interface Config {
   timezone: string;
   /** Sessions idle this long are marked inactive by the nightly cleanup. */
   sessionIdleDays: number;
+  /** Where `parley worker` serves /metrics; unset = it serves nothing. */
+  metricsPort: number | undefined;
   logLevel: LogLevel;
 }
 
@@ -229,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       timeoutMs: e.GEMINI_TIMEOUT_MS,
       retries: e.GEMINI_RETRIES,
       deadlineMs: e.GEMINI_DEADLINE_MS,
+      requestsPerMinute: e.GEMINI_REQUESTS_PER_MINUTE,
     },
     modelPrices: { ...DEFAULT_MODEL_PRICES, ...e.PARLEY_MODEL_PRICES },
     telegramApiBase: e.TELEGRAM_API_BASE.replace(/\/+$/, ''),
@@ -240,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     corsOrigins: e.CORS_ORIGINS,
     timezone: e.PARLEY_TIMEZONE,
     sessionIdleDays: e.PARLEY_SESSION_IDLE_DAYS,
+    metricsPort: e.PARLEY_METRICS_PORT,
     logLevel: e.LOG_LEVEL,
   };
 }
