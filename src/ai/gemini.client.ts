@@ -11,6 +11,7 @@ import {
   type ModelUsage,
   type RetryPolicy,
 } from './model-provider.js';
+import { DEFAULT_429_BACKOFF_MS, type RateGate } from './rate-limit.js';
 
 /**
  * Gemini through `@google/genai`: the only module that imports the SDK. The
@@ -24,6 +25,8 @@ export interface GeminiOptions {
   policy?: Partial<RetryPolicy>;
   /** Injectable for tests of the retry schedule. */
   sleep?: (ms: number) => Promise<void>;
+  /** The shared key's budget across processes: every attempt takes a slot, every 429 pauses everyone. */
+  gate?: RateGate;
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
@@ -51,6 +54,14 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
   async function withRetries<T>(attempt: (signal: AbortSignal, attemptNumber: number) => Promise<T>): Promise<T> {
     const deadline = Date.now() + policy.deadlineMs;
     for (let attemptNumber = 1; ; attemptNumber++) {
+      if (options.gate) {
+        try {
+          await options.gate.acquire(deadline);
+        } catch (error) {
+          if (error instanceof ModelError) throw new ModelError(error.errorClass, error.message, attemptNumber - 1);
+          throw error;
+        }
+      }
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         throw new ModelError('deadline_exceeded', `no answer within ${policy.deadlineMs} ms`, attemptNumber - 1);
@@ -62,6 +73,9 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
       } catch (error) {
         const failure = classify(error, attemptNumber, controller.signal.aborted);
         const { error: failed } = failure;
+        if (failed.errorClass === 'rate_limited' && options.gate) {
+          await options.gate.backOff(failure.retryAfterMs ?? DEFAULT_429_BACKOFF_MS).catch(() => undefined);
+        }
         if (failed.final || !RETRYABLE_CLASSES.has(failed.errorClass) || attemptNumber > policy.retries) throw failed;
         const wait = failure.retryAfterMs ?? backoffDelay(policy, attemptNumber - 1);
         if (Date.now() + wait >= deadline) throw failure.error;

@@ -127,7 +127,7 @@ const envSchema = z.object({
     .int('must be a whole number')
     .min(0, 'must be between 0 (no limit) and 100000')
     .max(100_000, 'must be between 0 (no limit) and 100000')
-    .default(60),
+    .default(500),
   PARLEY_MODEL_PRICES: modelPrices.optional(),
   TELEGRAM_API_BASE: url(httpUrl).default('https://api.telegram.org'),
   META_GRAPH_BASE: url(httpUrl).default('https://graph.instagram.com/v23.0'),

@@ -13,6 +13,7 @@ import {
 import { aiRoutes } from '../ai/ai.routes.js';
 import { defaultHandlerRoutes } from '../ai/default-handler.routes.js';
 import { modelProvider } from '../ai/provider.js';
+import type { ModelProvider } from '../ai/model-provider.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { channelRoutes } from '../channels/channels.routes.js';
 import { instagramWebhookRoutes } from '../channels/instagram/instagram.webhook.js';
@@ -38,6 +39,8 @@ export interface AppDeps {
   modelHealth?: ModelHealth;
   /** Where domain events go; a new in-process bus when omitted. */
   events?: EventBus;
+  /** The process's one model client (rate-limited with the workers'); built from config when omitted. */
+  model?: ModelProvider | undefined;
   /** Where webhooks and agent replies put their jobs. */
   queue: Queue;
   /** The process's pino logger; `false` for silence (tests). Default: a new one at the configured level. */
@@ -98,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { checks: deps.readiness, modelHealth: deps.modelHealth });
   await app.register(authRoutes, { db: deps.db });
   await app.register(defaultHandlerRoutes, { db: deps.db });
-  await app.register(aiRoutes, { db: deps.db, config: deps.config, model: modelProvider(deps.config), events });
+  await app.register(aiRoutes, { db: deps.db, config: deps.config, model: 'model' in deps ? deps.model : modelProvider(deps.config), events });
   await app.register(conversationRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue });
   if (!deps.config.appSecret) throw new Error('APP_SECRET must be loaded before the server is built');
   await app.register(channelRoutes, { db: deps.db, config: deps.config, secrets: secretBox(deps.config.appSecret) });

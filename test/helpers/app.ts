@@ -4,6 +4,7 @@ import type { ReadinessCheck } from '../../src/app/health.routes.js';
 import { modelProvider } from '../../src/ai/provider.js';
 import { secretBox } from '../../src/app/secrets.js';
 import { buildApp } from '../../src/app/server.js';
+import { createLocalCache } from '../../src/infra/cache.js';
 import { createLocalQueue } from '../../src/infra/local-queue.js';
 import type { Queue } from '../../src/infra/queue.js';
 import { startAllJobs } from '../../src/jobs/catalogue.js';
@@ -34,6 +35,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     PARLEY_DATA_DIR: '/nonexistent/parley-test',
     LOG_LEVEL: 'silent',
     APP_SECRET: 'test-app-secret-test-app-secret-0123456789',
+    // The shared key's rate limit has its own tests; elsewhere it would only slow suites down.
+    GEMINI_REQUESTS_PER_MINUTE: '0',
     ...env,
   });
 }
@@ -49,10 +52,11 @@ export async function createTestApp(
   events.subscribe((userId, event) => published.push({ userId, event }));
   // Every job runs in-process, as with `npm start`; quick retries keep failure tests short.
   const queue = createLocalQueue({ backoffMs: 20 });
+  const model = modelProvider(config, createLocalCache());
   await startAllJobs(queue, {
     db,
     config,
-    model: modelProvider(config),
+    model,
     events,
     secrets: secretBox(config.appSecret!),
   });
@@ -61,6 +65,7 @@ export async function createTestApp(
     db,
     events,
     queue,
+    model,
     readiness: options.readiness ?? { database: () => database.handle.ping() },
     modelHealth: () => modelHealthView(db),
     logger: false,
