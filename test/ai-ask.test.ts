@@ -32,7 +32,7 @@ beforeEach(() => t.gemini.reset());
 const ask = (token: string, payload: Record<string, unknown> | string, headers: Record<string, string> = {}) =>
   t.as(token, { method: 'POST', url: '/api/v1/ai/ask/', payload, headers });
 
-const generateCalls = () => t.gemini.requests.filter((request) => request.method === 'generateContent');
+const generateCalls = () => t.gemini.requests.filter((request) => request.method === 'streamGenerateContent');
 
 async function session(token: string, sessionId: string) {
   const response = await t.as(token, { method: 'GET', url: `/api/v1/ai/sessions/${sessionId}/` });

@@ -107,7 +107,7 @@ describe('/api/v1/ai/config/', () => {
     await t.as(token, { method: 'POST', url: '/api/v1/ai/ask/', payload: { question: 'a', customer_id: 'c' } });
     await put(token, { temperature: 0.1, model_name: 'gemini-2.5-flash' });
     await t.as(token, { method: 'POST', url: '/api/v1/ai/ask/', payload: { question: 'b', customer_id: 'c' } });
-    const calls = t.gemini.requests.filter((request) => request.method === 'generateContent');
+    const calls = t.gemini.requests.filter((request) => request.method === 'streamGenerateContent');
     expect(calls.map((call) => call.model)).toEqual(['gemini-flash-latest', 'gemini-2.5-flash']);
     expect(
       calls.map((call) => (call.body as { generationConfig: { temperature: number } }).generationConfig.temperature),

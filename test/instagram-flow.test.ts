@@ -26,7 +26,7 @@ const deliver = (payload: object, signature?: string | null) =>
     payload,
     signature === undefined ? { appSecret: APP_SECRET } : { appSecret: APP_SECRET, signature },
   );
-const generateCalls = () => t.gemini.requests.filter((request) => request.method === 'generateContent');
+const generateCalls = () => t.gemini.requests.filter((request) => request.method === 'streamGenerateContent');
 
 beforeAll(async () => {
   graph = await GraphFake.start();

@@ -26,10 +26,10 @@ async function messagesOf(conversationId: string): Promise<Message[]> {
   return response.json<{ results: Message[] }>().results;
 }
 
-/** Resolves once the emulator has received a generateContent call beyond the first `seen`. */
+/** Resolves once the emulator has received a (streamed) generate call beyond the first `seen`. */
 async function modelCalled(seen = 0): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if (t.gemini.requests.filter((request) => request.method === 'generateContent').length > seen) return;
+    if (t.gemini.requests.filter((request) => request.method === 'streamGenerateContent').length > seen) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error('the model was never called');

@@ -58,7 +58,13 @@ export function createRedisPubSub(url: string, onError: (error: Error) => void, 
       if (!set) {
         set = new Set();
         listeners.set(channel, set);
-        await subscriber.subscribe(channelPrefix + channel);
+        try {
+          await subscriber.subscribe(channelPrefix + channel);
+        } catch (error) {
+          // Not subscribed after all (Redis unreachable): the next attempt must ask Redis again.
+          if (listeners.get(channel) === set && set.size === 0) listeners.delete(channel);
+          throw error;
+        }
       }
       set.add(listener);
       return async () => {

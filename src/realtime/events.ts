@@ -30,10 +30,25 @@ export interface ReplyFailedData {
   reason: string;
 }
 
+export interface ReplyStartedData {
+  conversation_id: string;
+}
+
+/** One piece of the answer as the model writes it; the pieces joined are the answer's text so far. */
+export interface ReplyDeltaData {
+  conversation_id: string;
+  text: string;
+}
+
 export type ParleyEvent =
   | { type: 'message.created'; data: MessageEventData }
   | { type: 'conversation.created'; data: ConversationEventData }
   | { type: 'conversation.status_changed'; data: StatusChangedData }
+  /** The model was called; a `completed` or a `failed` follows. */
+  | { type: 'ai.reply.started'; data: ReplyStartedData }
+  | { type: 'ai.reply.delta'; data: ReplyDeltaData }
+  /** The answer as stored (a `message.created` for it is published too). */
+  | { type: 'ai.reply.completed'; data: MessageEventData }
   | { type: 'ai.reply.failed'; data: ReplyFailedData };
 
 export type EventListener = (userId: string, event: ParleyEvent) => void;

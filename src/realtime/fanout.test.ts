@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { createLocalPubSub } from '../infra/pubsub.js';
+import type { ParleyEvent } from './events.js';
+import { createFanoutEventBus, EVENTS_CHANNEL } from './fanout.js';
+
+const failed = (conversationId: string): ParleyEvent => ({
+  type: 'ai.reply.failed',
+  data: { conversation_id: conversationId, reason: 'taken_over' },
+});
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+describe('the fan-out event bus', () => {
+  it("delivers an event published by any process to every listening process's subscribers, once each", async () => {
+    const pubsub = createLocalPubSub();
+    const serveA = await createFanoutEventBus(pubsub);
+    const serveB = await createFanoutEventBus(pubsub);
+    const worker = await createFanoutEventBus(pubsub, { listen: false });
+    const seen: string[] = [];
+    serveA.subscribe((userId, event) => seen.push(`A ${userId} ${event.data.conversation_id}`));
+    serveB.subscribe((userId, event) => seen.push(`B ${userId} ${event.data.conversation_id}`));
+    worker.subscribe(() => seen.push('worker'));
+
+    worker.publish('u1', failed('c1'));
+    serveA.publish('u2', failed('c2'));
+    await tick();
+    expect(seen.sort()).toEqual(['A u1 c1', 'A u2 c2', 'B u1 c1', 'B u2 c2']);
+
+    await serveB.close();
+    seen.length = 0;
+    worker.publish('u1', failed('c3'));
+    await tick();
+    expect(seen).toEqual(['A u1 c3']);
+  });
+
+  it('reports what is not an event on the channel, and a failing listener, without losing the next event', async () => {
+    const pubsub = createLocalPubSub();
+    const problems: unknown[] = [];
+    const bus = await createFanoutEventBus(pubsub, { onListenerError: (error) => problems.push(error) });
+    const seen: ParleyEvent[] = [];
+    bus.subscribe(() => {
+      throw new Error('listener broke');
+    });
+    bus.subscribe((_userId, event) => seen.push(event));
+
+    await pubsub.publish(EVENTS_CHANNEL, 'not json');
+    await pubsub.publish(EVENTS_CHANNEL, JSON.stringify({ userId: 'u1' }));
+    bus.publish('u1', failed('c1'));
+    await tick();
+    expect(seen).toEqual([failed('c1')]);
+    expect(problems).toHaveLength(3);
+  });
+
+  it('reports a publish the pub/sub refused, and the publisher carries on', async () => {
+    const pubsub = createLocalPubSub();
+    const problems: unknown[] = [];
+    const bus = await createFanoutEventBus(
+      { ...pubsub, publish: () => Promise.reject(new Error('Redis is down')) },
+      { onPublishError: (error) => problems.push(error) },
+    );
+    expect(() => bus.publish('u1', failed('c1'))).not.toThrow();
+    await tick();
+    expect(problems).toEqual([new Error('Redis is down')]);
+  });
+
+  it('keeps trying to subscribe while the pub/sub refuses, and delivers once it is back', async () => {
+    const pubsub = createLocalPubSub();
+    const refusals: unknown[] = [];
+    let down = true;
+    const flaky = {
+      ...pubsub,
+      subscribe: (channel: string, listener: (message: string) => void) =>
+        down ? Promise.reject(new Error('Redis is down')) : pubsub.subscribe(channel, listener),
+    };
+    // Creation does not wait for it: a server starts while Redis is down.
+    const bus = await createFanoutEventBus(flaky, { waitMs: 0, onSubscribeError: (error) => refusals.push(error) });
+    const seen: ParleyEvent[] = [];
+    bus.subscribe((_userId, event) => seen.push(event));
+    down = false;
+    await bus.ready;
+    expect(refusals).toEqual([new Error('Redis is down')]);
+    bus.publish('u1', failed('c1'));
+    await tick();
+    expect(seen).toEqual([failed('c1')]);
+    await bus.close();
+  });
+});

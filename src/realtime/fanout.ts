@@ -1,0 +1,113 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PubSub, Unsubscribe } from '../infra/pubsub.js';
+import { createLocalEventBus, type EventBus, type ParleyEvent } from './events.js';
+
+/**
+ * The event bus of a process among several: an event published anywhere (a
+ * `serve` answering an `ask`, a `parley worker` answering a Telegram message)
+ * reaches the WebSocket listeners of every `serve` process, once each. Events
+ * travel as JSON on one pub/sub channel (namespaced by PARLEY_REDIS_PREFIX);
+ * with the in-process PubSub the round trip stays inside this process.
+ */
+export const EVENTS_CHANNEL = 'events';
+
+interface Envelope {
+  userId: string;
+  event: ParleyEvent;
+}
+
+export interface FanoutEventBus extends EventBus {
+  /** Resolves once this process hears the channel (at once when it does not listen); never rejects. */
+  readonly ready: Promise<void>;
+  /** Stops listening to the channel; publishing still works until the PubSub closes. */
+  close(): Promise<void>;
+}
+
+export interface FanoutOptions {
+  /** False for a process with nobody to deliver to (`parley worker`): it only publishes. Default true. */
+  listen?: boolean;
+  /**
+   * How long creation waits for the subscription before going on without it (Redis down at
+   * start-up must not stop a server); it keeps trying in the background. Default 2 s.
+   */
+  waitMs?: number;
+  /** A publish that did not reach the pub/sub (Redis down): the event is lost, the caller carries on. */
+  onPublishError?: (error: unknown) => void;
+  /** A subscription attempt that failed; another follows. */
+  onSubscribeError?: (error: unknown) => void;
+  /** A listener that threw, or a message on the channel that is not an event. */
+  onListenerError?: (error: unknown) => void;
+}
+
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
+export async function createFanoutEventBus(pubsub: PubSub, options: FanoutOptions = {}): Promise<FanoutEventBus> {
+  const onPublishError = options.onPublishError ?? (() => {});
+  const onListenerError = options.onListenerError ?? (() => {});
+  // Delivery inside this process, once a message is back from the channel.
+  const local = createLocalEventBus(onListenerError);
+  const stopped = new AbortController();
+  let unsubscribe: Unsubscribe | undefined;
+
+  const onMessage = (message: string) => {
+    let envelope: Envelope;
+    try {
+      envelope = parseEnvelope(message);
+    } catch (error) {
+      onListenerError(error);
+      return;
+    }
+    local.publish(envelope.userId, envelope.event);
+  };
+  const subscribe = async () => {
+    for (let attempt = 0; !stopped.signal.aborted; attempt++) {
+      try {
+        const done = await pubsub.subscribe(EVENTS_CHANNEL, onMessage);
+        if (stopped.signal.aborted) await done();
+        else unsubscribe = done;
+        return;
+      } catch (error) {
+        options.onSubscribeError?.(error);
+        const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt);
+        await sleep(delay, undefined, { signal: stopped.signal, ref: false }).catch(() => undefined);
+      }
+    }
+  };
+  const ready = options.listen === false ? Promise.resolve() : subscribe();
+  // Subscribed before anyone can publish when the pub/sub answers, so that nothing sent here is missed.
+  const waiting = new AbortController();
+  const gaveUp = sleep(options.waitMs ?? 2_000, undefined, { signal: waiting.signal, ref: false }).catch(() => {});
+  await Promise.race([ready, gaveUp]);
+  waiting.abort();
+
+  return {
+    ready,
+    publish(userId, event) {
+      const envelope: Envelope = { userId, event };
+      // Fire and forget: live events are a courtesy to watchers; the database holds the truth.
+      pubsub.publish(EVENTS_CHANNEL, JSON.stringify(envelope)).catch(onPublishError);
+    },
+    subscribe: (listener) => local.subscribe(listener),
+    async close() {
+      stopped.abort();
+      const done = unsubscribe;
+      unsubscribe = undefined;
+      await done?.();
+    },
+  };
+}
+
+function parseEnvelope(message: string): Envelope {
+  const value = JSON.parse(message) as Partial<Envelope> | null;
+  if (
+    !value ||
+    typeof value.userId !== 'string' ||
+    typeof value.event !== 'object' ||
+    value.event === null ||
+    typeof value.event.type !== 'string'
+  ) {
+    throw new Error(`not an event envelope on the ${EVENTS_CHANNEL} channel`);
+  }
+  return value as Envelope;
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/** `GET /ws/`: the token may come in the query, because browsers cannot set headers on a WebSocket. */
+export const websocketQuery = z.object({
+  token: z.string().optional().describe('An API token; `Authorization: Bearer <token>` works too.'),
+});
+
+/** What a client may send: only an application-level ping, for clients that cannot see protocol pings. */
+export const clientMessage = z.object({ type: z.literal('ping') });
+
+export const WEBSOCKET_DESCRIPTION = [
+  'Upgrades to a WebSocket carrying this business\'s live events as JSON text frames `{"type", "data"}`:',
+  '`message.created`, `conversation.created`, `conversation.status_changed`, `ai.reply.started`,',
+  '`ai.reply.delta` (`{conversation_id, text}`, a piece of the answer being written), `ai.reply.completed`',
+  '(`{conversation_id, message}`, the stored answer) and `ai.reply.failed` (`{conversation_id, reason}`).',
+  'The first frame is `{"type": "hello", "data": {"username", "heartbeat_seconds"}}`: from then on nothing is missed.',
+  'The server pings every `heartbeat_seconds` and drops a connection that did not answer the previous ping;',
+  'a client may also send `{"type": "ping"}` and gets `{"type": "pong"}`.',
+  'A missing or bad token is refused with 401 before the upgrade; a browser `Origin` that is neither this',
+  "server's nor one of CORS_ORIGINS with 403; a plain GET without the upgrade with 426.",
+].join(' ');
