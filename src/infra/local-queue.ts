@@ -5,6 +5,7 @@ import {
   PermanentJobError,
   retryDelayMs,
   type FailedJob,
+  type JobCounts,
   type JobHandler,
   type JobOptions,
   type JobType,
@@ -48,6 +49,8 @@ export function createLocalQueue(options: LocalQueueOptions = {}): Queue {
   const timers = new Set<NodeJS.Timeout>();
   const schedules: { name: string; pattern: string; timezone: string; data: unknown }[] = [];
   const failures: FailedJob[] = [];
+  /** Job types seen, and how many of each wait out a delay or a retry's backoff. */
+  const delayed = new Map<string, number>();
   const idle: (() => void)[] = [];
   let started = false;
   let closed = false;
@@ -59,6 +62,14 @@ export function createLocalQueue(options: LocalQueueOptions = {}): Queue {
     }, ms);
     timers.add(timer);
     return timer;
+  };
+
+  const enqueueAfter = (ms: number, job: Pending) => {
+    delayed.set(job.name, (delayed.get(job.name) ?? 0) + 1);
+    later(ms, () => {
+      delayed.set(job.name, delayed.get(job.name)! - 1);
+      enqueue(job);
+    });
   };
 
   function enqueue(job: Pending) {
@@ -95,7 +106,7 @@ export function createLocalQueue(options: LocalQueueOptions = {}): Queue {
       options.onError?.(error, running);
       const permanent = error instanceof PermanentJobError;
       if (!permanent && job.attempt < job.attempts && !closed) {
-        later(retryDelayMs(job.attempt, options.backoffMs), () => enqueue({ ...job, attempt: job.attempt + 1 }));
+        enqueueAfter(retryDelayMs(job.attempt, options.backoffMs), { ...job, attempt: job.attempt + 1 });
         return;
       }
       liveIds.delete(job.id);
@@ -133,6 +144,7 @@ export function createLocalQueue(options: LocalQueueOptions = {}): Queue {
 
     async add<T>(type: JobType<T>, data: T, jobOptions: JobOptions = {}) {
       const attempts = jobOptions.attempts ?? DEFAULT_ATTEMPTS;
+      if (!delayed.has(type.name)) delayed.set(type.name, 0);
       if (jobOptions.debounce) {
         const { id, ms } = jobOptions.debounce;
         const current = debounces.get(id);
@@ -151,7 +163,7 @@ export function createLocalQueue(options: LocalQueueOptions = {}): Queue {
         liveIds.add(id);
       }
       const job: Pending = { id, name: type.name, data, attempt: 1, attempts };
-      if (jobOptions.delayMs) later(jobOptions.delayMs, () => enqueue(job));
+      if (jobOptions.delayMs) enqueueAfter(jobOptions.delayMs, job);
       else enqueue(job);
     },
 
@@ -183,12 +195,27 @@ export function createLocalQueue(options: LocalQueueOptions = {}): Queue {
       return failures.slice(0, limit);
     },
 
+    async counts() {
+      const counts: Record<string, JobCounts> = {};
+      const of = (name: string) => (counts[name] ??= { waiting: 0, active: 0, delayed: 0, failed: 0 });
+      for (const [name, handled] of handlers) {
+        of(name).waiting += handled.backlog.length;
+        of(name).active += handled.running;
+      }
+      for (const job of waiting) of(job.name).waiting++;
+      for (const [name, count] of delayed) of(name).delayed += count;
+      for (const { pending } of debounces.values()) of(pending.name).delayed++;
+      for (const failure of failures) of(failure.name).failed++;
+      return counts;
+    },
+
     async close() {
       closed = true;
       for (const timer of timers) clearTimeout(timer);
       for (const { timer } of debounces.values()) clearTimeout(timer);
       timers.clear();
       debounces.clear();
+      for (const name of delayed.keys()) delayed.set(name, 0);
       if (!isIdle()) await new Promise<void>((resolve) => idle.push(resolve));
     },
   };

@@ -56,6 +56,16 @@ export interface FailedJob {
   failedAt: Date;
 }
 
+/** How many jobs of one type are in each state. */
+export interface JobCounts {
+  waiting: number;
+  active: number;
+  /** Waiting out a delay, a debounce window or a retry's backoff. */
+  delayed: number;
+  /** Failed for good and still kept. */
+  failed: number;
+}
+
 export interface Queue {
   readonly kind: 'local' | 'redis';
   add<T>(type: JobType<T>, data: T, options?: JobOptions): Promise<void>;
@@ -67,6 +77,8 @@ export interface Queue {
   start(): Promise<void>;
   /** Jobs that failed for good, newest first (bounded). */
   failed(limit?: number): Promise<FailedJob[]>;
+  /** Jobs per job type, for every type this deployment has used (metrics). */
+  counts(): Promise<Record<string, JobCounts>>;
   close(): Promise<void>;
 }
 

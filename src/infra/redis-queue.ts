@@ -5,6 +5,7 @@ import {
   DEFAULT_BACKOFF_MS,
   PermanentJobError,
   type FailedJob,
+  type JobCounts,
   type JobHandler,
   type JobOptions,
   type JobType,
@@ -17,6 +18,7 @@ import {
  * and its failed jobs are easy to find.
  */
 const COMPLETED_KEPT = 1_000;
+const LOCK_MS = 10_000;
 const FAILED_KEPT = 5_000;
 
 export interface RedisQueueOptions {
@@ -30,11 +32,29 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
   // Workers block on Redis, so BullMQ wants connections that never give up on a command.
   const connection = new Redis(url, { maxRetriesPerRequest: null, connectionName: 'parley-queue' });
   connection.on('error', (error) => options.onError?.(error, { name: 'redis', id: '-', attempt: 0 }));
+  // A Redis that restarts without persistence comes back without the schedules: put them back.
+  const schedules: (() => Promise<unknown>)[] = [];
+  let connectedBefore = false;
+  connection.on('ready', () => {
+    if (connectedBefore) {
+      for (const upsert of schedules) {
+        upsert().catch((error: unknown) => options.onError?.(error, { name: 'schedule', id: '-', attempt: 0 }));
+      }
+    }
+    connectedBefore = true;
+  });
   const queues = new Map<string, BullQueue>();
   const handlers = new Map<string, { handler: JobHandler<unknown>; concurrency: number }>();
   const workers: Worker[] = [];
   const backoff = options.backoffMs ?? DEFAULT_BACKOFF_MS;
   const prefix = options.prefix ?? 'parley';
+  /**
+   * Every job type any process of this deployment has used. A `serve` without
+   * workers has handled nothing and only adds some types, yet its /metrics
+   * should show the depth of all of them; a set in Redis, kept by each process
+   * as it first touches a type, needs no list of job names kept in step here.
+   */
+  const jobTypesKey = `${prefix}:job-types`;
 
   const queueFor = (name: string) => {
     let queue = queues.get(name);
@@ -50,6 +70,9 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
         },
       });
       queues.set(name, queue);
+      connection
+        .sadd(jobTypesKey, name)
+        .catch((error: unknown) => options.onError?.(error, { name, id: '-', attempt: 0 }));
     }
     return queue;
   };
@@ -77,8 +100,11 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
     },
 
     async schedule<T>(type: JobType<T>, pattern: string, timezone: string, data: T) {
+      const upsert = () =>
+        queueFor(type.name).upsertJobScheduler(type.name, { pattern, tz: timezone }, { name: type.name, data });
+      schedules.push(upsert);
       // Idempotent: every process may upsert the same scheduler at start.
-      await queueFor(type.name).upsertJobScheduler(type.name, { pattern, tz: timezone }, { name: type.name, data });
+      await upsert();
     },
 
     async start() {
@@ -94,7 +120,15 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
               throw error;
             }
           },
-          { connection, prefix, concurrency },
+          {
+            connection,
+            prefix,
+            concurrency,
+            // A worker killed mid-job holds its lock this long; then another worker picks the job up
+            // again. Short, so a reply waits seconds, not a minute; the lock renews itself meanwhile.
+            lockDuration: LOCK_MS,
+            stalledInterval: LOCK_MS / 2,
+          },
         );
         worker.on('error', (error) => options.onError?.(error, { name, id: '-', attempt: 0 }));
         workers.push(worker);
@@ -118,6 +152,24 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
         }
       }
       return all.sort((a, b) => b.failedAt.getTime() - a.failedAt.getTime()).slice(0, limit);
+    },
+
+    async counts() {
+      const names = new Set([...queues.keys(), ...(await connection.smembers(jobTypesKey))]);
+      const counts: Record<string, JobCounts> = {};
+      await Promise.all(
+        [...names].map(async (name) => {
+          const c = await queueFor(name).getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+          counts[name] = {
+            // A paused queue's jobs and prioritized ones are waiting too.
+            waiting: (c.waiting ?? 0) + (c.paused ?? 0) + (c.prioritized ?? 0),
+            active: c.active ?? 0,
+            delayed: c.delayed ?? 0,
+            failed: c.failed ?? 0,
+          };
+        }),
+      );
+      return counts;
     },
 
     async close() {

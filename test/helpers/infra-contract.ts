@@ -14,6 +14,8 @@ const until = async (check: () => boolean, ms = 5_000) => {
   }
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const matches = (actual: Record<string, object>, expected: Record<string, object>) =>
+  Object.entries(expected).every(([key, value]) => JSON.stringify(actual[key]) === JSON.stringify(value));
 
 export function queueContract(label: string, make: () => Queue) {
   describe(`${label} queue`, () => {
@@ -135,6 +137,48 @@ export function queueContract(label: string, make: () => Queue) {
       await q.add(type, null, { delayMs: 250 });
       await until(() => ranAt > 0);
       expect(ranAt - added).toBeGreaterThanOrEqual(240);
+    });
+
+    it('counts the jobs of each type that wait, run, wait out a delay, or failed for good', async () => {
+      const q = queue();
+      const slow = jobType<{ n: number }>(unique());
+      const broken = jobType<null>(unique());
+      // Added here but handled elsewhere, as a `serve` without workers sees it.
+      const elsewhere = jobType<null>(unique());
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      q.handle(slow, () => gate);
+      q.handle(broken, async () => {
+        throw new PermanentJobError('cannot be done');
+      });
+      try {
+        await q.add(slow, { n: 1 });
+        await q.add(slow, { n: 2 });
+        await q.add(broken, null);
+        await q.add(elsewhere, null, { delayMs: 60_000 });
+        await q.add(elsewhere, null, { debounce: { id: unique(), ms: 60_000 } });
+        const none = { waiting: 0, active: 0, delayed: 0, failed: 0 };
+        expect(await q.counts()).toMatchObject({
+          [slow.name]: { ...none, waiting: 2 },
+          [broken.name]: { ...none, waiting: 1 },
+          [elsewhere.name]: { ...none, delayed: 2 },
+        });
+
+        await q.start();
+        const expected = {
+          [slow.name]: { ...none, waiting: 1, active: 1 },
+          [broken.name]: { ...none, failed: 1 },
+          [elsewhere.name]: { ...none, delayed: 2 },
+        };
+        let counts = await q.counts();
+        for (let i = 0; i < 100 && !matches(counts, expected); i++) {
+          await sleep(50);
+          counts = await q.counts();
+        }
+        expect(counts).toMatchObject(expected);
+      } finally {
+        release();
+      }
     });
 
     it('refuses a second handler for one job type', () => {

@@ -11,7 +11,8 @@ const failOnError = (error: Error) => {
   throw error;
 };
 
-queueContract('BullMQ', () => createRedisQueue(url, { backoffMs: 20 }));
+// Its own namespace: the queue keeps a set of every job type it has seen.
+queueContract('BullMQ', () => createRedisQueue(url, { backoffMs: 20, prefix: `parley-test-${process.pid}` }));
 cacheContract('Redis', () => createRedisCache(url, failOnError));
 pubsubContract('Redis', () => createRedisPubSub(url, failOnError));
 

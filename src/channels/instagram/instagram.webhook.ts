@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { BadRequestError, PermissionDeniedError } from '../../app/errors.js';
 import { responses } from '../../app/http-errors.js';
 import { channels, users } from '../../db/schema/index.js';
+import type { WebhookMetrics, WebhookResult } from '../../metrics/metrics.js';
 import { receiveCustomerMessage, type InboundDeps, type InboundMessage } from '../inbound.js';
 
 declare module 'fastify' {
@@ -65,7 +66,10 @@ function signatureMatches(raw: Buffer, header: string | undefined, appSecret: st
  * handshake, then signed deliveries, each checked over the exact bytes Meta
  * sent. Refused while META_APP_SECRET / META_VERIFY_TOKEN are not set.
  */
-export const instagramWebhookRoutes: FastifyPluginAsyncZod<InboundDeps> = async (app, deps) => {
+export const instagramWebhookRoutes: FastifyPluginAsyncZod<InboundDeps & { metrics: WebhookMetrics }> = async (
+  app,
+  deps,
+) => {
   const { appSecret, verifyToken } = deps.config.meta;
   // The signature covers the raw body, so this scope keeps it beside the parsed JSON.
   app.removeContentTypeParser('application/json');
@@ -120,15 +124,25 @@ export const instagramWebhookRoutes: FastifyPluginAsyncZod<InboundDeps> = async 
         !request.rawBody ||
         !signatureMatches(request.rawBody, typeof header === 'string' ? header : undefined, appSecret)
       ) {
+        deps.metrics.webhookDelivery('instagram', 'rejected');
         throw new PermissionDeniedError('The delivery signature is missing or wrong.');
       }
+      // Meta batches events, so each messaging event counts as one delivery.
+      let events = 0;
+      const count = (result: WebhookResult) => {
+        events++;
+        deps.metrics.webhookDelivery('instagram', result);
+      };
       const body = request.body;
       const entries = isObject(body) && body.object === 'instagram' && Array.isArray(body.entry) ? body.entry : [];
       for (const entry of entries) {
         if (!isObject(entry) || !Array.isArray(entry.messaging)) continue;
         for (const event of entry.messaging) {
           const inbound = inboundFromEvent(event);
-          if (!inbound) continue;
+          if (!inbound) {
+            count('ignored');
+            continue;
+          }
           const [row] = await deps.db
             .select({ channel: channels, owner: { id: users.id, defaultReplyHandler: users.defaultReplyHandler } })
             .from(channels)
@@ -136,10 +150,15 @@ export const instagramWebhookRoutes: FastifyPluginAsyncZod<InboundDeps> = async 
             .where(and(eq(channels.type, 'instagram'), eq(channels.externalId, inbound.igId)))
             .limit(1);
           // An account no business connected: acknowledged, as Meta retries anything else.
-          if (!row) continue;
-          await receiveCustomerMessage(deps, { ...row.channel, owner: row.owner }, inbound);
+          if (!row) {
+            count('ignored');
+            continue;
+          }
+          const stored = await receiveCustomerMessage(deps, { ...row.channel, owner: row.owner }, inbound);
+          count(stored ? 'stored' : 'duplicate');
         }
       }
+      if (events === 0) count('ignored');
       return reply.type('text/plain').send('EVENT_RECEIVED');
     },
   );

@@ -5,11 +5,12 @@ import { z } from 'zod';
 import { NotAuthenticatedError, NotFoundError } from '../../app/errors.js';
 import { responses } from '../../app/http-errors.js';
 import { channels, users } from '../../db/schema/index.js';
+import type { WebhookMetrics } from '../../metrics/metrics.js';
 import { hashSecret } from '../channels.service.js';
 import { receiveCustomerMessage, type InboundDeps } from '../inbound.js';
 import { inboundFromUpdate } from './telegram.updates.js';
 
-export type WebhookDeps = InboundDeps;
+export type WebhookDeps = InboundDeps & { metrics: WebhookMetrics };
 
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
@@ -45,16 +46,21 @@ export const telegramWebhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async (
         .innerJoin(users, eq(users.id, channels.userId))
         .where(and(eq(channels.id, request.params.channel_id), eq(channels.type, 'telegram')))
         .limit(1);
-      if (!row) throw new NotFoundError('No such channel.');
       const header = request.headers[SECRET_HEADER];
-      if (!sameSecret(typeof header === 'string' ? header : undefined, row.channel.webhookSecretHash)) {
+      if (!row || !sameSecret(typeof header === 'string' ? header : undefined, row.channel.webhookSecretHash)) {
+        deps.metrics.webhookDelivery('telegram', 'rejected');
+        if (!row) throw new NotFoundError('No such channel.');
         throw new NotAuthenticatedError('The webhook secret is missing or wrong.', 'invalid_secret');
       }
       const inbound = inboundFromUpdate(request.body);
       // Whatever a business chat does not need (group chats, button presses, joins) is acknowledged and dropped.
-      if (!inbound) return { ok: true };
+      if (!inbound) {
+        deps.metrics.webhookDelivery('telegram', 'ignored');
+        return { ok: true };
+      }
 
-      await receiveCustomerMessage(deps, { ...row.channel, owner: row.owner }, inbound);
+      const stored = await receiveCustomerMessage(deps, { ...row.channel, owner: row.owner }, inbound);
+      deps.metrics.webhookDelivery('telegram', stored ? 'stored' : 'duplicate');
       return { ok: true };
     },
   );
