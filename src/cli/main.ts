@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../app/config.js';
 import type { Logger } from 'pino';
 import { startServer, startWorker } from '../app/runtime.js';
@@ -7,6 +7,7 @@ import { openDatabase } from '../db/client.js';
 import { EmbeddedDatabaseBusyError, lockHolder } from '../db/lock.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { EXIT, type CommandIO } from './command.js';
+import { CAP_USAGE, parseCap } from './commands/ai-quota.js';
 import { databaseCommands } from './commands/index.js';
 import { runInServer } from './control.js';
 import { demoBanner, startDemo } from './demo.js';
@@ -203,6 +204,21 @@ export function buildProgram(): Command {
     .addOption(new Option('--json', 'machine-readable output').default(false))
     .action(async (options: { user?: string; json: boolean }) =>
       exitWith(await runDatabaseCommand('ai_control conversations', options)),
+    );
+  const cap = (value: string) => {
+    const parsed = parseCap(value);
+    if (parsed === undefined) throw new InvalidArgumentError(`Expected ${CAP_USAGE}.`);
+    return parsed;
+  };
+  aiControl
+    .command('quota')
+    .description("set (0 = none) or show a business's token caps on the shared key; over a cap, AI replies stop")
+    .requiredOption('--user <username>')
+    .option('--daily-tokens <n>', 'tokens a calendar day (PARLEY_TIMEZONE)', cap)
+    .option('--monthly-tokens <n>', 'tokens a calendar month (PARLEY_TIMEZONE)', cap)
+    .addOption(new Option('--json', 'machine-readable output').default(false))
+    .action(async (options: { user: string; dailyTokens?: number; monthlyTokens?: number; json: boolean }) =>
+      exitWith(await runDatabaseCommand('ai_control quota', options)),
     );
 
   program

@@ -1,6 +1,7 @@
 import type { DatabaseCommand } from '../command.js';
 import { aiControlDisable, aiControlEnable, aiControlStatus } from './ai-control.js';
 import { aiControlConversations } from './ai-conversations.js';
+import { aiControlQuota } from './ai-quota.js';
 import { aiControlSync } from './ai-sync.js';
 import { aiControlTest } from './ai-test.js';
 import { aiControlValidate } from './ai-validate.js';
@@ -21,5 +22,6 @@ export const databaseCommands: Record<string, DatabaseCommand> = {
   'ai_control validate': aiControlValidate,
   'ai_control sync': aiControlSync,
   'ai_control conversations': aiControlConversations,
+  'ai_control quota': aiControlQuota,
   test_ai_setup: testAiSetup,
 };

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { NotFoundError } from '../../app/errors.js';
+import { MAX_QUOTA_TOKENS, setUserQuota, userQuota, type UserQuota } from '../../usage/quota.service.js';
+import { defineCommand, EXIT } from '../command.js';
+
+const cap = z
+  .number()
+  .int(`caps are whole numbers of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}`)
+  .min(0, `caps are whole numbers of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}`)
+  .max(MAX_QUOTA_TOKENS, `caps are whole numbers of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}`);
+
+export const CAP_USAGE = `a whole number of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}`;
+
+/** A cap as typed on the command line; undefined when it is not one. */
+export function parseCap(value: string): number | undefined {
+  const parsed = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  return cap.safeParse(parsed).success ? parsed : undefined;
+}
+
+const tokens = (count: number) => count.toLocaleString('en-US');
+
+function describe(quota: UserQuota, timezone: string): string[] {
+  const line = (limit: number | null, used: number, period: string) =>
+    limit === null
+      ? `${tokens(used)} tokens used ${period} (no cap)`
+      : `${tokens(used)} of ${tokens(limit)} tokens used ${period}`;
+  return [
+    `Quota for ${quota.username} (calendar days and months in ${timezone}):`,
+    `  daily:   ${line(quota.dailyTokens, quota.usedToday, 'today')}`,
+    `  monthly: ${line(quota.monthlyTokens, quota.usedThisMonth, 'this month')}`,
+    `  status:  ${
+      quota.exceeded
+        ? 'EXCEEDED: AI replies stop with reason quota_exceeded and conversations go to people'
+        : quota.remaining === null
+          ? 'no caps'
+          : `within the caps (${tokens(quota.remaining)} tokens left)`
+    }`,
+  ];
+}
+
+/** `ai_control quota --user U [--daily-tokens N] [--monthly-tokens N]`: set or show a business's caps. */
+export const aiControlQuota = defineCommand({
+  args: z.object({
+    user: z.string(),
+    dailyTokens: cap.optional(),
+    monthlyTokens: cap.optional(),
+    json: z.boolean().default(false),
+  }),
+  async run({ database, config, io }, args) {
+    const now = new Date();
+    const patch = {
+      ...(args.dailyTokens === undefined ? {} : { dailyTokens: args.dailyTokens }),
+      ...(args.monthlyTokens === undefined ? {} : { monthlyTokens: args.monthlyTokens }),
+    };
+    const changing = Object.keys(patch).length > 0;
+    let quota: UserQuota;
+    try {
+      quota = changing
+        ? await setUserQuota(database.db, args.user, patch, config.timezone, now)
+        : await userQuota(database.db, args.user, config.timezone, now);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      io.err(`Error: no user named "${args.user}".`);
+      return EXIT.failure;
+    }
+    if (args.json) {
+      io.out(
+        JSON.stringify({
+          username: quota.username,
+          daily_tokens: quota.dailyTokens,
+          monthly_tokens: quota.monthlyTokens,
+          used_today: quota.usedToday,
+          used_this_month: quota.usedThisMonth,
+          remaining: quota.remaining,
+          exceeded: quota.exceeded,
+        }),
+      );
+      return EXIT.ok;
+    }
+    if (changing) io.out(`Updated the caps of ${quota.username}.`);
+    for (const line of describe(quota, config.timezone)) io.out(line);
+    return EXIT.ok;
+  },
+});

@@ -1,0 +1,169 @@
+import { eq, sql } from 'drizzle-orm';
+import { NotFoundError } from '../app/errors.js';
+import { findUser } from '../auth/auth.service.js';
+import { rowsOf, type Database } from '../db/client.js';
+import { usageQuotas, usageRecords } from '../db/schema/index.js';
+
+/** The largest cap accepted: far above any real month, small enough to stay exact as a JS number. */
+export const MAX_QUOTA_TOKENS = 1e12;
+
+/** A business's caps on the shared key, in tokens; 0 means no cap. */
+export interface QuotaLimits {
+  dailyTokens: number;
+  monthlyTokens: number;
+}
+
+/** The caps beside what is used of them. Days and months are calendar periods in PARLEY_TIMEZONE. */
+export interface QuotaStatus {
+  /** Null when there is no cap. */
+  dailyTokens: number | null;
+  monthlyTokens: number | null;
+  usedToday: number;
+  usedThisMonth: number;
+  /** Tokens left before the first cap is reached (0 once one is); null without caps. */
+  remaining: number | null;
+  exceeded: boolean;
+}
+
+const NO_LIMITS: QuotaLimits = { dailyTokens: 0, monthlyTokens: 0 };
+
+/**
+ * The caps are read before every model call and almost never change, so they
+ * are cached per business, "no cap" included, which then costs no query at
+ * all. A write in this process invalidates; other processes see it within the
+ * TTL. The usage they are compared with is never cached: a cap stops the very
+ * next call.
+ */
+const CACHE_TTL_MS = 5_000;
+const CACHE_MAX_ENTRIES = 10_000;
+const caches = new WeakMap<Database, Map<string, { limits: QuotaLimits; expires: number }>>();
+
+function cacheFor(db: Database) {
+  let cache = caches.get(db);
+  if (!cache) {
+    cache = new Map();
+    caches.set(db, cache);
+  }
+  return cache;
+}
+
+async function getQuotaLimits(db: Database, userId: string): Promise<QuotaLimits> {
+  const cache = cacheFor(db);
+  const hit = cache.get(userId);
+  if (hit && hit.expires > Date.now()) return hit.limits;
+  const [row] = await db
+    .select({ dailyTokens: usageQuotas.dailyTokens, monthlyTokens: usageQuotas.monthlyTokens })
+    .from(usageQuotas)
+    .where(eq(usageQuotas.userId, userId))
+    .limit(1);
+  const limits = row ?? NO_LIMITS;
+  if (cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+  cache.set(userId, { limits, expires: Date.now() + CACHE_TTL_MS });
+  return limits;
+}
+
+/** Sets either cap or both (0 removes one); returns the caps now in force. */
+export async function setQuotaLimits(db: Database, userId: string, patch: Partial<QuotaLimits>): Promise<QuotaLimits> {
+  const set = {
+    ...(patch.dailyTokens === undefined ? {} : { dailyTokens: patch.dailyTokens }),
+    ...(patch.monthlyTokens === undefined ? {} : { monthlyTokens: patch.monthlyTokens }),
+  };
+  const [row] = await db
+    .insert(usageQuotas)
+    .values({ userId, ...NO_LIMITS, ...set })
+    .onConflictDoUpdate({ target: usageQuotas.userId, set: { ...set, updatedAt: sql`now()` } })
+    .returning({ dailyTokens: usageQuotas.dailyTokens, monthlyTokens: usageQuotas.monthlyTokens });
+  cacheFor(db).delete(userId);
+  return row ?? NO_LIMITS;
+}
+
+/** Where the calendar day and month holding `now` begin in `timezone`, as SQL timestamps. */
+function periodStarts(timezone: string, now: Date) {
+  const local = sql`(${now.toISOString()}::timestamptz at time zone ${timezone})`;
+  return {
+    day: sql`(date_trunc('day', ${local}) at time zone ${timezone})`,
+    month: sql`(date_trunc('month', ${local}) at time zone ${timezone})`,
+  };
+}
+
+/**
+ * Tokens used today and this month: one query on the (user, created_at)
+ * index. With `monthToo` false only today's rows are read (and the month's
+ * figure is today's).
+ */
+async function tokensUsed(
+  db: Database,
+  userId: string,
+  timezone: string,
+  now: Date,
+  monthToo: boolean,
+): Promise<{ today: number; month: number }> {
+  const starts = periodStarts(timezone, now);
+  const result = await db.execute(sql`
+    select coalesce(sum(${usageRecords.totalTokens}) filter (where ${usageRecords.createdAt} >= ${starts.day}), 0)::float8 as today,
+           coalesce(sum(${usageRecords.totalTokens}), 0)::float8 as month
+      from ${usageRecords}
+     where ${usageRecords.userId} = ${userId}
+       and ${usageRecords.createdAt} >= ${monthToo ? starts.month : starts.day}`);
+  const [row] = rowsOf<{ today: number | string; month: number | string }>(result);
+  return { today: Number(row?.today ?? 0), month: Number(row?.month ?? 0) };
+}
+
+function statusOf(limits: QuotaLimits, used: { today: number; month: number }): QuotaStatus {
+  const left: number[] = [];
+  if (limits.dailyTokens > 0) left.push(Math.max(0, limits.dailyTokens - used.today));
+  if (limits.monthlyTokens > 0) left.push(Math.max(0, limits.monthlyTokens - used.month));
+  const remaining = left.length > 0 ? Math.min(...left) : null;
+  return {
+    dailyTokens: limits.dailyTokens > 0 ? limits.dailyTokens : null,
+    monthlyTokens: limits.monthlyTokens > 0 ? limits.monthlyTokens : null,
+    usedToday: used.today,
+    usedThisMonth: used.month,
+    remaining,
+    exceeded: remaining === 0,
+  };
+}
+
+export async function quotaStatus(db: Database, userId: string, timezone: string, now: Date): Promise<QuotaStatus> {
+  const limits = await getQuotaLimits(db, userId);
+  return statusOf(limits, await tokensUsed(db, userId, timezone, now, true));
+}
+
+/**
+ * Whether the business has used up a cap, checked before each model call.
+ * Costs nothing without caps and one indexed query with them. A call that
+ * starts under the cap may end above it; the next one is refused.
+ */
+export async function quotaExceeded(db: Database, userId: string, timezone: string, now: Date): Promise<boolean> {
+  const limits = await getQuotaLimits(db, userId);
+  if (limits.dailyTokens <= 0 && limits.monthlyTokens <= 0) return false;
+  return statusOf(limits, await tokensUsed(db, userId, timezone, now, limits.monthlyTokens > 0)).exceeded;
+}
+
+export interface UserQuota extends QuotaStatus {
+  username: string;
+}
+
+async function userNamed(db: Database, username: string) {
+  const user = await findUser(db, username);
+  if (!user) throw new NotFoundError(`No user named "${username}".`);
+  return user;
+}
+
+/** An operator's view of one business's caps (admin API, `ai_control quota`). */
+export async function userQuota(db: Database, username: string, timezone: string, now: Date): Promise<UserQuota> {
+  const user = await userNamed(db, username);
+  return { username: user.username, ...(await quotaStatus(db, user.id, timezone, now)) };
+}
+
+export async function setUserQuota(
+  db: Database,
+  username: string,
+  patch: Partial<QuotaLimits>,
+  timezone: string,
+  now: Date,
+): Promise<UserQuota> {
+  const user = await userNamed(db, username);
+  await setQuotaLimits(db, user.id, patch);
+  return { username: user.username, ...(await quotaStatus(db, user.id, timezone, now)) };
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { daysQuery, periodSchema as period } from '../app/periods.js';
+import { MAX_QUOTA_TOKENS } from './quota.service.js';
+
+/** `?days=N`: the same period as the analytics report. */
+export const usageQuery = daysQuery;
+
+const usageTotals = z
+  .object({
+    requests: z.number().int().describe('Model calls, failed ones included.'),
+    successful: z
+      .number()
+      .int()
+      .describe(
+        'Calls that gave a usable answer: outcomes `success` and `discarded` (answered, but a person took over first).',
+      ),
+    failed: z.number().int().describe('Calls that gave no answer: outcomes `error`, `blocked` and `empty`.'),
+    outcomes: z.object({
+      success: z.number().int(),
+      discarded: z.number().int(),
+      blocked: z.number().int(),
+      empty: z.number().int(),
+      error: z.number().int(),
+    }),
+    prompt_tokens: z.number().int(),
+    completion_tokens: z.number().int(),
+    thought_tokens: z.number().int(),
+    total_tokens: z.number().int().describe("The sum of the model's `totalTokenCount`s."),
+    estimated_cost_usd: z.number(),
+    average_response_time_ms: z.number().int().nullable().describe('Mean model latency; null without calls.'),
+  })
+  .meta({ id: 'UsageTotals' });
+
+const quotaFields = {
+  daily_tokens: z.number().int().nullable().describe('Cap on tokens a calendar day; null when there is none.'),
+  monthly_tokens: z.number().int().nullable().describe('Cap on tokens a calendar month; null when there is none.'),
+  used_today: z.number().int(),
+  used_this_month: z.number().int(),
+  remaining: z.number().int().nullable().describe('Tokens left before the first cap is reached; null without caps.'),
+  exceeded: z
+    .boolean()
+    .describe('When true, AI replies stop with reason `quota_exceeded` and conversations go to people.'),
+};
+
+export const quotaView = z.object(quotaFields).meta({ id: 'UsageQuota' });
+
+export const usageStatsResponse = z
+  .object({
+    period,
+    totals: usageTotals,
+    by_model: z.array(usageTotals.extend({ model: z.string() })),
+    daily: z.array(usageTotals.extend({ date: z.string() })).describe('Every day of the period, oldest first.'),
+    quota: quotaView,
+  })
+  .meta({ id: 'UsageStats' });
+
+export const globalUsageResponse = z
+  .object({
+    period,
+    totals: usageTotals,
+    by_model: z.array(usageTotals.extend({ model: z.string() })),
+    daily: z.array(usageTotals.extend({ date: z.string() })),
+    users: z
+      .array(usageTotals.extend({ id: z.string(), username: z.string() }))
+      .describe('Every business, heaviest token use first.'),
+  })
+  .meta({ id: 'GlobalUsageStats' });
+
+export const quotaParams = z.object({ username: z.string().max(150) });
+
+const cap = z
+  .number({ error: `A whole number of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}.` })
+  .int(`A whole number of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}.`)
+  .min(0, `A whole number of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}.`)
+  .max(MAX_QUOTA_TOKENS, `A whole number of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}.`);
+
+export const quotaBody = z
+  .object({
+    daily_tokens: cap.optional().describe('Tokens a calendar day in PARLEY_TIMEZONE; 0 removes the cap.'),
+    monthly_tokens: cap.optional().describe('Tokens a calendar month in PARLEY_TIMEZONE; 0 removes the cap.'),
+  })
+  .refine((body) => body.daily_tokens !== undefined || body.monthly_tokens !== undefined, {
+    message: 'Give daily_tokens, monthly_tokens or both.',
+  });
+
+export const userQuotaResponse = z.object({ username: z.string(), ...quotaFields }).meta({ id: 'UserQuota' });

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GeminiEmulator } from '../src/ai/gemini-emulator.js';
+import { createPostgresDatabase, testDatabaseKind } from './helpers/database.js';
+import { cleanEnv, runParley, startParley, type ParleyServer } from './helpers/processes.js';
+
+/** `ai_control quota`, run as an operator would, beside a running server that enforces it. */
+let dataDir: string;
+let env: NodeJS.ProcessEnv;
+let gemini: GeminiEmulator;
+let server: ParleyServer;
+let dropDatabase: (() => Promise<void>) | undefined;
+let token: string;
+
+const parley = (args: string[]) => runParley(args, env);
+const modelCalls = () =>
+  gemini.requests.filter((r) => r.method === 'generateContent' || r.method === 'streamGenerateContent').length;
+
+async function ask(customer: string) {
+  const response = await fetch(`${server.url}/api/v1/ai/ask/`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ question: 'Open today?', customer_id: customer }),
+  });
+  return response.json() as Promise<Record<string, unknown>>;
+}
+
+beforeAll(async () => {
+  gemini = await GeminiEmulator.start({ apiKey: 'quota-key' });
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'parley-cli-quota-'));
+  const extra: Record<string, string> = {
+    PARLEY_DATA_DIR: dataDir,
+    GEMINI_API_KEY: 'quota-key',
+    GEMINI_BASE_URL: gemini.url,
+    GEMINI_RETRIES: '0',
+  };
+  if (testDatabaseKind === 'postgres') {
+    const database = await createPostgresDatabase();
+    dropDatabase = () => database.drop();
+    extra.DATABASE_URL = database.url;
+    extra.APP_SECRET = 'cli-quota-test-secret-cli-quota-test-0123';
+    if (process.env.TEST_REDIS_URL) {
+      extra.REDIS_URL = process.env.TEST_REDIS_URL;
+      extra.PARLEY_REDIS_PREFIX = `parley-test-${randomBytes(4).toString('hex')}`;
+    }
+  }
+  env = cleanEnv(extra);
+  server = await startParley(env);
+  await parley(['createuser', 'alice', '--password', 'correct horse']);
+  token = (await parley(['token', 'create', 'alice'])).stdout.trim();
+  await parley(['ai_control', 'enable', '--user', 'alice']);
+});
+
+afterAll(async () => {
+  await server?.stop('SIGKILL');
+  await gemini?.close();
+  await dropDatabase?.();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe(`ai_control quota (${testDatabaseKind})`, () => {
+  it('shows a business without caps', async () => {
+    const shown = await parley(['ai_control', 'quota', '--user', 'alice']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toBe(
+      [
+        'Quota for alice (calendar days and months in UTC):',
+        '  daily:   0 tokens used today (no cap)',
+        '  monthly: 0 tokens used this month (no cap)',
+        '  status:  no caps',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('sets caps that stop the next model call once used up', async () => {
+    const set = await parley([
+      'ai-control',
+      'quota',
+      '--user',
+      'alice',
+      '--daily-tokens',
+      '500',
+      '--monthly-tokens',
+      '9000',
+    ]);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('Updated the caps of alice.');
+    expect(set.stdout).toContain('0 of 500 tokens used today');
+    expect(set.stdout).toContain('0 of 9,000 tokens used this month');
+
+    gemini.enqueue({ text: 'Yes, until six.', usage: { promptTokenCount: 550, candidatesTokenCount: 50 } });
+    expect(await ask('c1')).toMatchObject({ answer: 'Yes, until six.', auto_response_generated: true });
+    expect(modelCalls()).toBe(1);
+    expect(await ask('c1')).toMatchObject({ answer: null, auto_response_generated: false, reason: 'quota_exceeded' });
+    expect(modelCalls()).toBe(1);
+
+    const json = await parley(['ai_control', 'quota', '--user', 'alice', '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      username: 'alice',
+      daily_tokens: 500,
+      monthly_tokens: 9000,
+      used_today: 600,
+      used_this_month: 600,
+      remaining: 0,
+      exceeded: true,
+    });
+    const text = await parley(['ai_control', 'quota', '--user', 'alice']);
+    expect(text.stdout).toContain('EXCEEDED: AI replies stop with reason quota_exceeded');
+
+    const lifted = await parley(['ai_control', 'quota', '--user', 'alice', '--daily-tokens', '0', '--json']);
+    expect(JSON.parse(lifted.stdout)).toMatchObject({ daily_tokens: null, monthly_tokens: 9000, remaining: 8400 });
+  });
+
+  it('names an unknown user and exits 1', async () => {
+    const ghost = await parley(['ai_control', 'quota', '--user', 'ghost', '--daily-tokens', '5']);
+    expect(ghost.code).toBe(1);
+    expect(ghost.stderr).toContain('no user named "ghost"');
+  });
+
+  it('treats bad numbers and a missing --user as usage errors (exit 2)', async () => {
+    for (const args of [
+      ['--user', 'alice', '--daily-tokens', '-5'],
+      ['--user', 'alice', '--daily-tokens', 'abc'],
+      ['--user', 'alice', '--monthly-tokens', '2.5'],
+      ['--user', 'alice', '--monthly-tokens', '10000000000000'],
+      ['--daily-tokens', '5'],
+    ]) {
+      const result = await parley(['ai_control', 'quota', ...args]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).not.toBe('');
+    }
+    const unchanged = JSON.parse((await parley(['ai_control', 'quota', '--user', 'alice', '--json'])).stdout) as {
+      daily_tokens: number | null;
+    };
+    expect(unchanged.daily_tokens).toBeNull();
+  });
+});
