@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Config } from '../app/config.js';
 import { ModelError, type ModelProvider } from '../ai/model-provider.js';
+import { aggregateDays, daysToAggregate } from '../analytics/analytics.service.js';
 import { reconcileConversations } from '../conversations/reconcile.js';
 import { rowsOf, type Database } from '../db/client.js';
 import { conversations, jobRuns } from '../db/schema/index.js';
@@ -16,9 +17,11 @@ type NoData = Record<string, never>;
 export const cleanupSessions = jobType<NoData>('cleanup-sessions');
 export const syncConversations = jobType<NoData>('sync-conversations');
 export const modelHealthCheck = jobType<NoData>('model-health-check');
+export const aggregateAnalytics = jobType<NoData>('aggregate-analytics');
 
-/** Cron patterns, read in PARLEY_TIMEZONE. The daily analytics job arrives with the analytics tables. */
+/** Cron patterns, read in PARLEY_TIMEZONE. */
 export const SCHEDULES: { type: JobType<NoData>; pattern: string; what: string }[] = [
+  { type: aggregateAnalytics, pattern: '0 1 * * *', what: "aggregate yesterday's chat statistics (daily 01:00)" },
   { type: cleanupSessions, pattern: '0 2 * * *', what: 'mark sessions idle too long inactive (daily 02:00)' },
   { type: syncConversations, pattern: '*/30 * * * *', what: 'reconcile conversation counters (every 30 min)' },
   { type: modelHealthCheck, pattern: '0 */12 * * *', what: 'one model call with the global key (every 12 h)' },
@@ -90,6 +93,13 @@ export function registerScheduledJobs(queue: Queue, { db, config, model }: Sched
     recordRun(db, syncConversations.name, async () => {
       const { checked, updated } = await reconcileConversations(db);
       return { ok: true, detail: `checked ${checked} conversations, updated ${updated.length}` };
+    }),
+  );
+  queue.handle(aggregateAnalytics, () =>
+    recordRun(db, aggregateAnalytics.name, async () => {
+      const days = await daysToAggregate(db, config.timezone, new Date());
+      const rows = await aggregateDays(db, config.timezone, days);
+      return { ok: true, detail: `aggregated ${days.join(', ')} (${rows} rows)` };
     }),
   );
   // A failed check is a result, not a job failure: the next one is due in 12 hours anyway.
