@@ -22,7 +22,7 @@ const say = (text: string, chat = CHAT) =>
     BOT_TOKEN,
     telegramTextUpdate({ updateId: updateId++, messageId: (messageId += 1000), chatId: chat, text, firstName: 'Ana' }),
   );
-const generateCalls = () => t.gemini.requests.filter((request) => request.method === 'generateContent');
+const generateCalls = () => t.gemini.requests.filter((request) => request.method === 'streamGenerateContent');
 const sent = (chat = CHAT) => telegram.sent(BOT_TOKEN).filter((m) => String(m.chat_id) === String(chat));
 
 beforeAll(async () => {
@@ -107,6 +107,22 @@ describe('a customer on Telegram', () => {
     const parts = await until(() => (sent().length >= 2 ? sent() : undefined));
     expect(parts.every((part) => part.text.length <= 4_096)).toBe(true);
     expect(parts.map((part) => part.text).join(' ')).toBe(long);
+  });
+
+  it('gets each part of a long answer once, when Telegram fails midway through it', async () => {
+    const long = `${'Our sourdough rests for two days. '.repeat(200)}`.trim();
+    t.gemini.enqueue({ text: long });
+    telegram.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' }, 1, 1);
+    await say('how is your bread made?');
+    const parts = await until(() => {
+      const stored = sent();
+      return stored.length >= 2 ? stored : undefined;
+    }, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sent()).toHaveLength(parts.length);
+    expect(parts.map((part) => part.text).join(' ')).toBe(long);
+    // Every part was tried once, and the one that failed once more.
+    expect(telegram.calls.filter((call) => call.method === 'sendMessage')).toHaveLength(parts.length + 1);
   });
 
   it('gets the reply after Telegram asks the bot to slow down', async () => {

@@ -1,11 +1,14 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { SecretBox } from '../app/secrets.js';
 import { enqueuePending } from '../channels/delivery.jobs.js';
 import { telegramClient } from '../channels/telegram/telegram.client.js';
 import { recentMessages } from '../conversations/conversations.service.js';
-import { channels, conversations, users } from '../db/schema/index.js';
+import type { Database } from '../db/client.js';
+import { rowsOf } from '../db/client.js';
+import { aiConfigs, channels, conversations, messages, users } from '../db/schema/index.js';
 import { jobType, type Queue } from '../infra/queue.js';
 import { getAiSettings } from './ai-settings.js';
+import type { ModelErrorClass } from './model-provider.js';
 import { generateAnswer, sendAwayMessageOnce, whyNoAi, HISTORY_LIMIT, type ReplyDeps } from './reply.service.js';
 
 /**
@@ -15,6 +18,31 @@ import { generateAnswer, sendAwayMessageOnce, whyNoAi, HISTORY_LIMIT, type Reply
  * are those of that moment.
  */
 export const replyToConversation = jobType<{ conversationId: string }>('reply');
+/** Finds replies a crash or a lost job left unsent (see `sweepUnanswered`). */
+export const sweepReplies = jobType<Record<string, never>>('sweep-replies');
+
+/**
+ * Tries of a reply job. While the model is down the messages wait: a failed
+ * call is retried (1 s, 2 s … 16 s apart, on top of the client's own quick
+ * retries); only the last try hands the conversation to people.
+ */
+export const REPLY_ATTEMPTS = 6;
+const WAITABLE_FAILURES = new Set<ModelErrorClass>([
+  'timeout',
+  'rate_limited',
+  'server_error',
+  'network',
+  'deadline_exceeded',
+]);
+
+/** Enqueues a conversation's reply; a burst of adds within `debounceMs` becomes one job. */
+export async function enqueueReply(queue: Queue, conversationId: string, debounceMs: number): Promise<void> {
+  await queue.add(
+    replyToConversation,
+    { conversationId },
+    { debounce: { id: `reply-${conversationId}`, ms: Math.max(debounceMs, 1) }, attempts: REPLY_ATTEMPTS },
+  );
+}
 
 export interface ReplyJobDeps extends ReplyDeps {
   queue: Queue;
@@ -43,6 +71,14 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
       const settings = await getAiSettings(db, owner.id, deps.config.gemini.defaultModel);
       const now = deps.now?.() ?? new Date();
       const why = whyNoAi(deps, conversation, settings, now);
+      if (why) {
+        // Handled without the AI (away message, manual handling …): these messages are not
+        // waiting for an answer any more, so the sweep leaves them alone.
+        await db
+          .update(conversations)
+          .set({ answeredThroughSeq: sql`greatest(${conversations.answeredThroughSeq}, ${latest.seq})` })
+          .where(eq(conversations.id, conversation.id));
+      }
       if (why === 'outside_business_hours' && settings.awayMessage?.trim()) {
         await sendAwayMessageOnce(deps, owner.id, conversation.id, settings.awayMessage.trim(), now);
       }
@@ -53,11 +89,48 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
             .sendChatAction({ chat_id: conversation.customerId, action: 'typing' })
             .catch(() => undefined);
         }
-        await generateAnswer(deps, owner.id, conversation, settings, history, now, startedAt, latest.seq);
+        const lastTry = job.attempt >= REPLY_ATTEMPTS;
+        await generateAnswer(
+          { ...deps, retryLater: (error) => !lastTry && WAITABLE_FAILURES.has(error.errorClass) },
+          owner.id,
+          conversation,
+          settings,
+          history,
+          now,
+          startedAt,
+          latest.seq,
+        );
       }
       // The answer, an away message or a handover message: whatever is now waiting goes out.
       await enqueuePending(db, deps.queue, conversation.id);
     },
     { concurrency: 4 },
   );
+  queue.handle(sweepReplies, async () => {
+    for (const { id, debounceMs } of await sweepUnanswered(db)) await enqueueReply(queue, id, debounceMs);
+  });
+}
+
+/**
+ * Channel conversations the AI still owns whose newest customer message has
+ * waited over a minute with no answer and no decision: their reply job was lost
+ * (the embedded queue lives in memory; a crash between storing and enqueuing).
+ * Enqueuing again is safe: a reply is stored only if it moves the answered mark.
+ */
+export async function sweepUnanswered(db: Database): Promise<{ id: string; debounceMs: number }[]> {
+  const rows = await db.execute(sql`
+    select c.id, coalesce(a.reply_debounce_ms, 0) as debounce_ms
+      from ${conversations} c
+      left join ${aiConfigs} a on a.user_id = c.user_id
+     where c.status = 'active' and c.channel_id is not null
+       and c.last_message_at > now() - interval '1 day'
+       and exists (select 1 from ${messages} m
+                    where m.conversation_id = c.id and m.type = 'customer'
+                      and m.seq > c.answered_through_seq
+                      and m.created_at < now() - interval '1 minute')
+     limit 500`);
+  return rowsOf<{ id: string; debounce_ms: number | string }>(rows).map((row) => ({
+    id: row.id,
+    debounceMs: Number(row.debounce_ms),
+  }));
 }

@@ -22,6 +22,7 @@ import {
 } from '../conversations/status.service.js';
 import type { EventBus } from '../realtime/events.js';
 import type { Database } from '../db/client.js';
+import { quotaExceeded } from '../usage/quota.service.js';
 import { recordUsage, usageInsert } from '../usage/usage.service.js';
 import { getAiSettings, type AiSettings } from './ai-settings.js';
 import { isOpen } from './business-hours.js';
@@ -36,6 +37,11 @@ export interface ReplyDeps {
   model: ModelProvider | undefined;
   events: EventBus;
   now?: () => Date;
+  /**
+   * For a failed model call: true to leave the conversation with the AI and
+   * rethrow, so a queued reply is tried again, instead of handing it to people.
+   */
+  retryLater?: (error: ModelError) => boolean;
 }
 
 /** Why no AI answer was generated, the first that applies (contract §5). */
@@ -209,6 +215,19 @@ export async function generateAnswer(
     responseTimeMs: elapsed(),
   });
   if (!model) return noAnswer('ai_disabled');
+  // Over its cap on the shared key, the business's customers go to its people instead of the model.
+  if (await quotaExceeded(db, userId, deps.config.timezone, now)) {
+    await handOver(db, deps.events, conversation, {
+      source: 'system',
+      reason: 'quota_exceeded',
+      customerMessage: settings.handoverMessage,
+    });
+    deps.events.publish(userId, {
+      type: 'ai.reply.failed',
+      data: { conversation_id: conversation.id, reason: 'quota_exceeded' },
+    });
+    return noAnswer('quota_exceeded');
+  }
   const request = {
     model: settings.modelName,
     systemInstruction: buildSystemInstruction({
@@ -223,22 +242,35 @@ export async function generateAnswer(
   };
   const handToPeople = (handover: Handover) =>
     handOver(db, deps.events, conversation, { customerMessage: settings.handoverMessage, ...handover });
+  const replyFailed = (reason: string) =>
+    deps.events.publish(userId, { type: 'ai.reply.failed', data: { conversation_id: conversation.id, reason } });
+  deps.events.publish(userId, { type: 'ai.reply.started', data: { conversation_id: conversation.id } });
   const callStarted = performance.now();
   const usageBase = { userId, conversationId: conversation.id, model: settings.modelName };
   let result: ModelResult;
   try {
-    result = await model.generate(request);
+    // Watchers see the answer as it is written; it is stored, or discarded, only once complete.
+    result = await model.stream(request, (text) =>
+      deps.events.publish(userId, { type: 'ai.reply.delta', data: { conversation_id: conversation.id, text } }),
+    );
   } catch (error) {
     if (!(error instanceof ModelError)) throw error;
+    const failedCall = recordUsage(db, deps.config.modelPrices, {
+      ...usageBase,
+      outcome: 'error',
+      errorClass: error.errorClass,
+      attempts: error.attempts,
+      usage: NO_USAGE,
+      latencyMs: performance.now() - callStarted,
+    });
+    if (deps.retryLater?.(error)) {
+      // The customer's messages stay unanswered and the queue tries again later.
+      await failedCall;
+      replyFailed('ai_unavailable');
+      throw error;
+    }
     await Promise.all([
-      recordUsage(db, deps.config.modelPrices, {
-        ...usageBase,
-        outcome: 'error',
-        errorClass: error.errorClass,
-        attempts: error.attempts,
-        usage: NO_USAGE,
-        latencyMs: performance.now() - callStarted,
-      }),
+      failedCall,
       handToPeople({ source: 'system', reason: 'ai_unavailable', detail: error.errorClass }),
     ]);
     deps.events.publish(userId, {
@@ -260,6 +292,7 @@ export async function generateAnswer(
       recordUsage(db, deps.config.modelPrices, { ...usage, outcome: 'success' }),
       handToPeople({ source: 'ai', reason, detail: handoverNote(result.args) }),
     ]);
+    replyFailed('handed_over');
     return noAnswer('handed_over', settings.handoverMessage?.trim() || null);
   }
   if (result.kind !== 'text') {
@@ -276,6 +309,7 @@ export async function generateAnswer(
           : { source: 'system', reason: 'ai_unavailable', detail: 'the model gave an empty answer' },
       ),
     ]);
+    replyFailed(blockReason ? 'safety_blocked' : 'ai_unavailable');
     return blockReason ? noAnswer('safety_blocked') : noAnswer('ai_unavailable', null, false);
   }
 
@@ -308,7 +342,9 @@ export async function generateAnswer(
     });
     return noAnswer('manual_handling');
   }
-  deps.events.publish(userId, messageEvent(conversation.id, answer));
+  const stored = messageEvent(conversation.id, answer);
+  deps.events.publish(userId, stored);
+  deps.events.publish(userId, { type: 'ai.reply.completed', data: stored.data });
   return {
     conversation,
     message: answer,

@@ -6,10 +6,13 @@ import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { createInfra } from '../infra/index.js';
 import { startAllJobs } from '../jobs/catalogue.js';
 import { modelHealthView, SCHEDULES } from '../jobs/scheduled.jobs.js';
-import { createLocalEventBus } from '../realtime/events.js';
+import { createFanoutEventBus } from '../realtime/fanout.js';
 import { secretBox } from './secrets.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { closeRedis, connectRedis, type Redis } from '../infra/redis.js';
+import { instrumentModel } from '../metrics/instrument-model.js';
+import { createMetrics } from '../metrics/metrics.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/metrics.server.js';
 import { ConfigError, type Config } from './config.js';
 import type { ReadinessCheck } from './health.routes.js';
 import { loggerOptions } from './logger.js';
@@ -73,11 +76,20 @@ export async function startServer(
     cleanups.push(() => infra.close());
     const runsWorkers = options.worker === true || !config.redisUrl;
 
-    const events = createLocalEventBus((error) => logger.error({ err: error }, 'event listener failed'));
+    // Events reach this process's WebSockets from every process, through Redis when configured.
+    const events = await createFanoutEventBus(infra.pubsub, {
+      onPublishError: (error) => logger.warn({ err: error }, 'live event not published'),
+      onSubscribeError: (error) => logger.warn({ err: error }, 'cannot hear live events yet; retrying'),
+      onListenerError: (error) => logger.error({ err: error }, 'event listener failed'),
+    });
+    cleanups.push(() => events.close());
+    const metrics = createMetrics();
+    // One model client per process, so the ask route and the jobs share its rate gate.
+    const model = instrumentModel(modelProvider(config, infra.cache), metrics);
     const jobDeps = {
       db: database.db,
       config,
-      model: modelProvider(config),
+      model,
       events,
       secrets: secretBox(config.appSecret),
     };
@@ -88,9 +100,11 @@ export async function startServer(
       db: database.db,
       events,
       queue: infra.queue,
+      model,
       readiness,
       modelHealth: () => modelHealthView(database.db),
       logger,
+      metrics,
     });
     cleanups.push(() => app.close());
 
@@ -142,28 +156,44 @@ export async function startWorker(
   const database = await openDatabase(config.database, {
     onPoolError: (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'),
   });
+  let infra: Awaited<ReturnType<typeof createInfra>> | undefined;
   try {
     await migrateDatabase(database);
-    const infra = await createInfra(config, logger);
+    infra = await createInfra(config, logger);
+    const metrics = createMetrics();
+    metrics.observeQueue(infra.queue);
     await startAllJobs(infra.queue, {
       db: database.db,
       config,
-      model: modelProvider(config),
-      events: createLocalEventBus(),
+      model: instrumentModel(modelProvider(config, infra.cache), metrics),
+      // Nobody listens here: the events go to the `serve` processes' WebSockets.
+      events: await createFanoutEventBus(infra.pubsub, {
+        listen: false,
+        onPublishError: (error) => logger.warn({ err: error }, 'live event not published'),
+      }),
       secrets: secretBox(config.appSecret),
     });
+    // Only when asked for: a worker listens on nothing by default.
+    const metricsServer: MetricsServer | undefined =
+      config.metricsPort === undefined ? undefined : await startMetricsServer(metrics, config.metricsPort, config.host);
     logger.info(
-      { schedules: SCHEDULES.map((s) => `${s.type.name} ${s.pattern} ${config.timezone}`) },
+      {
+        schedules: SCHEDULES.map((s) => `${s.type.name} ${s.pattern} ${config.timezone}`),
+        metrics: metricsServer?.url ?? 'not served (PARLEY_METRICS_PORT unset)',
+      },
       'Parley worker is running',
     );
+    const running = infra;
     return {
       logger,
       async close() {
-        await infra.close();
+        await metricsServer?.close();
+        await running.close();
         await database.close();
       },
     };
   } catch (error) {
+    await infra?.close();
     await database.close();
     throw error;
   }

@@ -11,6 +11,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { aiRoutes } from '../ai/ai.routes.js';
+import { analyticsRoutes } from '../analytics/analytics.routes.js';
 import { defaultHandlerRoutes } from '../ai/default-handler.routes.js';
 import { modelProvider } from '../ai/provider.js';
 import type { ModelProvider } from '../ai/model-provider.js';
@@ -20,8 +21,13 @@ import { instagramWebhookRoutes } from '../channels/instagram/instagram.webhook.
 import { telegramWebhookRoutes } from '../channels/telegram/telegram.webhook.js';
 import type { Queue } from '../infra/queue.js';
 import { conversationRoutes } from '../conversations/conversations.routes.js';
+import { usageRoutes } from '../usage/usage.routes.js';
 import type { Database } from '../db/client.js';
 import { createLocalEventBus, type EventBus } from '../realtime/events.js';
+import { instrumentModel } from '../metrics/instrument-model.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { installMetrics } from '../metrics/metrics.routes.js';
+import { installWebSocket } from '../realtime/ws.routes.js';
 import type { Config } from './config.js';
 import { healthRoutes, type ModelHealth, type ReadinessCheck } from './health.routes.js';
 import { installErrorHandling } from './http-errors.js';
@@ -45,6 +51,8 @@ export interface AppDeps {
   queue: Queue;
   /** The process's pino logger; `false` for silence (tests). Default: a new one at the configured level. */
   logger?: FastifyBaseLogger | false;
+  /** The process's metrics, served at /metrics; a new registry when omitted. */
+  metrics?: Metrics;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -71,6 +79,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   installErrorHandling(app);
+  const metrics = deps.metrics ?? createMetrics();
+  metrics.observeQueue(deps.queue);
+  installMetrics(app, metrics);
   installBodyParsers(app);
 
   if (deps.config.corsOrigins.length > 0) {
@@ -101,12 +112,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { checks: deps.readiness, modelHealth: deps.modelHealth });
   await app.register(authRoutes, { db: deps.db });
   await app.register(defaultHandlerRoutes, { db: deps.db });
-  await app.register(aiRoutes, { db: deps.db, config: deps.config, model: 'model' in deps ? deps.model : modelProvider(deps.config), events });
+  await app.register(aiRoutes, {
+    db: deps.db,
+    config: deps.config,
+    model: 'model' in deps ? deps.model : instrumentModel(modelProvider(deps.config), metrics),
+    events,
+  });
   await app.register(conversationRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue });
+  await app.register(usageRoutes, { db: deps.db, config: deps.config });
+  await app.register(analyticsRoutes, { db: deps.db, config: deps.config });
   if (!deps.config.appSecret) throw new Error('APP_SECRET must be loaded before the server is built');
   await app.register(channelRoutes, { db: deps.db, config: deps.config, secrets: secretBox(deps.config.appSecret) });
-  await app.register(telegramWebhookRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue });
-  await app.register(instagramWebhookRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue });
+  await app.register(telegramWebhookRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue, metrics });
+  await app.register(instagramWebhookRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue, metrics });
+  await installWebSocket(app, { db: deps.db, config: deps.config, events });
+  metrics.observeWebsocketConnections(() => app.websocketConnections());
 
   return app;
 }

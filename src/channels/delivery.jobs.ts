@@ -97,7 +97,17 @@ export function registerDeliveryJobs(queue: Queue, { db, config, secrets }: Deli
         await finish(db, message.id, { sent: false, error: 'the channel was disconnected' });
         return;
       }
-      const sentIds: string[] = [];
+      // Parts a failed try already delivered are not sent again: their ids are kept as they go out.
+      const sentIds = message.channelMessageId ? message.channelMessageId.split(',') : [];
+      const delivered = async (id: string, parts: number) => {
+        sentIds.push(id);
+        if (sentIds.length < parts) {
+          await db
+            .update(messages)
+            .set({ channelMessageId: sentIds.join(',') })
+            .where(eq(messages.id, message.id));
+        }
+      };
       try {
         if (channel.type === 'instagram') {
           const instagram = instagramClient(
@@ -112,18 +122,23 @@ export function registerDeliveryJobs(queue: Queue, { db, config, secrets }: Deli
           const humanAgent =
             message.type === 'support' &&
             (!lastCustomer?.at || Date.now() - new Date(lastCustomer.at).getTime() > STANDARD_WINDOW_MS);
-          for (const part of splitText(message.text, INSTAGRAM_LIMIT_BYTES, utf8Bytes)) {
-            sentIds.push((await instagram.sendText(conversation.customerId, part, humanAgent)).message_id);
+          const parts = splitText(message.text, INSTAGRAM_LIMIT_BYTES, utf8Bytes);
+          for (const part of parts.slice(sentIds.length)) {
+            await delivered(
+              (await instagram.sendText(conversation.customerId, part, humanAgent)).message_id,
+              parts.length,
+            );
           }
           await finish(db, message.id, { sent: true, channelMessageId: sentIds.join(',') });
           return;
         }
         const telegram = telegramClient(config.telegramApiBase, secrets.open(channel.credentials));
-        for (const part of splitText(message.text, TELEGRAM_LIMIT)) {
+        const parts = splitText(message.text, TELEGRAM_LIMIT);
+        for (const part of parts.slice(sentIds.length)) {
           for (let tries = 0; ; tries++) {
             try {
               const sent = await telegram.sendMessage({ chat_id: conversation.customerId, text: part });
-              sentIds.push(String(sent.message_id));
+              await delivered(String(sent.message_id), parts.length);
               break;
             } catch (error) {
               const wait = error instanceof TelegramError ? error.retryAfter : undefined;

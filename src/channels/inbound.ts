@@ -1,12 +1,15 @@
 import { getAiSettings } from '../ai/ai-settings.js';
-import { replyToConversation } from '../ai/reply.jobs.js';
+import { enqueueReply } from '../ai/reply.jobs.js';
 import type { Config } from '../app/config.js';
+import { withTimeout } from '../app/timeout.js';
 import { addMessage, findOrCreateConversation, initialStatus } from '../conversations/conversations.service.js';
 import { conversationCreatedEvent, messageEvent } from '../conversations/status.service.js';
 import type { Database } from '../db/client.js';
 import type { ChannelType, ReplyHandler } from '../db/schema/index.js';
 import type { Queue } from '../infra/queue.js';
 import type { EventBus } from '../realtime/events.js';
+
+const ENQUEUE_WAIT_MS = 2_000;
 
 export interface InboundDeps {
   db: Database;
@@ -59,10 +62,11 @@ export async function receiveCustomerMessage(
   }
   deps.events.publish(channel.owner.id, messageEvent(conversation.id, stored));
   if (conversation.status === 'active') {
-    await deps.queue.add(
-      replyToConversation,
-      { conversationId: conversation.id },
-      { debounce: { id: `reply-${conversation.id}`, ms: Math.max(settings.replyDebounceMs, 1) } },
+    // The message is stored, which is what the acknowledgement promises. If the queue cannot
+    // take the job quickly (Redis restarting), the add goes on in the background and the reply
+    // sweep finds the message within a minute anyway; the platform is not kept waiting.
+    await withTimeout(enqueueReply(deps.queue, conversation.id, settings.replyDebounceMs), ENQUEUE_WAIT_MS).catch(
+      () => undefined,
     );
   }
   return true;

@@ -1,6 +1,6 @@
 import type { Config } from '../app/config.js';
 import type { SecretBox } from '../app/secrets.js';
-import { registerReplyJobs } from '../ai/reply.jobs.js';
+import { registerReplyJobs, sweepReplies } from '../ai/reply.jobs.js';
 import type { ModelProvider } from '../ai/model-provider.js';
 import { registerDeliveryJobs, sweepOutbox } from '../channels/delivery.jobs.js';
 import type { Database } from '../db/client.js';
@@ -24,5 +24,7 @@ export async function startAllJobs(queue: Queue, deps: JobDeps): Promise<void> {
   await scheduleJobs(queue, deps.config.timezone);
   // Anything left pending (a crash between storing and enqueuing) is picked up within a minute.
   await queue.schedule(sweepOutbox, '* * * * *', deps.config.timezone, {});
+  // And customer messages whose reply job was lost (in-memory queue, crash) are answered.
+  await queue.schedule(sweepReplies, '* * * * *', deps.config.timezone, {});
   await queue.start();
 }

@@ -96,7 +96,7 @@ export class TelegramFake {
   readonly calls: TelegramCall[] = [];
   private readonly bots = new Map<string, Bot>();
   private readonly accepted: SentTelegramMessage[] = [];
-  private readonly failures: { method: string; failure: TelegramFailure; times: number }[] = [];
+  private readonly failures: { method: string; failure: TelegramFailure; times: number; after: number }[] = [];
   private readonly blocked = new Set<string>();
   /** Chat objects seen in delivered updates, so replies carry the same chat Telegram would return. */
   private readonly chats = new Map<string, Record<string, unknown>>();
@@ -137,8 +137,9 @@ export class TelegramFake {
     });
   }
 
-  failNext(method: string, failure: TelegramFailure, times = 1): void {
-    this.failures.push({ method: method.toLowerCase(), failure, times });
+  /** The next `times` calls of `method` fail, after `after` more calls of it succeed. */
+  failNext(method: string, failure: TelegramFailure, times = 1, after = 0): void {
+    this.failures.push({ method: method.toLowerCase(), failure, times, after });
   }
 
   blockChat(chatId: number | string): void {
@@ -249,6 +250,10 @@ export class TelegramFake {
     const index = this.failures.findIndex((entry) => entry.method === method);
     const entry = this.failures[index];
     if (!entry) return;
+    if (entry.after > 0) {
+      entry.after--;
+      return;
+    }
     if (--entry.times <= 0) this.failures.splice(index, 1);
     const { error_code: code, retry_after: retryAfter } = entry.failure;
     if (code === 429) {

@@ -6,6 +6,8 @@ import { secretBox } from '../../src/app/secrets.js';
 import { buildApp } from '../../src/app/server.js';
 import { createLocalCache } from '../../src/infra/cache.js';
 import { createLocalQueue } from '../../src/infra/local-queue.js';
+import { instrumentModel } from '../../src/metrics/instrument-model.js';
+import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
 import type { Queue } from '../../src/infra/queue.js';
 import { startAllJobs } from '../../src/jobs/catalogue.js';
 import { modelHealthView } from '../../src/jobs/scheduled.jobs.js';
@@ -21,6 +23,8 @@ export interface TestApp {
   config: Config;
   events: EventBus;
   queue: Queue;
+  /** What /metrics shows, the jobs' model calls included. */
+  metrics: Metrics;
   /** Every event published, with the business it went to, in order. */
   published: { userId: string; event: ParleyEvent }[];
   /** Creates a business account and a token for it. */
@@ -52,7 +56,8 @@ export async function createTestApp(
   events.subscribe((userId, event) => published.push({ userId, event }));
   // Every job runs in-process, as with `npm start`; quick retries keep failure tests short.
   const queue = createLocalQueue({ backoffMs: 20 });
-  const model = modelProvider(config, createLocalCache());
+  const metrics = createMetrics();
+  const model = instrumentModel(modelProvider(config, createLocalCache()), metrics);
   await startAllJobs(queue, {
     db,
     config,
@@ -69,6 +74,7 @@ export async function createTestApp(
     readiness: options.readiness ?? { database: () => database.handle.ping() },
     modelHealth: () => modelHealthView(db),
     logger: false,
+    metrics,
   });
   await app.ready();
   return {
@@ -78,6 +84,7 @@ export async function createTestApp(
     config,
     events,
     queue,
+    metrics,
     published,
     async signUp(username, { password, isAdmin, email } = {}) {
       const user = await createUser(db, { username, password, isAdmin, email });

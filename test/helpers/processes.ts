@@ -45,7 +45,7 @@ export interface ParleyServer {
 export function startParley(env: NodeJS.ProcessEnv, command = 'serve', timeoutMs = 30_000): Promise<ParleyServer> {
   const child = spawn(process.execPath, [bin, command], {
     cwd: root,
-    env: { ...env, PORT: '0' },
+    env: { PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

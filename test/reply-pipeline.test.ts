@@ -1,0 +1,150 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sweepReplies, sweepUnanswered } from '../src/ai/reply.jobs.js';
+import { addMessage } from '../src/conversations/conversations.service.js';
+import { conversations, handovers, messages, usageRecords } from '../src/db/schema/index.js';
+import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
+import { freePort, until } from './helpers/wait.js';
+import { TelegramFake, telegramTextUpdate } from './fakes/telegram.js';
+
+/** What happens to a Telegram customer's message when the model or the queue lets it down. */
+const BOT_TOKEN = '555000222:AAEreplyPipelineBotTokenForTheTests';
+
+let telegram: TelegramFake;
+let t: AiTestApp;
+let token: string;
+let updateId = 5000;
+let chat = 7000;
+
+const say = (chatId: number, text: string) =>
+  telegram.deliver(
+    BOT_TOKEN,
+    telegramTextUpdate({ updateId: updateId++, messageId: updateId * 10, chatId, text, firstName: 'Rui' }),
+  );
+const sentTo = (chatId: number) => telegram.sent(BOT_TOKEN).filter((m) => String(m.chat_id) === String(chatId));
+// Model calls, streamed or not.
+const generateCalls = () => t.gemini.requests.filter((request) => /generatecontent$/i.test(request.method));
+const conversationOf = async (chatId: number) =>
+  until(async () => {
+    const [row] = await t.db
+      .select()
+      .from(conversations)
+      .where(eq(conversations.customerId, String(chatId)));
+    return row;
+  });
+
+beforeAll(async () => {
+  telegram = await TelegramFake.start();
+  telegram.addBot(BOT_TOKEN, { id: 555000222, username: 'pipeline_bot' });
+  const port = await freePort();
+  // No quick retries inside the client: each failure below is one failed try of the reply job.
+  t = await createAiTestApp({
+    TELEGRAM_API_BASE: telegram.url,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    GEMINI_RETRIES: '0',
+  });
+  await t.app.listen({ port, host: '127.0.0.1' });
+  token = await t.business('pipeline', { reply_debounce_ms: 50, handover_message: 'A person will answer you soon.' });
+  const channel = await t.as(token, {
+    method: 'POST',
+    url: '/api/v1/channels/',
+    payload: { type: 'telegram', bot_token: BOT_TOKEN },
+  });
+  expect(channel.statusCode).toBe(201);
+});
+afterAll(async () => {
+  await t.close();
+  await telegram.close();
+});
+beforeEach(() => {
+  t.gemini.reset();
+  telegram.reset();
+  chat++;
+});
+
+describe('the reply pipeline', () => {
+  it('keeps a message waiting while the model is down, and answers it once the model is back', async () => {
+    t.gemini.enqueue(
+      { error: { status: 503 } },
+      { error: { status: 503 } },
+      { error: { status: 500 } },
+      { text: 'Yes, we deliver on Saturdays.' },
+    );
+    await say(chat, 'Do you deliver on Saturdays?');
+    const [reply] = await until(() => (sentTo(chat).length > 0 ? sentTo(chat) : undefined), 15_000);
+    expect(reply?.text).toBe('Yes, we deliver on Saturdays.');
+    expect(generateCalls()).toHaveLength(4);
+
+    const conversation = await conversationOf(chat);
+    expect(conversation.status).toBe('active');
+    expect(await t.db.select().from(handovers).where(eq(handovers.conversationId, conversation.id))).toEqual([]);
+    const usage = await t.db.select().from(usageRecords).where(eq(usageRecords.conversationId, conversation.id));
+    expect(usage.map((row) => row.outcome).sort()).toEqual(['error', 'error', 'error', 'success']);
+  });
+
+  it('hands the conversation to people when the model stays down, and tells the customer', async () => {
+    t.gemini.setResponder(() => ({ error: { status: 503 } }));
+    await say(chat, 'Is anyone there?');
+    const [notice] = await until(() => (sentTo(chat).length > 0 ? sentTo(chat) : undefined), 20_000);
+    expect(notice?.text).toBe('A person will answer you soon.');
+    const conversation = await conversationOf(chat);
+    expect(conversation.status).toBe('support_active');
+    const [handover] = await t.db.select().from(handovers).where(eq(handovers.conversationId, conversation.id));
+    expect(handover).toMatchObject({ source: 'system', reason: 'ai_unavailable' });
+    // Every try of the job called the model once, and the last one gave up.
+    expect(generateCalls()).toHaveLength(6);
+  });
+
+  it('answers a message whose reply job was lost, when the sweep finds it', async () => {
+    // A message from a chat the AI owns, stored but never enqueued: a crash between the two.
+    t.gemini.enqueue({ text: 'Welcome back!' }, { text: 'Hello!' });
+    await say(chat, 'hi');
+    await until(() => (sentTo(chat).length > 0 ? true : undefined));
+    const conversation = await conversationOf(chat);
+    const lost = await addMessage(t.db, {
+      conversationId: conversation.id,
+      type: 'customer',
+      text: 'are you open now?',
+    });
+    await t.db
+      .update(messages)
+      .set({ createdAt: sql`now() - interval '2 minutes'` })
+      .where(eq(messages.id, lost!.id));
+    expect((await sweepUnanswered(t.db)).map((row) => row.id)).toContain(conversation.id);
+
+    await t.queue.add(sweepReplies, {});
+    await until(() => (sentTo(chat).length > 1 ? true : undefined));
+    expect(sentTo(chat).map((m) => m.text)).toEqual(['Welcome back!', 'Hello!']);
+    expect((await sweepUnanswered(t.db)).map((row) => row.id)).not.toContain(conversation.id);
+  });
+
+  it('leaves messages the AI decided not to answer out of the sweep', async () => {
+    t.gemini.enqueue({ text: 'Hi there.' });
+    await say(chat, 'hello');
+    await until(() => (sentTo(chat).length > 0 ? true : undefined));
+    const conversation = await conversationOf(chat);
+    await t.as(token, { method: 'PATCH', url: '/api/v1/ai/config/', payload: { auto_response_enabled: false } });
+    try {
+      await say(chat, 'and one more thing');
+      const [latest] = await t.db
+        .select({ seq: messages.seq })
+        .from(messages)
+        .where(eq(messages.conversationId, conversation.id))
+        .orderBy(sql`${messages.seq} desc`)
+        .limit(1);
+      // The job ran, found the AI switched off, and marked the message as dealt with.
+      await until(async () => {
+        const [row] = await t.db.select().from(conversations).where(eq(conversations.id, conversation.id));
+        return row && row.answeredThroughSeq >= latest!.seq ? row : undefined;
+      });
+      await t.db
+        .update(messages)
+        .set({ createdAt: sql`now() - interval '2 minutes'` })
+        .where(and(eq(messages.conversationId, conversation.id), eq(messages.type, 'customer')));
+      expect((await sweepUnanswered(t.db)).map((row) => row.id)).not.toContain(conversation.id);
+      expect(generateCalls()).toHaveLength(1);
+    } finally {
+      await t.as(token, { method: 'PATCH', url: '/api/v1/ai/config/', payload: { auto_response_enabled: true } });
+    }
+  });
+});
