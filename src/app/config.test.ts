@@ -28,7 +28,10 @@ describe('loadConfig', () => {
       timeoutMs: 30_000,
       retries: 3,
       deadlineMs: 60_000,
+      requestsPerMinute: 500,
     });
+    expect(config.redisPrefix).toBe('parley');
+    expect(config.metricsPort).toBeUndefined();
     expect(config.modelPrices.default).toEqual({ input: 0.3, output: 2.5 });
     expect(config.telegramApiBase).toBe('https://api.telegram.org');
     expect(config.timezone).toBe('UTC');
@@ -61,6 +64,13 @@ describe('loadConfig', () => {
     expect(problems({ REDIS_URL: 'localhost:6379' })[0]).toMatch(
       /^Invalid configuration: REDIS_URL must be a URL starting with redis:\/\//,
     );
+    expect(
+      problems({ GEMINI_REQUESTS_PER_MINUTE: '-1', PARLEY_REDIS_PREFIX: 'a b', PARLEY_METRICS_PORT: 'x' }),
+    ).toEqual([
+      'Invalid configuration: PARLEY_REDIS_PREFIX must be 1–40 letters, digits, _ or - (got "a b")',
+      'Invalid configuration: GEMINI_REQUESTS_PER_MINUTE must be between 0 (no limit) and 100000 (got "-1")',
+      'Invalid configuration: PARLEY_METRICS_PORT must be a port number (got "x")',
+    ]);
   });
 
   it('requires APP_SECRET with DATABASE_URL, and never echoes secrets', () => {
