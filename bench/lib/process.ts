@@ -38,6 +38,63 @@ export async function startServer(options: {
   cwd: string;
   readyTimeoutMs?: number;
 }): Promise<ServerProcess> {
+  const server = spawnProcess(options);
+  try {
+    await waitReady(server, options.readyTimeoutMs ?? 120_000);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
+
+/**
+ * Starts a process that serves no HTTP (`parley worker`) and waits until a line
+ * of its output matches `readyLine`. Its `port` is 0.
+ */
+export async function startProcess(options: {
+  name: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  readyLine: RegExp;
+  readyTimeoutMs?: number;
+}): Promise<ServerProcess> {
+  const server = spawnProcess({ ...options, port: 0 });
+  const timeoutMs = options.readyTimeoutMs ?? 120_000;
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      if (server.child.exitCode !== null || server.child.signalCode !== null) {
+        throw new Error(`${server.name} exited before it was ready:\n${server.output()}`);
+      }
+      if (
+        server
+          .output()
+          .split('\n')
+          .some((line) => options.readyLine.test(line))
+      )
+        return server;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${server.name} did not print ${String(options.readyLine)} within ${timeoutMs} ms:\n${server.output()}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+function spawnProcess(options: {
+  name: string;
+  args: string[];
+  env: Record<string, string>;
+  port: number;
+  cwd: string;
+}): ServerProcess {
   const child = spawn(process.execPath, options.args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -55,7 +112,7 @@ export async function startServer(options: {
     else child.once('exit', () => resolve());
   });
 
-  const server: ServerProcess = {
+  return {
     name: options.name,
     pid: child.pid ?? -1,
     port: options.port,
@@ -69,14 +126,6 @@ export async function startServer(options: {
       clearTimeout(timer);
     },
   };
-
-  try {
-    await waitReady(server, options.readyTimeoutMs ?? 120_000);
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
-  return server;
 }
 
 async function waitReady(server: ServerProcess, timeoutMs: number): Promise<void> {

@@ -1,0 +1,204 @@
+/**
+ * What a benchmark needs around the servers it measures: clean-up that runs
+ * whatever happens, settings from the environment, throw-away PostgreSQL
+ * databases and Redis prefixes, and medians.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+export const DEFAULT_POSTGRES = 'postgresql://postgres@127.0.0.1:5432/test';
+export const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
+
+export const log = (line: string) => process.stderr.write(`${line}\n`);
+export const print = (line = '') => process.stdout.write(`${line}\n`);
+
+/** Clean-ups run last-in first-out, on success, failure or Ctrl-C alike. */
+export class Cleanups {
+  private readonly stack: (() => Promise<void>)[] = [];
+
+  push(cleanup: () => Promise<void>): void {
+    this.stack.push(cleanup);
+  }
+
+  /** Where the stack stands now, to undo only what was pushed after it with `runFrom`. */
+  mark(): number {
+    return this.stack.length;
+  }
+
+  async runFrom(mark = 0): Promise<void> {
+    const mine = this.stack.splice(mark);
+    while (mine.length > 0) {
+      const cleanup = mine.pop()!;
+      await cleanup().catch((error: unknown) =>
+        log(`cleanup failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }
+  }
+
+  /** Ctrl-C and SIGTERM stop the servers and drop the databases before the bench exits. */
+  onSignals(): void {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        log(`\n${signal}: stopping servers and removing temporary databases…`);
+        void this.runFrom(0).then(() => process.exit(130));
+      });
+    }
+  }
+}
+
+export function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number (got "${raw}")`);
+  return value;
+}
+
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** The caller's environment minus anything that would point a child at another database, Redis or model. */
+export function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  const inherited =
+    /^(DATABASE_URL|REDIS_URL|APP_SECRET|PORT|HOST|PUBLIC_URL|NODE_OPTIONS|TELEGRAM_.*|META_.*|GEMINI_.*|PARLEY_.*)$/;
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !inherited.test(key)) env[key] = value;
+  }
+  return env;
+}
+
+export async function tempDir(cleanups: Cleanups): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-bench-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+// ---- PostgreSQL and Redis -----------------------------------------------------------------
+
+export type Reachable = { url: string } | { skipped: string };
+
+/** BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local default; `skipped` says why it cannot be used. */
+export async function findPostgres(): Promise<Reachable> {
+  const explicit = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
+  const url = explicit ?? DEFAULT_POSTGRES;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return { url };
+  } catch (error) {
+    const source = explicit ? 'BENCH_DATABASE_URL/TEST_DATABASE_URL' : `the default ${DEFAULT_POSTGRES}`;
+    return { skipped: `cannot connect to PostgreSQL at ${redact(url)} (${source}): ${messageOf(error)}` };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** BENCH_REDIS_URL, else TEST_REDIS_URL, else the local default. */
+export async function findRedis(): Promise<Reachable> {
+  const explicit = process.env.BENCH_REDIS_URL || process.env.TEST_REDIS_URL;
+  const url = explicit ?? DEFAULT_REDIS;
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    return { url };
+  } catch (error) {
+    const source = explicit ? 'BENCH_REDIS_URL/TEST_REDIS_URL' : `the default ${DEFAULT_REDIS}`;
+    return { skipped: `cannot connect to Redis at ${redact(url)} (${source}): ${messageOf(error)}` };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database, dropped at clean-up; returns its URL. */
+export async function freshDatabase(adminUrl: string, cleanups: Cleanups): Promise<string> {
+  const name = `parley_bench_${randomBytes(6).toString('hex')}`;
+  await withClient(adminUrl, (client) => client.query(`create database ${name}`));
+  cleanups.push(() =>
+    withClient(adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`)).then(
+      () => undefined,
+    ),
+  );
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * A PARLEY_REDIS_PREFIX of its own, so that no other Parley on this Redis takes
+ * the bench's jobs or hears its events; its keys are deleted at clean-up.
+ */
+export function freshRedisPrefix(redisUrl: string, cleanups: Cleanups): string {
+  const prefix = `parley-bench-${randomBytes(6).toString('hex')}`;
+  cleanups.push(async () => {
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    redis.on('error', () => undefined);
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000);
+        cursor = next;
+        if (keys.length > 0) await redis.unlink(...keys);
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
+  });
+  return prefix;
+}
+
+// ---- Figures ------------------------------------------------------------------------------
+
+export function median(values: number[]): number {
+  const sorted = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** When dist/ was last built; bin/parley.js rebuilds it if src/ changes. */
+export async function buildStamp(root: string): Promise<string | undefined> {
+  return readFile(path.join(root, 'dist', '.build-stamp'), 'utf8').then(
+    (text) => text.trim(),
+    () => undefined,
+  );
+}
+
+export function machine(): Record<string, unknown> {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    totalMemoryMb: Math.round(os.totalmem() / 2 ** 20),
+    loadAverage: os.loadavg(),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
