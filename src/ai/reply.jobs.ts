@@ -27,6 +27,7 @@ export const sweepReplies = jobType<Record<string, never>>('sweep-replies');
  * retries); only the last try hands the conversation to people.
  */
 export const REPLY_ATTEMPTS = 6;
+const REPLY_CONCURRENCY = 32;
 const WAITABLE_FAILURES = new Set<ModelErrorClass>([
   'timeout',
   'rate_limited',
@@ -104,7 +105,8 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
       // The answer, an away message or a handover message: whatever is now waiting goes out.
       await enqueuePending(db, deps.queue, conversation.id);
     },
-    { concurrency: 4 },
+    // Mostly waiting on the model: many at once per process, the shared key's rate limit the bound.
+    { concurrency: REPLY_CONCURRENCY },
   );
   queue.handle(sweepReplies, async () => {
     for (const { id, debounceMs } of await sweepUnanswered(db)) await enqueueReply(queue, id, debounceMs);
