@@ -1,17 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeminiEmulator } from '../src/ai/gemini-emulator.js';
-import { createPostgresDatabase, testDatabaseKind } from './helpers/database.js';
-import { cleanEnv, runParley, startParley, type ParleyServer } from './helpers/processes.js';
+import { testDatabaseKind } from './helpers/database.js';
+import { parleyEnvironment, runParley, startParley, type ParleyServer } from './helpers/processes.js';
 
 /** The seed's management commands, run as an operator would, beside a running server. */
-let dataDir: string;
 let env: NodeJS.ProcessEnv;
 let gemini: GeminiEmulator;
 let server: ParleyServer;
-let dropDatabase: (() => Promise<void>) | undefined;
+let cleanup: (() => Promise<void>) | undefined;
 let aliceToken: string;
 
 const parley = (args: string[], input?: string) => runParley(args, env, input);
@@ -27,21 +23,11 @@ async function api(method: string, url: string, body?: unknown) {
 
 beforeAll(async () => {
   gemini = await GeminiEmulator.start({ apiKey: 'cli-key' });
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'parley-cli-ai-'));
-  const extra: Record<string, string> = {
-    PARLEY_DATA_DIR: dataDir,
+  ({ env, cleanup } = await parleyEnvironment('cli-ai', {
     GEMINI_API_KEY: 'cli-key',
     GEMINI_BASE_URL: gemini.url,
     GEMINI_RETRIES: '0',
-  };
-  if (testDatabaseKind === 'postgres') {
-    const database = await createPostgresDatabase();
-    dropDatabase = () => database.drop();
-    extra.DATABASE_URL = database.url;
-    extra.APP_SECRET = 'cli-ai-test-secret-cli-ai-test-secret-0123';
-    if (process.env.TEST_REDIS_URL) extra.REDIS_URL = process.env.TEST_REDIS_URL;
-  }
-  env = cleanEnv(extra);
+  }));
   server = await startParley(env);
   await parley(['createuser', 'alice', '--password', 'correct horse']);
   await parley(['createuser', 'bob', '--password', 'correct horse']);
@@ -53,8 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop('SIGKILL');
   await gemini?.close();
-  await dropDatabase?.();
-  await rm(dataDir, { recursive: true, force: true });
+  await cleanup?.();
 });
 
 describe(`management commands (${testDatabaseKind})`, () => {

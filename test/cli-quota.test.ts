@@ -1,18 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeminiEmulator } from '../src/ai/gemini-emulator.js';
-import { createPostgresDatabase, testDatabaseKind } from './helpers/database.js';
-import { cleanEnv, runParley, startParley, type ParleyServer } from './helpers/processes.js';
+import { testDatabaseKind } from './helpers/database.js';
+import { parleyEnvironment, runParley, startParley, type ParleyServer } from './helpers/processes.js';
 
 /** `ai_control quota`, run as an operator would, beside a running server that enforces it. */
-let dataDir: string;
 let env: NodeJS.ProcessEnv;
 let gemini: GeminiEmulator;
 let server: ParleyServer;
-let dropDatabase: (() => Promise<void>) | undefined;
+let cleanup: (() => Promise<void>) | undefined;
 let token: string;
 
 const parley = (args: string[]) => runParley(args, env);
@@ -30,24 +25,11 @@ async function ask(customer: string) {
 
 beforeAll(async () => {
   gemini = await GeminiEmulator.start({ apiKey: 'quota-key' });
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'parley-cli-quota-'));
-  const extra: Record<string, string> = {
-    PARLEY_DATA_DIR: dataDir,
+  ({ env, cleanup } = await parleyEnvironment('cli-quota', {
     GEMINI_API_KEY: 'quota-key',
     GEMINI_BASE_URL: gemini.url,
     GEMINI_RETRIES: '0',
-  };
-  if (testDatabaseKind === 'postgres') {
-    const database = await createPostgresDatabase();
-    dropDatabase = () => database.drop();
-    extra.DATABASE_URL = database.url;
-    extra.APP_SECRET = 'cli-quota-test-secret-cli-quota-test-0123';
-    if (process.env.TEST_REDIS_URL) {
-      extra.REDIS_URL = process.env.TEST_REDIS_URL;
-      extra.PARLEY_REDIS_PREFIX = `parley-test-${randomBytes(4).toString('hex')}`;
-    }
-  }
-  env = cleanEnv(extra);
+  }));
   server = await startParley(env);
   await parley(['createuser', 'alice', '--password', 'correct horse']);
   token = (await parley(['token', 'create', 'alice'])).stdout.trim();
@@ -57,8 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop('SIGKILL');
   await gemini?.close();
-  await dropDatabase?.();
-  await rm(dataDir, { recursive: true, force: true });
+  await cleanup?.();
 });
 
 describe(`ai_control quota (${testDatabaseKind})`, () => {

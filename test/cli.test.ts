@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, testDatabaseKind } from './helpers/database.js';
-import { cleanEnv, runParley, startParley, type ParleyServer } from './helpers/processes.js';
+import { testDatabaseKind } from './helpers/database.js';
+import { parleyEnvironment, runParley, startParley, type ParleyServer } from './helpers/processes.js';
 
 /**
  * The CLI as an operator runs it: real processes, beside a running server.
@@ -13,26 +11,16 @@ import { cleanEnv, runParley, startParley, type ParleyServer } from './helpers/p
  */
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
-let dropDatabase: (() => Promise<void>) | undefined;
+let cleanup: (() => Promise<void>) | undefined;
 let server: ParleyServer | undefined;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'parley-cli-'));
-  const extra: Record<string, string> = { PARLEY_DATA_DIR: dataDir };
-  if (testDatabaseKind === 'postgres') {
-    const database = await createPostgresDatabase();
-    dropDatabase = () => database.drop();
-    extra.DATABASE_URL = database.url;
-    extra.APP_SECRET = 'cli-test-secret-cli-test-secret-0123456789';
-    if (process.env.TEST_REDIS_URL) extra.REDIS_URL = process.env.TEST_REDIS_URL;
-  }
-  env = cleanEnv(extra);
+  ({ env, dataDir, cleanup } = await parleyEnvironment('cli'));
 });
 
 afterAll(async () => {
   await server?.stop('SIGKILL');
-  await dropDatabase?.();
-  await rm(dataDir, { recursive: true, force: true });
+  await cleanup?.();
 });
 
 const parley = (args: string[], input?: string) => runParley(args, env, input);

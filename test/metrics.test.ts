@@ -2,15 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { replyToConversation } from '../src/ai/reply.jobs.js';
 import { usageRecords } from '../src/db/schema/index.js';
-import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
-import { freePort } from './helpers/wait.js';
-import { TelegramFake, telegramTextUpdate } from './fakes/telegram.js';
+import { createTelegramTestApp, type TelegramTestApp } from './helpers/telegram.js';
+import { telegramTextUpdate, type TelegramFake } from './fakes/telegram.js';
 
 /** GET /metrics: what an operator's Prometheus sees after people use Parley. */
 const BOT_TOKEN = '555000222:AAEmetricsBotTokenForTheMetricsTest00';
 const MODEL = 'gemini-flash-latest';
 
-let t: AiTestApp;
+let t: TelegramTestApp;
 let telegram: TelegramFake;
 
 interface Sample {
@@ -50,16 +49,10 @@ const ask = (token: string, question: string) =>
   t.as(token, { method: 'POST', url: '/api/v1/ai/ask/', payload: { question, customer_id: 'ana@example.com' } });
 
 beforeAll(async () => {
-  telegram = await TelegramFake.start();
-  telegram.addBot(BOT_TOKEN, { id: 555000222, username: 'metrics_bot' });
-  const port = await freePort();
-  t = await createAiTestApp({ TELEGRAM_API_BASE: telegram.url, PUBLIC_URL: `http://127.0.0.1:${port}` });
-  await t.app.listen({ port, host: '127.0.0.1' });
+  t = await createTelegramTestApp({ token: BOT_TOKEN, id: 555000222, username: 'metrics_bot' });
+  telegram = t.telegram;
 });
-afterAll(async () => {
-  await t.close();
-  await telegram.close();
-});
+afterAll(() => t.close());
 beforeEach(() => t.gemini.reset());
 
 describe('GET /metrics', () => {
@@ -167,13 +160,7 @@ describe('GET /metrics', () => {
 
   it('counts Telegram deliveries: stored, a retry as duplicate, a bad secret as rejected', async () => {
     // A long reply wait keeps the message's reply job waiting, where the queue gauge shows it.
-    const token = await t.business('kiosk', { reply_debounce_ms: 30_000 });
-    const channel = await t.as(token, {
-      method: 'POST',
-      url: '/api/v1/channels/',
-      payload: { type: 'telegram', bot_token: BOT_TOKEN },
-    });
-    expect(channel.statusCode).toBe(201);
+    await t.telegramBusiness('kiosk', { reply_debounce_ms: 30_000 });
     const update = telegramTextUpdate({ updateId: 1, messageId: 10, chatId: 77, text: 'Hi!', firstName: 'Ana' });
     expect(await telegram.deliver(BOT_TOKEN, update)).toMatchObject({ status: 200 });
     expect(await telegram.deliver(BOT_TOKEN, update)).toMatchObject({ status: 200 });

@@ -3,15 +3,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sweepReplies, sweepUnanswered } from '../src/ai/reply.jobs.js';
 import { addMessage } from '../src/conversations/conversations.service.js';
 import { conversations, handovers, messages, usageRecords } from '../src/db/schema/index.js';
-import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
-import { freePort, until } from './helpers/wait.js';
-import { TelegramFake, telegramTextUpdate } from './fakes/telegram.js';
+import { createTelegramTestApp, type TelegramTestApp } from './helpers/telegram.js';
+import { until } from './helpers/wait.js';
+import { telegramTextUpdate, type TelegramFake } from './fakes/telegram.js';
 
 /** What happens to a Telegram customer's message when the model or the queue lets it down. */
 const BOT_TOKEN = '555000222:AAEreplyPipelineBotTokenForTheTests';
 
 let telegram: TelegramFake;
-let t: AiTestApp;
+let t: TelegramTestApp;
 let token: string;
 let updateId = 5000;
 let chat = 7000;
@@ -34,28 +34,18 @@ const conversationOf = async (chatId: number) =>
   });
 
 beforeAll(async () => {
-  telegram = await TelegramFake.start();
-  telegram.addBot(BOT_TOKEN, { id: 555000222, username: 'pipeline_bot' });
-  const port = await freePort();
   // No quick retries inside the client: each failure below is one failed try of the reply job.
-  t = await createAiTestApp({
-    TELEGRAM_API_BASE: telegram.url,
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    GEMINI_RETRIES: '0',
+  t = await createTelegramTestApp(
+    { token: BOT_TOKEN, id: 555000222, username: 'pipeline_bot' },
+    { GEMINI_RETRIES: '0' },
+  );
+  telegram = t.telegram;
+  token = await t.telegramBusiness('pipeline', {
+    reply_debounce_ms: 50,
+    handover_message: 'A person will answer you soon.',
   });
-  await t.app.listen({ port, host: '127.0.0.1' });
-  token = await t.business('pipeline', { reply_debounce_ms: 50, handover_message: 'A person will answer you soon.' });
-  const channel = await t.as(token, {
-    method: 'POST',
-    url: '/api/v1/channels/',
-    payload: { type: 'telegram', bot_token: BOT_TOKEN },
-  });
-  expect(channel.statusCode).toBe(201);
 });
-afterAll(async () => {
-  await t.close();
-  await telegram.close();
-});
+afterAll(() => t.close());
 beforeEach(() => {
   t.gemini.reset();
   telegram.reset();

@@ -1,16 +1,16 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { messages } from '../src/db/schema/index.js';
-import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
-import { freePort, until } from './helpers/wait.js';
-import { TelegramFake, telegramPhotoUpdate, telegramTextUpdate } from './fakes/telegram.js';
+import { createTelegramTestApp, type TelegramTestApp } from './helpers/telegram.js';
+import { until } from './helpers/wait.js';
+import { telegramPhotoUpdate, telegramTextUpdate, type TelegramFake } from './fakes/telegram.js';
 
 /** A customer on Telegram, end to end: webhook in, stored, answered by the AI, delivered by the bot. */
 const BOT_TOKEN = '555000111:AAEbakeryBotTokenForTheTelegramFlowTest';
 const CHAT = 4242;
 
 let telegram: TelegramFake;
-let t: AiTestApp;
+let t: TelegramTestApp;
 let token: string;
 let conversationId: string;
 let updateId = 1000;
@@ -26,23 +26,14 @@ const generateCalls = () => t.gemini.requests.filter((request) => request.method
 const sent = (chat = CHAT) => telegram.sent(BOT_TOKEN).filter((m) => String(m.chat_id) === String(chat));
 
 beforeAll(async () => {
-  telegram = await TelegramFake.start();
-  telegram.addBot(BOT_TOKEN, { id: 555000111, username: 'rosa_bot' });
-  const port = await freePort();
-  t = await createAiTestApp({ TELEGRAM_API_BASE: telegram.url, PUBLIC_URL: `http://127.0.0.1:${port}` });
-  await t.app.listen({ port, host: '127.0.0.1' });
-  token = await t.business('rosa', { reply_debounce_ms: 300, handover_message: 'A colleague will write to you here.' });
-  const channel = await t.as(token, {
-    method: 'POST',
-    url: '/api/v1/channels/',
-    payload: { type: 'telegram', bot_token: BOT_TOKEN },
+  t = await createTelegramTestApp({ token: BOT_TOKEN, id: 555000111, username: 'rosa_bot' });
+  telegram = t.telegram;
+  token = await t.telegramBusiness('rosa', {
+    reply_debounce_ms: 300,
+    handover_message: 'A colleague will write to you here.',
   });
-  expect(channel.statusCode).toBe(201);
 });
-afterAll(async () => {
-  await t.close();
-  await telegram.close();
-});
+afterAll(() => t.close());
 beforeEach(() => {
   t.gemini.reset();
   telegram.reset();

@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { ValidationError } from '../app/errors.js';
+import { perDatabaseCache } from '../db/cache.js';
 import type { Database } from '../db/client.js';
 import { aiConfigs, aiPrompts } from '../db/schema/index.js';
 import type { BusinessHours } from './business-hours.js';
@@ -37,32 +38,17 @@ export const DEFAULT_REPLY_DEBOUNCE_MS = 2_000;
  * business. Every write in this process invalidates; other processes see a
  * change within the TTL.
  */
-const CACHE_TTL_MS = 5_000;
-const CACHE_MAX_ENTRIES = 10_000;
-const caches = new WeakMap<Database, Map<string, { settings: AiSettings; expires: number }>>();
-
-function cacheFor(db: Database) {
-  let cache = caches.get(db);
-  if (!cache) {
-    cache = new Map();
-    caches.set(db, cache);
-  }
-  return cache;
-}
+const settingsCache = perDatabaseCache<AiSettings>({ ttlMs: 5_000, maxEntries: 10_000 });
 
 export function invalidateAiSettings(db: Database, userIds?: string[]): void {
-  const cache = cacheFor(db);
-  if (!userIds) cache.clear();
-  else for (const id of userIds) cache.delete(id);
+  settingsCache.invalidate(db, userIds);
 }
 
 export async function getAiSettings(db: Database, userId: string, defaultModel: string): Promise<AiSettings> {
-  const cache = cacheFor(db);
-  const hit = cache.get(userId);
-  if (hit && hit.expires > Date.now()) return hit.settings;
+  const hit = settingsCache.get(db, userId);
+  if (hit) return hit;
   const settings = await loadAiSettings(db, userId, defaultModel);
-  if (cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-  cache.set(userId, { settings, expires: Date.now() + CACHE_TTL_MS });
+  settingsCache.set(db, userId, settings);
   return settings;
 }
 

@@ -1,16 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGeminiProvider } from './gemini.client.js';
 import { GeminiEmulator } from './gemini-emulator.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY, ModelError, type ModelRequest } from './model-provider.js';
+import { helloRequest } from '../../test/helpers/model-request.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, ModelError } from './model-provider.js';
 
 let emulator: GeminiEmulator;
-const request: ModelRequest = {
-  model: 'gemini-2.5-flash',
-  systemInstruction: 'Be brief.',
-  contents: [{ role: 'user', text: 'hello' }],
-  temperature: 0.5,
-  maxOutputTokens: 100,
-};
 
 beforeAll(async () => {
   emulator = await GeminiEmulator.start({ apiKey: 'k' });
@@ -27,7 +21,7 @@ describe('Gemini provider', () => {
       text: 'Hi!',
       usage: { promptTokenCount: 10, candidatesTokenCount: 2, thoughtsTokenCount: 5, totalTokenCount: 17 },
     });
-    expect(await provider().generate(request)).toMatchObject({
+    expect(await provider().generate(helloRequest)).toMatchObject({
       kind: 'text',
       text: 'Hi!',
       finishReason: 'STOP',
@@ -40,7 +34,7 @@ describe('Gemini provider', () => {
   it('streams deltas that add up to the answer', async () => {
     emulator.enqueue({ text: 'Hello there, friend.', chunks: ['Hello ', 'there, ', 'friend.'] });
     const deltas: string[] = [];
-    const result = await provider().stream(request, (delta) => deltas.push(delta));
+    const result = await provider().stream(helloRequest, (delta) => deltas.push(delta));
     expect(deltas).toEqual(['Hello ', 'there, ', 'friend.']);
     expect(result).toMatchObject({ kind: 'text', text: 'Hello there, friend.' });
     expect(result.usage.totalTokens).toBeGreaterThan(0);
@@ -50,7 +44,7 @@ describe('Gemini provider', () => {
     emulator.enqueue({ text: 'one two three', chunks: ['one ', 'two ', 'three'], streamErrorAfterChunks: 1 });
     const deltas: string[] = [];
     const failure = await provider()
-      .stream(request, (delta) => deltas.push(delta))
+      .stream(helloRequest, (delta) => deltas.push(delta))
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ModelError);
     expect(failure).toMatchObject({ errorClass: 'server_error', final: true });
@@ -61,7 +55,7 @@ describe('Gemini provider', () => {
   it('passes function calls through', async () => {
     emulator.enqueue({ functionCall: { name: 'handover_to_human', args: { reason: 'complaint' } } });
     const result = await provider().generate({
-      ...request,
+      ...helloRequest,
       tools: [{ name: 'handover_to_human', description: 'hand over', parameters: { type: 'object', properties: {} } }],
     });
     expect(result).toMatchObject({ kind: 'function_call', name: 'handover_to_human', args: { reason: 'complaint' } });
@@ -76,9 +70,9 @@ describe('Gemini provider', () => {
       { text: 'x', finishReason: 'SAFETY' },
     );
     const model = provider();
-    expect(await model.generate(request)).toMatchObject({ kind: 'blocked', reason: 'PROHIBITED_CONTENT' });
-    expect(await model.generate(request)).toMatchObject({ kind: 'empty' });
-    expect(await model.generate(request)).toMatchObject({ kind: 'blocked', reason: 'SAFETY' });
+    expect(await model.generate(helloRequest)).toMatchObject({ kind: 'blocked', reason: 'PROHIBITED_CONTENT' });
+    expect(await model.generate(helloRequest)).toMatchObject({ kind: 'empty' });
+    expect(await model.generate(helloRequest)).toMatchObject({ kind: 'blocked', reason: 'SAFETY' });
   });
 
   it('describes known models and says undefined for unknown ones', async () => {
@@ -88,11 +82,11 @@ describe('Gemini provider', () => {
 
   it('classifies an unknown model and a wrong key without retrying', async () => {
     const unknown = await provider()
-      .generate({ ...request, model: 'gemini-1.5-flash' })
+      .generate({ ...helloRequest, model: 'gemini-1.5-flash' })
       .catch((error: unknown) => error);
     expect(unknown).toMatchObject({ errorClass: 'model_not_found', attempts: 1, status: 404 });
     const wrongKey = await createGeminiProvider({ apiKey: 'wrong', baseUrl: emulator.url })
-      .generate(request)
+      .generate(helloRequest)
       .catch((error: unknown) => error);
     expect(wrongKey).toMatchObject({ errorClass: 'auth', attempts: 1 });
   });
@@ -100,7 +94,7 @@ describe('Gemini provider', () => {
   it('waits as long as the server asks before retrying a 429', async () => {
     emulator.enqueue({ error: { status: 429, retryDelay: '0.3s' } }, { text: 'ok' });
     const started = Date.now();
-    expect(await provider().generate(request)).toMatchObject({ kind: 'text', attempts: 2 });
+    expect(await provider().generate(helloRequest)).toMatchObject({ kind: 'text', attempts: 2 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
   });
 
@@ -108,7 +102,7 @@ describe('Gemini provider', () => {
     emulator.enqueue({ error: { status: 429, retryDelay: '47s' } });
     const started = Date.now();
     const failure = await provider({ deadlineMs: 2_000 })
-      .generate(request)
+      .generate(helloRequest)
       .catch((error: unknown) => error);
     expect(failure).toMatchObject({ errorClass: 'rate_limited', attempts: 1 });
     expect(Date.now() - started).toBeLessThan(1_000);
@@ -119,7 +113,7 @@ describe('Gemini provider', () => {
     const url = closed.url;
     await closed.close();
     const failure = await createGeminiProvider({ apiKey: 'k', baseUrl: url, policy: { retries: 2, baseDelayMs: 5 } })
-      .generate(request)
+      .generate(helloRequest)
       .catch((error: unknown) => error);
     expect(failure).toMatchObject({ errorClass: 'network', attempts: 3 });
   });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalCache } from '../infra/cache.js';
 import { createGeminiProvider } from './gemini.client.js';
 import { GeminiEmulator } from './gemini-emulator.js';
-import { ModelError, type ModelRequest } from './model-provider.js';
+import { helloRequest } from '../../test/helpers/model-request.js';
+import { ModelError } from './model-provider.js';
 import { createRateGate } from './rate-limit.js';
 
 /** A clock the gate sleeps on: sleeping moves time forward instead of waiting. */
@@ -75,13 +76,6 @@ describe('the shared key rate gate', () => {
 
 describe('the Gemini provider behind a shared gate', () => {
   let emulator: GeminiEmulator;
-  const request: ModelRequest = {
-    model: 'gemini-2.5-flash',
-    systemInstruction: 'Be brief.',
-    contents: [{ role: 'user', text: 'hello' }],
-    temperature: 0.5,
-    maxOutputTokens: 100,
-  };
   beforeAll(async () => {
     emulator = await GeminiEmulator.start({ apiKey: 'k' });
   });
@@ -104,9 +98,9 @@ describe('the Gemini provider behind a shared gate', () => {
   it('holds all processes together to the per-minute budget: the call over it never reaches Google', async () => {
     const [a, b] = twoProcesses(2);
     emulator.enqueue({ text: 'one' }, { text: 'two' }, { text: 'three' });
-    await a!.generate(request);
-    await b!.generate(request);
-    const failure = await a!.generate(request).catch((error: unknown) => error);
+    await a!.generate(helloRequest);
+    await b!.generate(helloRequest);
+    const failure = await a!.generate(helloRequest).catch((error: unknown) => error);
     expect(failure).toMatchObject({ errorClass: 'rate_limited' });
     expect(emulator.requests.filter((r) => r.method === 'generateContent')).toHaveLength(2);
   });
@@ -114,9 +108,9 @@ describe('the Gemini provider behind a shared gate', () => {
   it('backs off together on a 429: the other process does not call until the server said it may', async () => {
     const [a, b] = twoProcesses(0);
     emulator.enqueue({ error: { status: 429, retryDelay: '30s' } });
-    const first = await a!.generate(request).catch((error: unknown) => error);
+    const first = await a!.generate(helloRequest).catch((error: unknown) => error);
     expect(first).toMatchObject({ errorClass: 'rate_limited' });
-    const second = await b!.generate(request).catch((error: unknown) => error);
+    const second = await b!.generate(helloRequest).catch((error: unknown) => error);
     expect(second).toMatchObject({ errorClass: 'rate_limited' });
     expect(emulator.requests.filter((r) => r.method === 'generateContent')).toHaveLength(1);
   });

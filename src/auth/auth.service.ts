@@ -7,6 +7,7 @@ import {
   type FieldErrors,
 } from '../app/errors.js';
 import { randomId } from '../app/ids.js';
+import { perDatabaseCache } from '../db/cache.js';
 import type { Database } from '../db/client.js';
 import { apiTokens, users, type ReplyHandler } from '../db/schema/index.js';
 import { burnPasswordCheck, hashPassword, passwordProblems, verifyPassword } from './password.js';
@@ -40,23 +41,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * few seconds. Revoking it, or changing its user, forgets it at once in this
  * process; another process sees the change within the TTL.
  */
-const TOKEN_CACHE_TTL_MS = 5_000;
-const TOKEN_CACHE_MAX_ENTRIES = 10_000;
-const tokenCaches = new WeakMap<Database, Map<string, { user: AuthUser; expires: number }>>();
-
-function tokenCache(db: Database) {
-  let cache = tokenCaches.get(db);
-  if (!cache) {
-    cache = new Map();
-    tokenCaches.set(db, cache);
-  }
-  return cache;
-}
-
-function forgetTokens(db: Database, matches: (user: AuthUser) => boolean): void {
-  const cache = tokenCache(db);
-  for (const [key, entry] of cache) if (matches(entry.user)) cache.delete(key);
-}
+const tokenCache = perDatabaseCache<AuthUser>({ ttlMs: 5_000, maxEntries: 10_000 });
 
 export async function createUser(db: Database, input: NewUser) {
   const errors: FieldErrors = {};
@@ -110,10 +95,9 @@ function invalidCredentials() {
 export async function authenticateToken(db: Database, token: string): Promise<AuthUser | undefined> {
   const selector = tokenSelector(token);
   if (!selector) return undefined;
-  const cache = tokenCache(db);
   const key = hashToken(token);
-  const hit = cache.get(key);
-  if (hit && hit.expires > Date.now()) return hit.user;
+  const hit = tokenCache.get(db, key);
+  if (hit) return hit;
   const [row] = await db
     .select({
       tokenId: apiTokens.id,
@@ -137,14 +121,13 @@ export async function authenticateToken(db: Database, token: string): Promise<Au
       .where(eq(apiTokens.id, row.tokenId));
   }
   const { tokenHash: _hash, lastUsedAt: _lastUsed, ...user } = row;
-  if (cache.size >= TOKEN_CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-  cache.set(key, { user, expires: Date.now() + TOKEN_CACHE_TTL_MS });
+  tokenCache.set(db, key, user);
   return user;
 }
 
 export async function revokeToken(db: Database, user: AuthUser): Promise<void> {
   await db.delete(apiTokens).where(and(eq(apiTokens.id, user.tokenId), eq(apiTokens.userId, user.id)));
-  forgetTokens(db, (cached) => cached.tokenId === user.tokenId);
+  tokenCache.invalidateWhere(db, (cached) => cached.tokenId === user.tokenId);
 }
 
 export async function setDefaultReplyHandler(
@@ -158,6 +141,6 @@ export async function setDefaultReplyHandler(
     .where(eq(users.id, userId))
     .returning({ handler: users.defaultReplyHandler });
   if (!updated) throw new NotFoundError('No such user.');
-  forgetTokens(db, (cached) => cached.id === userId);
+  tokenCache.invalidateWhere(db, (cached) => cached.id === userId);
   return updated.handler;
 }

@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { NotFoundError } from '../app/errors.js';
 import { findUser } from '../auth/auth.service.js';
+import { perDatabaseCache } from '../db/cache.js';
 import { rowsOf, type Database } from '../db/client.js';
 import { usageQuotas, usageRecords } from '../db/schema/index.js';
 
@@ -34,31 +35,18 @@ const NO_LIMITS: QuotaLimits = { dailyTokens: 0, monthlyTokens: 0 };
  * TTL. The usage they are compared with is never cached: a cap stops the very
  * next call.
  */
-const CACHE_TTL_MS = 5_000;
-const CACHE_MAX_ENTRIES = 10_000;
-const caches = new WeakMap<Database, Map<string, { limits: QuotaLimits; expires: number }>>();
-
-function cacheFor(db: Database) {
-  let cache = caches.get(db);
-  if (!cache) {
-    cache = new Map();
-    caches.set(db, cache);
-  }
-  return cache;
-}
+const limitsCache = perDatabaseCache<QuotaLimits>({ ttlMs: 5_000, maxEntries: 10_000 });
 
 async function getQuotaLimits(db: Database, userId: string): Promise<QuotaLimits> {
-  const cache = cacheFor(db);
-  const hit = cache.get(userId);
-  if (hit && hit.expires > Date.now()) return hit.limits;
+  const hit = limitsCache.get(db, userId);
+  if (hit) return hit;
   const [row] = await db
     .select({ dailyTokens: usageQuotas.dailyTokens, monthlyTokens: usageQuotas.monthlyTokens })
     .from(usageQuotas)
     .where(eq(usageQuotas.userId, userId))
     .limit(1);
   const limits = row ?? NO_LIMITS;
-  if (cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-  cache.set(userId, { limits, expires: Date.now() + CACHE_TTL_MS });
+  limitsCache.set(db, userId, limits);
   return limits;
 }
 
@@ -73,7 +61,7 @@ export async function setQuotaLimits(db: Database, userId: string, patch: Partia
     .values({ userId, ...NO_LIMITS, ...set })
     .onConflictDoUpdate({ target: usageQuotas.userId, set: { ...set, updatedAt: sql`now()` } })
     .returning({ dailyTokens: usageQuotas.dailyTokens, monthlyTokens: usageQuotas.monthlyTokens });
-  cacheFor(db).delete(userId);
+  limitsCache.invalidate(db, [userId]);
   return row ?? NO_LIMITS;
 }
 
@@ -143,6 +131,20 @@ export async function quotaExceeded(db: Database, userId: string, timezone: stri
 export interface UserQuota extends QuotaStatus {
   username: string;
 }
+
+/** A business's caps as the API and `ai_control quota --json` show them. */
+export function quotaStatusView(quota: QuotaStatus) {
+  return {
+    daily_tokens: quota.dailyTokens,
+    monthly_tokens: quota.monthlyTokens,
+    used_today: quota.usedToday,
+    used_this_month: quota.usedThisMonth,
+    remaining: quota.remaining,
+    exceeded: quota.exceeded,
+  };
+}
+
+export const userQuotaView = (quota: UserQuota) => ({ username: quota.username, ...quotaStatusView(quota) });
 
 async function userNamed(db: Database, username: string) {
   const user = await findUser(db, username);

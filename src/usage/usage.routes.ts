@@ -3,8 +3,8 @@ import type { Config } from '../app/config.js';
 import { responses } from '../app/http-errors.js';
 import { currentUser, requireAdmin, requireToken } from '../auth/authenticate.js';
 import type { Database } from '../db/client.js';
-import { setUserQuota, userQuota, type QuotaStatus, type UserQuota } from './quota.service.js';
-import { globalUsageStats, usageStats, type UsageTotals } from './stats.service.js';
+import { quotaStatusView, setUserQuota, userQuota, userQuotaView } from './quota.service.js';
+import { globalUsageStats, usageStats, type UsageStats, type UsageTotals } from './stats.service.js';
 import {
   globalUsageResponse,
   quotaBody,
@@ -31,18 +31,15 @@ function totalsView(totals: UsageTotals) {
   };
 }
 
-function quotaStatusView(quota: QuotaStatus) {
+/** What the business report and the global one share. */
+function reportView(stats: Pick<UsageStats, 'period' | 'totals' | 'byModel' | 'daily'>) {
   return {
-    daily_tokens: quota.dailyTokens,
-    monthly_tokens: quota.monthlyTokens,
-    used_today: quota.usedToday,
-    used_this_month: quota.usedThisMonth,
-    remaining: quota.remaining,
-    exceeded: quota.exceeded,
+    period: stats.period,
+    totals: totalsView(stats.totals),
+    by_model: stats.byModel.map((row) => ({ model: row.model, ...totalsView(row) })),
+    daily: stats.daily.map((row) => ({ date: row.date, ...totalsView(row) })),
   };
 }
-
-const userQuotaView = (quota: UserQuota) => ({ username: quota.username, ...quotaStatusView(quota) });
 
 /** The business's use of the shared key, everyone's (admins), and the operator's caps on it. */
 export const usageRoutes: FastifyPluginAsyncZod<{ db: Database; config: Config }> = async (app, { db, config }) => {
@@ -64,13 +61,7 @@ export const usageRoutes: FastifyPluginAsyncZod<{ db: Database; config: Config }
     },
     async (request) => {
       const stats = await usageStats(db, currentUser(request).id, timezone, request.query.days, new Date());
-      return {
-        period: stats.period,
-        totals: totalsView(stats.totals),
-        by_model: stats.byModel.map((row) => ({ model: row.model, ...totalsView(row) })),
-        daily: stats.daily.map((row) => ({ date: row.date, ...totalsView(row) })),
-        quota: quotaStatusView(stats.quota),
-      };
+      return { ...reportView(stats), quota: quotaStatusView(stats.quota) };
     },
   );
 
@@ -89,10 +80,7 @@ export const usageRoutes: FastifyPluginAsyncZod<{ db: Database; config: Config }
       requireAdmin(request);
       const stats = await globalUsageStats(db, timezone, request.query.days, new Date());
       return {
-        period: stats.period,
-        totals: totalsView(stats.totals),
-        by_model: stats.byModel.map((row) => ({ model: row.model, ...totalsView(row) })),
-        daily: stats.daily.map((row) => ({ date: row.date, ...totalsView(row) })),
+        ...reportView(stats),
         users: stats.users.map((row) => ({ id: row.id, username: row.username, ...totalsView(row) })),
       };
     },

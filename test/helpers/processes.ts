@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createPostgresDatabase, testDatabaseKind } from './database.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'bin', 'parley.js');
@@ -12,6 +16,45 @@ export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     if (process.env[key] !== undefined) env[key] = process.env[key];
   }
   return { ...env, LOG_LEVEL: 'info', ...extra };
+}
+
+export interface ParleyEnvironment {
+  env: NodeJS.ProcessEnv;
+  dataDir: string;
+  /** Drops the database and removes the data dir. */
+  cleanup: () => Promise<void>;
+}
+
+/**
+ * What a test file's Parley processes share: a fresh data dir and, on the
+ * postgres project, a fresh database and the shared Redis (TEST_REDIS_URL)
+ * under a prefix of its own, so other suites' processes never take its jobs.
+ */
+export async function parleyEnvironment(name: string, extra: Record<string, string> = {}): Promise<ParleyEnvironment> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), `parley-${name}-`));
+  const vars: Record<string, string> = { PARLEY_DATA_DIR: dataDir, ...extra };
+  let dropDatabase: (() => Promise<void>) | undefined;
+  if (testDatabaseKind === 'postgres') {
+    const database = await createPostgresDatabase().catch(async (error: unknown) => {
+      await rm(dataDir, { recursive: true, force: true });
+      throw error;
+    });
+    dropDatabase = () => database.drop();
+    vars.DATABASE_URL = database.url;
+    vars.APP_SECRET = randomBytes(32).toString('hex');
+    if (process.env.TEST_REDIS_URL) {
+      vars.REDIS_URL = process.env.TEST_REDIS_URL;
+      vars.PARLEY_REDIS_PREFIX = `parley-test-${randomBytes(4).toString('hex')}`;
+    }
+  }
+  return {
+    env: cleanEnv(vars),
+    dataDir,
+    cleanup: async () => {
+      await dropDatabase?.();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface RunResult {
@@ -33,21 +76,29 @@ export function runParley(args: string[], env: NodeJS.ProcessEnv, input?: string
   });
 }
 
-export interface ParleyServer {
-  url: string;
+/** A long-running Parley process started by a test. */
+export interface ParleyProcess {
   process: ChildProcess;
   output(): string;
   /** Sends the signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `parley serve` (or another serving command) on a free port and waits until it listens. */
-export function startParley(env: NodeJS.ProcessEnv, command = 'serve', timeoutMs = 30_000): Promise<ParleyServer> {
-  const child = spawn(process.execPath, [bin, command], {
-    cwd: root,
-    env: { PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export interface ParleyServer extends ParleyProcess {
+  url: string;
+}
+
+/**
+ * Spawns `parley <command>` and resolves once its output matches `ready`;
+ * rejects, killing it, when it exits first or takes longer than `timeoutMs`.
+ */
+function startUntilReady(
+  command: string,
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  timeoutMs: number,
+): Promise<{ match: RegExpExecArray; parley: ParleyProcess }> {
+  const child = spawn(process.execPath, [bin, command], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -57,17 +108,19 @@ export function startParley(env: NodeJS.ProcessEnv, command = 'serve', timeoutMs
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /Parley is listening on (http:\/\/[^"\s]+)/.exec(output);
+      const match = ready.exec(output);
       if (!match) return;
       clearTimeout(timer);
       resolve({
-        url: match[1]!,
-        process: child,
-        output: () => output,
-        async stop(signal = 'SIGTERM') {
-          if (child.exitCode !== null) return child.exitCode;
-          child.kill(signal);
-          return exited;
+        match,
+        parley: {
+          process: child,
+          output: () => output,
+          async stop(signal = 'SIGTERM') {
+            if (child.exitCode !== null) return child.exitCode;
+            child.kill(signal);
+            return exited;
+          },
         },
       });
     };
@@ -75,7 +128,27 @@ export function startParley(env: NodeJS.ProcessEnv, command = 'serve', timeoutMs
     child.stderr.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`parley ${command} exited with ${code} before listening:\n${output}`));
+      reject(new Error(`parley ${command} exited with ${code} before it was ready:\n${output}`));
     });
   });
+}
+
+/** Starts `parley serve` (or another serving command) on a free port and waits until it listens. */
+export async function startParley(
+  env: NodeJS.ProcessEnv,
+  command = 'serve',
+  timeoutMs = 30_000,
+): Promise<ParleyServer> {
+  const { match, parley } = await startUntilReady(
+    command,
+    { PORT: '0', ...env },
+    /Parley is listening on (http:\/\/[^"\s]+)/,
+    timeoutMs,
+  );
+  return { url: match[1]!, ...parley };
+}
+
+/** Starts `parley worker` and waits until it is running. */
+export async function startParleyWorker(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<ParleyProcess> {
+  return (await startUntilReady('worker', env, /Parley worker is running/, timeoutMs)).parley;
 }

@@ -1,6 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -8,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeminiEmulator } from '../../src/ai/gemini-emulator.js';
 import { TelegramFake, telegramTextUpdate } from '../fakes/telegram.js';
 import { createPostgresDatabase } from '../helpers/database.js';
-import { cleanEnv, runParley, startParley, type ParleyServer } from '../helpers/processes.js';
+import { cleanEnv, runParley, startParley, startParleyWorker, type ParleyServer } from '../helpers/processes.js';
 import { freePort, until } from '../helpers/wait.js';
 
 /**
@@ -16,7 +14,6 @@ import { freePort, until } from '../helpers/wait.js';
  * PostgreSQL and Redis: a worker killed mid-reply, Redis restarting, the model
  * down. This suite runs its own redis-server, so restarting it disturbs no other suite.
  */
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/parley.js');
 const BOT_TOKEN = '777000333:AAEnothingLostBotTokenForIntegration';
 
 let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
@@ -54,22 +51,7 @@ async function startRedis(): Promise<ChildProcess> {
   return child;
 }
 
-function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [bin, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Parley worker is running')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-  });
-}
+const startWorker = async () => (await startParleyWorker(env)).process;
 
 const kill = (child: ChildProcess, signal: NodeJS.Signals) =>
   new Promise<void>((resolve) => {

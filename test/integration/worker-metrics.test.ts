@@ -1,25 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Queue as BullQueue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeminiEmulator } from '../../src/ai/gemini-emulator.js';
 import { modelHealthCheck } from '../../src/jobs/scheduled.jobs.js';
 import { createPostgresDatabase } from '../helpers/database.js';
-import { cleanEnv } from '../helpers/processes.js';
+import { cleanEnv, startParleyWorker, type ParleyProcess } from '../helpers/processes.js';
 import { freePort, until } from '../helpers/wait.js';
 
 /** A `parley worker` with PARLEY_METRICS_PORT: what it does is scrapeable though it serves no API. */
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/parley.js');
 const GEMINI_KEY = 'worker-metrics-gemini-key';
 // Its own namespace in the shared Redis, so other suites' processes never take its jobs.
 const prefix = `parley-test-${randomBytes(4).toString('hex')}`;
 
 let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
 let gemini: GeminiEmulator;
-let child: ChildProcess;
-let exited: Promise<number | null>;
+let worker: ParleyProcess;
 let metricsUrl: string;
 
 const metric = (text: string, series: string) => {
@@ -42,26 +37,12 @@ beforeAll(async () => {
     GEMINI_BASE_URL: gemini.url,
     GEMINI_RETRIES: '0',
   });
-  child = spawn(process.execPath, [bin, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  exited = new Promise((resolve) => child.on('exit', resolve));
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Parley worker is running')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-  });
+  worker = await startParleyWorker(env);
   metricsUrl = `http://127.0.0.1:${port}/metrics`;
-  expect(output).toContain(metricsUrl);
+  expect(worker.output()).toContain(metricsUrl);
 });
 afterAll(async () => {
-  if (child.exitCode === null) child.kill('SIGKILL');
+  if (worker.process.exitCode === null) worker.process.kill('SIGKILL');
   await gemini.close();
   await database.drop();
 });
@@ -110,8 +91,7 @@ describe('parley worker with PARLEY_METRICS_PORT', () => {
   });
 
   it('stops listening when the worker stops', async () => {
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await worker.stop('SIGTERM')).toBe(0);
     await expect(fetch(metricsUrl)).rejects.toThrow();
   });
 });

@@ -1,13 +1,9 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Queue as BullQueue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from '../helpers/database.js';
-import { cleanEnv, runParley } from '../helpers/processes.js';
+import { cleanEnv, runParley, startParleyWorker } from '../helpers/processes.js';
 
 /** `parley worker` as its own process on PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL). */
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/parley.js');
 let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
 let env: NodeJS.ProcessEnv;
 // Its own namespace in the shared Redis, so other suites' processes never take its jobs.
@@ -27,21 +23,7 @@ afterAll(() => database.drop());
 
 describe('parley worker', () => {
   it('upserts the schedules in Redis, runs, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [bin, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), 30_000);
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Parley worker is running')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-    });
+    const worker = await startParleyWorker(env);
     const cleanup = new BullQueue('cleanup-sessions', {
       connection: { url: process.env.TEST_REDIS_URL! },
       prefix,
@@ -54,8 +36,7 @@ describe('parley worker', () => {
     } finally {
       await cleanup.close();
     }
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await worker.stop('SIGTERM')).toBe(0);
   });
 
   it('refuses to start without Redis and PostgreSQL', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../app/errors.js';
-import { MAX_QUOTA_TOKENS, setUserQuota, userQuota, type UserQuota } from '../../usage/quota.service.js';
+import { MAX_QUOTA_TOKENS, setUserQuota, userQuota, userQuotaView, type UserQuota } from '../../usage/quota.service.js';
 import { defineCommand, EXIT } from '../command.js';
 
 const cap = z
@@ -64,17 +64,7 @@ export const aiControlQuota = defineCommand({
       return EXIT.failure;
     }
     if (args.json) {
-      io.out(
-        JSON.stringify({
-          username: quota.username,
-          daily_tokens: quota.dailyTokens,
-          monthly_tokens: quota.monthlyTokens,
-          used_today: quota.usedToday,
-          used_this_month: quota.usedThisMonth,
-          remaining: quota.remaining,
-          exceeded: quota.exceeded,
-        }),
-      );
+      io.out(JSON.stringify(userQuotaView(quota)));
       return EXIT.ok;
     }
     if (changing) io.out(`Updated the caps of ${quota.username}.`);
