@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeminiEmulator } from '../../src/ai/gemini-emulator.js';
+import { GraphFake, instagramBatch, instagramMessageEvent } from '../fakes/graph.js';
 import { TelegramFake, telegramTextUpdate } from '../fakes/telegram.js';
 import { createPostgresDatabase } from '../helpers/database.js';
 import { cleanEnv, runParley, startParley, startParleyWorker, type ParleyServer } from '../helpers/processes.js';
@@ -15,10 +16,14 @@ import { freePort, until } from '../helpers/wait.js';
  * down. This suite runs its own redis-server, so restarting it disturbs no other suite.
  */
 const BOT_TOKEN = '777000333:AAEnothingLostBotTokenForIntegration';
+const IG_ID = '17841400000000777';
+const IG_TOKEN = 'IGQVJnothingLostAccessTokenForIntegration01';
+const META_SECRET = 'nothing-lost-meta-app-secret';
 
 let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
 let gemini: GeminiEmulator;
 let telegram: TelegramFake;
+let graph: GraphFake;
 let redisPort: number;
 let redisServer: ChildProcess;
 let serve: ParleyServer;
@@ -89,12 +94,14 @@ const aiMessagesOf = (chatId: number) =>
   );
 
 beforeAll(async () => {
-  [database, gemini, telegram, redisPort] = await Promise.all([
+  [database, gemini, telegram, graph, redisPort] = await Promise.all([
     createPostgresDatabase(),
     GeminiEmulator.start({ apiKey: 'nothing-lost-key' }),
     TelegramFake.start(),
+    GraphFake.start(),
     freePort(),
   ]);
+  graph.addAccount(IG_ID, IG_TOKEN);
   telegram.addBot(BOT_TOKEN, { id: 777000333, username: 'lia_bot' });
   redisServer = await startRedis();
   const port = await freePort();
@@ -108,6 +115,9 @@ beforeAll(async () => {
     GEMINI_RETRIES: '0',
     GEMINI_REQUESTS_PER_MINUTE: '0',
     TELEGRAM_API_BASE: telegram.url,
+    META_GRAPH_BASE: graph.url,
+    META_APP_SECRET: META_SECRET,
+    META_VERIFY_TOKEN: 'nothing-lost-verify',
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
   });
@@ -126,12 +136,15 @@ beforeAll(async () => {
     ).status,
   ).toBe(200);
   expect((await api('POST', '/api/v1/channels/', { type: 'telegram', bot_token: BOT_TOKEN })).status).toBe(201);
+  expect(
+    (await api('POST', '/api/v1/channels/', { type: 'instagram', ig_user_id: IG_ID, access_token: IG_TOKEN })).status,
+  ).toBe(201);
 }, 90_000);
 
 afterAll(async () => {
   await Promise.all([serve && serve.stop(), worker && kill(worker, 'SIGTERM')]);
   if (redisServer) await kill(redisServer, 'SIGKILL');
-  await Promise.all([gemini?.close(), telegram?.close()]);
+  await Promise.all([gemini?.close(), telegram?.close(), graph?.close()]);
   await database?.drop();
 }, 60_000);
 
@@ -147,6 +160,43 @@ describe('serve and worker as separate processes', () => {
     expect(sentTo(chat).map((m) => m.text)).toEqual(['Hello Lia!']);
     expect(modelCalls()).toHaveLength(1);
   }, 30_000);
+
+  it('answers an Instagram message once through the Send API, however often Meta delivers it', async () => {
+    gemini.reset();
+    graph.reset();
+    gemini.enqueue({ text: 'Yes, until 8 pm.' });
+    const payload = instagramBatch(
+      instagramMessageEvent({ igId: IG_ID, senderId: 'igsid-lia', mid: 'm_lia_1', text: 'Open late?' }),
+    );
+    const webhook = `${serve.url}/webhooks/instagram/`;
+    for (let i = 0; i < 2; i++) {
+      expect((await graph.deliver(webhook, payload, { appSecret: META_SECRET })).status).toBe(200);
+    }
+    await until(() => (graph.sent.length > 0 ? true : undefined), 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(graph.sent.map((m) => [m.recipientId, m.text])).toEqual([['igsid-lia', 'Yes, until 8 pm.']]);
+    expect(modelCalls()).toHaveLength(1);
+  }, 30_000);
+
+  it('sends a long answer in parts within Telegram’s limit, after Telegram asks the bot to slow down', async () => {
+    gemini.reset();
+    telegram.reset();
+    const long = 'Our croissants are laminated by hand every night. '.repeat(120).trim();
+    gemini.enqueue({ text: long });
+    telegram.failNext('sendMessage', {
+      error_code: 429,
+      description: 'Too Many Requests: retry after 1',
+      retry_after: 1,
+    });
+    await say(++chat, 'tell me about your croissants');
+    const parts = await until(() => {
+      const sent = sentTo(chat);
+      return sent.length >= 2 && sent.map((m) => m.text).join(' ') === long ? sent : undefined;
+    }, 20_000);
+    expect(parts.every((part) => part.text.length <= 4_096)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(sentTo(chat)).toHaveLength(parts.length);
+  }, 40_000);
 
   it('answers a burst with one reply that saw every message, and is silent once a person takes over', async () => {
     gemini.reset();
