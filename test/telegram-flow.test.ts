@@ -220,4 +220,39 @@ describe('a customer on Telegram', () => {
     const after = await t.db.select().from(messages).where(eq(messages.conversationId, conversationId));
     expect(after).toHaveLength(before.length);
   });
+  it('starts new chats with people once the business answers manually, and refuses a disconnected bot’s deliveries', async () => {
+    const handler = await t.as(token, {
+      method: 'PUT',
+      url: '/api/v1/ai/default-handler/',
+      payload: { default_reply_handler: 'Manual' },
+    });
+    expect(handler.statusCode).toBe(200);
+    await say('hello, is this the bakery?', 5151);
+    const list = await t.as(token, { method: 'GET', url: '/api/v1/conversations/?channel=telegram' });
+    const fresh = list
+      .json<{ results: { customer_id: string; status: string }[] }>()
+      .results.find((conversation) => conversation.customer_id === '5151');
+    expect(fresh?.status).toBe('support_active');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(generateCalls()).toHaveLength(0);
+
+    const [channel] = (await t.as(token, { method: 'GET', url: '/api/v1/channels/' })).json<{
+      results: { id: string }[];
+    }>().results;
+    const webhook = telegram.webhookOf(BOT_TOKEN)!;
+    expect((await t.as(token, { method: 'DELETE', url: `/api/v1/channels/${channel!.id}/` })).statusCode).toBe(204);
+    const late = await fetch(webhook.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': webhook.secret_token! },
+      body: JSON.stringify(
+        telegramTextUpdate({
+          updateId: updateId++,
+          messageId: (messageId += 1000),
+          chatId: 5151,
+          text: 'still there?',
+        }),
+      ),
+    });
+    expect(late.status).toBe(404);
+  });
 });

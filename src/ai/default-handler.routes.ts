@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { responses } from '../app/http-errors.js';
 import { defaultHandlerBody, defaultHandlerResponse } from '../auth/auth.schema.js';
 import { setDefaultReplyHandler } from '../auth/auth.service.js';
+import { forgetDeliveryChannels } from '../channels/channels.service.js';
 import { currentUser, requireToken } from '../auth/authenticate.js';
 import type { Database } from '../db/client.js';
 
@@ -32,12 +33,12 @@ export const defaultHandlerRoutes: FastifyPluginAsyncZod<{ db: Database }> = asy
         response: responses({ 200: defaultHandlerResponse }, 400, 401),
       },
     },
-    async (request) => ({
-      default_reply_handler: await setDefaultReplyHandler(
-        db,
-        currentUser(request).id,
-        request.body.default_reply_handler,
-      ),
-    }),
+    async (request) => {
+      const userId = currentUser(request).id;
+      const handler = await setDefaultReplyHandler(db, userId, request.body.default_reply_handler);
+      // New conversations on the business's channels start with the new handler.
+      forgetDeliveryChannels(db, userId);
+      return { default_reply_handler: handler };
+    },
   );
 };

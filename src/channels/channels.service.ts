@@ -5,7 +5,8 @@ import { BadRequestError, ConflictError, NotFoundError } from '../app/errors.js'
 import { randomId } from '../app/ids.js';
 import type { SecretBox } from '../app/secrets.js';
 import type { Database } from '../db/client.js';
-import { channels } from '../db/schema/index.js';
+import { perDatabaseCache } from '../db/cache.js';
+import { channels, users, type ReplyHandler } from '../db/schema/index.js';
 import { ALLOWED_UPDATES, TelegramError, telegramClient } from './telegram/telegram.client.js';
 
 export type Channel = typeof channels.$inferSelect;
@@ -21,6 +22,44 @@ export type NewChannel =
 
 export function telegramWebhookUrl(config: Config, channelId: string): string {
   return `${config.publicUrl}/webhooks/telegram/${channelId}/`;
+}
+
+/** A connected channel with what a delivery to it needs of its business. */
+export interface ChannelWithOwner {
+  channel: Channel;
+  owner: { id: string; defaultReplyHandler: ReplyHandler };
+}
+
+/**
+ * Every webhook delivery looks its channel up, so found channels are kept a
+ * few seconds. Disconnecting a channel, or changing its owner's default
+ * handler, forgets them in this process; another process may take deliveries
+ * for a channel disconnected in the last 5 s, which stores them as before.
+ */
+const deliveryChannels = perDatabaseCache<ChannelWithOwner>({ ttlMs: 5_000, maxEntries: 10_000 });
+
+/** The channel a webhook delivery is for: a Telegram bot by channel id, an Instagram account by its id. */
+export async function findDeliveryChannel(
+  db: Database,
+  type: 'telegram' | 'instagram',
+  key: string,
+): Promise<ChannelWithOwner | undefined> {
+  const cacheKey = `${type}:${key}`;
+  const cached = deliveryChannels.get(db, cacheKey);
+  if (cached) return cached;
+  const [row] = await db
+    .select({ channel: channels, owner: { id: users.id, defaultReplyHandler: users.defaultReplyHandler } })
+    .from(channels)
+    .innerJoin(users, eq(users.id, channels.userId))
+    .where(and(eq(channels.type, type), type === 'telegram' ? eq(channels.id, key) : eq(channels.externalId, key)))
+    .limit(1);
+  if (row) deliveryChannels.set(db, cacheKey, row);
+  return row;
+}
+
+/** After a business changes something its channels' deliveries read. */
+export function forgetDeliveryChannels(db: Database, userId: string): void {
+  deliveryChannels.invalidateWhere(db, (cached) => cached.owner.id === userId);
 }
 
 export function hashSecret(secret: string): string {
@@ -118,6 +157,7 @@ export async function deleteChannel(
     }
   }
   await deps.db.delete(channels).where(eq(channels.id, channelId));
+  deliveryChannels.invalidateWhere(deps.db, (cached) => cached.channel.id === channelId);
   return { webhookRemoved };
 }
 

@@ -1,11 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { BadRequestError, PermissionDeniedError } from '../../app/errors.js';
 import { responses } from '../../app/http-errors.js';
-import { channels, users } from '../../db/schema/index.js';
 import type { WebhookMetrics, WebhookResult } from '../../metrics/metrics.js';
+import { findDeliveryChannel } from '../channels.service.js';
 import { receiveCustomerMessage, type InboundDeps, type InboundMessage } from '../inbound.js';
 
 declare module 'fastify' {
@@ -143,12 +142,7 @@ export const instagramWebhookRoutes: FastifyPluginAsyncZod<InboundDeps & { metri
             count('ignored');
             continue;
           }
-          const [row] = await deps.db
-            .select({ channel: channels, owner: { id: users.id, defaultReplyHandler: users.defaultReplyHandler } })
-            .from(channels)
-            .innerJoin(users, eq(users.id, channels.userId))
-            .where(and(eq(channels.type, 'instagram'), eq(channels.externalId, inbound.igId)))
-            .limit(1);
+          const row = await findDeliveryChannel(deps.db, 'instagram', inbound.igId);
           // An account no business connected: acknowledged, as Meta retries anything else.
           if (!row) {
             count('ignored');

@@ -1,12 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotAuthenticatedError, NotFoundError } from '../../app/errors.js';
 import { responses } from '../../app/http-errors.js';
-import { channels, users } from '../../db/schema/index.js';
 import type { WebhookMetrics } from '../../metrics/metrics.js';
-import { hashSecret } from '../channels.service.js';
+import { findDeliveryChannel, hashSecret } from '../channels.service.js';
 import { receiveCustomerMessage, type InboundDeps } from '../inbound.js';
 import { inboundFromUpdate } from './telegram.updates.js';
 
@@ -40,12 +38,7 @@ export const telegramWebhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async (
       },
     },
     async (request) => {
-      const [row] = await deps.db
-        .select({ channel: channels, owner: { id: users.id, defaultReplyHandler: users.defaultReplyHandler } })
-        .from(channels)
-        .innerJoin(users, eq(users.id, channels.userId))
-        .where(and(eq(channels.id, request.params.channel_id), eq(channels.type, 'telegram')))
-        .limit(1);
+      const row = await findDeliveryChannel(deps.db, 'telegram', request.params.channel_id);
       const header = request.headers[SECRET_HEADER];
       if (!row || !sameSecret(typeof header === 'string' ? header : undefined, row.channel.webhookSecretHash)) {
         deps.metrics.webhookDelivery('telegram', 'rejected');
