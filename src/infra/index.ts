@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../app/config.js';
-import { createLocalCache, createRedisCache, type Cache } from './cache.js';
+import { createLocalCache, type Cache } from './cache.js';
 import { createLocalQueue } from './local-queue.js';
-import { createLocalPubSub, createRedisPubSub, type PubSub } from './pubsub.js';
+import { createLocalPubSub, type PubSub } from './pubsub.js';
 import type { Queue } from './queue.js';
 
 export interface Infra {
@@ -21,8 +21,12 @@ export async function createInfra(config: Pick<Config, 'redisUrl' | 'redisPrefix
   let cache: Cache;
   if (config.redisUrl) {
     const onError = (error: Error) => logger.warn({ err: error }, 'Redis connection problem');
-    // Loaded only with Redis: BullMQ is large, and the embedded mode never needs it.
-    const { createRedisQueue } = await import('./redis-queue.js');
+    // Loaded only with Redis: BullMQ and ioredis are large, and the embedded mode never needs them.
+    const [{ createRedisQueue }, { createRedisPubSub }, { createRedisCache }] = await Promise.all([
+      import('./redis-queue.js'),
+      import('./redis-pubsub.js'),
+      import('./redis-cache.js'),
+    ]);
     queue = createRedisQueue(config.redisUrl, { onError: onJobError, prefix: config.redisPrefix });
     pubsub = createRedisPubSub(config.redisUrl, onError, config.redisPrefix);
     cache = createRedisCache(config.redisUrl, onError, config.redisPrefix);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRedisCache } from '../../src/infra/cache.js';
-import { createRedisPubSub } from '../../src/infra/pubsub.js';
+import { createRedisCache } from '../../src/infra/redis-cache.js';
+import { createRedisPubSub } from '../../src/infra/redis-pubsub.js';
 import { createRedisQueue } from '../../src/infra/redis-queue.js';
 import { cacheContract, pubsubContract, queueContract } from '../helpers/infra-contract.js';
 import { until } from '../helpers/wait.js';
