@@ -5,36 +5,49 @@
  * the same machine at the same time compare (docs/performance.md).
  * See bench/README.md for the environment variables.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { buildIfNeeded, needsBuild } from '../scripts/build.js';
-import { GeminiEmulator } from '../src/ai/gemini-emulator.js';
+import type { GeminiEmulator } from '../src/ai/gemini-emulator.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import {
   cpuSecondsOf,
   freePort,
   memoryOf,
   postgresCpuSeconds,
-  run,
   startServer,
   type Memory,
   type ServerProcess,
 } from './lib/process.js';
+import {
+  APP_SECRET,
+  buildStamp,
+  Cleanups,
+  cpuProfileArgs,
+  createBusiness,
+  findPostgres,
+  freshDatabase,
+  log,
+  machine,
+  median,
+  messageOf,
+  numberFromEnv,
+  parleyCli,
+  parleyEnv,
+  parseTargets,
+  PASSWORD,
+  print,
+  type Reachable,
+  redact,
+  ROOT,
+  runBench,
+  startEmulator,
+  tempDir,
+  USERNAME,
+  writeResults,
+} from './lib/setup.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const ANSWER = 'We are open 9 to 5.';
 const QUESTION = 'What are your prices?';
-const USERNAME = 'bench';
-const PASSWORD = 'bench-password';
-const GEMINI_KEY = 'bench-key';
-const DEFAULT_POSTGRES = 'postgresql://postgres@127.0.0.1:5432/test';
-// Parley refuses a shorter one; its value does not matter to the bench.
-const APP_SECRET = 'bench-app-secret-0123456789abcdef0123456789';
 
 type TargetName = 'embedded' | 'postgres' | 'bare';
 const TARGETS: Record<TargetName, string> = {
@@ -43,14 +56,6 @@ const TARGETS: Record<TargetName, string> = {
   bare: 'bare fastify+pg',
 };
 
-function numberFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number (got "${raw}")`);
-  return value;
-}
-
 const config = {
   warmupSeconds: numberFromEnv('BENCH_WARMUP_SECONDS', 3),
   seconds: numberFromEnv('BENCH_SECONDS', 10),
@@ -58,22 +63,9 @@ const config = {
   concurrency: Math.max(1, Math.round(numberFromEnv('BENCH_CONCURRENCY', 50))),
   customers: Math.max(1, Math.round(numberFromEnv('BENCH_CUSTOMERS', 1000))),
   rounds: Math.max(1, Math.round(numberFromEnv('BENCH_ROUNDS', 1))),
-  targets: parseTargets(process.env.BENCH_TARGETS ?? 'embedded,postgres,bare'),
+  targets: parseTargets('BENCH_TARGETS', 'embedded,postgres,bare', TARGETS),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
 };
-
-function parseTargets(list: string): TargetName[] {
-  const names = list
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
-  for (const name of names) {
-    if (!(name in TARGETS)) {
-      throw new Error(`BENCH_TARGETS: unknown target "${name}" (use ${Object.keys(TARGETS).join(',')})`);
-    }
-  }
-  return names as TargetName[];
-}
 
 /**
  * CPU milliseconds a successful request cost each party during a phase. Less
@@ -102,127 +94,26 @@ interface TargetResult {
   memory: Memory | undefined;
 }
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const print = (line = '') => process.stdout.write(`${line}\n`);
-
-/** Cleanups run last-in first-out, on success, failure or Ctrl-C alike. */
-const cleanups: (() => Promise<void>)[] = [];
-async function cleanUp(): Promise<void> {
-  while (cleanups.length > 0) {
-    const cleanup = cleanups.pop()!;
-    try {
-      await cleanup();
-    } catch (error) {
-      log(`cleanup failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`\n${signal}: stopping servers and removing temporary databases…`);
-    void cleanUp().then(() => process.exit(130));
-  });
-}
-
-// ---- PostgreSQL ---------------------------------------------------------------------------
-
-type Postgres = { adminUrl: string } | { skipped: string };
-
-async function findPostgres(): Promise<Postgres> {
-  const explicit = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
-  const adminUrl = explicit ?? DEFAULT_POSTGRES;
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return { adminUrl };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const source = explicit ? 'BENCH_DATABASE_URL/TEST_DATABASE_URL' : `the default ${DEFAULT_POSTGRES}`;
-    return { skipped: `cannot connect to ${redact(adminUrl)} (${source}): ${reason}` };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
-
-async function admin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A fresh database, dropped at clean-up; returns its URL. */
-async function freshDatabase(adminUrl: string): Promise<string> {
-  const name = `parley_bench_${randomBytes(6).toString('hex')}`;
-  await admin(adminUrl, (client) => client.query(`create database ${name}`));
-  cleanups.push(() =>
-    admin(adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
-  );
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+const cleanups = new Cleanups();
+cleanups.onSignals();
 
 // ---- One target ---------------------------------------------------------------------------
 
-/** The caller's environment minus anything that would point a child at another database or model. */
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  const inherited = /^(DATABASE_URL|REDIS_URL|APP_SECRET|PORT|HOST|PUBLIC_URL|NODE_OPTIONS|GEMINI_.*|PARLEY_.*)$/;
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !inherited.test(key)) env[key] = value;
-  }
-  return env;
-}
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-bench-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function profileArgs(label: string): string[] {
-  if (!config.cpuProfile) return [];
-  // A directory per server, with Node's own file names: each thread (tsx's loader has one) writes its own profile.
-  const dir = path.join(RESULTS_DIR, 'profiles', `${label}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-}
+const profileArgs = (label: string) => cpuProfileArgs(config.cpuProfile, label);
 
 async function startTarget(
   target: TargetName,
   gemini: GeminiEmulator,
-  postgres: Postgres,
+  postgres: Reachable,
 ): Promise<{ server: ServerProcess; token: string }> {
   const port = await freePort();
-  const env: Record<string, string> = {
-    ...baseEnv(),
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    GEMINI_API_KEY: GEMINI_KEY,
-    GEMINI_BASE_URL: gemini.url,
-    PARLEY_DATA_DIR: await tempDir(),
-  };
+  const env: Record<string, string> = { ...parleyEnv(gemini.url, await tempDir(cleanups)), PORT: String(port) };
   if (target !== 'embedded') {
     if ('skipped' in postgres) throw new Error(postgres.skipped);
-    env.DATABASE_URL = await freshDatabase(postgres.adminUrl);
+    env.DATABASE_URL = await freshDatabase(postgres.url, cleanups);
     env.APP_SECRET = APP_SECRET;
   }
-  const cli = (...args: string[]) => run(['bin/parley.js', ...args], { cwd: ROOT, env });
+  const cli = parleyCli(env);
   const label = TARGETS[target];
   const track = (server: ServerProcess) => {
     cleanups.push(() => server.stop());
@@ -258,16 +149,7 @@ async function startTarget(
       cwd: ROOT,
     }),
   );
-  await cli('createuser', USERNAME, '--password', PASSWORD);
-  const token = (await cli('token', 'create', USERNAME)).trim();
-  const response = await fetch(`http://127.0.0.1:${port}/api/v1/ai/config/`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ auto_response_enabled: true }),
-  });
-  if (response.status !== 200) {
-    throw new Error(`PUT /api/v1/ai/config/ answered ${response.status}: ${await response.text()}`);
-  }
+  const token = await createBusiness(env, port, USERNAME);
   return { server, token };
 }
 
@@ -277,10 +159,10 @@ async function benchTarget(
   target: TargetName,
   round: number,
   gemini: GeminiEmulator,
-  postgres: Postgres,
+  postgres: Reachable,
 ): Promise<TargetResult> {
   const label = TARGETS[target];
-  const mark = cleanups.length;
+  const mark = cleanups.mark();
   log(`${label}${config.rounds > 1 ? ` (round ${round})` : ''}: starting…`);
   try {
     const { server, token } = await startTarget(target, gemini, postgres);
@@ -347,24 +229,11 @@ async function benchTarget(
     return { target, label, round, warmup, concurrent, single, idleMemory, memory };
   } finally {
     // This target's servers, databases and directories go before the next one starts.
-    const mine = cleanups.splice(mark);
-    while (mine.length > 0) {
-      const cleanup = mine.pop()!;
-      await cleanup().catch((error: unknown) =>
-        log(`cleanup failed: ${error instanceof Error ? error.message : String(error)}`),
-      );
-    }
+    await cleanups.runFrom(mark);
   }
 }
 
 // ---- Report -------------------------------------------------------------------------------
-
-function median(values: number[]): number {
-  const sorted = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 interface Row {
   label: string;
@@ -445,28 +314,17 @@ function verdict(rows: Map<TargetName, Row>): string | undefined {
 
 // ---- Main ---------------------------------------------------------------------------------
 
-/** When dist/ was last built; bin/parley.js rebuilds it if src/ changes. */
-async function buildStamp(): Promise<string | undefined> {
-  return readFile(path.join(ROOT, 'dist', '.build-stamp'), 'utf8').then(
-    (text) => text.trim(),
-    () => undefined,
-  );
-}
-
 async function main(): Promise<void> {
   buildIfNeeded();
-  const buildBefore = await buildStamp();
-  const loadAverageAtStart = os.loadavg();
+  const buildBefore = await buildStamp(ROOT);
+  const { loadAverage: loadAverageAtStart, ...host } = machine();
   const postgres = config.targets.some((target) => target !== 'embedded') ? await findPostgres() : undefined;
   const targets = config.targets.filter((target) => target === 'embedded' || (postgres && !('skipped' in postgres)));
   const skipped = postgres && 'skipped' in postgres ? postgres.skipped : undefined;
   if (skipped) log(`PostgreSQL rows skipped: ${skipped}`);
 
   // The responder as an option survives reset(), which clears the requests the emulator records.
-  const gemini = await GeminiEmulator.start({ responder: () => ({ text: ANSWER }) });
-  cleanups.push(() => gemini.close());
-  const forget = setInterval(() => gemini.reset(), 1_000);
-  cleanups.push(async () => clearInterval(forget));
+  const gemini = await startEmulator({ responder: () => ({ text: ANSWER }) }, cleanups);
 
   log(
     `bench: ${config.rounds} round(s) of ${targets.join(', ')}; warm-up ${config.warmupSeconds} s, ` +
@@ -481,14 +339,14 @@ async function main(): Promise<void> {
         results.push(await benchTarget(target, round, gemini, postgres ?? { skipped: 'not needed' }));
       } catch (error) {
         // The other targets' figures are still worth having; the run fails at the end.
-        const message = error instanceof Error ? error.message : String(error);
+        const message = messageOf(error);
         log(`${TARGETS[target]} failed: ${message}`);
         failures.push({ target, round, error: message });
       }
     }
   }
-  await cleanUp();
-  const buildAfter = await buildStamp();
+  await cleanups.runFrom(0);
+  const buildAfter = await buildStamp(ROOT);
   // bin/parley.js rebuilds dist/ whenever src/ is newer, so an edit during the run changes what is measured.
   const srcChanged = buildAfter !== buildBefore || needsBuild();
 
@@ -528,36 +386,19 @@ async function main(): Promise<void> {
     if (samples.length > 0) print(`${result.label} errors, for example: ${samples.slice(0, 3).join(' | ')}`);
   }
 
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `ask-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const report = {
     benchmark: 'POST /api/v1/ai/ask/',
     date: new Date().toISOString(),
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model,
-      totalMemoryMb: Math.round(os.totalmem() / 2 ** 20),
-      loadAverageAtStart,
-      loadAverageAtEnd: os.loadavg(),
-      node: process.version,
-      platform: `${os.platform()} ${os.release()}`,
-    },
-    config: { ...config, postgres: postgres && 'adminUrl' in postgres ? redact(postgres.adminUrl) : null, skipped },
+    machine: { ...host, loadAverageAtStart, loadAverageAtEnd: os.loadavg() },
+    config: { ...config, postgres: postgres && 'url' in postgres ? redact(postgres.url) : null, skipped },
     parleyBuild: { before: buildBefore ?? null, after: buildAfter ?? null, srcChangedDuringRun: srcChanged },
     summary: Object.fromEntries(medians),
     verdict: summary ?? null,
     results,
     failures,
   };
-  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  print(`\nwritten ${path.relative(process.cwd(), file)}`);
+  await writeResults('ask', report);
   if (failures.length > 0) process.exitCode = 1;
 }
 
-try {
-  await main();
-} catch (error) {
-  log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  await cleanUp();
-  process.exitCode = 1;
-}
+await runBench(main, cleanups);

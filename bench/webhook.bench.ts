@@ -10,12 +10,10 @@
  */
 import { once } from 'node:events';
 import http from 'node:http';
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildIfNeeded, needsBuild } from '../scripts/build.js';
-import { GeminiEmulator } from '../src/ai/gemini-emulator.js';
+import type { GeminiEmulator } from '../src/ai/gemini-emulator.js';
 import { openPglite } from '../src/db/client.js';
 import { TelegramFake, telegramTextUpdate } from '../test/fakes/telegram.js';
 import { percentile, runLoad, runOpenLoad, type LoadResult, type OpenLoadResult } from './lib/load.js';
@@ -24,16 +22,16 @@ import {
   freePort,
   memoryOf,
   postgresCpuSeconds,
-  run,
   startProcess,
   startServer,
   type Memory,
   type ServerProcess,
 } from './lib/process.js';
 import {
-  baseEnv,
+  APP_SECRET,
   buildStamp,
   Cleanups,
+  cpuProfileArgs,
   findPostgres,
   findRedis,
   freshDatabase,
@@ -43,22 +41,24 @@ import {
   median,
   messageOf,
   numberFromEnv,
+  parleyCli,
+  parleyEnv,
+  parseTargets,
+  PASSWORD,
   print,
-  redact,
-  tempDir,
-  withClient,
   type Reachable,
+  redact,
+  ROOT,
+  runBench,
+  startEmulator,
+  tempDir,
+  USERNAME,
+  withClient,
+  writeResults,
 } from './lib/setup.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const ANSWER = 'Yes, we have them fresh today. See you soon!';
-const USERNAME = 'bench';
-const PASSWORD = 'bench-password';
-const GEMINI_KEY = 'bench-key';
 const BOT_TOKEN = '7000000001:AAEbenchWebhookBotToken_0123456789abcdef';
-// Parley refuses a shorter one; its value does not matter to the bench.
-const APP_SECRET = 'bench-app-secret-0123456789abcdef0123456789';
 /** Load chats and reply chats never meet, so a late answer to the load cannot pass for a measured reply. */
 const LOAD_CHAT_BASE = 100_000_000;
 const REPLY_CHAT_BASE = 900_000_000;
@@ -96,22 +96,9 @@ const config = {
   /** 0: the business's AI is off during the webhook load, so only the acknowledgement path runs. */
   loadWithAi: numberFromEnv('BENCH_WEBHOOK_AI', 0) !== 0,
   rounds: Math.max(1, Math.round(numberFromEnv('BENCH_ROUNDS', 1))),
-  targets: parseTargets(process.env.BENCH_WEBHOOK_TARGETS ?? 'embedded,postgres'),
+  targets: parseTargets('BENCH_WEBHOOK_TARGETS', 'embedded,postgres', TARGETS),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
 };
-
-function parseTargets(list: string): TargetName[] {
-  const names = list
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
-  for (const name of names) {
-    if (!(name in TARGETS)) {
-      throw new Error(`BENCH_WEBHOOK_TARGETS: unknown target "${name}" (use ${Object.keys(TARGETS).join(',')})`);
-    }
-  }
-  return names as TargetName[];
-}
 
 const cleanups = new Cleanups();
 cleanups.onSignals();
@@ -371,11 +358,7 @@ function compare(ledger: Ledger, rows: Rows): Storage {
   };
 }
 
-function profileArgs(label: string): string[] {
-  if (!config.cpuProfile) return [];
-  const dir = path.join(RESULTS_DIR, 'profiles', `${label}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-}
+const profileArgs = (label: string) => cpuProfileArgs(config.cpuProfile, label);
 
 async function startTarget(
   target: TargetName,
@@ -388,16 +371,9 @@ async function startTarget(
   const port = await freePort();
   const dataDir = await tempDir(cleanups);
   const env: Record<string, string> = {
-    ...baseEnv(),
+    ...parleyEnv(gemini.url, dataDir),
     PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    GEMINI_API_KEY: GEMINI_KEY,
-    GEMINI_BASE_URL: gemini.url,
-    // The shared key's limit (60 a minute by default) would be what is measured.
-    GEMINI_REQUESTS_PER_MINUTE: '0',
     TELEGRAM_API_BASE: tap.url,
-    PARLEY_DATA_DIR: dataDir,
   };
   let databaseUrl: string | undefined;
   if (target !== 'embedded') {
@@ -442,7 +418,7 @@ async function startTarget(
     );
   }
 
-  const cli = (...args: string[]) => run(['bin/parley.js', ...args], { cwd: ROOT, env });
+  const cli = parleyCli(env);
   await cli('createuser', USERNAME, '--password', PASSWORD);
   const token = (await cli('token', 'create', USERNAME)).trim();
   const api = async (method: string, url: string, body: unknown, expected: number) => {
@@ -632,18 +608,32 @@ async function benchTarget(
     };
 
     const lines = (what: string) => log(`  ${what}`);
+    const openLoop = (seconds: number, firstIndex: number) =>
+      runOpenLoad({
+        port: setup.port,
+        rate: config.rate,
+        durationMs: seconds * 1000,
+        connections: config.connections,
+        maxInFlight: config.maxInFlight || Math.max(config.connections, config.rate),
+        request: loadRequest,
+        ok: acknowledged,
+        onResult: onLoadResult,
+        firstIndex,
+      });
+    const closedLoop = (seconds: number, concurrency: number, firstIndex: number) =>
+      runLoad({
+        port: setup.port,
+        concurrency,
+        durationMs: seconds * 1000,
+        maxRequests: Math.max(1, Math.ceil(seconds * 20_000)),
+        request: loadRequest,
+        ok: acknowledged,
+        onResult: onLoadResult,
+        firstIndex,
+      });
+
     lines(`warm-up: ${config.warmupSeconds} s at ${config.rate}/s`);
-    const warmup = await runOpenLoad({
-      port: setup.port,
-      rate: config.rate,
-      durationMs: config.warmupSeconds * 1000,
-      connections: config.connections,
-      maxInFlight: config.maxInFlight || Math.max(config.connections, config.rate),
-      request: loadRequest,
-      ok: acknowledged,
-      onResult: onLoadResult,
-      firstIndex: probe.nextIndex,
-    });
+    const warmup = await openLoop(config.warmupSeconds, probe.nextIndex);
     await drain(performance.now());
     if (setup.databaseUrl && config.analyze) {
       // Autovacuum would have analyzed these tables within a minute or so; until then PostgreSQL
@@ -655,17 +645,7 @@ async function benchTarget(
     lines(`open loop: ${config.seconds} s at ${config.rate}/s over ${config.connections} connections`);
     let before = await cpuNow();
     const otherBefore = { postgres: await postgresCpuSeconds(), bench: process.cpuUsage() };
-    const open = await runOpenLoad({
-      port: setup.port,
-      rate: config.rate,
-      durationMs: config.seconds * 1000,
-      connections: config.connections,
-      maxInFlight: config.maxInFlight || Math.max(config.connections, config.rate),
-      request: loadRequest,
-      ok: acknowledged,
-      onResult: onLoadResult,
-      firstIndex: warmup.nextIndex,
-    });
+    const open = await openLoop(config.seconds, warmup.nextIndex);
     const openCpu = cpuPerDelivery(before, await cpuNow(), open.requests - open.errors);
     const acked = Math.max(1, open.requests - open.errors);
     const benchUsed = process.cpuUsage(otherBefore.bench);
@@ -684,16 +664,7 @@ async function benchTarget(
 
     lines(`closed loop: ${config.closedSeconds} s at ${config.concurrency} clients`);
     before = await cpuNow();
-    const closed = await runLoad({
-      port: setup.port,
-      concurrency: config.concurrency,
-      durationMs: config.closedSeconds * 1000,
-      maxRequests: Math.max(1, Math.ceil(config.closedSeconds * 20_000)),
-      request: loadRequest,
-      ok: acknowledged,
-      onResult: onLoadResult,
-      firstIndex: open.nextIndex,
-    });
+    const closed = await closedLoop(config.closedSeconds, config.concurrency, open.nextIndex);
     const closedCpu = cpuPerDelivery(before, await cpuNow(), closed.requests - closed.errors);
     const closedDrain = await drain(performance.now());
     if (config.loadWithAi) {
@@ -714,16 +685,7 @@ async function benchTarget(
     });
     lines(`closed loop: ${config.singleSeconds} s at 1 client`);
     before = await cpuNow();
-    const single = await runLoad({
-      port: setup.port,
-      concurrency: 1,
-      durationMs: config.singleSeconds * 1000,
-      maxRequests: Math.max(1, Math.ceil(config.singleSeconds * 20_000)),
-      request: loadRequest,
-      ok: acknowledged,
-      onResult: onLoadResult,
-      firstIndex: closed.nextIndex,
-    });
+    const single = await closedLoop(config.singleSeconds, 1, closed.nextIndex);
     const singleCpu = cpuPerDelivery(before, await cpuNow(), single.requests - single.errors);
     await drain(performance.now());
 
@@ -1097,15 +1059,15 @@ async function main(): Promise<void> {
   for (const reason of skipped) log(`PostgreSQL + Redis rows skipped: ${reason}`);
 
   // The responder as an option survives reset(), which clears the requests the emulator records.
-  const gemini = await GeminiEmulator.start({
-    responder: (request) => {
-      noteModelRequest(request.body);
-      return { text: ANSWER };
+  const gemini = await startEmulator(
+    {
+      responder: (request) => {
+        noteModelRequest(request.body);
+        return { text: ANSWER };
+      },
     },
-  });
-  cleanups.push(() => gemini.close());
-  const forget = setInterval(() => gemini.reset(), 1_000);
-  cleanups.push(async () => clearInterval(forget));
+    cleanups,
+  );
 
   log(
     `bench:webhook: ${config.rounds} round(s) of ${targets.join(', ')}; ${config.rate}/s for ${config.seconds} s, ` +
@@ -1144,8 +1106,6 @@ async function main(): Promise<void> {
     print('warning: src/ changed during the run (Parley rebuilds itself); the rows may measure different code.');
   }
 
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `webhook-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const json = {
     benchmark: 'Telegram webhook: acknowledgement, throughput, message → reply sent',
     date: new Date().toISOString(),
@@ -1160,16 +1120,9 @@ async function main(): Promise<void> {
     results,
     failures,
   };
-  await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
-  print(`\nwritten ${path.relative(process.cwd(), file)}`);
+  await writeResults('webhook', json);
   const lost = results.some((result) => result.storage.missing > 0 || result.storage.duplicates > 0);
   if (failures.length > 0 || lost) process.exitCode = 1;
 }
 
-try {
-  await main();
-} catch (error) {
-  log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  await cleanups.runFrom(0);
-  process.exitCode = 1;
-}
+await runBench(main, cleanups);

@@ -8,18 +8,16 @@
  * reaching each of the business's clients, and checks that every client got
  * every answer exactly once. See bench/README.md for the environment variables.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { buildIfNeeded, needsBuild } from '../scripts/build.js';
-import { GeminiEmulator, type EmulatorRequest } from '../src/ai/gemini-emulator.js';
+import type { EmulatorRequest, GeminiEmulator } from '../src/ai/gemini-emulator.js';
 import { percentile } from './lib/load.js';
-import { cpuSecondsOf, freePort, memoryOf, run, startServer, type Memory, type ServerProcess } from './lib/process.js';
+import { cpuSecondsOf, freePort, memoryOf, startServer, type Memory, type ServerProcess } from './lib/process.js';
 import {
-  baseEnv,
+  APP_SECRET,
   buildStamp,
   Cleanups,
+  createBusiness,
   findPostgres,
   findRedis,
   freshDatabase,
@@ -28,18 +26,17 @@ import {
   machine,
   messageOf,
   numberFromEnv,
+  parleyEnv,
+  parseTargets,
   print,
-  redact,
-  tempDir,
   type Reachable,
+  redact,
+  ROOT,
+  runBench,
+  startEmulator,
+  tempDir,
+  writeResults,
 } from './lib/setup.js';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
-const GEMINI_KEY = 'bench-key';
-const PASSWORD = 'bench-password';
-// Parley refuses a shorter one; its value does not matter to the bench.
-const APP_SECRET = 'bench-app-secret-0123456789abcdef0123456789';
 
 type TargetName = 'embedded' | 'postgres';
 const TARGETS: Record<TargetName, string> = {
@@ -53,21 +50,8 @@ const config = {
   asks: Math.max(1, Math.round(numberFromEnv('BENCH_WS_ASKS', 200))),
   warmupAsks: Math.round(numberFromEnv('BENCH_WS_WARMUP_ASKS', 20)),
   concurrency: Math.max(1, Math.round(numberFromEnv('BENCH_WS_CONCURRENCY', 4))),
-  targets: parseTargets(process.env.BENCH_WS_TARGETS ?? 'embedded,postgres'),
+  targets: parseTargets('BENCH_WS_TARGETS', 'embedded,postgres', TARGETS),
 };
-
-function parseTargets(list: string): TargetName[] {
-  const names = list
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
-  for (const name of names) {
-    if (!(name in TARGETS)) {
-      throw new Error(`BENCH_WS_TARGETS: unknown target "${name}" (use ${Object.keys(TARGETS).join(',')})`);
-    }
-  }
-  return names as TargetName[];
-}
 
 const cleanups = new Cleanups();
 cleanups.onSignals();
@@ -185,14 +169,7 @@ async function startTarget(
   postgres: Reachable,
   redis: Reachable,
 ): Promise<{ servers: ServerProcess[]; tokens: string[] }> {
-  const env: Record<string, string> = {
-    ...baseEnv(),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    GEMINI_API_KEY: GEMINI_KEY,
-    GEMINI_BASE_URL: gemini.url,
-    PARLEY_DATA_DIR: await tempDir(cleanups),
-  };
+  const env = parleyEnv(gemini.url, await tempDir(cleanups));
   if (target === 'postgres') {
     if ('skipped' in postgres) throw new Error(postgres.skipped);
     if ('skipped' in redis) throw new Error(redis.skipped);
@@ -218,21 +195,9 @@ async function startTarget(
     servers.push(server);
   }
 
-  const cli = (...args: string[]) => run(['bin/parley.js', ...args], { cwd: ROOT, env });
   const tokens: string[] = [];
   for (let index = 0; index < config.businesses; index++) {
-    const username = `bench-ws-${index}`;
-    await cli('createuser', username, '--password', PASSWORD);
-    const token = (await cli('token', 'create', username)).trim();
-    const response = await fetch(`http://127.0.0.1:${servers[0]!.port}/api/v1/ai/config/`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ auto_response_enabled: true }),
-    });
-    if (response.status !== 200) {
-      throw new Error(`PUT /api/v1/ai/config/ answered ${response.status}: ${await response.text()}`);
-    }
-    tokens.push(token);
+    tokens.push(await createBusiness(env, servers[0]!.port, `bench-ws-${index}`));
   }
   return { servers, tokens };
 }
@@ -437,11 +402,7 @@ async function main(): Promise<void> {
   const targets = config.targets.filter((target) => target === 'embedded' || !skipped);
   if (needsServers && skipped) log(`PostgreSQL + Redis row skipped: ${skipped}`);
 
-  const gemini = await GeminiEmulator.start({ responder });
-  cleanups.push(() => gemini.close());
-  // The emulator records every request; forget them as the ask bench does.
-  const forget = setInterval(() => gemini.reset(), 1_000);
-  cleanups.push(async () => clearInterval(forget));
+  const gemini = await startEmulator({ responder }, cleanups);
 
   log(
     `bench:ws: ${targets.join(', ')}; ${config.clients} clients over ${config.businesses} businesses, ` +
@@ -477,8 +438,6 @@ async function main(): Promise<void> {
   if (srcChanged)
     print('warning: src/ changed during the run (Parley rebuilds itself); the rows may measure different code.');
 
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `ws-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const report = {
     benchmark: 'GET /ws/ fan-out of ask events',
     date: new Date().toISOString(),
@@ -493,16 +452,9 @@ async function main(): Promise<void> {
     results,
     failures,
   };
-  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  print(`\nwritten ${path.relative(process.cwd(), file)}`);
+  await writeResults('ws', report);
   const broken = results.some((result) => result.missing + result.duplicated + result.askErrors.length > 0);
   if (failures.length > 0 || broken) process.exitCode = 1;
 }
 
-try {
-  await main();
-} catch (error) {
-  log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  await cleanups.runFrom(0);
-  process.exitCode = 1;
-}
+await runBench(main, cleanups);

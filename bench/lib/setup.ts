@@ -1,14 +1,27 @@
 /**
  * What a benchmark needs around the servers it measures: clean-up that runs
- * whatever happens, settings from the environment, throw-away PostgreSQL
- * databases and Redis prefixes, and medians.
+ * whatever happens, settings from the environment, Parley's environment and
+ * first business, the Gemini emulator, throw-away PostgreSQL databases and
+ * Redis prefixes, medians, and the results file.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { GeminiEmulator, type GeminiEmulatorOptions } from '../../src/ai/gemini-emulator.js';
+import { run } from './process.js';
+
+/** The project's root, where the servers run and `bin/parley.js` lives. */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+export const USERNAME = 'bench';
+export const PASSWORD = 'bench-password';
+export const GEMINI_KEY = 'bench-key';
+// Parley refuses a shorter one; its value does not matter to the bench.
+export const APP_SECRET = 'bench-app-secret-0123456789abcdef0123456789';
 
 export const DEFAULT_POSTGRES = 'postgresql://postgres@127.0.0.1:5432/test';
 export const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
@@ -58,6 +71,27 @@ export function numberFromEnv(name: string, fallback: number): number {
   return value;
 }
 
+/**
+ * The targets named in the comma-separated list in `envName` (`fallback` when
+ * it is unset), each one of `known`'s keys.
+ */
+export function parseTargets<Name extends string>(
+  envName: string,
+  fallback: string,
+  known: Record<Name, string>,
+): Name[] {
+  const names = (process.env[envName] ?? fallback)
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  for (const name of names) {
+    if (!(name in known)) {
+      throw new Error(`${envName}: unknown target "${name}" (use ${Object.keys(known).join(',')})`);
+    }
+  }
+  return names as Name[];
+}
+
 export function redact(url: string): string {
   try {
     const parsed = new URL(url);
@@ -83,6 +117,66 @@ export async function tempDir(cleanups: Cleanups): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'parley-bench-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   return dir;
+}
+
+// ---- Parley -------------------------------------------------------------------------------
+
+/** What every Parley a bench starts is given: loopback, warnings only, the emulator as its model, its own data dir. */
+export function parleyEnv(geminiUrl: string, dataDir: string): Record<string, string> {
+  return {
+    ...baseEnv(),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    GEMINI_API_KEY: GEMINI_KEY,
+    GEMINI_BASE_URL: geminiUrl,
+    // The emulator has no quota: the benches measure Parley, not the shared key's rate limit.
+    GEMINI_REQUESTS_PER_MINUTE: '0',
+    PARLEY_DATA_DIR: dataDir,
+  };
+}
+
+/** Runs `bin/parley.js` with `env` and returns its output. */
+export function parleyCli(env: Record<string, string>): (...args: string[]) => Promise<string> {
+  return (...args) => run(['bin/parley.js', ...args], { cwd: ROOT, env });
+}
+
+/**
+ * A business set up as a user would: `parley createuser`, `parley token create`,
+ * then `PUT /api/v1/ai/config/` with its AI on, on the server at `port`. Returns the token.
+ */
+export async function createBusiness(env: Record<string, string>, port: number, username: string): Promise<string> {
+  const cli = parleyCli(env);
+  await cli('createuser', username, '--password', PASSWORD);
+  const token = (await cli('token', 'create', username)).trim();
+  const response = await fetch(`http://127.0.0.1:${port}/api/v1/ai/config/`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ auto_response_enabled: true }),
+  });
+  if (response.status !== 200) {
+    throw new Error(`PUT /api/v1/ai/config/ answered ${response.status}: ${await response.text()}`);
+  }
+  return token;
+}
+
+/** Node's flags to write CPU profiles when `enabled` (BENCH_CPU_PROF=1), else none. */
+export function cpuProfileArgs(enabled: boolean, label: string): string[] {
+  if (!enabled) return [];
+  // A directory per server, with Node's own file names: each thread (tsx's loader has one) writes its own profile.
+  const dir = path.join(RESULTS_DIR, 'profiles', `${label}-${fileStamp()}`);
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
+/**
+ * The Gemini emulator, closed at clean-up. It records every request; they are
+ * forgotten each second. A responder given as an option survives that reset.
+ */
+export async function startEmulator(options: GeminiEmulatorOptions, cleanups: Cleanups): Promise<GeminiEmulator> {
+  const gemini = await GeminiEmulator.start(options);
+  cleanups.push(() => gemini.close());
+  const forget = setInterval(() => gemini.reset(), 1_000);
+  cleanups.push(async () => clearInterval(forget));
+  return gemini;
 }
 
 // ---- PostgreSQL and Redis -----------------------------------------------------------------
@@ -186,6 +280,28 @@ export async function buildStamp(root: string): Promise<string | undefined> {
     (text) => text.trim(),
     () => undefined,
   );
+}
+
+/** Now, fit for a file name. */
+const fileStamp = () => new Date().toISOString().replace(/[:.]/g, '-');
+
+/** Writes `report` to `bench/results/<name>-<timestamp>.json` and says so. */
+export async function writeResults(name: string, report: unknown): Promise<void> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${name}-${fileStamp()}.json`);
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  print(`\nwritten ${path.relative(process.cwd(), file)}`);
+}
+
+/** Runs a bench's `main`; if it throws, says so, cleans up and fails the process. */
+export async function runBench(main: () => Promise<void>, cleanups: Cleanups): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    await cleanups.runFrom(0);
+    process.exitCode = 1;
+  }
 }
 
 export function machine(): Record<string, unknown> {
