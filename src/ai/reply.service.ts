@@ -21,6 +21,7 @@ import {
   type Handover,
 } from '../conversations/status.service.js';
 import type { EventBus } from '../realtime/events.js';
+import type { Watchers } from '../realtime/watchers.js';
 import type { Database } from '../db/client.js';
 import { quotaExceeded } from '../usage/quota.service.js';
 import { recordUsage, usageInsert } from '../usage/usage.service.js';
@@ -42,6 +43,8 @@ export interface ReplyDeps {
    * rethrow, so a queued reply is tried again, instead of handing it to people.
    */
   retryLater?: (error: ModelError) => boolean;
+  /** Who watches live: answers stream only to watched businesses. Without it, every answer streams. */
+  watchers?: Watchers;
 }
 
 /** Why no AI answer was generated, the first that applies (contract §5). */
@@ -249,10 +252,14 @@ export async function generateAnswer(
   const usageBase = { userId, conversationId: conversation.id, model: settings.modelName };
   let result: ModelResult;
   try {
-    // Watchers see the answer as it is written; it is stored, or discarded, only once complete.
-    result = await model.stream(request, (text) =>
-      deps.events.publish(userId, { type: 'ai.reply.delta', data: { conversation_id: conversation.id, text } }),
-    );
+    // Watchers see the answer as it is written (it is stored, or discarded, only once complete);
+    // with nobody watching, the whole answer at once costs the model client much less.
+    const live = deps.watchers ? await deps.watchers.isWatched(userId) : true;
+    result = live
+      ? await model.stream(request, (text) =>
+          deps.events.publish(userId, { type: 'ai.reply.delta', data: { conversation_id: conversation.id, text } }),
+        )
+      : await model.generate(request);
   } catch (error) {
     if (!(error instanceof ModelError)) throw error;
     const failedCall = recordUsage(db, deps.config.modelPrices, {

@@ -7,6 +7,7 @@ import { createInfra } from '../infra/index.js';
 import { startAllJobs } from '../jobs/catalogue.js';
 import { modelHealthView, SCHEDULES } from '../jobs/scheduled.jobs.js';
 import { createFanoutEventBus } from '../realtime/fanout.js';
+import { cacheWatchers } from '../realtime/watchers.js';
 import { secretBox } from './secrets.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { closeRedis, connectRedis, type Redis } from '../infra/redis.js';
@@ -86,17 +87,20 @@ export async function startServer(
     const metrics = createMetrics();
     // One model client per process, so the ask route and the jobs share its rate gate.
     const model = instrumentModel(modelProvider(config, infra.cache), metrics);
+    const watchers = cacheWatchers(infra.cache);
     const jobDeps = {
       db: database.db,
       config,
       model,
       events,
       secrets: secretBox(config.appSecret),
+      watchers,
     };
     if (runsWorkers) await startAllJobs(infra.queue, jobDeps);
 
     const app = await buildApp({
       config,
+      watchers,
       db: database.db,
       events,
       queue: infra.queue,
@@ -172,6 +176,7 @@ export async function startWorker(
         onPublishError: (error) => logger.warn({ err: error }, 'live event not published'),
       }),
       secrets: secretBox(config.appSecret),
+      watchers: cacheWatchers(infra.cache),
     });
     // Only when asked for: a worker listens on nothing by default.
     const metricsServer: MetricsServer | undefined =

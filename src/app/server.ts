@@ -28,6 +28,7 @@ import { instrumentModel } from '../metrics/instrument-model.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { installMetrics } from '../metrics/metrics.routes.js';
 import { installWebSocket } from '../realtime/ws.routes.js';
+import type { Watchers } from '../realtime/watchers.js';
 import type { Config } from './config.js';
 import { healthRoutes, type ModelHealth, type ReadinessCheck } from './health.routes.js';
 import { installErrorHandling } from './http-errors.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
   modelHealth?: ModelHealth;
   /** Where domain events go; a new in-process bus when omitted. */
   events?: EventBus;
+  /** Who watches live, shared with the workers so they know when to stream; every reply streams without it. */
+  watchers?: Watchers;
   /** The process's one model client (rate-limited with the workers'); built from config when omitted. */
   model?: ModelProvider | undefined;
   /** Where webhooks and agent replies put their jobs. */
@@ -117,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     config: deps.config,
     model: 'model' in deps ? deps.model : instrumentModel(modelProvider(deps.config), metrics),
     events,
+    ...(deps.watchers ? { watchers: deps.watchers } : {}),
   });
   await app.register(conversationRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue });
   await app.register(usageRoutes, { db: deps.db, config: deps.config });
@@ -125,7 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(channelRoutes, { db: deps.db, config: deps.config, secrets: secretBox(deps.config.appSecret) });
   await app.register(telegramWebhookRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue, metrics });
   await app.register(instagramWebhookRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue, metrics });
-  await installWebSocket(app, { db: deps.db, config: deps.config, events });
+  await installWebSocket(app, { db: deps.db, config: deps.config, events, watchers: deps.watchers });
   metrics.observeWebsocketConnections(() => app.websocketConnections());
 
   return app;

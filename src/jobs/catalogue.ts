@@ -6,6 +6,7 @@ import { registerDeliveryJobs, sweepOutbox } from '../channels/delivery.jobs.js'
 import type { Database } from '../db/client.js';
 import type { Queue } from '../infra/queue.js';
 import type { EventBus } from '../realtime/events.js';
+import type { Watchers } from '../realtime/watchers.js';
 import { registerScheduledJobs, scheduleJobs } from './scheduled.jobs.js';
 
 export interface JobDeps {
@@ -14,6 +15,8 @@ export interface JobDeps {
   model: ModelProvider | undefined;
   events: EventBus;
   secrets: SecretBox;
+  /** Who watches live: replies stream only to them. */
+  watchers?: Watchers;
 }
 
 /** Every job's handler, registered where workers run; each job type gets exactly one. */

@@ -9,6 +9,7 @@ import { authenticateToken } from '../auth/auth.service.js';
 import { currentUser } from '../auth/authenticate.js';
 import { tokenFromHeader } from '../auth/tokens.js';
 import type { Database } from '../db/client.js';
+import type { Watchers } from './watchers.js';
 import type { EventBus, ParleyEvent } from './events.js';
 import { clientMessage, WEBSOCKET_DESCRIPTION, websocketQuery } from './ws.schema.js';
 
@@ -25,6 +26,8 @@ export interface WebSocketDeps {
   events: EventBus;
   /** Protocol ping period; a socket that has not answered the previous ping by the next is dropped. */
   heartbeatMs?: number;
+  /** Told which businesses are watched, so their replies stream; without it every reply streams. */
+  watchers?: Watchers;
 }
 
 const HEARTBEAT_MS = 30_000;
@@ -68,7 +71,11 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
   const rooms = new Map<string, Set<WebSocket>>();
   const unsubscribe = deps.events.subscribe((userId, event) => deliver(rooms.get(userId), event));
   const alive = new WeakSet<WebSocket>();
+  const heartbeatMs = deps.heartbeatMs ?? HEARTBEAT_MS;
+  // Outlives a missed renewal or two, so a watched business does not flicker to unwatched.
+  const watch = (userId: string) => deps.watchers?.watch(userId, heartbeatMs * 2.5).catch(() => undefined);
   const heartbeat = setInterval(() => {
+    for (const userId of rooms.keys()) void watch(userId);
     for (const socket of app.websocketServer.clients) {
       if (!alive.has(socket)) {
         socket.terminate();
@@ -77,7 +84,7 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
       alive.delete(socket);
       socket.ping();
     }
-  }, deps.heartbeatMs ?? HEARTBEAT_MS);
+  }, heartbeatMs);
   heartbeat.unref();
   app.addHook('onClose', async () => {
     clearInterval(heartbeat);
@@ -136,10 +143,13 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
         room.delete(socket);
         if (room.size === 0 && rooms.get(user.id) === room) rooms.delete(user.id);
       });
-      const heartbeatSeconds = Math.round((deps.heartbeatMs ?? HEARTBEAT_MS) / 1000);
-      send(
-        socket,
-        JSON.stringify({ type: 'hello', data: { username: user.username, heartbeat_seconds: heartbeatSeconds } }),
+      const heartbeatSeconds = Math.round(heartbeatMs / 1000);
+      // Hello once marked watched: from then on this business's replies stream.
+      void Promise.resolve(watch(user.id)).then(() =>
+        send(
+          socket,
+          JSON.stringify({ type: 'hello', data: { username: user.username, heartbeat_seconds: heartbeatSeconds } }),
+        ),
       );
     },
   });

@@ -1,4 +1,5 @@
 import { GeminiEmulator } from '../../src/ai/gemini-emulator.js';
+import type { Watchers } from '../../src/realtime/watchers.js';
 import { createTestApp, type TestApp } from './app.js';
 
 export const TEST_GEMINI_KEY = 'test-gemini-key';
@@ -10,9 +11,13 @@ export interface AiTestApp extends TestApp {
 }
 
 /** A Parley app whose shared key points at a Gemini emulator on loopback. */
-export async function createAiTestApp(env: Record<string, string> = {}): Promise<AiTestApp> {
+export async function createAiTestApp(
+  env: Record<string, string> = {},
+  options: { watchers?: Watchers } = {},
+): Promise<AiTestApp> {
   const gemini = await GeminiEmulator.start({ apiKey: TEST_GEMINI_KEY });
   const t = await createTestApp({
+    ...options,
     env: {
       GEMINI_API_KEY: TEST_GEMINI_KEY,
       GEMINI_BASE_URL: gemini.url,

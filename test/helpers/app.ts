@@ -13,6 +13,7 @@ import { startAllJobs } from '../../src/jobs/catalogue.js';
 import { modelHealthView } from '../../src/jobs/scheduled.jobs.js';
 import { createApiToken, createUser } from '../../src/auth/auth.service.js';
 import type { Database } from '../../src/db/client.js';
+import type { Watchers } from '../../src/realtime/watchers.js';
 import { createLocalEventBus, type EventBus, type ParleyEvent } from '../../src/realtime/events.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -46,7 +47,12 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 export async function createTestApp(
-  options: { env?: Record<string, string>; readiness?: Record<string, ReadinessCheck> } = {},
+  options: {
+    env?: Record<string, string>;
+    readiness?: Record<string, ReadinessCheck>;
+    /** As in production: answers stream only while the business has a socket open. Default: always stream. */
+    watchers?: Watchers;
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = testConfig(options.env);
@@ -64,6 +70,7 @@ export async function createTestApp(
     model,
     events,
     secrets: secretBox(config.appSecret!),
+    ...(options.watchers ? { watchers: options.watchers } : {}),
   });
   const app = await buildApp({
     config,
@@ -71,6 +78,7 @@ export async function createTestApp(
     events,
     queue,
     model,
+    ...(options.watchers ? { watchers: options.watchers } : {}),
     readiness: options.readiness ?? { database: () => database.handle.ping() },
     modelHealth: () => modelHealthView(db),
     logger: false,
