@@ -218,17 +218,14 @@ export async function generateAnswer(
     responseTimeMs: elapsed(),
   });
   if (!model) return noAnswer('ai_disabled');
+  const handToPeople = (handover: Handover) =>
+    handOver(db, deps.events, conversation, { customerMessage: settings.handoverMessage, ...handover });
+  const replyFailed = (reason: string) =>
+    deps.events.publish(userId, { type: 'ai.reply.failed', data: { conversation_id: conversation.id, reason } });
   // Over its cap on the shared key, the business's customers go to its people instead of the model.
   if (await quotaExceeded(db, userId, deps.config.timezone, now)) {
-    await handOver(db, deps.events, conversation, {
-      source: 'system',
-      reason: 'quota_exceeded',
-      customerMessage: settings.handoverMessage,
-    });
-    deps.events.publish(userId, {
-      type: 'ai.reply.failed',
-      data: { conversation_id: conversation.id, reason: 'quota_exceeded' },
-    });
+    await handToPeople({ source: 'system', reason: 'quota_exceeded' });
+    replyFailed('quota_exceeded');
     return noAnswer('quota_exceeded');
   }
   const request = {
@@ -243,10 +240,6 @@ export async function generateAnswer(
     maxOutputTokens: settings.maxTokens,
     tools: [HANDOVER_TOOL],
   };
-  const handToPeople = (handover: Handover) =>
-    handOver(db, deps.events, conversation, { customerMessage: settings.handoverMessage, ...handover });
-  const replyFailed = (reason: string) =>
-    deps.events.publish(userId, { type: 'ai.reply.failed', data: { conversation_id: conversation.id, reason } });
   deps.events.publish(userId, { type: 'ai.reply.started', data: { conversation_id: conversation.id } });
   const callStarted = performance.now();
   const usageBase = { userId, conversationId: conversation.id, model: settings.modelName };
@@ -280,10 +273,7 @@ export async function generateAnswer(
       failedCall,
       handToPeople({ source: 'system', reason: 'ai_unavailable', detail: error.errorClass }),
     ]);
-    deps.events.publish(userId, {
-      type: 'ai.reply.failed',
-      data: { conversation_id: conversation.id, reason: 'ai_unavailable' },
-    });
+    replyFailed('ai_unavailable');
     return noAnswer('ai_unavailable', null, false);
   }
   const usage = {
@@ -343,10 +333,7 @@ export async function generateAnswer(
   });
   // Nothing stored: a person took over, or the status changed, while the model was writing.
   if (!answer) {
-    deps.events.publish(userId, {
-      type: 'ai.reply.failed',
-      data: { conversation_id: conversation.id, reason: 'taken_over' },
-    });
+    replyFailed('taken_over');
     return noAnswer('manual_handling');
   }
   const stored = messageEvent(conversation.id, answer);

@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 import { startControlServer, type ControlServer } from '../cli/control.js';
 import { modelProvider } from '../ai/provider.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
-import { createInfra } from '../infra/index.js';
+import { createInfra, type Infra } from '../infra/index.js';
 import { startAllJobs } from '../jobs/catalogue.js';
 import { modelHealthView, SCHEDULES } from '../jobs/scheduled.jobs.js';
 import { createFanoutEventBus } from '../realtime/fanout.js';
@@ -78,24 +78,9 @@ export async function startServer(
     const runsWorkers = options.worker === true || !config.redisUrl;
 
     // Events reach this process's WebSockets from every process, through Redis when configured.
-    const events = await createFanoutEventBus(infra.pubsub, {
-      onPublishError: (error) => logger.warn({ err: error }, 'live event not published'),
-      onSubscribeError: (error) => logger.warn({ err: error }, 'cannot hear live events yet; retrying'),
-      onListenerError: (error) => logger.error({ err: error }, 'event listener failed'),
-    });
-    cleanups.push(() => events.close());
-    const metrics = createMetrics();
-    // One model client per process, so the ask route and the jobs share its rate gate.
-    const model = instrumentModel(modelProvider(config, infra.cache), metrics);
-    const watchers = cacheWatchers(infra.cache);
-    const jobDeps = {
-      db: database.db,
-      config,
-      model,
-      events,
-      secrets: secretBox(config.appSecret),
-      watchers,
-    };
+    const { metrics, ...jobDeps } = await processParts(config, database, infra, logger, { listen: true });
+    cleanups.push(() => jobDeps.events.close());
+    const { events, model, watchers } = jobDeps;
     if (runsWorkers) await startAllJobs(infra.queue, jobDeps);
 
     const app = await buildApp({
@@ -160,24 +145,14 @@ export async function startWorker(
   const database = await openDatabase(config.database, {
     onPoolError: (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'),
   });
-  let infra: Awaited<ReturnType<typeof createInfra>> | undefined;
+  let infra: Infra | undefined;
   try {
     await migrateDatabase(database);
     infra = await createInfra(config, logger);
-    const metrics = createMetrics();
+    // Nobody listens here: the events go to the `serve` processes' WebSockets.
+    const { metrics, ...jobDeps } = await processParts(config, database, infra, logger, { listen: false });
     metrics.observeQueue(infra.queue);
-    await startAllJobs(infra.queue, {
-      db: database.db,
-      config,
-      model: instrumentModel(modelProvider(config, infra.cache), metrics),
-      // Nobody listens here: the events go to the `serve` processes' WebSockets.
-      events: await createFanoutEventBus(infra.pubsub, {
-        listen: false,
-        onPublishError: (error) => logger.warn({ err: error }, 'live event not published'),
-      }),
-      secrets: secretBox(config.appSecret),
-      watchers: cacheWatchers(infra.cache),
-    });
+    await startAllJobs(infra.queue, jobDeps);
     // Only when asked for: a worker listens on nothing by default.
     const metricsServer: MetricsServer | undefined =
       config.metricsPort === undefined ? undefined : await startMetricsServer(metrics, config.metricsPort, config.host);
@@ -202,4 +177,34 @@ export async function startWorker(
     await database.close();
     throw error;
   }
+}
+
+/**
+ * What a `serve` or `worker` process builds once beside its database and
+ * Redis: its metrics, its one model client (so every caller shares its rate
+ * gate), its event bus, and who is watching live.
+ */
+async function processParts(
+  config: Config & { appSecret: string },
+  database: DatabaseHandle,
+  infra: Infra,
+  logger: Logger,
+  { listen }: { listen: boolean },
+) {
+  const metrics = createMetrics();
+  const events = await createFanoutEventBus(infra.pubsub, {
+    listen,
+    onPublishError: (error) => logger.warn({ err: error }, 'live event not published'),
+    onSubscribeError: (error) => logger.warn({ err: error }, 'cannot hear live events yet; retrying'),
+    onListenerError: (error) => logger.error({ err: error }, 'event listener failed'),
+  });
+  return {
+    metrics,
+    db: database.db,
+    config,
+    model: instrumentModel(modelProvider(config, infra.cache), metrics),
+    events,
+    secrets: secretBox(config.appSecret),
+    watchers: cacheWatchers(infra.cache),
+  };
 }
