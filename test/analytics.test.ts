@@ -1,11 +1,11 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localDate, addDays } from '../src/app/periods.js';
+import { localDate, addDays } from '../src/kernel/periods.js';
 import { aggregateAnalytics } from '../src/jobs/scheduled.jobs.js';
 import { addMessage } from '../src/conversations/conversations.service.js';
 import { conversations, dailyAnalytics, handovers, jobRuns, messages, usageRecords } from '../src/db/schema/index.js';
 import { recordUsage } from '../src/usage/usage.service.js';
-import { NO_USAGE } from '../src/ai/model-provider.js';
+import { NO_USAGE } from '../src/model/model-provider.js';
 import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
 import { until } from './helpers/wait.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalCache } from '../src/infra/cache.js';
-import { cacheWatchers } from '../src/realtime/watchers.js';
+import { cacheWatchers } from '../src/events/watchers.js';
 import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
 import { connectLive, type LiveClient } from './helpers/ws.js';
 import { until } from './helpers/wait.js';

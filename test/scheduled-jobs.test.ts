@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelProvider } from '../src/ai/provider.js';
+import { sharedKeyModel } from '../src/model/shared-key.js';
 import { conversations } from '../src/db/schema/index.js';
 import { createLocalQueue } from '../src/infra/local-queue.js';
 import type { Queue } from '../src/infra/queue.js';
@@ -20,7 +20,7 @@ let token: string;
 beforeAll(async () => {
   t = await createAiTestApp();
   queue = createLocalQueue({ backoffMs: 10 });
-  registerScheduledJobs(queue, { db: t.db, config: t.config, model: modelProvider(t.config) });
+  registerScheduledJobs(queue, { db: t.db, config: t.config, model: sharedKeyModel(t.config) });
   await queue.start();
   token = await t.business('bakery');
 });

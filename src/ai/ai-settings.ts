@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { ValidationError } from '../app/errors.js';
+import { ValidationError } from '../kernel/errors.js';
 import { perDatabaseCache } from '../db/cache.js';
 import type { Database } from '../db/client.js';
 import { aiConfigs, aiPrompts } from '../db/schema/index.js';

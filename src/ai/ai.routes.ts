@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply } from 'fastify';
-import { NotFoundError } from '../app/errors.js';
-import { responses } from '../app/http-errors.js';
-import { paginate } from '../app/pagination.js';
+import { NotFoundError } from '../kernel/errors.js';
+import { responses } from '../kernel/http-errors.js';
+import { paginate } from '../kernel/pagination.js';
 import { currentUser, requireToken } from '../auth/authenticate.js';
 import { conversationIdFromSession, getOwnConversation, sessionId } from '../conversations/conversations.service.js';
 import { listConversations, sessionDetail, sessionView } from '../conversations/sessions.service.js';

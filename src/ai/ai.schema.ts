@@ -1,17 +1,11 @@
 import { z } from 'zod';
 import { CHANNELS, CONVERSATION_STATUSES, MESSAGE_TYPES } from '../db/schema/index.js';
-import { pageOf, pageQuery } from '../app/pagination.js';
+import { pageOf, pageQuery } from '../kernel/pagination.js';
 import { businessHoursSchema } from './business-hours.js';
+import { messageText, sessionItem, sessionMessage } from '../conversations/conversations.schema.js';
 
-/** A customer's message is capped: longer texts are not chat and cost tokens for nothing. */
-export const MAX_MESSAGE_LENGTH = 4_000;
 const PROMPT_MAX_LENGTH = 20_000;
 
-export const messageText = z
-  .string()
-  .trim()
-  .min(1, 'This field may not be blank.')
-  .max(MAX_MESSAGE_LENGTH, `At most ${MAX_MESSAGE_LENGTH} characters.`);
 
 export const askBody = z.object({
   question: messageText,
@@ -45,29 +39,7 @@ export const askResponse = z
 
 export const sessionParams = z.object({ session_id: z.string().max(100) });
 
-export const sessionItem = z
-  .object({
-    session_id: z.string(),
-    conversation_id: z.string(),
-    customer_id: z.string(),
-    channel: z.enum(CHANNELS),
-    status: z.enum(CONVERSATION_STATUSES),
-    is_active: z.boolean(),
-    message_count: z.number().int(),
-    last_message_at: z.string().nullable(),
-    created_at: z.string(),
-  })
-  .meta({ id: 'Session' });
 
-export const sessionMessage = z
-  .object({
-    id: z.string(),
-    type: z.enum(MESSAGE_TYPES),
-    text: z.string(),
-    created_at: z.string(),
-    response_time_ms: z.number().int().nullable(),
-  })
-  .meta({ id: 'SessionMessage' });
 
 export const sessionDetail = sessionItem.extend({ messages: z.array(sessionMessage) }).meta({ id: 'SessionDetail' });
 

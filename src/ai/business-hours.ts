@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WEEKDAYS, type BusinessHours, type Weekday } from '../db/schema/index.js';
 
 /**
  * A business's weekly opening hours in its own time zone. Each day holds
@@ -7,8 +8,7 @@ import { z } from 'zod';
  * arithmetic makes daylight-saving changes come out right: "09:00" is nine
  * in the morning on both sides of a transition.
  */
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+export { WEEKDAYS, type BusinessHours, type Weekday } from '../db/schema/index.js';
 
 const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
@@ -32,9 +32,7 @@ export const businessHoursSchema = z
     timezone: z.string().refine(isTimeZone, 'Use an IANA time zone such as America/New_York.'),
     schedule: z.partialRecord(z.enum(WEEKDAYS), z.array(range).max(12)),
   })
-  .meta({ id: 'BusinessHours' });
-
-export type BusinessHours = z.infer<typeof businessHoursSchema>;
+  .meta({ id: 'BusinessHours' }) satisfies z.ZodType<BusinessHours>;
 
 export interface LocalTime {
   weekday: Weekday;

@@ -1,5 +1,5 @@
 import type { MessageType } from '../db/schema/index.js';
-import type { Turn } from './model-provider.js';
+import type { Turn } from '../model/model-provider.js';
 
 /**
  * Turns a conversation's messages into the model's `contents`: customer

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import type { SecretBox } from '../app/secrets.js';
+import type { SecretBox } from '../kernel/secret-box.js';
 import { enqueuePending } from '../channels/delivery.jobs.js';
 import { telegramClient } from '../channels/telegram/telegram.client.js';
 import { recentMessages } from '../conversations/conversations.service.js';
@@ -8,7 +8,7 @@ import { rowsOf } from '../db/client.js';
 import { aiConfigs, channels, conversations, messages, users } from '../db/schema/index.js';
 import { jobType, type Queue } from '../infra/queue.js';
 import { getAiSettings } from './ai-settings.js';
-import type { ModelErrorClass } from './model-provider.js';
+import type { ModelErrorClass } from '../model/model-provider.js';
 import { generateAnswer, sendAwayMessageOnce, whyNoAi, HISTORY_LIMIT, type ReplyDeps } from './reply.service.js';
 
 /**

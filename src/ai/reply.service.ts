@@ -1,5 +1,5 @@
-import type { Config } from '../app/config.js';
-import { NotFoundError } from '../app/errors.js';
+import type { Config } from '../kernel/config.js';
+import { NotFoundError } from '../kernel/errors.js';
 import type { AuthUser } from '../auth/auth.service.js';
 import { sql } from 'drizzle-orm';
 import {
@@ -20,15 +20,15 @@ import {
   type AiHandoverReason,
   type Handover,
 } from '../conversations/status.service.js';
-import type { EventBus } from '../realtime/events.js';
-import type { Watchers } from '../realtime/watchers.js';
+import type { EventBus } from '../events/events.js';
+import type { Watchers } from '../events/watchers.js';
 import type { Database } from '../db/client.js';
 import { quotaExceeded } from '../usage/quota.service.js';
 import { recordUsage, usageInsert } from '../usage/usage.service.js';
 import { getAiSettings, type AiSettings } from './ai-settings.js';
 import { isOpen } from './business-hours.js';
 import { buildContents } from './context.js';
-import { ModelError, NO_USAGE, type ModelProvider, type ModelResult, type ToolDeclaration } from './model-provider.js';
+import { ModelError, NO_USAGE, type ModelProvider, type ModelResult, type ToolDeclaration } from '../model/model-provider.js';
 import { buildSystemInstruction } from './prompt.js';
 
 export interface ReplyDeps {

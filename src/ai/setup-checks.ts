@@ -1,9 +1,9 @@
 import { inArray } from 'drizzle-orm';
-import type { Config } from '../app/config.js';
+import type { Config } from '../kernel/config.js';
 import type { Database } from '../db/client.js';
 import { users } from '../db/schema/index.js';
 import { getAiSettings, type AiSettings } from './ai-settings.js';
-import { ModelError, type ModelProvider } from './model-provider.js';
+import { ModelError, type ModelProvider } from '../model/model-provider.js';
 
 /** What `ai_control validate` finds wrong with one business's AI setup. */
 export interface BusinessCheck {

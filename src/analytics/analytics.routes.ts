@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Config } from '../app/config.js';
-import { responses } from '../app/http-errors.js';
-import { daysQuery } from '../app/periods.js';
+import type { Config } from '../kernel/config.js';
+import { responses } from '../kernel/http-errors.js';
+import { daysQuery } from '../kernel/periods.js';
 import { currentUser, requireToken } from '../auth/authenticate.js';
 import type { Database } from '../db/client.js';
 import { businessAnalytics, type AnalyticsFigures } from './analytics.service.js';

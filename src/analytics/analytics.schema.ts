@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { periodSchema } from '../app/periods.js';
+import { periodSchema } from '../kernel/periods.js';
 
 const figures = {
   conversations: z.number().int().describe('Conversations started.'),

@@ -7,7 +7,7 @@ import {
   localDay,
   startOfDay,
   type CalendarPeriod,
-} from '../app/periods.js';
+} from '../kernel/periods.js';
 import { rowsOf, type Database } from '../db/client.js';
 import { conversations, dailyAnalytics, handovers, messages, usageRecords, users } from '../db/schema/index.js';
 

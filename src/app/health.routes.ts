@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { withTimeout } from './timeout.js';
+import { withTimeout } from '../kernel/timeout.js';
 
 export type ReadinessCheck = () => Promise<void>;
 

@@ -1,23 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { startControlServer, type ControlServer } from '../cli/control.js';
-import { modelProvider } from '../ai/provider.js';
+import { sharedKeyModel } from '../model/shared-key.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { createInfra, type Infra } from '../infra/index.js';
 import { startAllJobs } from '../jobs/catalogue.js';
 import { modelHealthView, SCHEDULES } from '../jobs/scheduled.jobs.js';
-import { createFanoutEventBus } from '../realtime/fanout.js';
-import { cacheWatchers } from '../realtime/watchers.js';
-import { secretBox } from './secrets.js';
+import { createFanoutEventBus } from '../events/fanout.js';
+import { cacheWatchers } from '../events/watchers.js';
+import { secretBox } from '../kernel/secret-box.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { closeRedis, connectRedis, type Redis } from '../infra/redis.js';
 import { instrumentModel } from '../metrics/instrument-model.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../metrics/metrics.server.js';
-import { ConfigError, type Config } from './config.js';
+import { ConfigError, type Config } from '../kernel/config.js';
 import type { ReadinessCheck } from './health.routes.js';
-import { loggerOptions } from './logger.js';
-import { withAppSecret } from './secret.js';
+import { loggerOptions } from '../kernel/logger.js';
+import { withAppSecret } from '../kernel/app-secret.js';
 import { buildApp } from './server.js';
 
 export interface RunningServer {
@@ -30,6 +29,15 @@ export interface RunningServer {
 export interface ServeOptions {
   /** Run the queue workers and schedules here too. Always so without Redis, where the queue is in-process. */
   worker?: boolean;
+  /**
+   * Opens the CLI's control socket beside an embedded database, so `parley`
+   * commands run inside this process while it holds the database.
+   */
+  control?: (context: { database: DatabaseHandle; config: Config }, logger: Logger) => Promise<Closable | undefined>;
+}
+
+interface Closable {
+  close(): Promise<void>;
 }
 
 /** Everything `parley serve` owns: database, Redis, queue, HTTP server, control socket. */
@@ -97,10 +105,9 @@ export async function startServer(
     });
     cleanups.push(() => app.close());
 
-    let control: ControlServer | undefined;
-    if (database.kind === 'embedded') {
-      control = await startControlServer({ database, config }, logger);
-      if (control) cleanups.push(() => control!.close());
+    if (database.kind === 'embedded' && options.control) {
+      const control = await options.control({ database, config }, logger);
+      if (control) cleanups.push(() => control.close());
     }
 
     await app.listen({ port: config.port, host: config.host });
@@ -202,7 +209,7 @@ async function processParts(
     metrics,
     db: database.db,
     config,
-    model: instrumentModel(modelProvider(config, infra.cache), metrics),
+    model: instrumentModel(sharedKeyModel(config, infra.cache), metrics),
     events,
     secrets: secretBox(config.appSecret),
     watchers: cacheWatchers(infra.cache),

@@ -12,29 +12,30 @@ import {
 } from 'fastify-type-provider-zod';
 import { aiRoutes } from '../ai/ai.routes.js';
 import { analyticsRoutes } from '../analytics/analytics.routes.js';
-import { defaultHandlerRoutes } from '../ai/default-handler.routes.js';
-import { modelProvider } from '../ai/provider.js';
-import type { ModelProvider } from '../ai/model-provider.js';
+import { defaultHandlerRoutes } from '../auth/default-handler.routes.js';
+import { sharedKeyModel } from '../model/shared-key.js';
+import type { ModelProvider } from '../model/model-provider.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { channelRoutes } from '../channels/channels.routes.js';
+import { forgetDeliveryChannels } from '../channels/channels.service.js';
 import { instagramWebhookRoutes } from '../channels/instagram/instagram.webhook.js';
 import { telegramWebhookRoutes } from '../channels/telegram/telegram.webhook.js';
 import type { Queue } from '../infra/queue.js';
 import { conversationRoutes } from '../conversations/conversations.routes.js';
 import { usageRoutes } from '../usage/usage.routes.js';
 import type { Database } from '../db/client.js';
-import { createLocalEventBus, type EventBus } from '../realtime/events.js';
+import { createLocalEventBus, type EventBus } from '../events/events.js';
 import { instrumentModel } from '../metrics/instrument-model.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { installMetrics } from '../metrics/metrics.routes.js';
 import { installWebSocket } from '../realtime/ws.routes.js';
-import type { Watchers } from '../realtime/watchers.js';
-import type { Config } from './config.js';
+import type { Watchers } from '../events/watchers.js';
+import type { Config } from '../kernel/config.js';
 import { healthRoutes, type ModelHealth, type ReadinessCheck } from './health.routes.js';
-import { installErrorHandling } from './http-errors.js';
-import { loggerOptions } from './logger.js';
-import { secretBox } from './secrets.js';
-import { FORM_BODY, validatorCompiler } from './validation.js';
+import { installErrorHandling } from '../kernel/http-errors.js';
+import { loggerOptions } from '../kernel/logger.js';
+import { secretBox } from '../kernel/secret-box.js';
+import { FORM_BODY, validatorCompiler } from '../kernel/validation.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -114,11 +115,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { checks: deps.readiness, modelHealth: deps.modelHealth });
   await app.register(authRoutes, { db: deps.db });
-  await app.register(defaultHandlerRoutes, { db: deps.db });
+  await app.register(defaultHandlerRoutes, {
+    db: deps.db,
+    // New conversations on the business's channels start with the new handler.
+    onChange: (userId) => forgetDeliveryChannels(deps.db, userId),
+  });
   await app.register(aiRoutes, {
     db: deps.db,
     config: deps.config,
-    model: 'model' in deps ? deps.model : instrumentModel(modelProvider(deps.config), metrics),
+    model: 'model' in deps ? deps.model : instrumentModel(sharedKeyModel(deps.config), metrics),
     events,
     ...(deps.watchers ? { watchers: deps.watchers } : {}),
   });

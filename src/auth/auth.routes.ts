@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { responses } from '../app/http-errors.js';
+import { responses } from '../kernel/http-errors.js';
 import type { Database } from '../db/client.js';
 import { login, revokeToken } from './auth.service.js';
 import { currentUser, requireToken } from './authenticate.js';

@@ -5,8 +5,8 @@ import {
   NotFoundError,
   ValidationError,
   type FieldErrors,
-} from '../app/errors.js';
-import { randomId } from '../app/ids.js';
+} from '../kernel/errors.js';
+import { randomId } from '../kernel/ids.js';
 import { perDatabaseCache } from '../db/cache.js';
 import type { Database } from '../db/client.js';
 import { apiTokens, users, type ReplyHandler } from '../db/schema/index.js';

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { NotAuthenticatedError, PermissionDeniedError } from '../app/errors.js';
+import { NotAuthenticatedError, PermissionDeniedError } from '../kernel/errors.js';
 import type { Database } from '../db/client.js';
 import { authenticateToken, type AuthUser } from './auth.service.js';
 import { tokenFromHeader } from './tokens.js';

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { randomId } from '../app/ids.js';
+import { randomId } from '../kernel/ids.js';
 
 /**
  * A token is `prl_` + a 12-character selector + a 32-character secret. The

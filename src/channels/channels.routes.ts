@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { responses } from '../app/http-errors.js';
+import { responses } from '../kernel/http-errors.js';
 import { currentUser, requireToken } from '../auth/authenticate.js';
 import { channelBody, channelItem, channelList, channelParams } from './channels.schema.js';
 import { channelView, connectChannel, deleteChannel, listChannels, type ChannelDeps } from './channels.service.js';

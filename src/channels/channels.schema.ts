@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageOf } from '../app/pagination.js';
+import { pageOf } from '../kernel/pagination.js';
 import { CHANNEL_TYPES } from '../db/schema/index.js';
 
 const telegramBody = z.object({

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
-import type { Config } from '../app/config.js';
-import { BadRequestError, ConflictError, NotFoundError } from '../app/errors.js';
-import { randomId } from '../app/ids.js';
-import type { SecretBox } from '../app/secrets.js';
+import type { Config } from '../kernel/config.js';
+import { BadRequestError, ConflictError, NotFoundError } from '../kernel/errors.js';
+import { randomId } from '../kernel/ids.js';
+import type { SecretBox } from '../kernel/secret-box.js';
 import type { Database } from '../db/client.js';
 import { perDatabaseCache } from '../db/cache.js';
 import { channels, users, type ReplyHandler } from '../db/schema/index.js';

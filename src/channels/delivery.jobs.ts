@@ -1,6 +1,6 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
-import type { Config } from '../app/config.js';
-import type { SecretBox } from '../app/secrets.js';
+import type { Config } from '../kernel/config.js';
+import type { SecretBox } from '../kernel/secret-box.js';
 import type { Database } from '../db/client.js';
 import { channels, conversations, messages } from '../db/schema/index.js';
 import { DEFAULT_ATTEMPTS, jobType, PermanentJobError, type Queue } from '../infra/queue.js';

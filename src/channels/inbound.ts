@@ -1,13 +1,13 @@
 import { getAiSettings } from '../ai/ai-settings.js';
 import { enqueueReply } from '../ai/reply.jobs.js';
-import type { Config } from '../app/config.js';
-import { withTimeout } from '../app/timeout.js';
+import type { Config } from '../kernel/config.js';
+import { withTimeout } from '../kernel/timeout.js';
 import { addMessage, findOrCreateConversation, initialStatus } from '../conversations/conversations.service.js';
 import { conversationCreatedEvent, messageEvent } from '../conversations/status.service.js';
 import type { Database } from '../db/client.js';
 import type { ChannelType, ReplyHandler } from '../db/schema/index.js';
 import type { Queue } from '../infra/queue.js';
-import type { EventBus } from '../realtime/events.js';
+import type { EventBus } from '../events/events.js';
 
 const ENQUEUE_WAIT_MS = 2_000;
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Config } from '../app/config.js';
+import type { Config } from '../kernel/config.js';
 import type { DatabaseHandle } from '../db/client.js';
 
 /** Where a command writes: the terminal, or the control socket back to a waiting CLI. */

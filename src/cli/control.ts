@@ -2,7 +2,7 @@ import { chmod, unlink } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../app/config.js';
+import type { Config } from '../kernel/config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { EXIT, type CommandIO } from './command.js';
 import { databaseCommands } from './commands/index.js';

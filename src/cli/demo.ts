@@ -2,9 +2,10 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { updateAiSettings } from '../ai/ai-settings.js';
 import { GeminiEmulator } from '../ai/gemini-emulator.js';
-import type { Config } from '../app/config.js';
+import type { Config } from '../kernel/config.js';
 import { startServer, type RunningServer } from '../app/runtime.js';
-import { withAppSecret } from '../app/secret.js';
+import { startControlServer } from './control.js';
+import { withAppSecret } from '../kernel/app-secret.js';
 import { createApiToken, createUser, findUser } from '../auth/auth.service.js';
 import { openDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
@@ -85,7 +86,7 @@ export async function startDemo(base: Config, logger?: Logger): Promise<RunningD
   try {
     const config = await withAppSecret(demoConfig(base, emulator.url));
     const token = await seedDemo(config);
-    const server = await startServer(config, logger);
+    const server = await startServer(config, logger, { control: startControlServer });
     return {
       server,
       emulator,

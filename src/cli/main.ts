@@ -1,15 +1,15 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../app/config.js';
+import { ConfigError, loadConfig, type Config } from '../kernel/config.js';
 import type { Logger } from 'pino';
 import { startServer, startWorker } from '../app/runtime.js';
-import { withAppSecret } from '../app/secret.js';
+import { withAppSecret } from '../kernel/app-secret.js';
 import { openDatabase } from '../db/client.js';
 import { EmbeddedDatabaseBusyError, lockHolder } from '../db/lock.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { EXIT, type CommandIO } from './command.js';
 import { CAP_USAGE, parseCap } from './commands/ai-quota.js';
 import { databaseCommands } from './commands/index.js';
-import { runInServer } from './control.js';
+import { runInServer, startControlServer } from './control.js';
 import { demoBanner, startDemo } from './demo.js';
 import { readPassword } from './prompt.js';
 
@@ -79,7 +79,7 @@ function stopOnSignal(logger: Logger, close: () => Promise<void>): void {
 }
 
 async function serve(options: { worker: boolean }): Promise<void> {
-  const server = await startServer(configOrExit(), undefined, { worker: options.worker });
+  const server = await startServer(configOrExit(), undefined, { worker: options.worker, control: startControlServer });
   stopOnSignal(server.logger, () => server.close());
 }
 

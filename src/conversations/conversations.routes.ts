@@ -1,15 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { getAiSettings } from '../ai/ai-settings.js';
-import type { Config } from '../app/config.js';
-import { NotFoundError } from '../app/errors.js';
-import { responses } from '../app/http-errors.js';
-import { paginate } from '../app/pagination.js';
+import type { Config } from '../kernel/config.js';
+import { NotFoundError } from '../kernel/errors.js';
+import { responses } from '../kernel/http-errors.js';
+import { paginate } from '../kernel/pagination.js';
 import type { AuthUser } from '../auth/auth.service.js';
 import { currentUser, requireToken } from '../auth/authenticate.js';
 import type { Database } from '../db/client.js';
 import { enqueueDelivery } from '../channels/delivery.jobs.js';
 import type { Queue } from '../infra/queue.js';
-import type { EventBus } from '../realtime/events.js';
+import type { EventBus } from '../events/events.js';
 import {
   agentReplyBody,
   agentReplyResponse,

@@ -1,5 +1,5 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
-import { randomId } from '../app/ids.js';
+import { randomId } from '../kernel/ids.js';
 import { rowsOf, type Database } from '../db/client.js';
 import {
   conversations,

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import { BadRequestError, NotFoundError } from '../app/errors.js';
-import { randomId } from '../app/ids.js';
+import { BadRequestError, NotFoundError } from '../kernel/errors.js';
+import { randomId } from '../kernel/ids.js';
 import type { Database } from '../db/client.js';
 import {
   conversations,
@@ -9,7 +9,7 @@ import {
   type HandoverSource,
   type ReplyHandler,
 } from '../db/schema/index.js';
-import type { EventBus } from '../realtime/events.js';
+import type { EventBus } from '../events/events.js';
 import { addMessage, type Conversation, type StoredMessage } from './conversations.service.js';
 
 /** Reasons the AI itself may give for handing over (the `handover_to_human` tool). */

@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import type pg from 'pg';
-import type { DatabaseConfig } from '../app/config.js';
+import type { DatabaseConfig } from '../kernel/config.js';
 import { acquireEmbeddedLock } from './lock.js';
 import { EMBEDDED_START_PARAMS } from './pglite-params.js';
 import * as schema from './schema/index.js';

@@ -1,6 +1,6 @@
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ensureDataDir } from '../app/secret.js';
+import { ensureDataDir } from '../kernel/app-secret.js';
 
 /**
  * PGlite is a single-process database: two processes opening one directory

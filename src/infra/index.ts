@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from '../app/config.js';
+import type { Config } from '../kernel/config.js';
 import { createLocalCache, type Cache } from './cache.js';
 import { createLocalQueue } from './local-queue.js';
 import { createLocalPubSub, type PubSub } from './pubsub.js';

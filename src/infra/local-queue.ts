@@ -1,5 +1,5 @@
 import cronParser from 'cron-parser';
-import { randomId } from '../app/ids.js';
+import { randomId } from '../kernel/ids.js';
 import {
   DEFAULT_ATTEMPTS,
   PermanentJobError,

@@ -1,12 +1,12 @@
-import type { Config } from '../app/config.js';
-import type { SecretBox } from '../app/secrets.js';
+import type { Config } from '../kernel/config.js';
+import type { SecretBox } from '../kernel/secret-box.js';
 import { registerReplyJobs, sweepReplies } from '../ai/reply.jobs.js';
-import type { ModelProvider } from '../ai/model-provider.js';
+import type { ModelProvider } from '../model/model-provider.js';
 import { registerDeliveryJobs, sweepOutbox } from '../channels/delivery.jobs.js';
 import type { Database } from '../db/client.js';
 import type { Queue } from '../infra/queue.js';
-import type { EventBus } from '../realtime/events.js';
-import type { Watchers } from '../realtime/watchers.js';
+import type { EventBus } from '../events/events.js';
+import type { Watchers } from '../events/watchers.js';
 import { registerScheduledJobs, scheduleJobs } from './scheduled.jobs.js';
 
 export interface JobDeps {

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Config } from '../app/config.js';
-import { ModelError, type ModelProvider } from '../ai/model-provider.js';
+import type { Config } from '../kernel/config.js';
+import { ModelError, type ModelProvider } from '../model/model-provider.js';
 import { aggregateDays, daysToAggregate } from '../analytics/analytics.service.js';
 import { reconcileConversations } from '../conversations/reconcile.js';
 import { rowsOf, type Database } from '../db/client.js';

@@ -1,4 +1,4 @@
-import { ModelError, type ModelProvider, type ModelRequest, type ModelResult } from '../ai/model-provider.js';
+import { ModelError, type ModelProvider, type ModelRequest, type ModelResult } from '../model/model-provider.js';
 import type { Metrics } from './metrics.js';
 
 type ModelMetrics = Pick<Metrics, 'modelCall' | 'modelError'>;

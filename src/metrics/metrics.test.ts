@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeminiEmulator } from '../ai/gemini-emulator.js';
-import { createGeminiProvider } from '../ai/gemini.client.js';
-import { ModelError, type ModelRequest } from '../ai/model-provider.js';
+import { createGeminiProvider } from '../model/gemini.client.js';
+import { ModelError, type ModelRequest } from '../model/model-provider.js';
 import { instrumentModel } from './instrument-model.js';
 import { createMetrics } from './metrics.js';
 

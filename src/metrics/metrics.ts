@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ModelUsage } from '../ai/model-provider.js';
+import type { ModelUsage } from '../model/model-provider.js';
 import type { Queue } from '../infra/queue.js';
 
 /**

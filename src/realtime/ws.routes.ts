@@ -2,15 +2,15 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { RawData, WebSocket } from 'ws';
-import type { Config } from '../app/config.js';
-import { AppError, NotAuthenticatedError, PermissionDeniedError } from '../app/errors.js';
-import { errorBody } from '../app/http-errors.js';
+import type { Config } from '../kernel/config.js';
+import { AppError, NotAuthenticatedError, PermissionDeniedError } from '../kernel/errors.js';
+import { errorBody } from '../kernel/http-errors.js';
 import { authenticateToken } from '../auth/auth.service.js';
 import { currentUser } from '../auth/authenticate.js';
 import { tokenFromHeader } from '../auth/tokens.js';
 import type { Database } from '../db/client.js';
-import type { Watchers } from './watchers.js';
-import type { EventBus, ParleyEvent } from './events.js';
+import type { Watchers } from '../events/watchers.js';
+import type { EventBus, ParleyEvent } from '../events/events.js';
 import { clientMessage, WEBSOCKET_DESCRIPTION, websocketQuery } from './ws.schema.js';
 
 declare module 'fastify' {

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { NotFoundError } from '../app/errors.js';
+import { NotFoundError } from '../kernel/errors.js';
 import { findUser } from '../auth/auth.service.js';
 import { perDatabaseCache } from '../db/cache.js';
 import { rowsOf, type Database } from '../db/client.js';

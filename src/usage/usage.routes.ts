@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Config } from '../app/config.js';
-import { responses } from '../app/http-errors.js';
+import type { Config } from '../kernel/config.js';
+import { responses } from '../kernel/http-errors.js';
 import { currentUser, requireAdmin, requireToken } from '../auth/authenticate.js';
 import type { Database } from '../db/client.js';
 import { quotaStatusView, setUserQuota, userQuota, userQuotaView } from './quota.service.js';

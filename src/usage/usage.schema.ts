@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { daysQuery, periodSchema as period } from '../app/periods.js';
+import { daysQuery, periodSchema as period } from '../kernel/periods.js';
 import { MAX_QUOTA_TOKENS } from './quota.service.js';
 
 /** `?days=N`: the same period as the analytics report. */

@@ -1,8 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { randomId } from '../app/ids.js';
+import { randomId } from '../kernel/ids.js';
 import type { Database } from '../db/client.js';
 import { usageRecords, type UsageOutcome } from '../db/schema/index.js';
-import type { ModelUsage } from '../ai/model-provider.js';
+import type { ModelUsage } from '../model/model-provider.js';
 
 export type PriceTable = Record<string, { input: number; output: number }>;
 

@@ -1,5 +1,5 @@
 import { GeminiEmulator } from '../../src/ai/gemini-emulator.js';
-import type { Watchers } from '../../src/realtime/watchers.js';
+import type { Watchers } from '../../src/events/watchers.js';
 import { createTestApp, type TestApp } from './app.js';
 
 export const TEST_GEMINI_KEY = 'test-gemini-key';

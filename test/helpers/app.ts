@@ -1,8 +1,8 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { loadConfig, type Config } from '../../src/app/config.js';
+import { loadConfig, type Config } from '../../src/kernel/config.js';
 import type { ReadinessCheck } from '../../src/app/health.routes.js';
-import { modelProvider } from '../../src/ai/provider.js';
-import { secretBox } from '../../src/app/secrets.js';
+import { sharedKeyModel } from '../../src/model/shared-key.js';
+import { secretBox } from '../../src/kernel/secret-box.js';
 import { buildApp } from '../../src/app/server.js';
 import { createLocalCache } from '../../src/infra/cache.js';
 import { createLocalQueue } from '../../src/infra/local-queue.js';
@@ -13,8 +13,8 @@ import { startAllJobs } from '../../src/jobs/catalogue.js';
 import { modelHealthView } from '../../src/jobs/scheduled.jobs.js';
 import { createApiToken, createUser } from '../../src/auth/auth.service.js';
 import type { Database } from '../../src/db/client.js';
-import type { Watchers } from '../../src/realtime/watchers.js';
-import { createLocalEventBus, type EventBus, type ParleyEvent } from '../../src/realtime/events.js';
+import type { Watchers } from '../../src/events/watchers.js';
+import { createLocalEventBus, type EventBus, type ParleyEvent } from '../../src/events/events.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestApp {
@@ -63,7 +63,7 @@ export async function createTestApp(
   // Every job runs in-process, as with `npm start`; quick retries keep failure tests short.
   const queue = createLocalQueue({ backoffMs: 20 });
   const metrics = createMetrics();
-  const model = instrumentModel(modelProvider(config, createLocalCache()), metrics);
+  const model = instrumentModel(sharedKeyModel(config, createLocalCache()), metrics);
   await startAllJobs(queue, {
     db,
     config,

@@ -1,4 +1,4 @@
-import type { ModelRequest } from '../../src/ai/model-provider.js';
+import type { ModelRequest } from '../../src/model/model-provider.js';
 
 /** A small request for the model clients' unit tests. */
 export const helloRequest: ModelRequest = {

@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { BadRequestError, PermissionDeniedError } from '../../app/errors.js';
-import { responses } from '../../app/http-errors.js';
+import { BadRequestError, PermissionDeniedError } from '../../kernel/errors.js';
+import { responses } from '../../kernel/http-errors.js';
 import type { WebhookMetrics, WebhookResult } from '../../metrics/metrics.js';
 import { findDeliveryChannel } from '../channels.service.js';
 import { receiveCustomerMessage, type InboundDeps, type InboundMessage } from '../inbound.js';

@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotAuthenticatedError, NotFoundError } from '../../app/errors.js';
-import { responses } from '../../app/http-errors.js';
+import { NotAuthenticatedError, NotFoundError } from '../../kernel/errors.js';
+import { responses } from '../../kernel/http-errors.js';
 import type { WebhookMetrics } from '../../metrics/metrics.js';
 import { findDeliveryChannel, hashSecret } from '../channels.service.js';
 import { receiveCustomerMessage, type InboundDeps } from '../inbound.js';

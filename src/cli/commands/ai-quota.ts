@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NotFoundError } from '../../app/errors.js';
+import { NotFoundError } from '../../kernel/errors.js';
 import { MAX_QUOTA_TOKENS, setUserQuota, userQuota, userQuotaView, type UserQuota } from '../../usage/quota.service.js';
 import { defineCommand, EXIT } from '../command.js';
 

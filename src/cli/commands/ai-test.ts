@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ModelError } from '../../ai/model-provider.js';
-import { modelProvider } from '../../ai/provider.js';
+import { ModelError } from '../../model/model-provider.js';
+import { sharedKeyModel } from '../../model/shared-key.js';
 import { defineCommand, EXIT } from '../command.js';
 
 /** `ai_control test`: one real call to the model with the global key. */
@@ -17,7 +17,7 @@ export const aiControlTest = defineCommand({
         );
       return outcome.ok ? EXIT.ok : EXIT.failure;
     };
-    const model = modelProvider(config);
+    const model = sharedKeyModel(config);
     if (!model) return report({ ok: false, error: 'GEMINI_API_KEY is not set, so there is nothing to test' });
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { modelProvider } from '../../ai/provider.js';
+import { sharedKeyModel } from '../../model/shared-key.js';
 import { checkBusinesses } from '../../ai/setup-checks.js';
 import { findUser } from '../../auth/auth.service.js';
 import { defineCommand, EXIT } from '../command.js';
@@ -15,7 +15,7 @@ export const aiControlValidate = defineCommand({
     const checks = await checkBusinesses(
       database.db,
       config,
-      modelProvider(config),
+      sharedKeyModel(config),
       args.user ? [args.user] : undefined,
     );
     const invalid = checks.filter((check) => check.problems.length > 0);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../../app/errors.js';
+import { AppError } from '../../kernel/errors.js';
 import { createUser } from '../../auth/auth.service.js';
 import { defineCommand, EXIT } from '../command.js';
 

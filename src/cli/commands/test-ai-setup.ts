@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { modelProvider } from '../../ai/provider.js';
+import { sharedKeyModel } from '../../model/shared-key.js';
 import { checkBusinesses, modelChecker } from '../../ai/setup-checks.js';
 import { migrationStatus } from '../../db/migrate.js';
-import { withTimeout } from '../../app/timeout.js';
+import { withTimeout } from '../../kernel/timeout.js';
 import { closeRedis, connectRedis } from '../../infra/redis.js';
 import { defineCommand, EXIT, type CommandContext } from '../command.js';
 
@@ -48,7 +48,7 @@ async function runChecks({ database, config }: CommandContext): Promise<Check[]>
     checks.push({ name: 'database', ok: false, detail: (error as Error).message });
   }
   if (config.redisUrl) checks.push(await checkRedis(config.redisUrl));
-  const model = modelProvider(config);
+  const model = sharedKeyModel(config);
   checks.push({
     name: 'gemini key',
     ok: Boolean(model),

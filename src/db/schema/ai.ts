@@ -1,7 +1,16 @@
 import { sql } from 'drizzle-orm';
 import { boolean, check, doublePrecision, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-import type { BusinessHours } from '../../ai/business-hours.js';
 import { users } from './auth.js';
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** The stored shape of a business's opening hours (validated by ai/business-hours.ts). */
+export interface BusinessHours {
+  timezone: string;
+  /** Per day, `[open, close]` ranges in local HH:MM. */
+  schedule: Partial<Record<Weekday, [string, string][]>>;
+}
 
 export const aiConfigs = pgTable(
   'ai_configs',

@@ -18,7 +18,7 @@ export const channels = pgTable(
     externalId: text('external_id').notNull(),
     /** The bot's @username or the account's name, for people. */
     name: text('name').notNull(),
-    /** Bot token or access token, sealed with APP_SECRET (src/app/secrets.ts). */
+    /** Bot token or access token, sealed with APP_SECRET (src/kernel/secret-box.ts). */
     credentials: text('credentials').notNull(),
     /** SHA-256 of the secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token. */
     webhookSecretHash: text('webhook_secret_hash'),

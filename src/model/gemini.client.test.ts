@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGeminiProvider } from './gemini.client.js';
-import { GeminiEmulator } from './gemini-emulator.js';
+import { GeminiEmulator } from '../ai/gemini-emulator.js';
 import { helloRequest } from '../../test/helpers/model-request.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY, ModelError } from './model-provider.js';
 

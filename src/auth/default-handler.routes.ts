@@ -1,13 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { responses } from '../app/http-errors.js';
-import { defaultHandlerBody, defaultHandlerResponse } from '../auth/auth.schema.js';
-import { setDefaultReplyHandler } from '../auth/auth.service.js';
-import { forgetDeliveryChannels } from '../channels/channels.service.js';
-import { currentUser, requireToken } from '../auth/authenticate.js';
+import { responses } from '../kernel/http-errors.js';
+import { defaultHandlerBody, defaultHandlerResponse } from './auth.schema.js';
+import { setDefaultReplyHandler } from './auth.service.js';
+import { currentUser, requireToken } from './authenticate.js';
 import type { Database } from '../db/client.js';
 
 /** Who answers new conversations: the AI or the business's people (seed: "User Default Handler"). */
-export const defaultHandlerRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, { db }) => {
+export const defaultHandlerRoutes: FastifyPluginAsyncZod<{
+  db: Database;
+  /** Told after a business changed its handler, for what keeps a copy of it (the channels' delivery cache). */
+  onChange?: (userId: string) => void;
+}> = async (app, { db, onChange }) => {
   app.addHook('onRequest', requireToken(db));
   const schema = { tags: ['ai'], security: [{ bearer: [] }] };
 
@@ -36,8 +39,7 @@ export const defaultHandlerRoutes: FastifyPluginAsyncZod<{ db: Database }> = asy
     async (request) => {
       const userId = currentUser(request).id;
       const handler = await setDefaultReplyHandler(db, userId, request.body.default_reply_handler);
-      // New conversations on the business's channels start with the new handler.
-      forgetDeliveryChannels(db, userId);
+      onChange?.(userId);
       return { default_reply_handler: handler };
     },
   );

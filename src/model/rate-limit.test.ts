@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalCache } from '../infra/cache.js';
 import { createGeminiProvider } from './gemini.client.js';
-import { GeminiEmulator } from './gemini-emulator.js';
+import { GeminiEmulator } from '../ai/gemini-emulator.js';
 import { helloRequest } from '../../test/helpers/model-request.js';
 import { ModelError } from './model-provider.js';
 import { createRateGate } from './rate-limit.js';

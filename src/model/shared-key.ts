@@ -1,4 +1,4 @@
-import type { Config } from '../app/config.js';
+import type { Config } from '../kernel/config.js';
 import type { Cache } from '../infra/cache.js';
 import { createGeminiProvider } from './gemini.client.js';
 import type { ModelProvider } from './model-provider.js';
@@ -8,7 +8,7 @@ import { createRateGate } from './rate-limit.js';
  * The shared key's model, or undefined when no key is configured (the AI is then unavailable).
  * With `cache`, calls obey GEMINI_REQUESTS_PER_MINUTE across every process sharing that cache.
  */
-export function modelProvider(config: Config, cache?: Cache): ModelProvider | undefined {
+export function sharedKeyModel(config: Config, cache?: Cache): ModelProvider | undefined {
   if (!config.gemini.apiKey) return undefined;
   return createGeminiProvider({
     apiKey: config.gemini.apiKey,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { secretBox } from './secrets.js';
+import { secretBox } from './secret-box.js';
 
 describe('secretBox', () => {
   const box = secretBox('x'.repeat(64));
