@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANNELS, CONVERSATION_STATUSES, MESSAGE_TYPES } from '../db/schema/index.js';
+import { CONVERSATION_STATUSES } from '../db/schema/index.js';
 import { pageOf, pageQuery } from '../kernel/pagination.js';
 import { businessHoursSchema } from './business-hours.js';
 import { messageText, sessionItem, sessionMessage } from '../conversations/conversations.schema.js';

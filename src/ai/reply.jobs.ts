@@ -1,8 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
-import type { SecretBox } from '../kernel/secret-box.js';
-import { enqueuePending } from '../channels/delivery.jobs.js';
-import { telegramClient } from '../channels/telegram/telegram.client.js';
 import { recentMessages } from '../conversations/conversations.service.js';
+import { enqueuePending, type OutboundDelivery } from '../conversations/outbox.js';
 import type { Database } from '../db/client.js';
 import { rowsOf } from '../db/client.js';
 import { aiConfigs, channels, conversations, messages, users } from '../db/schema/index.js';
@@ -47,7 +45,8 @@ export async function enqueueReply(queue: Queue, conversationId: string, debounc
 
 export interface ReplyJobDeps extends ReplyDeps {
   queue: Queue;
-  secrets: SecretBox;
+  /** "typing…" to the customer while the model writes, where the channel has it. */
+  showTyping?: (channel: OutboundDelivery['channel'], customerId: string) => void;
 }
 
 export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
@@ -84,12 +83,7 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
         await sendAwayMessageOnce(deps, owner.id, conversation.id, settings.awayMessage.trim(), now);
       }
       if (!why) {
-        if (channel?.type === 'telegram') {
-          // "typing…" while the model writes; it is a courtesy, so its failure is ignored.
-          void telegramClient(deps.config.telegramApiBase, deps.secrets.open(channel.credentials))
-            .sendChatAction({ chat_id: conversation.customerId, action: 'typing' })
-            .catch(() => undefined);
-        }
+        if (channel) deps.showTyping?.(channel, conversation.customerId);
         const lastTry = job.attempt >= REPLY_ATTEMPTS;
         await generateAnswer(
           { ...deps, retryLater: (error) => !lastTry && WAITABLE_FAILURES.has(error.errorClass) },

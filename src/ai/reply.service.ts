@@ -26,6 +26,7 @@ import type { Database } from '../db/client.js';
 import { quotaExceeded } from '../usage/quota.service.js';
 import { recordUsage, usageInsert } from '../usage/usage.service.js';
 import { getAiSettings, type AiSettings } from './ai-settings.js';
+import { aiAvailability } from './availability.js';
 import { isOpen } from './business-hours.js';
 import { buildContents } from './context.js';
 import { ModelError, NO_USAGE, type ModelProvider, type ModelResult, type ToolDeclaration } from '../model/model-provider.js';
@@ -100,7 +101,7 @@ export async function askAsCustomer(
     userId: user.id,
     channel: 'api',
     customerId: input.customerId,
-    status: initialStatus(user.defaultReplyHandler, settings.autoResponseEnabled, Boolean(deps.model)),
+    status: initialStatus(user.defaultReplyHandler, aiAvailability(deps.config, settings) === null),
   });
   if (created) {
     deps.events.publish(user.id, conversationCreatedEvent(conversation));
@@ -129,7 +130,7 @@ export function whyNoAi(
   settings: AiSettings,
   now: Date,
 ): NoAnswerReason | undefined {
-  if (!settings.autoResponseEnabled || !deps.model) return 'ai_disabled';
+  if (aiAvailability(deps.config, settings)) return 'ai_disabled';
   if (conversation.status === 'support_active') return 'manual_handling';
   if (settings.businessHoursEnabled && settings.businessHours && !isOpen(settings.businessHours, now)) {
     return 'outside_business_hours';

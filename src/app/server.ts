@@ -11,15 +11,15 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { aiRoutes } from '../ai/ai.routes.js';
+import { conversationStatusRoutes } from '../ai/conversation-status.routes.js';
 import { analyticsRoutes } from '../analytics/analytics.routes.js';
 import { defaultHandlerRoutes } from '../auth/default-handler.routes.js';
 import { sharedKeyModel } from '../model/shared-key.js';
 import type { ModelProvider } from '../model/model-provider.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { channelRoutes } from '../channels/channels.routes.js';
-import { forgetDeliveryChannels } from '../channels/channels.service.js';
-import { instagramWebhookRoutes } from '../channels/instagram/instagram.webhook.js';
-import { telegramWebhookRoutes } from '../channels/telegram/telegram.webhook.js';
+import { forgetDeliveryChannels } from '../channels/delivery-channels.js';
+import { CHANNEL_ADAPTERS } from '../channels/adapters.js';
 import type { Queue } from '../infra/queue.js';
 import { conversationRoutes } from '../conversations/conversations.routes.js';
 import { usageRoutes } from '../usage/usage.routes.js';
@@ -127,13 +127,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     events,
     ...(deps.watchers ? { watchers: deps.watchers } : {}),
   });
+  await app.register(conversationStatusRoutes, { db: deps.db, config: deps.config, events });
   await app.register(conversationRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue });
   await app.register(usageRoutes, { db: deps.db, config: deps.config });
   await app.register(analyticsRoutes, { db: deps.db, config: deps.config });
   if (!deps.config.appSecret) throw new Error('APP_SECRET must be loaded before the server is built');
   await app.register(channelRoutes, { db: deps.db, config: deps.config, secrets: secretBox(deps.config.appSecret) });
-  await app.register(telegramWebhookRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue, metrics });
-  await app.register(instagramWebhookRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue, metrics });
+  for (const adapter of CHANNEL_ADAPTERS) {
+    await app.register(adapter.webhooks, { db: deps.db, config: deps.config, events, queue: deps.queue, metrics });
+  }
   await installWebSocket(app, { db: deps.db, config: deps.config, events, watchers: deps.watchers });
   metrics.observeWebsocketConnections(() => app.websocketConnections());
 

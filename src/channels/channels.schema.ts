@@ -1,27 +1,16 @@
 import { z } from 'zod';
 import { pageOf } from '../kernel/pagination.js';
-import { CHANNEL_TYPES } from '../db/schema/index.js';
+import { CHANNEL_TYPES, type ChannelType } from '../db/schema/index.js';
+import type { ConnectBody } from './adapter.js';
+import { CHANNEL_ADAPTERS } from './adapters.js';
 
-const telegramBody = z.object({
-  type: z.literal('telegram'),
-  bot_token: z
-    .string()
-    .trim()
-    .regex(/^\d{3,20}:[\w-]{20,100}$/, 'A bot token looks like 123456789:AAE… (from @BotFather).'),
-});
-
-const instagramBody = z.object({
-  type: z.literal('instagram'),
-  ig_user_id: z
-    .string()
-    .trim()
-    .regex(/^\d{5,30}$/, 'The Instagram account id is a number.'),
-  access_token: z.string().trim().min(20, 'This is not an access token.').max(1_000),
-});
-
-export const channelBody = z.discriminatedUnion('type', [telegramBody, instagramBody], {
-  error: 'type must be "telegram" or "instagram".',
-});
+/** One branch per adapter: `{type: "telegram", bot_token}`, `{type: "instagram", ig_user_id, access_token}` … */
+export const channelBody = z.discriminatedUnion(
+  'type',
+  CHANNEL_ADAPTERS.map((adapter) => adapter.connectBody) as [ConnectBody, ...ConnectBody[]],
+  { error: `type must be ${CHANNEL_ADAPTERS.map((adapter) => `"${adapter.type}"`).join(' or ')}.` },
+  // Built from a list, the union's type forgets the branches: each adapter checks its own fields.
+) as unknown as z.ZodType<{ type: ChannelType; [field: string]: unknown }>;
 
 export const channelItem = z
   .object({

@@ -1,4 +1,5 @@
 import { getAiSettings } from '../ai/ai-settings.js';
+import { aiAvailability } from '../ai/availability.js';
 import { enqueueReply } from '../ai/reply.jobs.js';
 import type { Config } from '../kernel/config.js';
 import { withTimeout } from '../kernel/timeout.js';
@@ -44,11 +45,7 @@ export async function receiveCustomerMessage(
     channelId: channel.id,
     customerId: inbound.customerId,
     customerName: inbound.customerName,
-    status: initialStatus(
-      channel.owner.defaultReplyHandler,
-      settings.autoResponseEnabled,
-      Boolean(deps.config.gemini.apiKey),
-    ),
+    status: initialStatus(channel.owner.defaultReplyHandler, aiAvailability(deps.config, settings) === null),
   });
   const stored = await addMessage(deps.db, {
     conversationId: conversation.id,

@@ -1,32 +1,26 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { getAiSettings } from '../ai/ai-settings.js';
 import type { Config } from '../kernel/config.js';
-import { NotFoundError } from '../kernel/errors.js';
 import { responses } from '../kernel/http-errors.js';
 import { paginate } from '../kernel/pagination.js';
 import type { AuthUser } from '../auth/auth.service.js';
 import { currentUser, requireToken } from '../auth/authenticate.js';
 import type { Database } from '../db/client.js';
-import { enqueueDelivery } from '../channels/delivery.jobs.js';
+import { enqueueDelivery } from './outbox.js';
 import type { Queue } from '../infra/queue.js';
 import type { EventBus } from '../events/events.js';
 import {
   agentReplyBody,
   agentReplyResponse,
-  bulkStatusBody,
-  bulkStatusResponse,
   conversationItem,
   conversationList,
   conversationListQuery,
   conversationParams,
   messageList,
   messageListQuery,
-  statusBody,
-  statusResponse,
 } from './conversations.schema.js';
-import { getOwnConversation } from './conversations.service.js';
+import { requireOwnConversation } from './conversations.service.js';
 import { conversationView, listConversations, listMessages, messageView } from './sessions.service.js';
-import { agentReply, aiAvailability, changeStatus, changeStatuses, statusView } from './status.service.js';
+import { agentReply } from './status.service.js';
 
 export interface ConversationRouteDeps {
   db: Database;
@@ -37,94 +31,14 @@ export interface ConversationRouteDeps {
 
 const security = [{ bearer: [] }];
 
-/** Conversation status (the seed's "Manual Override") and the message system agents work in. */
+/** The message system agents work in: conversations, their messages, agents' replies. */
 export const conversationRoutes: FastifyPluginAsyncZod<ConversationRouteDeps> = async (
   app,
   { db, config, events, queue },
 ) => {
   app.addHook('onRequest', requireToken(db));
 
-  const availability = async (user: AuthUser) => {
-    const settings = await getAiSettings(db, user.id, config.gemini.defaultModel);
-    return aiAvailability(settings.autoResponseEnabled, Boolean(config.gemini.apiKey));
-  };
-  const own = async (user: AuthUser, conversationId: string) => {
-    const conversation = await getOwnConversation(db, user.id, conversationId);
-    if (!conversation) throw new NotFoundError('No such conversation.');
-    return conversation;
-  };
-
-  app.get(
-    '/api/v1/ai/conversations/:conversation_id/status/',
-    {
-      schema: {
-        tags: ['conversations'],
-        summary: 'Who answers a conversation: the AI (active) or people (support_active)',
-        security,
-        params: conversationParams,
-        response: responses({ 200: statusResponse }, 401, 404),
-      },
-    },
-    async (request) => {
-      const user = currentUser(request);
-      const conversation = await own(user, request.params.conversation_id);
-      return statusView(db, conversation, await availability(user), user.defaultReplyHandler);
-    },
-  );
-
-  app.put(
-    '/api/v1/ai/conversations/:conversation_id/status/',
-    {
-      schema: {
-        tags: ['conversations'],
-        summary: 'Hand a conversation to the AI or to people',
-        description:
-          'Switching to `active` while the AI is unavailable for this business (auto-response off, or no global key) is refused with 400 `ai_unavailable`. Every change bumps the ownership version, so an AI reply being written at that moment is discarded.',
-        security,
-        params: conversationParams,
-        body: statusBody,
-        response: responses({ 200: statusResponse }, 400, 401, 404),
-      },
-    },
-    async (request) => {
-      const user = currentUser(request);
-      const ai = await availability(user);
-      const conversation = await changeStatus(
-        db,
-        events,
-        user.id,
-        request.params.conversation_id,
-        request.body.status,
-        ai,
-      );
-      return statusView(db, conversation, ai, user.defaultReplyHandler);
-    },
-  );
-
-  app.put(
-    '/api/v1/ai/conversations/bulk-status/',
-    {
-      schema: {
-        tags: ['conversations'],
-        summary: 'Hand many conversations to the AI or to people, all or nothing',
-        security,
-        body: bulkStatusBody,
-        response: responses({ 200: bulkStatusResponse }, 400, 401),
-      },
-    },
-    async (request) => {
-      const user = currentUser(request);
-      const { updated, notFound } = await changeStatuses(
-        db,
-        events,
-        user.id,
-        request.body.conversation_ids,
-        request.body.status,
-        await availability(user),
-      );
-      return { status: request.body.status, updated, not_found: notFound };
-    },
-  );
+  const own = (user: AuthUser, conversationId: string) => requireOwnConversation(db, user.id, conversationId);
 
   app.get(
     '/api/v1/conversations/',

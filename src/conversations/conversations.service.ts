@@ -1,4 +1,5 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { NotFoundError } from '../kernel/errors.js';
 import { randomId } from '../kernel/ids.js';
 import { rowsOf, type Database } from '../db/client.js';
 import {
@@ -26,15 +27,11 @@ export function conversationIdFromSession(session: string): string | undefined {
 
 /**
  * The seed's status rule: a new conversation is answered by the AI only when
- * the owner's default handler is AI, auto-response is on and the shared key
- * is configured; otherwise people answer it.
+ * the owner's default handler is AI and the AI is available to the business
+ * (auto-response on, the shared key configured); otherwise people answer it.
  */
-export function initialStatus(
-  defaultHandler: ReplyHandler,
-  autoResponseEnabled: boolean,
-  apiKeyConfigured: boolean,
-): ConversationStatus {
-  return defaultHandler === 'AI' && autoResponseEnabled && apiKeyConfigured ? 'active' : 'support_active';
+export function initialStatus(defaultHandler: ReplyHandler, aiAvailable: boolean): ConversationStatus {
+  return defaultHandler === 'AI' && aiAvailable ? 'active' : 'support_active';
 }
 
 /**
@@ -116,6 +113,17 @@ export async function getOwnConversation(
     .from(conversations)
     .where(and(eq(conversations.id, conversationId), eq(conversations.userId, userId)))
     .limit(1);
+  return conversation;
+}
+
+/** The business's conversation, or 404 (another business's included). */
+export async function requireOwnConversation(
+  db: Database,
+  userId: string,
+  conversationId: string,
+): Promise<Conversation> {
+  const conversation = await getOwnConversation(db, userId, conversationId);
+  if (!conversation) throw new NotFoundError('No such conversation.');
   return conversation;
 }
 

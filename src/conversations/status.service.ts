@@ -19,12 +19,6 @@ export type AiHandoverReason = (typeof AI_HANDOVER_REASONS)[number];
 /** Why the AI is not answering a business's conversations at all. */
 export type AiUnavailableReason = 'ai_disabled' | 'no_api_key';
 
-export function aiAvailability(autoResponseEnabled: boolean, apiKeyConfigured: boolean): AiUnavailableReason | null {
-  if (!apiKeyConfigured) return 'no_api_key';
-  if (!autoResponseEnabled) return 'ai_disabled';
-  return null;
-}
-
 export function messageEvent(conversationId: string, message: StoredMessage) {
   return {
     type: 'message.created' as const,

@@ -2,7 +2,8 @@ import type { Config } from '../kernel/config.js';
 import type { SecretBox } from '../kernel/secret-box.js';
 import { registerReplyJobs, sweepReplies } from '../ai/reply.jobs.js';
 import type { ModelProvider } from '../model/model-provider.js';
-import { registerDeliveryJobs, sweepOutbox } from '../channels/delivery.jobs.js';
+import { channelCourier, typingIndicator } from '../channels/adapters.js';
+import { registerOutboxJobs, sweepOutbox } from '../conversations/outbox.js';
 import type { Database } from '../db/client.js';
 import type { Queue } from '../infra/queue.js';
 import type { EventBus } from '../events/events.js';
@@ -22,8 +23,8 @@ export interface JobDeps {
 /** Every job's handler, registered where workers run; each job type gets exactly one. */
 export async function startAllJobs(queue: Queue, deps: JobDeps): Promise<void> {
   registerScheduledJobs(queue, deps);
-  registerReplyJobs(queue, { ...deps, queue });
-  registerDeliveryJobs(queue, deps);
+  registerReplyJobs(queue, { ...deps, queue, showTyping: typingIndicator(deps) });
+  registerOutboxJobs(queue, { db: deps.db, courier: channelCourier(deps) });
   await scheduleJobs(queue, deps.config.timezone);
   // Anything left pending (a crash between storing and enqueuing) is picked up within a minute.
   await queue.schedule(sweepOutbox, '* * * * *', deps.config.timezone, {});

@@ -3,9 +3,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { BadRequestError, PermissionDeniedError } from '../../kernel/errors.js';
 import { responses } from '../../kernel/http-errors.js';
-import type { WebhookMetrics, WebhookResult } from '../../metrics/metrics.js';
-import { findDeliveryChannel } from '../channels.service.js';
-import { receiveCustomerMessage, type InboundDeps, type InboundMessage } from '../inbound.js';
+import type { WebhookResult } from '../../metrics/metrics.js';
+import type { WebhookDeps } from '../adapter.js';
+import { findDeliveryChannelByAccount } from '../delivery-channels.js';
+import { receiveCustomerMessage, type InboundMessage } from '../inbound.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -65,10 +66,7 @@ function signatureMatches(raw: Buffer, header: string | undefined, appSecret: st
  * handshake, then signed deliveries, each checked over the exact bytes Meta
  * sent. Refused while META_APP_SECRET / META_VERIFY_TOKEN are not set.
  */
-export const instagramWebhookRoutes: FastifyPluginAsyncZod<InboundDeps & { metrics: WebhookMetrics }> = async (
-  app,
-  deps,
-) => {
+export const instagramWebhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async (app, deps) => {
   const { appSecret, verifyToken } = deps.config.meta;
   // The signature covers the raw body, so this scope keeps it beside the parsed JSON.
   app.removeContentTypeParser('application/json');
@@ -142,7 +140,7 @@ export const instagramWebhookRoutes: FastifyPluginAsyncZod<InboundDeps & { metri
             count('ignored');
             continue;
           }
-          const row = await findDeliveryChannel(deps.db, 'instagram', inbound.igId);
+          const row = await findDeliveryChannelByAccount(deps.db, 'instagram', inbound.igId);
           // An account no business connected: acknowledged, as Meta retries anything else.
           if (!row) {
             count('ignored');

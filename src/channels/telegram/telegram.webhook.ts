@@ -1,20 +1,22 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotAuthenticatedError, NotFoundError } from '../../kernel/errors.js';
 import { responses } from '../../kernel/http-errors.js';
-import type { WebhookMetrics } from '../../metrics/metrics.js';
-import { findDeliveryChannel, hashSecret } from '../channels.service.js';
-import { receiveCustomerMessage, type InboundDeps } from '../inbound.js';
+import type { WebhookDeps } from '../adapter.js';
+import { findDeliveryChannelById } from '../delivery-channels.js';
+import { receiveCustomerMessage } from '../inbound.js';
 import { inboundFromUpdate } from './telegram.updates.js';
-
-export type WebhookDeps = InboundDeps & { metrics: WebhookMetrics };
 
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
+export function hashWebhookSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
 function sameSecret(presented: string | undefined, storedHash: string | null): boolean {
   if (!presented || !storedHash) return false;
-  const a = Buffer.from(hashSecret(presented), 'hex');
+  const a = Buffer.from(hashWebhookSecret(presented), 'hex');
   const b = Buffer.from(storedHash, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
 }
@@ -38,7 +40,7 @@ export const telegramWebhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async (
       },
     },
     async (request) => {
-      const row = await findDeliveryChannel(deps.db, 'telegram', request.params.channel_id);
+      const row = await findDeliveryChannelById(deps.db, 'telegram', request.params.channel_id);
       const header = request.headers[SECRET_HEADER];
       if (!row || !sameSecret(typeof header === 'string' ? header : undefined, row.channel.webhookSecretHash)) {
         deps.metrics.webhookDelivery('telegram', 'rejected');

@@ -1,0 +1,57 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import type { OutboundDelivery } from '../conversations/outbox.js';
+import type { ChannelType } from '../db/schema/index.js';
+import type { Config } from '../kernel/config.js';
+import type { WebhookMetrics } from '../metrics/metrics.js';
+import type { Channel } from './channels.repo.js';
+import type { InboundDeps } from './inbound.js';
+
+/** What an adapter may use: the configuration (its platform's API base, secrets). */
+export interface AdapterDeps {
+  config: Config;
+}
+
+/** An account the platform vouched for, ready to be stored. */
+export interface VerifiedAccount {
+  /** The platform's id of the bot or account: it can serve one business only. */
+  externalId: string;
+  /** For people: a bot's @username, an account's name. */
+  name: string;
+  /** The token Parley uses to speak for it, stored sealed. */
+  credentials: string;
+  /** A hash of the secret the platform echoes on every delivery, when it has one. */
+  webhookSecretHash?: string | null;
+  /** Handed to `activate` once stored; never stored itself (Telegram's webhook secret). */
+  webhookSecret?: string;
+}
+
+export type WebhookDeps = InboundDeps & { metrics: WebhookMetrics };
+
+/** The body of `POST /channels/` for one platform: an object whose `type` is the platform's. */
+export type ConnectBody = z.ZodObject<{ type: z.ZodLiteral<ChannelType> } & z.ZodRawShape>;
+
+/**
+ * One messaging platform, whole: how a business connects and disconnects it,
+ * where the platform delivers customers' messages, and how answers (and a
+ * typing indicator) go back. Everything platform-specific lives behind this.
+ */
+export interface ChannelAdapter<Input extends { type: ChannelType } = { type: ChannelType }> {
+  readonly type: ChannelType;
+  /** How people call one of its accounts in errors: "bot", "Instagram account". */
+  readonly accountNoun: string;
+  readonly connectBody: ConnectBody;
+  /** Checks the credentials with the platform; a refusal is a 400 in the platform's words. */
+  verify(deps: AdapterDeps, input: Input): Promise<VerifiedAccount>;
+  /** Once stored: tells the platform to deliver here. A throw undoes the connection. */
+  activate?(deps: AdapterDeps, channel: Channel, account: VerifiedAccount): Promise<void>;
+  /** Before the channel goes: stops the platform delivering. False when the platform no longer accepts the token. */
+  deactivate?(deps: AdapterDeps, channel: Channel, credentials: string): Promise<boolean>;
+  webhookUrl(config: Config, channel: Channel): string;
+  /** The platform's deliveries, under /webhooks/<type>/. */
+  webhooks: FastifyPluginAsyncZod<WebhookDeps>;
+  /** Sends a message's parts not yet sent, each within the platform's limits; throws DeliveryError. */
+  send(deps: AdapterDeps, delivery: OutboundDelivery, credentials: string): Promise<void>;
+  /** "typing…" while the model writes, where the platform has one. */
+  typing?(deps: AdapterDeps, channel: Channel, customerId: string, credentials: string): Promise<void>;
+}

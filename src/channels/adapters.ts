@@ -1,0 +1,40 @@
+import type { ChannelCourier } from '../conversations/outbox.js';
+import type { ChannelType } from '../db/schema/index.js';
+import type { SecretBox } from '../kernel/secret-box.js';
+import type { AdapterDeps, ChannelAdapter } from './adapter.js';
+import type { Channel } from './channels.repo.js';
+import { instagramAdapter } from './instagram/instagram.adapter.js';
+import { telegramAdapter } from './telegram/telegram.adapter.js';
+
+/** Every platform Parley speaks. Adding one is a folder beside these and a line here. */
+export const CHANNEL_ADAPTERS: readonly ChannelAdapter[] = [telegramAdapter, instagramAdapter];
+
+export function adapterFor(type: ChannelType): ChannelAdapter {
+  const adapter = CHANNEL_ADAPTERS.find((candidate) => candidate.type === type);
+  if (!adapter) throw new Error(`no channel adapter for ${type}`);
+  return adapter;
+}
+
+export interface ChannelRuntimeDeps extends AdapterDeps {
+  secrets: SecretBox;
+}
+
+/** The outbox's courier: each message goes out through its channel's adapter. */
+export function channelCourier(deps: ChannelRuntimeDeps): ChannelCourier {
+  return {
+    send: (delivery) =>
+      adapterFor(delivery.channel.type).send(deps, delivery, deps.secrets.open(delivery.channel.credentials)),
+  };
+}
+
+/**
+ * Shows "typing…" to a channel's customer where the platform can. It is a
+ * courtesy, so a failure is ignored and nobody waits for it.
+ */
+export function typingIndicator(deps: ChannelRuntimeDeps): (channel: Channel, customerId: string) => void {
+  return (channel, customerId) => {
+    const adapter = adapterFor(channel.type);
+    if (!adapter.typing) return;
+    void adapter.typing(deps, channel, customerId, deps.secrets.open(channel.credentials)).catch(() => undefined);
+  };
+}

@@ -1,0 +1,66 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { channels, users, type ChannelType, type ReplyHandler } from '../db/schema/index.js';
+
+export type Channel = typeof channels.$inferSelect;
+export type NewChannelRow = Omit<typeof channels.$inferInsert, 'createdAt'>;
+
+/** A connected channel with what a delivery to it needs of its business. */
+export interface ChannelWithOwner {
+  channel: Channel;
+  owner: { id: string; defaultReplyHandler: ReplyHandler };
+}
+
+const withOwner = { channel: channels, owner: { id: users.id, defaultReplyHandler: users.defaultReplyHandler } };
+
+export async function findWithOwnerById(
+  db: Database,
+  type: ChannelType,
+  channelId: string,
+): Promise<ChannelWithOwner | undefined> {
+  const [row] = await db
+    .select(withOwner)
+    .from(channels)
+    .innerJoin(users, eq(users.id, channels.userId))
+    .where(and(eq(channels.type, type), eq(channels.id, channelId)))
+    .limit(1);
+  return row;
+}
+
+export async function findWithOwnerByAccount(
+  db: Database,
+  type: ChannelType,
+  externalId: string,
+): Promise<ChannelWithOwner | undefined> {
+  const [row] = await db
+    .select(withOwner)
+    .from(channels)
+    .innerJoin(users, eq(users.id, channels.userId))
+    .where(and(eq(channels.type, type), eq(channels.externalId, externalId)))
+    .limit(1);
+  return row;
+}
+
+/** Undefined when the account is already connected (to this business or another). */
+export async function insertChannel(db: Database, values: NewChannelRow): Promise<Channel | undefined> {
+  const [created] = await db.insert(channels).values(values).onConflictDoNothing().returning();
+  return created;
+}
+
+export async function listOwnChannels(db: Database, userId: string): Promise<Channel[]> {
+  return db.select().from(channels).where(eq(channels.userId, userId)).orderBy(desc(channels.createdAt));
+}
+
+/** Another business's channel is as absent as a missing one. */
+export async function findOwnChannel(db: Database, userId: string, channelId: string): Promise<Channel | undefined> {
+  const [channel] = await db
+    .select()
+    .from(channels)
+    .where(and(eq(channels.id, channelId), eq(channels.userId, userId)))
+    .limit(1);
+  return channel;
+}
+
+export async function deleteChannelRow(db: Database, channelId: string): Promise<void> {
+  await db.delete(channels).where(eq(channels.id, channelId));
+}

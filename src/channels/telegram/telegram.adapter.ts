@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { DeliveryError } from '../../conversations/outbox.js';
+import { BadRequestError } from '../../kernel/errors.js';
+import type { Config } from '../../kernel/config.js';
+import type { ChannelAdapter } from '../adapter.js';
+import { splitText } from '../split.js';
+import { ALLOWED_UPDATES, TelegramError, telegramClient } from './telegram.client.js';
+import { hashWebhookSecret, telegramWebhookRoutes } from './telegram.webhook.js';
+
+const TELEGRAM_LIMIT = 4_096;
+/** Waits Telegram asks for up to this long are waited out in the job; longer ones go back to the queue. */
+const MAX_INLINE_WAIT_S = 30;
+
+const connectBody = z.object({
+  type: z.literal('telegram'),
+  bot_token: z
+    .string()
+    .trim()
+    .regex(/^\d{3,20}:[\w-]{20,100}$/, 'A bot token looks like 123456789:AAE… (from @BotFather).'),
+});
+
+function webhookUrl(config: Config, channelId: string): string {
+  return `${config.publicUrl}/webhooks/telegram/${channelId}/`;
+}
+
+function deliveryError(error: unknown): unknown {
+  if (!(error instanceof TelegramError)) return error;
+  return new DeliveryError(`Telegram ${error.code}: ${error.description}`, error.code === 400 || error.code === 403);
+}
+
+/** A Telegram bot: its token proves itself with getMe, and its webhook carries a secret Telegram echoes. */
+export const telegramAdapter: ChannelAdapter<z.infer<typeof connectBody>> = {
+  type: 'telegram',
+  accountNoun: 'bot',
+  connectBody,
+
+  async verify({ config }, { bot_token: botToken }) {
+    let bot;
+    try {
+      bot = await telegramClient(config.telegramApiBase, botToken).getMe();
+    } catch (error) {
+      if (error instanceof TelegramError && error.code > 0) {
+        throw new BadRequestError(`Telegram rejected the bot token: ${error.description}.`, 'invalid_bot_token');
+      }
+      throw error;
+    }
+    const secret = randomBytes(32).toString('base64url');
+    return {
+      externalId: String(bot.id),
+      name: bot.username ? `@${bot.username}` : bot.first_name,
+      credentials: botToken,
+      webhookSecret: secret,
+      webhookSecretHash: hashWebhookSecret(secret),
+    };
+  },
+
+  async activate({ config }, channel, account) {
+    try {
+      await telegramClient(config.telegramApiBase, account.credentials).setWebhook({
+        url: webhookUrl(config, channel.id),
+        secret_token: account.webhookSecret ?? '',
+        allowed_updates: ALLOWED_UPDATES,
+      });
+    } catch (error) {
+      const reason = error instanceof TelegramError ? error.description : (error as Error).message;
+      throw new BadRequestError(`Telegram refused the webhook: ${reason}.`, 'webhook_refused');
+    }
+  },
+
+  async deactivate({ config }, _channel, botToken) {
+    try {
+      await telegramClient(config.telegramApiBase, botToken).deleteWebhook();
+      return true;
+    } catch (error) {
+      // A revoked token cannot remove its webhook; Telegram stops delivering to a bot that is gone anyway.
+      if (error instanceof TelegramError) return false;
+      throw error;
+    }
+  },
+
+  webhookUrl: (config, channel) => webhookUrl(config, channel.id),
+  webhooks: telegramWebhookRoutes,
+
+  async send({ config }, delivery, botToken) {
+    const telegram = telegramClient(config.telegramApiBase, botToken);
+    const parts = splitText(delivery.message.text, TELEGRAM_LIMIT);
+    try {
+      for (const part of parts.slice(delivery.partsSent)) {
+        for (let tries = 0; ; tries++) {
+          try {
+            const sent = await telegram.sendMessage({ chat_id: delivery.customerId, text: part });
+            await delivery.partSent(String(sent.message_id), parts.length);
+            break;
+          } catch (error) {
+            const wait = error instanceof TelegramError ? error.retryAfter : undefined;
+            if (wait === undefined || wait > MAX_INLINE_WAIT_S || tries >= 2) throw error;
+            await sleep(wait * 1000);
+          }
+        }
+      }
+    } catch (error) {
+      throw deliveryError(error);
+    }
+  },
+
+  async typing({ config }, _channel, customerId, botToken) {
+    await telegramClient(config.telegramApiBase, botToken).sendChatAction({ chat_id: customerId, action: 'typing' });
+  },
+};
