@@ -8,7 +8,6 @@
  * that every acknowledged delivery was stored exactly once.
  * See bench/README.md for the environment variables.
  */
-import { once } from 'node:events';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +55,7 @@ import {
   withClient,
   writeResults,
 } from './lib/setup.js';
+import { TelegramTap, waitFor } from './lib/telegram-tap.js';
 
 const ANSWER = 'Yes, we have them fresh today. See you soon!';
 const BOT_TOKEN = '7000000001:AAEbenchWebhookBotToken_0123456789abcdef';
@@ -104,124 +104,6 @@ const cleanups = new Cleanups();
 cleanups.onSignals();
 
 // ---- Telegram, as Parley reaches it ---------------------------------------------------------
-
-/**
- * Sits between Parley and the fake Bot API and notes when each `sendMessage`
- * arrives, per chat: that moment is "reply sent". Everything is passed on to
- * the fake, which answers as Telegram would.
- */
-class TelegramTap {
-  /** `method chat` → arrival time of the latest such call. */
-  private readonly latest = new Map<string, number>();
-  private readonly waiters = new Map<string, ((at: number) => void)[]>();
-  replies = 0;
-  lastReplyAt = 0;
-
-  private constructor(
-    private readonly server: http.Server,
-    readonly url: string,
-  ) {}
-
-  static async start(fake: TelegramFake): Promise<TelegramTap> {
-    const upstream = new URL(fake.url);
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    const holder: { tap?: TelegramTap } = {};
-    const server = http.createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const body = Buffer.concat(chunks);
-        holder.tap?.note(request.url ?? '', body);
-        const forward = http.request(
-          {
-            host: upstream.hostname,
-            port: upstream.port,
-            method: request.method,
-            path: request.url,
-            headers: { ...request.headers, host: upstream.host },
-            agent,
-          },
-          (answer) => {
-            response.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(response);
-          },
-        );
-        forward.on('error', (error) => {
-          response.writeHead(502, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ ok: false, error_code: 502, description: error.message }));
-        });
-        forward.end(body);
-      });
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    holder.tap = new TelegramTap(server, `http://127.0.0.1:${port}`);
-    return holder.tap;
-  }
-
-  private note(url: string, body: Buffer): void {
-    const at = performance.now();
-    const method = /\/([A-Za-z]+)$/.exec(url)?.[1];
-    if (method !== 'sendMessage' && method !== 'sendChatAction') return;
-    let chat: string;
-    try {
-      chat = String((JSON.parse(body.toString('utf8')) as { chat_id?: unknown }).chat_id);
-    } catch {
-      return;
-    }
-    if (method === 'sendMessage') {
-      this.replies += 1;
-      this.lastReplyAt = at;
-    }
-    const key = `${method} ${chat}`;
-    this.latest.set(key, at);
-    const waiting = this.waiters.get(key);
-    if (waiting) {
-      this.waiters.delete(key);
-      for (const resolve of waiting) resolve(at);
-    }
-  }
-
-  lastReplyTo(chat: string): number | undefined {
-    return this.latest.get(`sendMessage ${chat}`);
-  }
-
-  /** Resolves with the arrival time of the next such call for `chat`; call it before the message is posted. */
-  next(method: 'sendMessage' | 'sendChatAction', chat: string, timeoutMs: number): Promise<number> {
-    return waitFor(this.waiters, `${method} ${chat}`, timeoutMs, `no ${method} within ${timeoutMs} ms`);
-  }
-
-  async close(): Promise<void> {
-    const closed = once(this.server, 'close');
-    this.server.close();
-    this.server.closeAllConnections();
-    await closed;
-  }
-}
-
-/** Registers a one-shot waiter under `key`, removed again when it times out. */
-function waitFor<K>(
-  waiters: Map<K, ((at: number) => void)[]>,
-  key: K,
-  timeoutMs: number,
-  message: string,
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      const list = waiters.get(key)?.filter((waiter) => waiter !== done) ?? [];
-      if (list.length > 0) waiters.set(key, list);
-      else waiters.delete(key);
-      reject(new Error(message));
-    }, timeoutMs);
-    const done = (at: number) => {
-      clearTimeout(timer);
-      resolve(at);
-    };
-    waiters.set(key, [...(waiters.get(key) ?? []), done]);
-  });
-}
 
 /**
  * When the model was asked about reply-phase message `n`: its text carries
