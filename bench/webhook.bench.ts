@@ -15,7 +15,7 @@ import { buildIfNeeded, needsBuild } from '../scripts/build.js';
 import type { GeminiEmulator } from '../src/ai/gemini-emulator.js';
 import { openPglite } from '../src/db/client.js';
 import { TelegramFake, telegramTextUpdate } from '../test/fakes/telegram.js';
-import { percentile, runLoad, runOpenLoad, type LoadResult, type OpenLoadResult } from './lib/load.js';
+import { percentile, runLoad, runOpenLoad, send, type LoadResult, type OpenLoadResult } from './lib/load.js';
 import {
   cpuSecondsOf,
   freePort,
@@ -595,7 +595,8 @@ async function benchTarget(
           const sentAt = performance.now();
           try {
             const body = updateBody(n, chat, epoch, true);
-            const answer = await post(replyAgent, setup.port, setup.webhookPath, headers, body);
+            const request = { method: 'POST' as const, path: setup.webhookPath, headers, body };
+            const answer = await send(replyAgent, setup.port, request, REPLY_TIMEOUT_MS);
             const ackAt = performance.now();
             if (!acknowledged(answer.status, answer.body)) {
               throw new Error(`${answer.status} ${answer.body.slice(0, 200)}`);
@@ -669,38 +670,6 @@ async function benchTarget(
     // This target's servers, databases, fakes and directories go before the next one starts.
     await cleanups.runFrom(mark);
   }
-}
-
-function post(
-  agent: http.Agent,
-  port: number,
-  pathname: string,
-  headers: Record<string, string>,
-  body: string,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: pathname,
-        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        agent,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-        response.on('error', reject);
-      },
-    );
-    request.setTimeout(REPLY_TIMEOUT_MS, () => request.destroy(new Error(`no answer within ${REPLY_TIMEOUT_MS} ms`)));
-    request.on('error', reject);
-    request.end(body);
-  });
 }
 
 // ---- Report -------------------------------------------------------------------------------
