@@ -4,7 +4,6 @@
  * whose Telegram bot is connected to the fake Bot API; then every phase, in
  * order, and everything it started is undone before the next target.
  */
-import type { GeminiEmulator } from '../../src/ai/gemini-emulator.js';
 import { TelegramFake } from '../../test/fakes/telegram.js';
 import type { OpenLoadResult } from '../lib/load.js';
 import { freePort, startProcess, startServer, type Memory, type ServerProcess } from '../lib/process.js';
@@ -31,6 +30,11 @@ import { checkStored, type Storage } from './stored.js';
 export interface Services {
   postgres: Reachable;
   redis: Reachable;
+}
+
+/** The Gemini emulator (bench/lib/setup.ts's startEmulator): Parley is pointed at its URL. */
+interface Model {
+  url: string;
 }
 
 interface Setup {
@@ -70,7 +74,7 @@ export interface TargetResult {
 async function startTarget(
   target: TargetName,
   services: Services,
-  gemini: GeminiEmulator,
+  gemini: Model,
   telegram: TelegramFake,
   tap: TelegramTap,
   ledger: Ledger,
@@ -161,7 +165,7 @@ export async function benchTarget(
   target: TargetName,
   round: number,
   services: Services,
-  gemini: GeminiEmulator,
+  gemini: Model,
 ): Promise<TargetResult> {
   const label = TARGETS[target];
   const mark = cleanups.mark();
