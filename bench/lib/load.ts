@@ -262,7 +262,8 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-function send(
+/** One request on `agent` to 127.0.0.1:`port`: its status and body, or a rejection (network error, timeout). */
+export function send(
   agent: http.Agent,
   port: number,
   request: LoadRequest,

@@ -1,0 +1,149 @@
+/**
+ * Message → reply sent: with the business's debounce as low as it may be set
+ * and the model instant, messages are posted one chat at a time, then from
+ * several chats at once, each timed by stage from its webhook POST to its 200,
+ * to "typing…" (the reply job has started), to the model's request, and to the
+ * fake Telegram receiving `sendMessage` for that chat.
+ */
+import http from 'node:http';
+import { percentile, send } from '../lib/load.js';
+import { messageOf } from '../lib/setup.js';
+import { waitFor, type TelegramTap } from '../lib/telegram-tap.js';
+import { cleanups, config, REPLY_CHAT_BASE, REPLY_TIMEOUT_MS, step } from './config.js';
+import { acknowledged, keyOf, updateBody, type Webhook } from './deliveries.js';
+
+/**
+ * When the model was asked about reply-phase message `n`: its text carries
+ * `(ref R<n>)`, and the emulator's responder reports the newest one in each request.
+ */
+const modelWaiters = new Map<number, ((at: number) => void)[]>();
+
+/** For the emulator's responder: notes the model being asked about a measured message. */
+export function noteModelRequest(body: unknown): void {
+  const at = performance.now();
+  const refs = [...JSON.stringify(body ?? null).matchAll(/\(ref R(\d+)\)/g)];
+  const n = Number(refs.at(-1)?.[1]);
+  const waiting = modelWaiters.get(n);
+  if (!waiting) return;
+  modelWaiters.delete(n);
+  for (const resolve of waiting) resolve(at);
+}
+
+export interface ReplyPhase {
+  clients: number;
+  samples: number;
+  errors: number;
+  errorSamples: string[];
+  /** Webhook POST sent → `sendMessage` for that chat reached Telegram. */
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** The same, less the debounce Parley waited (at least 1 ms: a debounce of 0 is a 1 ms timer). */
+  beyondDebounceP50Ms: number;
+  beyondDebounceP99Ms: number;
+  /**
+   * Medians from the webhook POST to: its 200; "typing…" (the reply job has
+   * started); the model's request; the reply reaching Telegram.
+   */
+  stagesP50Ms: { ack: number; typing: number; model: number; sent: number };
+}
+
+/** The reply path: debounce as low as the business may set it (BENCH_REPLY_DEBOUNCE_MS), the AI on. */
+export async function enableReplies(port: number, token: string): Promise<void> {
+  const response = await fetch(`http://127.0.0.1:${port}/api/v1/ai/config/`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ auto_response_enabled: true, reply_debounce_ms: config.replyDebounceMs }),
+  });
+  if (response.status !== 200) throw new Error(`PATCH reply_debounce_ms: ${response.status} ${await response.text()}`);
+}
+
+/**
+ * BENCH_REPLY_SAMPLES replies one at a time, then BENCH_REPLY_CONCURRENT_SAMPLES
+ * from BENCH_REPLY_CONCURRENCY chats at once; the updates are numbered from `firstUpdate`.
+ */
+export async function measureReplies(
+  webhook: Webhook,
+  tap: TelegramTap,
+  firstUpdate: number,
+): Promise<{ replySingle: ReplyPhase; replyConcurrent: ReplyPhase }> {
+  let nextUpdate = firstUpdate;
+  const { ledger, epoch } = webhook;
+  const replyAgent = new http.Agent({ keepAlive: true, maxSockets: config.replyConcurrency });
+  cleanups.push(async () => replyAgent.destroy());
+
+  const replyPhase = async (clients: number, samples: number, chatBase: number): Promise<ReplyPhase> => {
+    step(`message → reply: ${samples} replies, ${clients} at a time`);
+    const stages: Record<keyof ReplyPhase['stagesP50Ms'], number[]> = { ack: [], typing: [], model: [], sent: [] };
+    const errorSamples: string[] = [];
+    let errors = 0;
+    let taken = 0;
+    const client = async (c: number) => {
+      const chat = chatBase + c;
+      // Each client's first message opens its conversation and is not counted: a customer writes more than once.
+      for (let first = true; first || taken < samples; first = false) {
+        if (!first) taken += 1;
+        const n = nextUpdate++;
+        ledger.sent.add(keyOf(chat, n));
+        const replied = tap.next('sendMessage', String(chat), REPLY_TIMEOUT_MS);
+        const typing = tap.next('sendChatAction', String(chat), REPLY_TIMEOUT_MS);
+        const model = waitFor(modelWaiters, n, REPLY_TIMEOUT_MS, 'the model was not asked');
+        // Those that do not come (a reply without "typing…") are reported as missing, not as unhandled.
+        for (const promise of [replied, typing, model]) promise.catch(() => undefined);
+        const sentAt = performance.now();
+        try {
+          const body = updateBody(n, chat, epoch, true);
+          const request = { method: 'POST' as const, path: webhook.path, headers: webhook.headers, body };
+          const answer = await send(replyAgent, webhook.port, request, REPLY_TIMEOUT_MS);
+          const ackAt = performance.now();
+          if (!acknowledged(answer.status, answer.body)) {
+            throw new Error(`${answer.status} ${answer.body.slice(0, 200)}`);
+          }
+          ledger.acked.add(keyOf(chat, n));
+          const sent = await replied;
+          if (!first) {
+            stages.ack.push(ackAt - sentAt);
+            stages.sent.push(sent - sentAt);
+            stages.typing.push((await typing.catch(() => Number.NaN)) - sentAt);
+            stages.model.push((await model.catch(() => Number.NaN)) - sentAt);
+          }
+        } catch (error) {
+          if (first) throw error;
+          errors += 1;
+          if (errorSamples.length < 5) errorSamples.push(messageOf(error));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
+    const sorted = (values: number[]) => values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
+    const latencies = sorted(stages.sent);
+    const debounce = Math.max(1, config.replyDebounceMs);
+    return {
+      clients,
+      samples: latencies.length,
+      errors,
+      errorSamples,
+      p50Ms: percentile(latencies, 50),
+      p90Ms: percentile(latencies, 90),
+      p99Ms: percentile(latencies, 99),
+      maxMs: latencies.at(-1) ?? Number.NaN,
+      beyondDebounceP50Ms: percentile(latencies, 50) - debounce,
+      beyondDebounceP99Ms: percentile(latencies, 99) - debounce,
+      stagesP50Ms: {
+        ack: percentile(sorted(stages.ack), 50),
+        typing: percentile(sorted(stages.typing), 50),
+        model: percentile(sorted(stages.model), 50),
+        sent: percentile(latencies, 50),
+      },
+    };
+  };
+
+  const replySingle = await replyPhase(1, config.replySamples, REPLY_CHAT_BASE);
+  const replyConcurrent = await replyPhase(
+    config.replyConcurrency,
+    config.replyConcurrentSamples,
+    REPLY_CHAT_BASE + 1_000,
+  );
+  return { replySingle, replyConcurrent };
+}
