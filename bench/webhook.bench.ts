@@ -13,7 +13,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { buildIfNeeded, needsBuild } from '../scripts/build.js';
-import type { GeminiEmulator } from '../src/ai/gemini-emulator.js';
+import type { GeminiEmulator } from '../src/emulator/gemini.js';
 import { openPglite } from '../src/db/client.js';
 import { TelegramFake, telegramTextUpdate } from '../test/fakes/telegram.js';
 import { percentile, runLoad, runOpenLoad, type LoadResult, type OpenLoadResult } from './lib/load.js';
@@ -225,7 +225,7 @@ function waitFor<K>(
 
 /**
  * When the model was asked about reply-phase message `n`: its text carries
- * `(ref R<n>)`, and the emulator's responder reports the newest one in each request.
+ * `(ref R<n>)`, and the emulator's `respond` reports the newest one in each request.
  */
 const modelWaiters = new Map<number, ((at: number) => void)[]>();
 function noteModelRequest(body: unknown): void {
@@ -1058,10 +1058,9 @@ async function main(): Promise<void> {
   const targets = config.targets.filter((target) => target === 'embedded' || skipped.length === 0);
   for (const reason of skipped) log(`PostgreSQL + Redis rows skipped: ${reason}`);
 
-  // The responder as an option survives reset(), which clears the requests the emulator records.
   const gemini = await startEmulator(
     {
-      responder: (request) => {
+      respond: (request) => {
         noteModelRequest(request.body);
         return { text: ANSWER };
       },
