@@ -112,7 +112,7 @@ describe('generateContent', () => {
 });
 
 describe('streamGenerateContent', () => {
-  it('streams deltas that concatenate to the text, with finish and usage on the last event only', async () => {
+  it('streams deltas that concatenate to the text, with finish on the last event and usage growing to it', async () => {
     const text = 'The quick brown fox jumps over the lazy dog';
     replies.push({ text });
     const chunks = await collect(await sdk().models.generateContentStream({ model: MODEL, contents: 'go' }));
@@ -122,7 +122,13 @@ describe('streamGenerateContent', () => {
     const last = chunks[chunks.length - 1];
     expect(last?.candidates?.[0]?.finishReason).toBe('STOP');
     expect(last?.usageMetadata).toMatchObject({ promptTokenCount: 1, candidatesTokenCount: 11, totalTokenCount: 12 });
-    expect(chunks.slice(0, -1).every((chunk) => chunk.usageMetadata === undefined)).toBe(true);
+    // Recorded Gemini streams carry usage on every event, counted so far; only the last is the answer's.
+    const earlier = chunks.slice(0, -1);
+    expect(earlier.every((chunk) => chunk.candidates?.[0]?.finishReason === undefined)).toBe(true);
+    expect(earlier.every((chunk) => chunk.usageMetadata?.promptTokenCount === 1)).toBe(true);
+    const counted = chunks.map((chunk) => chunk.usageMetadata?.candidatesTokenCount ?? 0);
+    expect(counted).toEqual([...counted].sort((x, y) => x - y));
+    expect(counted[0]).toBeLessThan(11);
     expect(requests[0]?.method).toBe('streamGenerateContent');
   });
 

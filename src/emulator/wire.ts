@@ -182,8 +182,9 @@ function finishedCandidate(reply: EmulatorReply, parts: JsonObject[]): JsonObjec
 }
 
 /**
- * The events of a streamed answer: one text delta each, with finishReason,
- * any function call and usageMetadata on the last (external-apis.md §1.4).
+ * The events of a streamed answer: one text delta each, with finishReason and any
+ * function call on the last (external-apis.md §1.4). Every event carries usageMetadata
+ * counted so far, as recorded Gemini streams do, so that a client adding them up is caught.
  */
 export function streamResponses(reply: EmulatorReply, context: ResponseContext): JsonObject[] {
   if (reply.blockReason !== undefined) return [blockedResponse(reply, context)];
@@ -194,8 +195,22 @@ export function streamResponses(reply: EmulatorReply, context: ResponseContext):
     const parts: JsonObject[] = [{ text: delta }];
     if (index === deltas.length - 1) return lastEvent(reply, context, parts);
     const candidate = { content: { role: 'model', parts }, index: 0 };
-    return { candidates: [candidate], modelVersion: context.model, responseId: context.responseId };
+    const usage = usageSoFar(reply, context, deltas.slice(0, index + 1).join(''));
+    return {
+      candidates: [candidate],
+      usageMetadata: usage,
+      modelVersion: context.model,
+      responseId: context.responseId,
+    };
   });
+}
+
+/** Usage while the answer is still arriving: the prompt and thoughts in full, the answer as far as sent. */
+function usageSoFar(reply: EmulatorReply, context: ResponseContext, sent: string): JsonObject {
+  const answer = reply.usage?.candidatesTokenCount ?? candidateTokens(reply);
+  const { promptTokenCount, thoughtsTokenCount } = reply.usage ?? {};
+  const partial = { usage: { promptTokenCount, thoughtsTokenCount } };
+  return usageMetadata(partial, context, Math.min(estimateTokens(sent.length), answer));
 }
 
 function lastEvent(reply: EmulatorReply, context: ResponseContext, textParts: JsonObject[]): JsonObject {
