@@ -26,7 +26,9 @@ const layerRules = [...rank].map(([name, index]) => {
   const forbidden = [...rank].filter(([other, otherIndex]) => other !== name && otherIndex <= index).map(([o]) => o);
   return {
     name: `layer-${name}`,
-    comment: `src/${name} may use only the layers below it (${LAYERS.slice(index + 1).flat().join(', ')}).`,
+    comment: `src/${name} may use only the layers below it (${LAYERS.slice(index + 1)
+      .flat()
+      .join(', ')}).`,
     severity: 'error',
     // Tests beside the code may assemble what they test from any layer.
     from: { path: folder(name), pathNot: '\\.test\\.ts$' },
@@ -60,14 +62,14 @@ module.exports = {
     },
     {
       name: 'queries-in-repositories',
-      comment: 'Drizzle is used in src/db and in each domain\'s repository (*.repo.ts) only.',
+      comment: "Drizzle is used in src/db and in each domain's repository (*.repo.ts) only.",
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/db/', '\\.repo\\.ts$', '\\.test\\.ts$'] },
       to: { path: 'node_modules/drizzle-orm/' },
     },
     {
       name: 'no-test-code-in-src',
-      comment: 'src/ never imports the test suite\'s fakes or helpers.',
+      comment: "src/ never imports the test suite's fakes or helpers.",
       severity: 'error',
       from: { path: '^src/', pathNot: '\\.test\\.ts$' },
       to: { path: '^test/' },

@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import { buildIfNeeded, needsBuild } from '../scripts/build.js';
-import type { GeminiEmulator } from '../src/ai/gemini-emulator.js';
+import type { GeminiEmulator } from '../src/emulator/gemini.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import {
   cpuSecondsOf,
@@ -323,8 +323,7 @@ async function main(): Promise<void> {
   const skipped = postgres && 'skipped' in postgres ? postgres.skipped : undefined;
   if (skipped) log(`PostgreSQL rows skipped: ${skipped}`);
 
-  // The responder as an option survives reset(), which clears the requests the emulator records.
-  const gemini = await startEmulator({ responder: () => ({ text: ANSWER }) }, cleanups);
+  const gemini = await startEmulator({ respond: () => ({ text: ANSWER }) }, cleanups);
 
   log(
     `bench: ${config.rounds} round(s) of ${targets.join(', ')}; warm-up ${config.warmupSeconds} s, ` +

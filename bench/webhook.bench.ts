@@ -51,10 +51,10 @@ async function main(): Promise<void> {
   const targets = config.targets.filter((target) => target === 'embedded' || skipped.length === 0);
   for (const reason of skipped) log(`PostgreSQL + Redis rows skipped: ${reason}`);
 
-  // The responder as an option survives reset(), which clears the requests the emulator records.
+  // The model behind the emulator notes each measured message as it is asked about it.
   const gemini = await startEmulator(
     {
-      responder: (request) => {
+      respond: (request) => {
         noteModelRequest(request.body);
         return { text: ANSWER };
       },

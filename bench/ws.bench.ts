@@ -10,7 +10,7 @@
  */
 import { WebSocket } from 'ws';
 import { buildIfNeeded, needsBuild } from '../scripts/build.js';
-import type { EmulatorRequest, GeminiEmulator } from '../src/ai/gemini-emulator.js';
+import type { EmulatorRequest, GeminiEmulator } from '../src/emulator/gemini.js';
 import { percentile } from './lib/load.js';
 import { cpuSecondsOf, freePort, memoryOf, startServer, type Memory, type ServerProcess } from './lib/process.js';
 import {
@@ -61,7 +61,7 @@ cleanups.onSignals();
 /** When the emulator sent each ask's first piece of answer, by ask number (this process's clock). */
 const firstPieceSentAt = new Map<number, number>();
 
-function responder(request: EmulatorRequest) {
+function respond(request: EmulatorRequest) {
   const contents = (request.body as { contents?: unknown[] } | undefined)?.contents ?? [];
   const ask = Number(/\bq(\d+)\b/.exec(JSON.stringify(contents.at(-1)))?.[1] ?? -1);
   // Written to the wire as soon as this returns: the first SSE event goes out without a pause.
@@ -402,7 +402,7 @@ async function main(): Promise<void> {
   const targets = config.targets.filter((target) => target === 'embedded' || !skipped);
   if (needsServers && skipped) log(`PostgreSQL + Redis row skipped: ${skipped}`);
 
-  const gemini = await startEmulator({ responder }, cleanups);
+  const gemini = await startEmulator({ respond }, cleanups);
 
   log(
     `bench:ws: ${targets.join(', ')}; ${config.clients} clients over ${config.businesses} businesses, ` +

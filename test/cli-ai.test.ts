@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GeminiEmulator } from '../src/ai/gemini-emulator.js';
+import { GeminiFake } from './fakes/gemini.js';
 import { testDatabaseKind } from './helpers/database.js';
 import { parleyEnvironment, runParley, startParley, type ParleyServer } from './helpers/processes.js';
 
 /** The seed's management commands, run as an operator would, beside a running server. */
 let env: NodeJS.ProcessEnv;
-let gemini: GeminiEmulator;
+let gemini: GeminiFake;
 let server: ParleyServer;
 let cleanup: (() => Promise<void>) | undefined;
 let aliceToken: string;
@@ -22,7 +22,7 @@ async function api(method: string, url: string, body?: unknown) {
 }
 
 beforeAll(async () => {
-  gemini = await GeminiEmulator.start({ apiKey: 'cli-key' });
+  gemini = await GeminiFake.start({ apiKey: 'cli-key' });
   ({ env, cleanup } = await parleyEnvironment('cli-ai', {
     GEMINI_API_KEY: 'cli-key',
     GEMINI_BASE_URL: gemini.url,

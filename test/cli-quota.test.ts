@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GeminiEmulator } from '../src/ai/gemini-emulator.js';
+import { GeminiFake } from './fakes/gemini.js';
 import { testDatabaseKind } from './helpers/database.js';
 import { parleyEnvironment, runParley, startParley, type ParleyServer } from './helpers/processes.js';
 
 /** `ai_control quota`, run as an operator would, beside a running server that enforces it. */
 let env: NodeJS.ProcessEnv;
-let gemini: GeminiEmulator;
+let gemini: GeminiFake;
 let server: ParleyServer;
 let cleanup: (() => Promise<void>) | undefined;
 let token: string;
@@ -24,7 +24,7 @@ async function ask(customer: string) {
 }
 
 beforeAll(async () => {
-  gemini = await GeminiEmulator.start({ apiKey: 'quota-key' });
+  gemini = await GeminiFake.start({ apiKey: 'quota-key' });
   ({ env, cleanup } = await parleyEnvironment('cli-quota', {
     GEMINI_API_KEY: 'quota-key',
     GEMINI_BASE_URL: gemini.url,

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { GeminiEmulator, type GeminiEmulatorOptions } from '../../src/ai/gemini-emulator.js';
+import { GeminiEmulator, type GeminiEmulatorOptions } from '../../src/emulator/gemini.js';
 import { run } from './process.js';
 
 /** The project's root, where the servers run and `bin/parley.js` lives. */
@@ -167,15 +167,10 @@ export function cpuProfileArgs(enabled: boolean, label: string): string[] {
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
-/**
- * The Gemini emulator, closed at clean-up. It records every request; they are
- * forgotten each second. A responder given as an option survives that reset.
- */
+/** The Gemini emulator, closed at clean-up. It keeps nothing per request, so a long run does not grow it. */
 export async function startEmulator(options: GeminiEmulatorOptions, cleanups: Cleanups): Promise<GeminiEmulator> {
   const gemini = await GeminiEmulator.start(options);
   cleanups.push(() => gemini.close());
-  const forget = setInterval(() => gemini.reset(), 1_000);
-  cleanups.push(async () => clearInterval(forget));
   return gemini;
 }
 

@@ -14,11 +14,11 @@ import { acknowledged, keyOf, updateBody, type Webhook } from './deliveries.js';
 
 /**
  * When the model was asked about reply-phase message `n`: its text carries
- * `(ref R<n>)`, and the emulator's responder reports the newest one in each request.
+ * `(ref R<n>)`, and the emulator's model reports the newest one in each request.
  */
 const modelWaiters = new Map<number, ((at: number) => void)[]>();
 
-/** For the emulator's responder: notes the model being asked about a measured message. */
+/** For the model behind the emulator: notes the model being asked about a measured message. */
 export function noteModelRequest(body: unknown): void {
   const at = performance.now();
   const refs = [...JSON.stringify(body ?? null).matchAll(/\(ref R(\d+)\)/g)];

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { updateAiSettings } from '../ai/ai-settings.js';
-import { GeminiEmulator } from '../ai/gemini-emulator.js';
 import type { Config } from '../kernel/config.js';
 import { startServer, type RunningServer } from '../app/runtime.js';
 import { startControlServer } from './control.js';
@@ -9,6 +8,7 @@ import { withAppSecret } from '../kernel/app-secret.js';
 import { createApiToken, createUser, findUser } from '../auth/auth.service.js';
 import { openDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
+import { GeminiEmulator } from '../emulator/gemini.js';
 
 /**
  * `parley demo`: Parley with a made-up bakery and a simulated model, so a

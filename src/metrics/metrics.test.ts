@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GeminiEmulator } from '../ai/gemini-emulator.js';
+import { GeminiFake } from '../../test/fakes/gemini.js';
 import { createGeminiProvider } from '../model/gemini.client.js';
 import { ModelError, type ModelRequest } from '../model/model-provider.js';
 import { instrumentModel } from './instrument-model.js';
 import { createMetrics } from './metrics.js';
 
-let emulator: GeminiEmulator;
+let gemini: GeminiFake;
 
 beforeAll(async () => {
-  emulator = await GeminiEmulator.start({ apiKey: 'k' });
+  gemini = await GeminiFake.start({ apiKey: 'k' });
 });
-afterAll(() => emulator.close());
+afterAll(() => gemini.close());
 
 const request = (model: string): ModelRequest => ({
   model,
@@ -21,13 +21,13 @@ const request = (model: string): ModelRequest => ({
 });
 
 const provider = () =>
-  createGeminiProvider({ apiKey: 'k', baseUrl: emulator.url, policy: { retries: 0, baseDelayMs: 1, maxDelayMs: 1 } });
+  createGeminiProvider({ apiKey: 'k', baseUrl: gemini.url, policy: { retries: 0, baseDelayMs: 1, maxDelayMs: 1 } });
 
 describe('instrumentModel', () => {
   it('counts a streamed answer with its tokens, and passes the text through', async () => {
     const metrics = createMetrics();
     const model = instrumentModel(provider(), metrics);
-    emulator.enqueue({
+    gemini.enqueue({
       text: 'Hello there.',
       usage: { promptTokenCount: 9, candidatesTokenCount: 3, totalTokenCount: 12 },
     });
@@ -44,7 +44,7 @@ describe('instrumentModel', () => {
   it('counts a failed call by its error class and rethrows it unchanged', async () => {
     const metrics = createMetrics();
     const model = instrumentModel(provider(), metrics);
-    emulator.enqueue({ error: { status: 400, message: 'Invalid JSON payload' } });
+    gemini.enqueue({ error: { status: 400, message: 'Invalid JSON payload' } });
     const error = await model.generate(request('gemini-flash-latest')).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ModelError);
     expect((error as ModelError).errorClass).toBe('invalid_request');

@@ -1,23 +1,23 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGeminiProvider } from './gemini.client.js';
-import { GeminiEmulator } from '../ai/gemini-emulator.js';
+import { GeminiFake } from '../../test/fakes/gemini.js';
 import { helloRequest } from '../../test/helpers/model-request.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY, ModelError } from './model-provider.js';
 
-let emulator: GeminiEmulator;
+let gemini: GeminiFake;
 
 beforeAll(async () => {
-  emulator = await GeminiEmulator.start({ apiKey: 'k' });
+  gemini = await GeminiFake.start({ apiKey: 'k' });
 });
-afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
+afterAll(() => gemini.close());
+beforeEach(() => gemini.reset());
 
 const provider = (policy = {}) =>
-  createGeminiProvider({ apiKey: 'k', baseUrl: emulator.url, policy: { baseDelayMs: 10, maxDelayMs: 50, ...policy } });
+  createGeminiProvider({ apiKey: 'k', baseUrl: gemini.url, policy: { baseDelayMs: 10, maxDelayMs: 50, ...policy } });
 
 describe('Gemini provider', () => {
   it('returns the text, the finish reason and the usage', async () => {
-    emulator.enqueue({
+    gemini.enqueue({
       text: 'Hi!',
       usage: { promptTokenCount: 10, candidatesTokenCount: 2, thoughtsTokenCount: 5, totalTokenCount: 17 },
     });
@@ -32,7 +32,7 @@ describe('Gemini provider', () => {
   });
 
   it('streams deltas that add up to the answer', async () => {
-    emulator.enqueue({ text: 'Hello there, friend.', chunks: ['Hello ', 'there, ', 'friend.'] });
+    gemini.enqueue({ text: 'Hello there, friend.', chunks: ['Hello ', 'there, ', 'friend.'] });
     const deltas: string[] = [];
     const result = await provider().stream(helloRequest, (delta) => deltas.push(delta));
     expect(deltas).toEqual(['Hello ', 'there, ', 'friend.']);
@@ -41,7 +41,7 @@ describe('Gemini provider', () => {
   });
 
   it('does not retry a stream that failed after part of the answer was delivered', async () => {
-    emulator.enqueue({ text: 'one two three', chunks: ['one ', 'two ', 'three'], streamErrorAfterChunks: 1 });
+    gemini.enqueue({ text: 'one two three', chunks: ['one ', 'two ', 'three'], streamErrorAfterChunks: 1 });
     const deltas: string[] = [];
     const failure = await provider()
       .stream(helloRequest, (delta) => deltas.push(delta))
@@ -49,22 +49,22 @@ describe('Gemini provider', () => {
     expect(failure).toBeInstanceOf(ModelError);
     expect(failure).toMatchObject({ errorClass: 'server_error', final: true });
     expect(deltas).toEqual(['one ']);
-    expect(emulator.requests.filter((r) => r.method === 'streamGenerateContent')).toHaveLength(1);
+    expect(gemini.requests.filter((r) => r.method === 'streamGenerateContent')).toHaveLength(1);
   });
 
   it('passes function calls through', async () => {
-    emulator.enqueue({ functionCall: { name: 'handover_to_human', args: { reason: 'complaint' } } });
+    gemini.enqueue({ functionCall: { name: 'handover_to_human', args: { reason: 'complaint' } } });
     const result = await provider().generate({
       ...helloRequest,
       tools: [{ name: 'handover_to_human', description: 'hand over', parameters: { type: 'object', properties: {} } }],
     });
     expect(result).toMatchObject({ kind: 'function_call', name: 'handover_to_human', args: { reason: 'complaint' } });
-    const body = emulator.requests[0]?.body as { tools: { functionDeclarations: { name: string }[] }[] };
+    const body = gemini.requests[0]?.body as { tools: { functionDeclarations: { name: string }[] }[] };
     expect(body.tools[0]?.functionDeclarations[0]?.name).toBe('handover_to_human');
   });
 
   it('reports blocks and empty answers instead of throwing', async () => {
-    emulator.enqueue(
+    gemini.enqueue(
       { blockReason: 'PROHIBITED_CONTENT' },
       { text: '', finishReason: 'STOP' },
       { text: 'x', finishReason: 'SAFETY' },
@@ -85,21 +85,21 @@ describe('Gemini provider', () => {
       .generate({ ...helloRequest, model: 'gemini-1.5-flash' })
       .catch((error: unknown) => error);
     expect(unknown).toMatchObject({ errorClass: 'model_not_found', attempts: 1, status: 404 });
-    const wrongKey = await createGeminiProvider({ apiKey: 'wrong', baseUrl: emulator.url })
+    const wrongKey = await createGeminiProvider({ apiKey: 'wrong', baseUrl: gemini.url })
       .generate(helloRequest)
       .catch((error: unknown) => error);
     expect(wrongKey).toMatchObject({ errorClass: 'auth', attempts: 1 });
   });
 
   it('waits as long as the server asks before retrying a 429', async () => {
-    emulator.enqueue({ error: { status: 429, retryDelay: '0.3s' } }, { text: 'ok' });
+    gemini.enqueue({ error: { status: 429, retryDelay: '0.3s' } }, { text: 'ok' });
     const started = Date.now();
     expect(await provider().generate(helloRequest)).toMatchObject({ kind: 'text', attempts: 2 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
   });
 
   it('gives up at once when the server asks for a wait beyond the deadline', async () => {
-    emulator.enqueue({ error: { status: 429, retryDelay: '47s' } });
+    gemini.enqueue({ error: { status: 429, retryDelay: '47s' } });
     const started = Date.now();
     const failure = await provider({ deadlineMs: 2_000 })
       .generate(helloRequest)
@@ -109,7 +109,7 @@ describe('Gemini provider', () => {
   });
 
   it('retries a model that cannot be reached, then fails as a network error', async () => {
-    const closed = await GeminiEmulator.start();
+    const closed = await GeminiFake.start();
     const url = closed.url;
     await closed.close();
     const failure = await createGeminiProvider({ apiKey: 'k', baseUrl: url, policy: { retries: 2, baseDelayMs: 5 } })

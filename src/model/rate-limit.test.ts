@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalCache } from '../infra/cache.js';
 import { createGeminiProvider } from './gemini.client.js';
-import { GeminiEmulator } from '../ai/gemini-emulator.js';
+import { GeminiFake } from '../../test/fakes/gemini.js';
 import { helloRequest } from '../../test/helpers/model-request.js';
 import { ModelError } from './model-provider.js';
 import { createRateGate } from './rate-limit.js';
@@ -75,12 +75,12 @@ describe('the shared key rate gate', () => {
 });
 
 describe('the Gemini provider behind a shared gate', () => {
-  let emulator: GeminiEmulator;
+  let gemini: GeminiFake;
   beforeAll(async () => {
-    emulator = await GeminiEmulator.start({ apiKey: 'k' });
+    gemini = await GeminiFake.start({ apiKey: 'k' });
   });
-  afterAll(() => emulator.close());
-  beforeEach(() => emulator.reset());
+  afterAll(() => gemini.close());
+  beforeEach(() => gemini.reset());
 
   // Two providers on one cache stand for two processes on one Redis.
   const twoProcesses = (requestsPerMinute: number) => {
@@ -88,7 +88,7 @@ describe('the Gemini provider behind a shared gate', () => {
     return [0, 1].map(() =>
       createGeminiProvider({
         apiKey: 'k',
-        baseUrl: emulator.url,
+        baseUrl: gemini.url,
         policy: { baseDelayMs: 10, maxDelayMs: 50, deadlineMs: 1_000, retries: 2 },
         gate: createRateGate({ cache, requestsPerMinute }),
       }),
@@ -97,21 +97,21 @@ describe('the Gemini provider behind a shared gate', () => {
 
   it('holds all processes together to the per-minute budget: the call over it never reaches Google', async () => {
     const [a, b] = twoProcesses(2);
-    emulator.enqueue({ text: 'one' }, { text: 'two' }, { text: 'three' });
+    gemini.enqueue({ text: 'one' }, { text: 'two' }, { text: 'three' });
     await a!.generate(helloRequest);
     await b!.generate(helloRequest);
     const failure = await a!.generate(helloRequest).catch((error: unknown) => error);
     expect(failure).toMatchObject({ errorClass: 'rate_limited' });
-    expect(emulator.requests.filter((r) => r.method === 'generateContent')).toHaveLength(2);
+    expect(gemini.requests.filter((r) => r.method === 'generateContent')).toHaveLength(2);
   });
 
   it('backs off together on a 429: the other process does not call until the server said it may', async () => {
     const [a, b] = twoProcesses(0);
-    emulator.enqueue({ error: { status: 429, retryDelay: '30s' } });
+    gemini.enqueue({ error: { status: 429, retryDelay: '30s' } });
     const first = await a!.generate(helloRequest).catch((error: unknown) => error);
     expect(first).toMatchObject({ errorClass: 'rate_limited' });
     const second = await b!.generate(helloRequest).catch((error: unknown) => error);
     expect(second).toMatchObject({ errorClass: 'rate_limited' });
-    expect(emulator.requests.filter((r) => r.method === 'generateContent')).toHaveLength(1);
+    expect(gemini.requests.filter((r) => r.method === 'generateContent')).toHaveLength(1);
   });
 });

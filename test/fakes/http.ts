@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Shared plumbing for the loopback fakes: listening, body reading, JSON answers, outbound deliveries. */
 
@@ -60,17 +61,41 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
+  sendText(response, status, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
+}
+
+/** Sends a body as it is: a proxy's HTML error page, say, which clients must survive too. */
+export function sendText(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   if (response.headersSent) {
     response.end();
     return;
   }
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(text)),
-    ...headers,
-  });
-  response.end(text);
+  response.writeHead(status, { 'content-length': String(Buffer.byteLength(body)), ...headers });
+  response.end(body);
+}
+
+/**
+ * Waits `ms` before a fake goes on answering, without holding up other requests. False when the
+ * client hung up or `signal` (the fake closing) fired meanwhile: then nothing more should be sent.
+ */
+export async function pause(ms: number | undefined, response: ServerResponse, signal: AbortSignal): Promise<boolean> {
+  if (ms === undefined || ms <= 0) return !response.destroyed;
+  const gone = new AbortController();
+  const onClose = (): void => gone.abort();
+  response.once('close', onClose);
+  try {
+    await sleep(ms, undefined, { signal: AbortSignal.any([gone.signal, signal]) });
+  } catch {
+    return false;
+  } finally {
+    response.off('close', onClose);
+  }
+  return !response.destroyed;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,11 +1,11 @@
-import { GeminiEmulator } from '../../src/ai/gemini-emulator.js';
+import { GeminiFake } from '../fakes/gemini.js';
 import type { Watchers } from '../../src/events/watchers.js';
 import { createTestApp, type TestApp } from './app.js';
 
 export const TEST_GEMINI_KEY = 'test-gemini-key';
 
 export interface AiTestApp extends TestApp {
-  gemini: GeminiEmulator;
+  gemini: GeminiFake;
   /** A business with AI switched on and the given settings; returns its token. */
   business(username: string, settings?: Record<string, unknown>): Promise<string>;
 }
@@ -15,7 +15,7 @@ export async function createAiTestApp(
   env: Record<string, string> = {},
   options: { watchers?: Watchers } = {},
 ): Promise<AiTestApp> {
-  const gemini = await GeminiEmulator.start({ apiKey: TEST_GEMINI_KEY });
+  const gemini = await GeminiFake.start({ apiKey: TEST_GEMINI_KEY });
   const t = await createTestApp({
     ...options,
     env: {

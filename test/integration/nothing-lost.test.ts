@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GeminiEmulator } from '../../src/ai/gemini-emulator.js';
+import { GeminiFake } from '../fakes/gemini.js';
 import { GraphFake, instagramBatch, instagramMessageEvent } from '../fakes/graph.js';
 import { TelegramFake, telegramTextUpdate } from '../fakes/telegram.js';
 import { createPostgresDatabase } from '../helpers/database.js';
@@ -21,7 +21,7 @@ const IG_TOKEN = 'IGQVJnothingLostAccessTokenForIntegration01';
 const META_SECRET = 'nothing-lost-meta-app-secret';
 
 let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-let gemini: GeminiEmulator;
+let gemini: GeminiFake;
 let telegram: TelegramFake;
 let graph: GraphFake;
 let redisPort: number;
@@ -96,7 +96,7 @@ const aiMessagesOf = (chatId: number) =>
 beforeAll(async () => {
   [database, gemini, telegram, graph, redisPort] = await Promise.all([
     createPostgresDatabase(),
-    GeminiEmulator.start({ apiKey: 'nothing-lost-key' }),
+    GeminiFake.start({ apiKey: 'nothing-lost-key' }),
     TelegramFake.start(),
     GraphFake.start(),
     freePort(),

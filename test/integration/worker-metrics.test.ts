@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue as BullQueue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GeminiEmulator } from '../../src/ai/gemini-emulator.js';
+import { GeminiFake } from '../fakes/gemini.js';
 import { modelHealthCheck } from '../../src/jobs/scheduled.jobs.js';
 import { createPostgresDatabase } from '../helpers/database.js';
 import { cleanEnv, startParleyWorker, type ParleyProcess } from '../helpers/processes.js';
@@ -13,7 +13,7 @@ const GEMINI_KEY = 'worker-metrics-gemini-key';
 const prefix = `parley-test-${randomBytes(4).toString('hex')}`;
 
 let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-let gemini: GeminiEmulator;
+let gemini: GeminiFake;
 let worker: ParleyProcess;
 let metricsUrl: string;
 
@@ -24,7 +24,7 @@ const metric = (text: string, series: string) => {
 
 beforeAll(async () => {
   database = await createPostgresDatabase();
-  gemini = await GeminiEmulator.start({ apiKey: GEMINI_KEY });
+  gemini = await GeminiFake.start({ apiKey: GEMINI_KEY });
   const port = await freePort();
   const env = cleanEnv({
     DATABASE_URL: database.url,

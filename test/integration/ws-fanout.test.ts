@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GeminiEmulator } from '../../src/ai/gemini-emulator.js';
+import { GeminiFake } from '../fakes/gemini.js';
 import { createPostgresDatabase } from '../helpers/database.js';
 import { cleanEnv, runParley, startParley, type ParleyServer } from '../helpers/processes.js';
 import { connectLive, type Frame, type LiveClient } from '../helpers/ws.js';
@@ -11,7 +11,7 @@ import { connectLive, type Frame, type LiveClient } from '../helpers/ws.js';
  */
 const GEMINI_KEY = 'fanout-test-key';
 let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-let gemini: GeminiEmulator;
+let gemini: GeminiFake;
 let env: NodeJS.ProcessEnv;
 let serverA: ParleyServer;
 let serverB: ParleyServer;
@@ -19,7 +19,7 @@ const clients: LiveClient[] = [];
 
 beforeAll(async () => {
   database = await createPostgresDatabase();
-  gemini = await GeminiEmulator.start({ apiKey: GEMINI_KEY });
+  gemini = await GeminiFake.start({ apiKey: GEMINI_KEY });
   env = cleanEnv({
     DATABASE_URL: database.url,
     REDIS_URL: process.env.TEST_REDIS_URL!,

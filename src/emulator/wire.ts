@@ -3,8 +3,29 @@
  * sends them (docs/external-apis.md §1.3–1.5).
  */
 import { STATUS_CODES } from 'node:http';
-import type { EmulatorReply } from './gemini-emulator.js';
-import { estimateTokens, type JsonObject } from './gemini-emulator-request.js';
+import { estimateTokens, type EmulatorRequest, type JsonObject } from './request.js';
+
+/** What the model answers to one generate call; the emulator turns it into Google's response bodies. */
+export interface EmulatorReply {
+  /** Answer text (candidate 0, role model). */
+  text?: string;
+  /** A functionCall part, after the text when both are given. */
+  functionCall?: { name: string; args: Record<string, unknown> };
+  /** Default 'STOP'; e.g. 'MAX_TOKENS', 'SAFETY'. */
+  finishReason?: string;
+  /** The prompt is blocked: no candidates, only promptFeedback and usageMetadata. */
+  blockReason?: string;
+  usage?: {
+    promptTokenCount?: number;
+    candidatesTokenCount?: number;
+    thoughtsTokenCount?: number;
+    totalTokenCount?: number;
+  };
+  /** streamGenerateContent: the text deltas, one event each (default: the text split into about 3). */
+  chunks?: string[];
+}
+
+export type EmulatorResponder = (request: EmulatorRequest) => EmulatorReply | Promise<EmulatorReply>;
 
 /**
  * google.rpc.Code names by the HTTP code Google maps each to. HTTP codes with no
@@ -42,46 +63,25 @@ export function statusName(code: number): string {
   return STATUS_NAMES[code] ?? 'UNKNOWN';
 }
 
+/** Google's wording for an HTTP code, when the error names no message of its own. */
+export function defaultMessage(code: number): string {
+  return DEFAULT_MESSAGES[code] ?? STATUS_CODES[code] ?? 'Error';
+}
+
 export interface RpcErrorOptions {
   statusName?: string;
-  retryDelay?: string;
-  model?: string;
   details?: JsonObject[];
 }
 
 /** A Google RPC error body: `{"error":{"code","message","status","details"?}}`. */
 export function rpcError(code: number, message: string | undefined, options: RpcErrorOptions = {}): JsonObject {
-  let text = message ?? DEFAULT_MESSAGES[code] ?? STATUS_CODES[code] ?? 'Error';
-  const details = [...(options.details ?? [])];
-  if (code === 429) details.push(...quotaDetails(options.model));
-  if (options.retryDelay !== undefined) {
-    if (message === undefined) text += ` Please retry in ${options.retryDelay}.`;
-    details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: options.retryDelay });
-  }
-  const error: JsonObject = { code, message: text, status: options.statusName ?? statusName(code) };
-  if (details.length > 0) error.details = details;
+  const error: JsonObject = {
+    code,
+    message: message ?? defaultMessage(code),
+    status: options.statusName ?? statusName(code),
+  };
+  if (options.details !== undefined && options.details.length > 0) error.details = options.details;
   return { error };
-}
-
-function quotaDetails(model = 'gemini-flash-latest'): JsonObject[] {
-  return [
-    {
-      '@type': 'type.googleapis.com/google.rpc.Help',
-      links: [
-        { description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' },
-      ],
-    },
-    {
-      '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
-      violations: [
-        {
-          quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
-          quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
-          quotaDimensions: { model, location: 'global' },
-        },
-      ],
-    },
-  ];
 }
 
 export function invalidApiKeyError(): JsonObject {
@@ -182,8 +182,9 @@ function finishedCandidate(reply: EmulatorReply, parts: JsonObject[]): JsonObjec
 }
 
 /**
- * The events of a streamed answer: one text delta each, with finishReason,
- * any function call and usageMetadata on the last (external-apis.md §1.4).
+ * The events of a streamed answer: one text delta each, with finishReason and any
+ * function call on the last (external-apis.md §1.4). Every event carries usageMetadata
+ * counted so far, as recorded Gemini streams do, so that a client adding them up is caught.
  */
 export function streamResponses(reply: EmulatorReply, context: ResponseContext): JsonObject[] {
   if (reply.blockReason !== undefined) return [blockedResponse(reply, context)];
@@ -194,8 +195,22 @@ export function streamResponses(reply: EmulatorReply, context: ResponseContext):
     const parts: JsonObject[] = [{ text: delta }];
     if (index === deltas.length - 1) return lastEvent(reply, context, parts);
     const candidate = { content: { role: 'model', parts }, index: 0 };
-    return { candidates: [candidate], modelVersion: context.model, responseId: context.responseId };
+    const usage = usageSoFar(reply, context, deltas.slice(0, index + 1).join(''));
+    return {
+      candidates: [candidate],
+      usageMetadata: usage,
+      modelVersion: context.model,
+      responseId: context.responseId,
+    };
   });
+}
+
+/** Usage while the answer is still arriving: the prompt and thoughts in full, the answer as far as sent. */
+function usageSoFar(reply: EmulatorReply, context: ResponseContext, sent: string): JsonObject {
+  const answer = reply.usage?.candidatesTokenCount ?? candidateTokens(reply);
+  const { promptTokenCount, thoughtsTokenCount } = reply.usage ?? {};
+  const partial = { usage: { promptTokenCount, thoughtsTokenCount } };
+  return usageMetadata(partial, context, Math.min(estimateTokens(sent.length), answer));
 }
 
 function lastEvent(reply: EmulatorReply, context: ResponseContext, textParts: JsonObject[]): JsonObject {

@@ -3,14 +3,15 @@
  * that answers from the business's own system instruction, so that `parley demo`
  * behaves plausibly with no real model behind it.
  */
-import type { EmulatorReply, EmulatorRequest } from './gemini-emulator.js';
 import {
   contentsOf,
   declaredFunctions,
   isRecord,
   maxOutputTokens,
   systemInstructionText,
-} from './gemini-emulator-request.js';
+  type EmulatorRequest,
+} from './request.js';
+import type { EmulatorReply } from './wire.js';
 
 export const SIMULATED_PREFIX = '[Simulated] ';
 export const HANDOVER_FUNCTION = 'handover_to_human';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EmulatorRequest } from './gemini-emulator.js';
-import { bestAnswer, factsOf, simulatedReply } from './gemini-emulator-simulated.js';
+import type { EmulatorRequest } from './request.js';
+import { bestAnswer, factsOf, simulatedReply } from './simulated.js';
 
 function request(body: Record<string, unknown>): EmulatorRequest {
   return { method: 'generateContent', model: 'gemini-flash-latest', apiKey: 'k', body, headers: {} };

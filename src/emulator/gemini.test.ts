@@ -1,6 +1,7 @@
-import { ApiError, GoogleGenAI, type GenerateContentResponse, type HttpOptions } from '@google/genai';
+import { GoogleGenAI, type GenerateContentResponse, type HttpOptions } from '@google/genai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GeminiEmulator } from './gemini-emulator.js';
+import { apiError, collect, rpcBody, type RpcErrorBody } from '../../test/helpers/genai.js';
+import { GeminiEmulator, simulatedReply, type EmulatorReply, type EmulatorRequest } from './gemini.js';
 
 const MODEL = 'gemini-flash-latest';
 const NOT_FOUND_TEXT =
@@ -8,46 +9,29 @@ const NOT_FOUND_TEXT =
   'Call ListModels to see the list of available models and their supported methods.';
 
 let emulator: GeminiEmulator;
+// What the tests hand the emulator through its two extension points: replies to send, requests it saw.
+const replies: EmulatorReply[] = [];
+const requests: EmulatorRequest[] = [];
 
 beforeAll(async () => {
-  emulator = await GeminiEmulator.start({ apiKey: 'test-key' });
+  emulator = await GeminiEmulator.start({
+    apiKey: 'test-key',
+    respond: (request) => replies.shift() ?? simulatedReply(request),
+    onRequest: (request) => requests.push(request),
+  });
 });
-afterEach(() => emulator.reset());
+afterEach(() => {
+  replies.length = 0;
+  requests.length = 0;
+});
 afterAll(() => emulator.close());
 
 function sdk(httpOptions: HttpOptions = {}, apiKey = 'test-key'): GoogleGenAI {
   return new GoogleGenAI({ apiKey, httpOptions: { baseUrl: emulator.url, ...httpOptions } });
 }
 
-interface RpcErrorBody {
-  code: number;
-  message: string;
-  status: string;
-  details?: Record<string, unknown>[];
-}
-
-async function apiError(call: Promise<unknown>): Promise<ApiError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the SDK to throw an ApiError');
-}
-
-function rpcBody(error: ApiError): RpcErrorBody {
-  return (JSON.parse(error.message) as { error: RpcErrorBody }).error;
-}
-
 function ask(text: string, config: Record<string, unknown> = {}): Promise<GenerateContentResponse> {
   return sdk().models.generateContent({ model: MODEL, contents: text, config });
-}
-
-async function collect(stream: AsyncGenerator<GenerateContentResponse>): Promise<GenerateContentResponse[]> {
-  const chunks: GenerateContentResponse[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
 }
 
 function post(path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
@@ -60,7 +44,7 @@ function post(path: string, body: string, headers: Record<string, string> = {}):
 
 describe('generateContent', () => {
   it('answers with text and usage, and records the request as the SDK sent it', async () => {
-    emulator.enqueue({ text: 'Hello there' });
+    replies.push({ text: 'Hello there' });
     const response = await sdk().models.generateContent({
       model: MODEL,
       contents: [
@@ -78,8 +62,8 @@ describe('generateContent', () => {
     expect(response.modelVersion).toBe(MODEL);
     expect(response.responseId).toMatch(/\S/);
 
-    expect(emulator.requests).toHaveLength(1);
-    const [request] = emulator.requests;
+    expect(requests).toHaveLength(1);
+    const [request] = requests;
     expect(request).toMatchObject({ method: 'generateContent', model: MODEL, apiKey: 'test-key' });
     expect(request?.headers['x-goog-api-key']).toBe('test-key');
     expect(request?.body).toMatchObject({
@@ -94,7 +78,7 @@ describe('generateContent', () => {
   });
 
   it('uses scripted usage and finish reasons', async () => {
-    emulator.enqueue({
+    replies.push({
       text: 'Our opening hou',
       finishReason: 'MAX_TOKENS',
       usage: { promptTokenCount: 100, candidatesTokenCount: 4, thoughtsTokenCount: 7 },
@@ -111,34 +95,26 @@ describe('generateContent', () => {
   });
 
   it('returns function calls', async () => {
-    emulator.enqueue({ functionCall: { name: 'get_weather', args: { city: 'Paris' } } });
+    replies.push({ functionCall: { name: 'get_weather', args: { city: 'Paris' } } });
     const response = await ask('weather in Paris?');
     expect(response.functionCalls).toEqual([{ name: 'get_weather', args: { city: 'Paris' } }]);
     expect(response.text).toBeUndefined();
   });
 
   it('blocks a prompt with no candidates, only promptFeedback', async () => {
-    emulator.enqueue({ blockReason: 'SAFETY' });
+    replies.push({ blockReason: 'SAFETY' });
     const response = await ask('something dreadful');
     expect(response.text).toBeUndefined();
     expect(response.candidates).toBeUndefined();
     expect(response.promptFeedback?.blockReason).toBe('SAFETY');
     expect(response.usageMetadata?.promptTokenCount).toBe(5);
   });
-
-  it('serves replies in the order they were enqueued, then falls back to the responder', async () => {
-    emulator.enqueue({ text: 'first' }, (request) => ({ text: `second for ${request.model ?? '?'}` }));
-    emulator.setResponder(() => ({ text: 'responder' }));
-    const answers = [];
-    for (let i = 0; i < 3; i += 1) answers.push((await ask('q')).text);
-    expect(answers).toEqual(['first', `second for ${MODEL}`, 'responder']);
-  });
 });
 
 describe('streamGenerateContent', () => {
-  it('streams deltas that concatenate to the text, with finish and usage on the last event only', async () => {
+  it('streams deltas that concatenate to the text, with finish on the last event and usage growing to it', async () => {
     const text = 'The quick brown fox jumps over the lazy dog';
-    emulator.enqueue({ text });
+    replies.push({ text });
     const chunks = await collect(await sdk().models.generateContentStream({ model: MODEL, contents: 'go' }));
 
     expect(chunks.length).toBeGreaterThan(1);
@@ -146,28 +122,20 @@ describe('streamGenerateContent', () => {
     const last = chunks[chunks.length - 1];
     expect(last?.candidates?.[0]?.finishReason).toBe('STOP');
     expect(last?.usageMetadata).toMatchObject({ promptTokenCount: 1, candidatesTokenCount: 11, totalTokenCount: 12 });
-    expect(chunks.slice(0, -1).every((chunk) => chunk.usageMetadata === undefined)).toBe(true);
-    expect(emulator.requests[0]?.method).toBe('streamGenerateContent');
+    // Recorded Gemini streams carry usage on every event, counted so far; only the last is the answer's.
+    const earlier = chunks.slice(0, -1);
+    expect(earlier.every((chunk) => chunk.candidates?.[0]?.finishReason === undefined)).toBe(true);
+    expect(earlier.every((chunk) => chunk.usageMetadata?.promptTokenCount === 1)).toBe(true);
+    const counted = chunks.map((chunk) => chunk.usageMetadata?.candidatesTokenCount ?? 0);
+    expect(counted).toEqual([...counted].sort((x, y) => x - y));
+    expect(counted[0]).toBeLessThan(11);
+    expect(requests[0]?.method).toBe('streamGenerateContent');
   });
 
   it('sends scripted chunks one event each', async () => {
-    emulator.enqueue({ chunks: ['Hel', 'lo ', 'world'] });
+    replies.push({ chunks: ['Hel', 'lo ', 'world'] });
     const chunks = await collect(await sdk().models.generateContentStream({ model: MODEL, contents: 'go' }));
     expect(chunks.map((chunk) => chunk.text)).toEqual(['Hel', 'lo ', 'world']);
-  });
-
-  it('fails mid-stream with an ApiError after yielding the earlier chunks', async () => {
-    emulator.enqueue({ chunks: ['one ', 'two ', 'three'], streamErrorAfterChunks: 2 });
-    const stream = await sdk().models.generateContentStream({ model: MODEL, contents: 'go' });
-    const seen: (string | undefined)[] = [];
-    const error = await apiError(
-      (async () => {
-        for await (const chunk of stream) seen.push(chunk.text);
-      })(),
-    );
-    expect(seen).toEqual(['one ', 'two ']);
-    expect(error.status).toBe(503);
-    expect(error.message).toContain('UNAVAILABLE');
   });
 });
 
@@ -178,7 +146,7 @@ describe('models', () => {
     expect(model.supportedActions).toEqual(['generateContent', 'countTokens']);
     expect(model.inputTokenLimit).toBeGreaterThan(0);
     expect(model.outputTokenLimit).toBeGreaterThan(0);
-    expect(emulator.requests[0]).toMatchObject({ method: 'get', model: 'gemini-2.5-flash' });
+    expect(requests[0]).toMatchObject({ method: 'get', model: 'gemini-2.5-flash' });
   });
 
   it('answers 404 with Google text for an unknown model, on get, generate and stream', async () => {
@@ -207,52 +175,17 @@ describe('models', () => {
       'models/gemini-2.5-flash-lite',
       'models/gemini-3-flash-preview',
     ]);
-    expect(emulator.requests.filter((request) => request.method === 'list')).toHaveLength(2);
+    expect(requests.filter((request) => request.method === 'list')).toHaveLength(2);
   });
 
   it('counts tokens', async () => {
     const counted = await sdk().models.countTokens({ model: MODEL, contents: 'abcdefghi' });
     expect(counted.totalTokens).toBe(3);
-    expect(emulator.requests[0]).toMatchObject({ method: 'countTokens', body: { contents: [{ role: 'user' }] } });
+    expect(requests[0]).toMatchObject({ method: 'countTokens', body: { contents: [{ role: 'user' }] } });
   });
 });
 
 describe('errors', () => {
-  it('answers a scripted 429 with RetryInfo, once: the SDK does not retry by default', async () => {
-    emulator.enqueue({ error: { status: 429, retryDelay: '2s' } });
-    const error = await apiError(ask('hi'));
-    expect(error.status).toBe(429);
-    const body = rpcBody(error);
-    expect(body.status).toBe('RESOURCE_EXHAUSTED');
-    expect(body.message).toContain('Please retry in 2s.');
-    expect(body.details).toContainEqual({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '2s' });
-    expect(body.details?.map((detail) => detail['@type'])).toEqual([
-      'type.googleapis.com/google.rpc.Help',
-      'type.googleapis.com/google.rpc.QuotaFailure',
-      'type.googleapis.com/google.rpc.RetryInfo',
-    ]);
-    expect(emulator.requests).toHaveLength(1);
-  });
-
-  it('answers a scripted 503 in the Google RPC shape', async () => {
-    emulator.enqueue({ error: { status: 503 } });
-    const error = await apiError(ask('hi'));
-    expect(error.status).toBe(503);
-    expect(rpcBody(error)).toEqual({
-      code: 503,
-      message: 'The model is overloaded. Please try again later.',
-      status: 'UNAVAILABLE',
-    });
-  });
-
-  it('sends a non-JSON body as it is, like a proxy 502', async () => {
-    const html = '<html><body>502 Bad Gateway</body></html>';
-    emulator.enqueue({ error: { status: 502, rawBody: html } });
-    const error = await apiError(ask('hi'));
-    expect(error.status).toBe(502);
-    expect(rpcBody(error)).toEqual({ message: html, code: 502, status: 'Bad Gateway' });
-  });
-
   it('refuses a wrong API key with 400 API_KEY_INVALID and a missing one with 403', async () => {
     const error = await apiError(sdk({}, 'wrong-key').models.generateContent({ model: MODEL, contents: 'hi' }));
     expect(error.status).toBe(400);
@@ -279,43 +212,6 @@ describe('errors', () => {
       expect(response.status, body).toBe(400);
       expect(((await response.json()) as { error: RpcErrorBody }).error.status).toBe('INVALID_ARGUMENT');
     }
-  });
-
-  it('answers 500 when a responder throws, and keeps serving', async () => {
-    emulator.enqueue(() => {
-      throw new Error('responder bug');
-    });
-    const error = await apiError(ask('hi'));
-    expect(error.status).toBe(500);
-    expect(rpcBody(error).message).toContain('responder bug');
-    emulator.enqueue({ text: 'fine' });
-    expect((await ask('hi')).text).toBe('fine');
-  });
-});
-
-describe('delays', () => {
-  it('lets the SDK time out (AbortError) and keeps serving afterwards', async () => {
-    emulator.enqueue({ text: 'too late', delayMs: 300 }, { text: 'on time' });
-    const timedOut = sdk({ timeout: 50 }).models.generateContent({ model: MODEL, contents: 'hi' });
-    await expect(timedOut).rejects.toMatchObject({ name: 'AbortError' });
-    expect((await ask('hi')).text).toBe('on time');
-    // Past the abandoned reply's delay, the emulator is still up.
-    await new Promise((resolve) => setTimeout(resolve, 350));
-    emulator.enqueue({ text: 'still here' });
-    expect((await ask('hi')).text).toBe('still here');
-  });
-
-  it('does not hold up other requests while one waits', async () => {
-    emulator.setResponder((request) => {
-      const slow = JSON.stringify(request.body).includes('slow');
-      return slow ? { text: 'slow', delayMs: 400 } : { text: 'fast' };
-    });
-    const finished: string[] = [];
-    const record = async (text: string): Promise<void> => {
-      finished.push((await ask(text)).text ?? '');
-    };
-    await Promise.all([record('slow'), record('quick')]);
-    expect(finished).toEqual(['fast', 'slow']);
   });
 });
 

@@ -1,9 +1,20 @@
 /**
- * Reading generativelanguage v1beta request bodies for the Gemini emulator:
+ * Reading generativelanguage v1beta requests for the Gemini emulator:
  * validation with Google's own wording, and the text a prompt carries.
  */
 
 export type JsonObject = Record<string, unknown>;
+
+export interface EmulatorRequest {
+  method: 'generateContent' | 'streamGenerateContent' | 'countTokens' | 'get' | 'list';
+  /** e.g. 'gemini-flash-latest' (without 'models/'); tuned models keep their 'tunedModels/' prefix. */
+  model: string | undefined;
+  /** From the x-goog-api-key header, or the `key` query parameter Google also accepts. */
+  apiKey: string | undefined;
+  /** The parsed JSON body of a POST (`{}` when empty; undefined when it is not JSON). */
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
 
 export function isRecord(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
