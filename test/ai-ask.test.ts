@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { usageRecords } from '../src/db/schema/index.js';
-import { createTestApp } from './helpers/app.js';
+import { createTestApp, type TestApp } from './helpers/app.js';
 import { createAiTestApp, TEST_GEMINI_KEY, type AiTestApp } from './helpers/ai.js';
 
 interface AskBody {
@@ -33,6 +33,20 @@ const ask = (token: string, payload: Record<string, unknown> | string, headers: 
   t.as(token, { method: 'POST', url: '/api/v1/ai/ask/', payload, headers });
 
 const generateCalls = () => t.gemini.requests.filter((request) => request.method === 'streamGenerateContent');
+
+/** The customer's message reached the business's people live: a message.created event for it. */
+function expectPublished(app: { published: TestApp['published'] }, sessionId: string, text: string) {
+  expect(app.published).toContainEqual({
+    userId: expect.any(String),
+    event: {
+      type: 'message.created',
+      data: expect.objectContaining({
+        conversation_id: sessionId.slice('msg_'.length),
+        message: expect.objectContaining({ type: 'customer', text }),
+      }),
+    },
+  });
+}
 
 async function session(token: string, sessionId: string) {
   const response = await t.as(token, { method: 'GET', url: `/api/v1/ai/sessions/${sessionId}/` });
@@ -137,6 +151,7 @@ describe('POST /api/v1/ai/ask/', () => {
     expect((await session(token, body.session_id)).messages).toEqual([
       expect.objectContaining({ type: 'customer', text: 'hello?' }),
     ]);
+    expectPublished(t, body.session_id, 'hello?');
   });
 
   it('leaves conversations of a Manual business to people', async () => {
@@ -149,7 +164,10 @@ describe('POST /api/v1/ai/ask/', () => {
     const response = await ask(token, { question: 'hi', customer_id: 'c1' });
     expect(response.json()).toMatchObject({ auto_response_generated: false, reason: 'manual_handling' });
     expect(generateCalls()).toHaveLength(0);
-    expect((await session(token, response.json<AskBody>().session_id)).status).toBe('support_active');
+    const conversation = await session(token, response.json<AskBody>().session_id);
+    expect(conversation.status).toBe('support_active');
+    expect(conversation.messages).toEqual([expect.objectContaining({ type: 'customer', text: 'hi' })]);
+    expectPublished(t, response.json<AskBody>().session_id, 'hi');
   });
 
   it('answers outside business hours with the away message, sent once, and no model call', async () => {
@@ -173,6 +191,8 @@ describe('POST /api/v1/ai/ask/', () => {
       'AI',
       'customer',
     ]);
+    expectPublished(t, first.json<AskBody>().session_id, 'open?');
+    expectPublished(t, first.json<AskBody>().session_id, 'hello??');
   });
 
   it('retries overload and rate limits, honouring the server’s retry delay', async () => {
@@ -309,6 +329,12 @@ describe('without a global key', () => {
       });
       expect(response.statusCode).toBe(200);
       expect(response.json()).toMatchObject({ reason: 'ai_disabled', auto_response_generated: false });
+      const sessionId = response.json<AskBody>().session_id;
+      const stored = await keyless.as(token, { method: 'GET', url: `/api/v1/ai/sessions/${sessionId}/` });
+      expect(stored.json<{ messages: { type: string; text: string }[] }>().messages).toEqual([
+        expect.objectContaining({ type: 'customer', text: 'hi' }),
+      ]);
+      expectPublished(keyless, sessionId, 'hi');
       const config = await keyless.as(token, { method: 'GET', url: '/api/v1/ai/config/' });
       expect(config.json()).toMatchObject({ api_key_configured: false, auto_response_enabled: true });
     } finally {

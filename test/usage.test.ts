@@ -332,6 +332,14 @@ describe('quotas', () => {
       type: 'ai.reply.failed',
       data: { conversation_id: conversationId, reason: 'quota_exceeded' },
     });
+    // The refused question still reached the business's people, live.
+    expect(t.published.map((p) => p.event)).toContainEqual({
+      type: 'message.created',
+      data: expect.objectContaining({
+        conversation_id: conversationId,
+        message: expect.objectContaining({ type: 'customer', text: 'Are you still there?' }),
+      }),
+    });
     const status = await t.as(token, { method: 'GET', url: `/api/v1/ai/conversations/${conversationId}/status/` });
     expect(status.json()).toMatchObject({ status: 'support_active', reason: 'quota_exceeded' });
 
