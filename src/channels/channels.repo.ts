@@ -13,30 +13,19 @@ export interface ChannelWithOwner {
 
 const withOwner = { channel: channels, owner: { id: users.id, defaultReplyHandler: users.defaultReplyHandler } };
 
-export async function findWithOwnerById(
+/** A channel by Parley's id (in Telegram's webhook URL) or by the platform's account id (Meta names it). */
+export async function findWithOwner(
   db: Database,
   type: ChannelType,
-  channelId: string,
+  key: { id: string } | { externalId: string },
 ): Promise<ChannelWithOwner | undefined> {
   const [row] = await db
     .select(withOwner)
     .from(channels)
     .innerJoin(users, eq(users.id, channels.userId))
-    .where(and(eq(channels.type, type), eq(channels.id, channelId)))
-    .limit(1);
-  return row;
-}
-
-export async function findWithOwnerByAccount(
-  db: Database,
-  type: ChannelType,
-  externalId: string,
-): Promise<ChannelWithOwner | undefined> {
-  const [row] = await db
-    .select(withOwner)
-    .from(channels)
-    .innerJoin(users, eq(users.id, channels.userId))
-    .where(and(eq(channels.type, type), eq(channels.externalId, externalId)))
+    .where(
+      and(eq(channels.type, type), 'id' in key ? eq(channels.id, key.id) : eq(channels.externalId, key.externalId)),
+    )
     .limit(1);
   return row;
 }

@@ -26,12 +26,12 @@ async function cached(
 
 /** The channel a delivery addressed by Parley's channel id is for (Telegram's webhook URL carries it). */
 export function findDeliveryChannelById(db: Database, type: ChannelType, channelId: string) {
-  return cached(db, `${type}:id:${channelId}`, () => repo.findWithOwnerById(db, type, channelId));
+  return cached(db, `${type}:id:${channelId}`, () => repo.findWithOwner(db, type, { id: channelId }));
 }
 
 /** The channel a delivery addressed to a platform account is for (Meta names the Instagram account). */
 export function findDeliveryChannelByAccount(db: Database, type: ChannelType, externalId: string) {
-  return cached(db, `${type}:account:${externalId}`, () => repo.findWithOwnerByAccount(db, type, externalId));
+  return cached(db, `${type}:account:${externalId}`, () => repo.findWithOwner(db, type, { externalId }));
 }
 
 /** After a business changes something its channels' deliveries read. */
