@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sweepReplies, sweepUnanswered } from '../src/ai/reply.jobs.js';
+import { sweepUnanswered } from '../src/ai/ai.repo.js';
+import { sweepReplies } from '../src/ai/reply.jobs.js';
 import { addMessage } from '../src/conversations/conversations.service.js';
 import { conversations, handovers, messages, usageRecords } from '../src/db/schema/index.js';
 import { createTelegramTestApp, type TelegramTestApp } from './helpers/telegram.js';

@@ -1,8 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
 import { ValidationError } from '../kernel/errors.js';
 import { perDatabaseCache } from '../db/cache.js';
 import type { Database } from '../db/client.js';
-import { aiConfigs, aiPrompts } from '../db/schema/index.js';
+import { findSettingsRows, saveSettings } from './ai.repo.js';
 import type { BusinessHours } from './business-hours.js';
 
 /** One business's AI setup: model config and prompts (the seed's AIModelConfig and AI Prompts). */
@@ -53,12 +52,7 @@ export async function getAiSettings(db: Database, userId: string, defaultModel: 
 }
 
 async function loadAiSettings(db: Database, userId: string, defaultModel: string): Promise<AiSettings> {
-  const [row] = await db
-    .select({ config: aiConfigs, prompts: aiPrompts })
-    .from(aiConfigs)
-    .fullJoin(aiPrompts, eq(aiPrompts.userId, aiConfigs.userId))
-    .where(sql`coalesce(${aiConfigs.userId}, ${aiPrompts.userId}) = ${userId}`)
-    .limit(1);
+  const row = await findSettingsRows(db, userId);
   const config = row?.config;
   const prompts = row?.prompts;
   return {
@@ -93,32 +87,22 @@ export async function updateAiSettings(
   if (next.businessHoursEnabled && !next.businessHours) {
     throw new ValidationError({ business_hours: ['Set business_hours before enabling them.'] });
   }
-  await db.transaction(async (tx) => {
-    if (Object.keys(config).length > 0) {
-      const values = {
-        modelName: next.modelName,
-        temperature: next.temperature,
-        maxTokens: next.maxTokens,
-        autoResponseEnabled: next.autoResponseEnabled,
-        businessHoursEnabled: next.businessHoursEnabled,
-        businessHours: next.businessHours,
-        awayMessage: next.awayMessage,
-        handoverMessage: next.handoverMessage,
-        replyDebounceMs: next.replyDebounceMs,
-      };
-      await tx
-        .insert(aiConfigs)
-        .values({ userId, ...values })
-        .onConflictDoUpdate({ target: aiConfigs.userId, set: { ...values, updatedAt: sql`now()` } });
-    }
-    if (prompts && Object.keys(prompts).length > 0) {
-      const values = { ...current.prompts, ...prompts };
-      await tx
-        .insert(aiPrompts)
-        .values({ userId, ...values })
-        .onConflictDoUpdate({ target: aiPrompts.userId, set: { ...values, updatedAt: sql`now()` } });
-    }
-  });
+  const configValues =
+    Object.keys(config).length > 0
+      ? {
+          modelName: next.modelName,
+          temperature: next.temperature,
+          maxTokens: next.maxTokens,
+          autoResponseEnabled: next.autoResponseEnabled,
+          businessHoursEnabled: next.businessHoursEnabled,
+          businessHours: next.businessHours,
+          awayMessage: next.awayMessage,
+          handoverMessage: next.handoverMessage,
+          replyDebounceMs: next.replyDebounceMs,
+        }
+      : undefined;
+  const promptValues = prompts && Object.keys(prompts).length > 0 ? { ...current.prompts, ...prompts } : undefined;
+  await saveSettings(db, userId, configValues, promptValues);
   invalidateAiSettings(db, [userId]);
   return loadAiSettings(db, userId, defaultModel);
 }

@@ -18,7 +18,8 @@ import {
   sessionListQuery,
   sessionParams,
 } from './ai.schema.js';
-import { askAsCustomer, sendToConversation, type ReplyDeps, type ReplyOutcome } from './reply.service.js';
+import { askAsCustomer, sendToConversation, type ReplyOutcome } from './ask.service.js';
+import type { ReplyDeps } from './reply-deps.js';
 
 const security = [{ bearer: [] }];
 

@@ -6,7 +6,6 @@ import { messageText, sessionItem, sessionMessage } from '../conversations/conve
 
 const PROMPT_MAX_LENGTH = 20_000;
 
-
 export const askBody = z.object({
   question: messageText,
   customer_id: z.string().trim().min(1, 'This field may not be blank.').max(255, 'At most 255 characters.'),
@@ -38,8 +37,6 @@ export const askResponse = z
   .meta({ id: 'AskResponse' });
 
 export const sessionParams = z.object({ session_id: z.string().max(100) });
-
-
 
 export const sessionDetail = sessionItem.extend({ messages: z.array(sessionMessage) }).meta({ id: 'SessionDetail' });
 

@@ -1,13 +1,12 @@
-import { eq, sql } from 'drizzle-orm';
 import { recentMessages } from '../conversations/conversations.service.js';
 import { enqueuePending, type OutboundDelivery } from '../conversations/outbox.js';
-import type { Database } from '../db/client.js';
-import { rowsOf } from '../db/client.js';
-import { aiConfigs, channels, conversations, messages, users } from '../db/schema/index.js';
 import { jobType, type Queue } from '../infra/queue.js';
 import { getAiSettings } from './ai-settings.js';
 import type { ModelErrorClass } from '../model/model-provider.js';
-import { generateAnswer, sendAwayMessageOnce, whyNoAi, HISTORY_LIMIT, type ReplyDeps } from './reply.service.js';
+import { findConversationForReply, markAnsweredThrough, sweepUnanswered } from './ai.repo.js';
+import { generateAnswer, HISTORY_LIMIT, whyNoAi } from './answer.js';
+import { sendAwayMessageOnce } from './away-message.js';
+import type { ReplyDeps } from './reply-deps.js';
 
 /**
  * Answers a channel conversation's newest customer messages. Enqueued with a
@@ -55,13 +54,7 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
     replyToConversation,
     async (job) => {
       const startedAt = performance.now();
-      const [row] = await db
-        .select({ conversation: conversations, owner: { id: users.id }, channel: channels })
-        .from(conversations)
-        .innerJoin(users, eq(users.id, conversations.userId))
-        .leftJoin(channels, eq(channels.id, conversations.channelId))
-        .where(eq(conversations.id, job.data.conversationId))
-        .limit(1);
+      const row = await findConversationForReply(db, job.data.conversationId);
       if (!row) return;
       const { conversation, owner, channel } = row;
       const history = await recentMessages(db, conversation.id, HISTORY_LIMIT);
@@ -74,10 +67,7 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
       if (why) {
         // Handled without the AI (away message, manual handling …): these messages are not
         // waiting for an answer any more, so the sweep leaves them alone.
-        await db
-          .update(conversations)
-          .set({ answeredThroughSeq: sql`greatest(${conversations.answeredThroughSeq}, ${latest.seq})` })
-          .where(eq(conversations.id, conversation.id));
+        await markAnsweredThrough(db, conversation.id, latest.seq);
       }
       if (why === 'outside_business_hours' && settings.awayMessage?.trim()) {
         await sendAwayMessageOnce(deps, owner.id, conversation.id, settings.awayMessage.trim(), now);
@@ -87,13 +77,7 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
         const lastTry = job.attempt >= REPLY_ATTEMPTS;
         await generateAnswer(
           { ...deps, retryLater: (error) => !lastTry && WAITABLE_FAILURES.has(error.errorClass) },
-          owner.id,
-          conversation,
-          settings,
-          history,
-          now,
-          startedAt,
-          latest.seq,
+          { userId: owner.id, conversation, settings, history, now, startedAt, answers: latest.seq },
         );
       }
       // The answer, an away message or a handover message: whatever is now waiting goes out.
@@ -105,28 +89,4 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
   queue.handle(sweepReplies, async () => {
     for (const { id, debounceMs } of await sweepUnanswered(db)) await enqueueReply(queue, id, debounceMs);
   });
-}
-
-/**
- * Channel conversations the AI still owns whose newest customer message has
- * waited over a minute with no answer and no decision: their reply job was lost
- * (the embedded queue lives in memory; a crash between storing and enqueuing).
- * Enqueuing again is safe: a reply is stored only if it moves the answered mark.
- */
-export async function sweepUnanswered(db: Database): Promise<{ id: string; debounceMs: number }[]> {
-  const rows = await db.execute(sql`
-    select c.id, coalesce(a.reply_debounce_ms, 0) as debounce_ms
-      from ${conversations} c
-      left join ${aiConfigs} a on a.user_id = c.user_id
-     where c.status = 'active' and c.channel_id is not null
-       and c.last_message_at > now() - interval '1 day'
-       and exists (select 1 from ${messages} m
-                    where m.conversation_id = c.id and m.type = 'customer'
-                      and m.seq > c.answered_through_seq
-                      and m.created_at < now() - interval '1 minute')
-     limit 500`);
-  return rowsOf<{ id: string; debounce_ms: number | string }>(rows).map((row) => ({
-    id: row.id,
-    debounceMs: Number(row.debounce_ms),
-  }));
 }

@@ -1,7 +1,6 @@
-import { inArray } from 'drizzle-orm';
 import type { Config } from '../kernel/config.js';
 import type { Database } from '../db/client.js';
-import { users } from '../db/schema/index.js';
+import { usersNamed } from './ai.repo.js';
 import { getAiSettings, type AiSettings } from './ai-settings.js';
 import { ModelError, type ModelProvider } from '../model/model-provider.js';
 
@@ -57,11 +56,7 @@ export async function checkBusinesses(
   model: ModelProvider | undefined,
   usernames?: string[],
 ): Promise<BusinessCheck[]> {
-  const rows = await db
-    .select({ id: users.id, username: users.username })
-    .from(users)
-    .where(usernames ? inArray(users.username, usernames) : undefined)
-    .orderBy(users.username);
+  const rows = await usersNamed(db, usernames);
   const checkModel = modelChecker(model);
   const keyConfigured = Boolean(config.gemini.apiKey);
   return Promise.all(

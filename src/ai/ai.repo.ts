@@ -1,0 +1,178 @@
+import { eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { rowsOf } from '../db/client.js';
+import { aiConfigs, aiPrompts, channels, conversations, messages, users } from '../db/schema/index.js';
+
+export type AiConfigRow = typeof aiConfigs.$inferSelect;
+export type AiPromptsRow = typeof aiPrompts.$inferSelect;
+export type AiConfigValues = Omit<typeof aiConfigs.$inferInsert, 'userId' | 'createdAt' | 'updatedAt'>;
+export type AiPromptValues = Omit<typeof aiPrompts.$inferInsert, 'userId' | 'updatedAt'>;
+
+export interface UserName {
+  id: string;
+  username: string;
+}
+
+/** A business's config and prompts; either may exist without the other. */
+export async function findSettingsRows(
+  db: Database,
+  userId: string,
+): Promise<{ config: AiConfigRow | null; prompts: AiPromptsRow | null } | undefined> {
+  const [row] = await db
+    .select({ config: aiConfigs, prompts: aiPrompts })
+    .from(aiConfigs)
+    .fullJoin(aiPrompts, eq(aiPrompts.userId, aiConfigs.userId))
+    .where(sql`coalesce(${aiConfigs.userId}, ${aiPrompts.userId}) = ${userId}`)
+    .limit(1);
+  return row;
+}
+
+/** Writes the config, the prompts, or both, in one transaction so a half-applied patch is never seen. */
+export async function saveSettings(
+  db: Database,
+  userId: string,
+  config: AiConfigValues | undefined,
+  prompts: AiPromptValues | undefined,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    if (config) {
+      await tx
+        .insert(aiConfigs)
+        .values({ userId, ...config })
+        .onConflictDoUpdate({ target: aiConfigs.userId, set: { ...config, updatedAt: sql`now()` } });
+    }
+    if (prompts) {
+      await tx
+        .insert(aiPrompts)
+        .values({ userId, ...prompts })
+        .onConflictDoUpdate({ target: aiPrompts.userId, set: { ...prompts, updatedAt: sql`now()` } });
+    }
+  });
+}
+
+/** Businesses by id (all when `ids` is undefined), by username. */
+export async function usersWithIds(db: Database, ids?: string[]): Promise<UserName[]> {
+  return db
+    .select({ id: users.id, username: users.username })
+    .from(users)
+    .where(ids ? inArray(users.id, ids) : undefined)
+    .orderBy(users.username);
+}
+
+/** Businesses by username (all when `usernames` is undefined), by username. */
+export async function usersNamed(db: Database, usernames?: string[]): Promise<UserName[]> {
+  return db
+    .select({ id: users.id, username: users.username })
+    .from(users)
+    .where(usernames ? inArray(users.username, usernames) : undefined)
+    .orderBy(users.username);
+}
+
+/** Creates each business's AI config with `defaultModel` on first use; otherwise only the switch changes. */
+export async function upsertAutoResponse(
+  db: Database,
+  userIds: string[],
+  enabled: boolean,
+  defaultModel: string,
+): Promise<void> {
+  await db
+    .insert(aiConfigs)
+    .values(userIds.map((userId) => ({ userId, modelName: defaultModel, autoResponseEnabled: enabled })))
+    .onConflictDoUpdate({
+      target: aiConfigs.userId,
+      set: { autoResponseEnabled: enabled, updatedAt: sql`now()` },
+    });
+}
+
+export interface AiStatusCounts {
+  username: string;
+  autoResponseEnabled: boolean | null;
+  defaultReplyHandler: string;
+  modelName: string | null;
+  active: number | null;
+  supportActive: number | null;
+}
+
+/** Every business with its AI config, if any, and its conversations counted by status. */
+export async function statusCounts(db: Database): Promise<AiStatusCounts[]> {
+  const counts = db
+    .select({
+      userId: conversations.userId,
+      active: sql<number>`count(*) filter (where ${conversations.status} = 'active')::int`.as('active'),
+      supportActive: sql<number>`count(*) filter (where ${conversations.status} = 'support_active')::int`.as(
+        'support_active',
+      ),
+    })
+    .from(conversations)
+    .groupBy(conversations.userId)
+    .as('counts');
+  return db
+    .select({
+      username: users.username,
+      autoResponseEnabled: aiConfigs.autoResponseEnabled,
+      defaultReplyHandler: users.defaultReplyHandler,
+      modelName: aiConfigs.modelName,
+      active: counts.active,
+      supportActive: counts.supportActive,
+    })
+    .from(users)
+    .leftJoin(aiConfigs, eq(aiConfigs.userId, users.id))
+    .leftJoin(counts, eq(counts.userId, users.id))
+    .orderBy(users.username);
+}
+
+// Conversations' tables, read and written here for the reply job until src/conversations offers
+// these queries itself.
+
+/** A conversation with its owner and, for a channel conversation, its channel. */
+export async function findConversationForReply(db: Database, conversationId: string) {
+  const [row] = await db
+    .select({ conversation: conversations, owner: { id: users.id }, channel: channels })
+    .from(conversations)
+    .innerJoin(users, eq(users.id, conversations.userId))
+    .leftJoin(channels, eq(channels.id, conversations.channelId))
+    .where(eq(conversations.id, conversationId))
+    .limit(1);
+  return row;
+}
+
+/** Moves the answered mark up to `seq`, never back: a later job may already have moved it further. */
+export async function markAnsweredThrough(db: Database, conversationId: string, seq: number): Promise<void> {
+  await db
+    .update(conversations)
+    .set({ answeredThroughSeq: sql`greatest(${conversations.answeredThroughSeq}, ${seq})` })
+    .where(eq(conversations.id, conversationId));
+}
+
+/**
+ * Channel conversations the AI still owns whose newest customer message has
+ * waited over a minute with no answer and no decision: their reply job was lost
+ * (the embedded queue lives in memory; a crash between storing and enqueuing).
+ * Enqueuing again is safe: a reply is stored only if it moves the answered mark.
+ */
+export async function sweepUnanswered(db: Database): Promise<{ id: string; debounceMs: number }[]> {
+  const rows = await db.execute(sql`
+    select c.id, coalesce(a.reply_debounce_ms, 0) as debounce_ms
+      from ${conversations} c
+      left join ${aiConfigs} a on a.user_id = c.user_id
+     where c.status = 'active' and c.channel_id is not null
+       and c.last_message_at > now() - interval '1 day'
+       and exists (select 1 from ${messages} m
+                    where m.conversation_id = c.id and m.type = 'customer'
+                      and m.seq > c.answered_through_seq
+                      and m.created_at < now() - interval '1 minute')
+     limit 500`);
+  return rowsOf<{ id: string; debounce_ms: number | string }>(rows).map((row) => ({
+    id: row.id,
+    debounceMs: Number(row.debounce_ms),
+  }));
+}
+
+/**
+ * The usage outcome of a model call whose answer goes in with `addMessage`'s
+ * `also`: `inserted` is that statement's step storing the answer, so a call
+ * whose answer was refused (a person took over meanwhile) is counted as discarded.
+ */
+export function answerStoredOutcome(): SQL {
+  return sql`case when exists (select 1 from inserted) then 'success' else 'discarded' end`;
+}

@@ -1,0 +1,210 @@
+import { addMessage, type Conversation, type StoredMessage } from '../conversations/conversations.service.js';
+import { handOver, messageEvent, type Handover } from '../conversations/status.service.js';
+import { quotaExceeded } from '../usage/quota.service.js';
+import { recordUsage, usageInsert } from '../usage/usage.service.js';
+import { ModelError, NO_USAGE, type ModelResult } from '../model/model-provider.js';
+import type { AiSettings } from './ai-settings.js';
+import { answerStoredOutcome } from './ai.repo.js';
+import { aiAvailability } from './availability.js';
+import { isOpen } from './business-hours.js';
+import { buildContents } from './context.js';
+import { HANDOVER_TOOL, handoverNote, handoverReason } from './handover-tool.js';
+import { buildSystemInstruction } from './prompt.js';
+import type { NoAnswerReason, ReplyDeps } from './reply-deps.js';
+
+/** Messages of history read for the context window; the token budget trims further. */
+export const HISTORY_LIMIT = 60;
+
+/** Why the AI will not answer this conversation now, if it will not. */
+export function whyNoAi(
+  deps: ReplyDeps,
+  conversation: Conversation,
+  settings: AiSettings,
+  now: Date,
+): NoAnswerReason | undefined {
+  if (aiAvailability(deps.config, settings)) return 'ai_disabled';
+  if (conversation.status === 'support_active') return 'manual_handling';
+  if (settings.businessHoursEnabled && settings.businessHours && !isOpen(settings.businessHours, now)) {
+    return 'outside_business_hours';
+  }
+  return undefined;
+}
+
+export interface GeneratedAnswer {
+  conversation: Conversation;
+  answer: string | null;
+  /** The stored AI message, when one was stored. */
+  message?: StoredMessage;
+  autoResponseGenerated: boolean;
+  reason?: NoAnswerReason;
+  success: boolean;
+  responseTimeMs: number;
+}
+
+export interface AnswerOptions {
+  userId: string;
+  conversation: Conversation;
+  settings: AiSettings;
+  /** The conversation so far, its latest customer messages last. */
+  history: StoredMessage[];
+  now: Date;
+  /** `performance.now()` when handling the customer's message began: response times count from it. */
+  startedAt: number;
+  /** For a channel reply: the seq of the newest customer message this answer answers. */
+  answers?: number;
+}
+
+/**
+ * Calls the model for a conversation whose latest customer messages are at
+ * the end of `history`, and stores its answer under the ownership check (and,
+ * with `answers`, only if nothing answered that far yet). Failures, blocks and
+ * the model's own handovers go to people.
+ */
+export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): Promise<GeneratedAnswer> {
+  const { userId, conversation, settings, history, now, startedAt, answers } = options;
+  const { db } = deps;
+  const model = deps.model;
+  const elapsed = () => Math.round(performance.now() - startedAt);
+  const noAnswer = (reason: NoAnswerReason, answer: string | null = null, success = true): GeneratedAnswer => ({
+    conversation,
+    answer,
+    autoResponseGenerated: false,
+    reason,
+    success,
+    responseTimeMs: elapsed(),
+  });
+  if (!model) return noAnswer('ai_disabled');
+  const handToPeople = (handover: Handover) =>
+    handOver(db, deps.events, conversation, { customerMessage: settings.handoverMessage, ...handover });
+  const replyFailed = (reason: string) =>
+    deps.events.publish(userId, { type: 'ai.reply.failed', data: { conversation_id: conversation.id, reason } });
+  // Over its cap on the shared key, the business's customers go to its people instead of the model.
+  if (await quotaExceeded(db, userId, deps.config.timezone, now)) {
+    await handToPeople({ source: 'system', reason: 'quota_exceeded' });
+    replyFailed('quota_exceeded');
+    return noAnswer('quota_exceeded');
+  }
+  const request = {
+    model: settings.modelName,
+    systemInstruction: buildSystemInstruction({
+      prompts: settings.prompts,
+      timezone: settings.businessHours?.timezone ?? deps.config.timezone,
+      now,
+    }),
+    contents: buildContents(history),
+    temperature: settings.temperature,
+    maxOutputTokens: settings.maxTokens,
+    tools: [HANDOVER_TOOL],
+  };
+  deps.events.publish(userId, { type: 'ai.reply.started', data: { conversation_id: conversation.id } });
+  const callStarted = performance.now();
+  const usageBase = { userId, conversationId: conversation.id, model: settings.modelName };
+  let result: ModelResult;
+  try {
+    // Watchers see the answer as it is written (it is stored, or discarded, only once complete);
+    // with nobody watching, the whole answer at once costs the model client much less.
+    const live = deps.watchers ? await deps.watchers.isWatched(userId) : true;
+    result = live
+      ? await model.stream(request, (text) =>
+          deps.events.publish(userId, { type: 'ai.reply.delta', data: { conversation_id: conversation.id, text } }),
+        )
+      : await model.generate(request);
+  } catch (error) {
+    if (!(error instanceof ModelError)) throw error;
+    const failedCall = recordUsage(db, deps.config.modelPrices, {
+      ...usageBase,
+      outcome: 'error',
+      errorClass: error.errorClass,
+      attempts: error.attempts,
+      usage: NO_USAGE,
+      latencyMs: performance.now() - callStarted,
+    });
+    if (deps.retryLater?.(error)) {
+      // The customer's messages stay unanswered and the queue tries again later.
+      await failedCall;
+      replyFailed('ai_unavailable');
+      throw error;
+    }
+    await Promise.all([
+      failedCall,
+      handToPeople({ source: 'system', reason: 'ai_unavailable', detail: error.errorClass }),
+    ]);
+    replyFailed('ai_unavailable');
+    return noAnswer('ai_unavailable', null, false);
+  }
+  const usage = {
+    ...usageBase,
+    attempts: result.attempts,
+    usage: result.usage,
+    latencyMs: performance.now() - callStarted,
+  };
+
+  if (result.kind === 'function_call') {
+    const reason = handoverReason(result.name, result.args);
+    await Promise.all([
+      recordUsage(db, deps.config.modelPrices, { ...usage, outcome: 'success' }),
+      handToPeople({ source: 'ai', reason, detail: handoverNote(result.args) }),
+    ]);
+    replyFailed('handed_over');
+    return noAnswer('handed_over', settings.handoverMessage?.trim() || null);
+  }
+  if (result.kind !== 'text') {
+    const blockReason = result.kind === 'blocked' ? result.reason : undefined;
+    await Promise.all([
+      recordUsage(db, deps.config.modelPrices, {
+        ...usage,
+        outcome: blockReason ? 'blocked' : 'empty',
+        errorClass: blockReason ?? (result.kind === 'empty' ? result.finishReason : null),
+      }),
+      handToPeople(
+        blockReason
+          ? { source: 'system', reason: 'safety_blocked', detail: blockReason }
+          : { source: 'system', reason: 'ai_unavailable', detail: 'the model gave an empty answer' },
+      ),
+    ]);
+    replyFailed(blockReason ? 'safety_blocked' : 'ai_unavailable');
+    return blockReason ? noAnswer('safety_blocked') : noAnswer('ai_unavailable', null, false);
+  }
+
+  const responseTimeMs = elapsed();
+  const answer = await addMessage(db, {
+    conversationId: conversation.id,
+    type: 'AI',
+    text: finishedText(result.text, result.truncated),
+    responseTimeMs,
+    onlyIfOwnedAt: conversation.ownershipVersion,
+    ...(answers === undefined ? {} : { answers }),
+    // An `ask` answers its own question; a channel reply answers every message of the burst.
+    answeredCount:
+      answers === undefined
+        ? 1
+        : history.filter((message) => message.type === 'customer' && message.seq > conversation.answeredThroughSeq)
+            .length,
+    // The call's usage goes in with the answer; when the answer was not stored it was discarded.
+    also: usageInsert(deps.config.modelPrices, usage, answerStoredOutcome()),
+  });
+  // Nothing stored: a person took over, or the status changed, while the model was writing.
+  if (!answer) {
+    replyFailed('taken_over');
+    return noAnswer('manual_handling');
+  }
+  const stored = messageEvent(conversation.id, answer);
+  deps.events.publish(userId, stored);
+  deps.events.publish(userId, { type: 'ai.reply.completed', data: stored.data });
+  return {
+    conversation,
+    message: answer,
+    answer: answer.text,
+    autoResponseGenerated: true,
+    success: true,
+    responseTimeMs,
+  };
+}
+
+/** A reply cut off by the token limit ends at its last full sentence, when that keeps most of it. */
+export function finishedText(text: string, truncated: boolean): string {
+  if (!truncated) return text;
+  const lastEnd = Math.max(...['. ', '! ', '? ', '.\n', '!\n', '?\n'].map((mark) => text.lastIndexOf(mark)));
+  if (lastEnd >= text.length / 2) return text.slice(0, lastEnd + 1);
+  return `${text.trimEnd()}…`;
+}
