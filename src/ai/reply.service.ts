@@ -12,14 +12,8 @@ import {
   type Conversation,
   type StoredMessage,
 } from '../conversations/conversations.service.js';
-import {
-  AI_HANDOVER_REASONS,
-  conversationCreatedEvent,
-  handOver,
-  messageEvent,
-  type AiHandoverReason,
-  type Handover,
-} from '../conversations/status.service.js';
+import { conversationCreatedEvent, messageEvent } from '../conversations/conversation-events.js';
+import { AI_HANDOVER_REASONS, handOver, type AiHandoverReason, type Handover } from '../conversations/handover.js';
 import type { EventBus } from '../events/events.js';
 import type { Watchers } from '../events/watchers.js';
 import type { Database } from '../db/client.js';
