@@ -1,5 +1,6 @@
 import { addMessage, type Conversation, type StoredMessage } from '../conversations/conversations.service.js';
-import { handOver, messageEvent, type Handover } from '../conversations/status.service.js';
+import { messageEvent } from '../conversations/conversation-events.js';
+import { handOver, type Handover } from '../conversations/handover.js';
 import { quotaExceeded } from '../usage/quota.service.js';
 import { recordUsage, usageInsert } from '../usage/usage.service.js';
 import { ModelError, NO_USAGE, type ModelResult } from '../model/model-provider.js';

@@ -8,7 +8,7 @@ import {
   type Conversation,
   type StoredMessage,
 } from '../conversations/conversations.service.js';
-import { conversationCreatedEvent, messageEvent } from '../conversations/status.service.js';
+import { conversationCreatedEvent, messageEvent } from '../conversations/conversation-events.js';
 import { getAiSettings, type AiSettings } from './ai-settings.js';
 import { generateAnswer, HISTORY_LIMIT, whyNoAi } from './answer.js';
 import { aiAvailability } from './availability.js';

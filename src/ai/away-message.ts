@@ -1,5 +1,5 @@
 import { addMessage, recentMessages } from '../conversations/conversations.service.js';
-import { messageEvent } from '../conversations/status.service.js';
+import { messageEvent } from '../conversations/conversation-events.js';
 import type { ReplyDeps } from './reply-deps.js';
 
 /** An away message is not repeated to a customer who writes again within this time. */

@@ -1,4 +1,4 @@
-import { AI_HANDOVER_REASONS, type AiHandoverReason } from '../conversations/status.service.js';
+import { AI_HANDOVER_REASONS, type AiHandoverReason } from '../conversations/handover.js';
 import type { ToolDeclaration } from '../model/model-provider.js';
 
 /** The tool the model calls to pass a conversation to the business's people. */

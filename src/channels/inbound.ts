@@ -4,7 +4,7 @@ import { enqueueReply } from '../ai/reply.jobs.js';
 import type { Config } from '../kernel/config.js';
 import { withTimeout } from '../kernel/timeout.js';
 import { addMessage, findOrCreateConversation, initialStatus } from '../conversations/conversations.service.js';
-import { conversationCreatedEvent, messageEvent } from '../conversations/status.service.js';
+import { conversationCreatedEvent, messageEvent } from '../conversations/conversation-events.js';
 import type { Database } from '../db/client.js';
 import type { ChannelType, ReplyHandler } from '../db/schema/index.js';
 import type { Queue } from '../infra/queue.js';

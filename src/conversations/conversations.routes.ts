@@ -20,7 +20,7 @@ import {
 } from './conversations.schema.js';
 import { requireOwnConversation } from './conversations.service.js';
 import { conversationView, listConversations, listMessages, messageView } from './sessions.service.js';
-import { agentReply } from './status.service.js';
+import { agentReply } from './agent-reply.js';
 
 export interface ConversationRouteDeps {
   db: Database;

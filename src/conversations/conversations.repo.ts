@@ -1,0 +1,167 @@
+import { and, count, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
+import { rowsOf, type Database } from '../db/client.js';
+import { conversations, type Channel, type ConversationStatus } from '../db/schema/index.js';
+
+export type Conversation = typeof conversations.$inferSelect;
+export type NewConversation = typeof conversations.$inferInsert;
+
+/** The key a channel knows a conversation by: one per business, channel and customer. */
+// A type, not an interface: the prepared statement takes it as a record of placeholders.
+export type CustomerKey = { userId: string; channel: Channel; customerId: string };
+
+/** Prepared once per database: the lookup runs for every customer message. */
+const findStatements = new WeakMap<Database, ReturnType<typeof prepareFind>>();
+
+function prepareFind(db: Database) {
+  return db
+    .select()
+    .from(conversations)
+    .where(
+      and(
+        eq(conversations.userId, sql.placeholder('userId')),
+        eq(conversations.channel, sql.placeholder('channel')),
+        eq(conversations.customerId, sql.placeholder('customerId')),
+      ),
+    )
+    .limit(1)
+    .prepare('find_conversation');
+}
+
+export async function findConversation(db: Database, key: CustomerKey): Promise<Conversation | undefined> {
+  let statement = findStatements.get(db);
+  if (!statement) {
+    statement = prepareFind(db);
+    findStatements.set(db, statement);
+  }
+  const [found] = await statement.execute(key);
+  return found;
+}
+
+/** The new conversation, or undefined when another request created the customer's first. */
+export async function insertConversation(db: Database, values: NewConversation): Promise<Conversation | undefined> {
+  const [created] = await db
+    .insert(conversations)
+    .values(values)
+    .onConflictDoNothing({ target: [conversations.userId, conversations.channel, conversations.customerId] })
+    .returning();
+  return created;
+}
+
+export async function findOwnConversation(
+  db: Database,
+  userId: string,
+  conversationId: string,
+): Promise<Conversation | undefined> {
+  const [conversation] = await db
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.id, conversationId), eq(conversations.userId, userId)))
+    .limit(1);
+  return conversation;
+}
+
+/** Locks one of the business's conversations for the rest of the transaction. */
+export async function lockOwnConversation(
+  tx: Database,
+  userId: string,
+  conversationId: string,
+): Promise<Conversation | undefined> {
+  const [row] = await tx
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.id, conversationId), eq(conversations.userId, userId)))
+    .for('update')
+    .limit(1);
+  return row;
+}
+
+/** Locks the business's conversations among `ids`, in id order so two bulk changes cannot deadlock. */
+export async function lockOwnConversations(tx: Database, userId: string, ids: string[]): Promise<Conversation[]> {
+  return tx
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.userId, userId), inArray(conversations.id, ids)))
+    .orderBy(conversations.id)
+    .for('update');
+}
+
+/** Sets a locked conversation's status; returns its new ownership version. */
+export async function setStatus(tx: Database, conversationId: string, status: ConversationStatus): Promise<number> {
+  const [updated] = await tx
+    .update(conversations)
+    .set({ status, ownershipVersion: sql`${conversations.ownershipVersion} + 1`, updatedAt: sql`now()` })
+    .where(eq(conversations.id, conversationId))
+    .returning({ version: conversations.ownershipVersion });
+  return updated?.version ?? 0;
+}
+
+/** `setStatus` for many locked conversations in one statement. */
+export async function setStatuses(
+  tx: Database,
+  conversationIds: string[],
+  status: ConversationStatus,
+): Promise<{ id: string; version: number }[]> {
+  return tx
+    .update(conversations)
+    .set({ status, ownershipVersion: sql`${conversations.ownershipVersion} + 1`, updatedAt: sql`now()` })
+    .where(inArray(conversations.id, conversationIds))
+    .returning({ id: conversations.id, version: conversations.ownershipVersion });
+}
+
+export interface ConversationFilters {
+  status?: ConversationStatus | undefined;
+  isActive?: boolean | undefined;
+  channel?: Channel | undefined;
+  /** Part of the customer id. */
+  search?: string | undefined;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (match) => `\\${match}`);
+}
+
+/** A business's conversations (or sessions: the same rows), newest activity first. */
+export async function listConversations(
+  db: Database,
+  userId: string,
+  filters: ConversationFilters,
+  page: { page: number; pageSize: number },
+): Promise<{ count: number; rows: Conversation[] }> {
+  const conditions: SQL[] = [eq(conversations.userId, userId)];
+  if (filters.status) conditions.push(eq(conversations.status, filters.status));
+  if (filters.isActive !== undefined) conditions.push(eq(conversations.isActive, filters.isActive));
+  if (filters.channel) conditions.push(eq(conversations.channel, filters.channel));
+  if (filters.search) conditions.push(ilike(conversations.customerId, `%${escapeLike(filters.search)}%`));
+  const where = and(...conditions);
+  const [rows, [total]] = await Promise.all([
+    db
+      .select()
+      .from(conversations)
+      .where(where)
+      .orderBy(sql`${conversations.lastMessageAt} desc nulls last`, desc(conversations.createdAt), conversations.id)
+      .limit(page.pageSize)
+      .offset((page.page - 1) * page.pageSize),
+    db.select({ n: count() }).from(conversations).where(where),
+  ]);
+  return { count: Number(total?.n ?? 0), rows };
+}
+
+/** Sets every conversation's counters from its messages in one statement; returns the ids it changed. */
+export async function recountConversations(db: Database): Promise<{ checked: number; updated: string[] }> {
+  const result = await db.execute(sql`
+    with truth as (
+      select c.id, count(m.id)::int as n, max(m.created_at) as last
+        from conversations c left join messages m on m.conversation_id = c.id
+       group by c.id
+    ), fixed as (
+      update conversations c
+         set message_count = t.n, last_message_at = t.last, updated_at = now()
+        from truth t
+       where c.id = t.id and (c.message_count <> t.n or c.last_message_at is distinct from t.last)
+      returning c.id
+    )
+    select (select count(*)::int from truth) as checked,
+           coalesce((select array_agg(id order by id) from fixed), '{}') as updated`);
+  const [row] = rowsOf<{ checked: number; updated: string[] }>(result);
+  return { checked: Number(row?.checked ?? 0), updated: row?.updated ?? [] };
+}

@@ -1,0 +1,169 @@
+import { desc, eq, sql, type SQL } from 'drizzle-orm';
+import { randomId } from '../kernel/ids.js';
+import { rowsOf, type Database } from '../db/client.js';
+import { conversations, messages, type MessageType } from '../db/schema/index.js';
+
+export interface StoredMessage {
+  id: string;
+  /** Order within the conversation. */
+  seq: number;
+  type: MessageType;
+  text: string;
+  createdAt: Date;
+  responseTimeMs: number | null;
+}
+
+export interface NewMessage {
+  conversationId: string;
+  type: MessageType;
+  text: string;
+  responseTimeMs?: number | null;
+  channelMessageId?: string | null;
+  /** On an AI answer: how many customer messages it answers. */
+  answeredCount?: number | null;
+  /**
+   * Store the message only while the AI still owns the conversation at this
+   * ownership version. The row is locked, so a takeover either happened
+   * before (and nothing is stored) or waits until this message is in: the
+   * send-time check that keeps the AI quiet once a person has taken over.
+   */
+  onlyIfOwnedAt?: number;
+  /**
+   * With `onlyIfOwnedAt`: the `seq` of the newest customer message this reply
+   * answers. It is stored only if no reply has answered that far yet.
+   */
+  answers?: number;
+  /**
+   * Another statement to run in the same round trip. It may read `inserted`,
+   * which holds the new message's row when it was stored and nothing otherwise.
+   */
+  also?: SQL;
+}
+
+interface HistoryRow {
+  id: string;
+  seq: number | string;
+  type: MessageType;
+  text: string;
+  created_at: string;
+  response_time_ms: number | null;
+}
+
+/**
+ * Stores a message, moves the conversation's counters and, with a
+ * `historyLimit`, reads the messages before it: one statement, one round trip.
+ */
+export async function insertMessage(db: Database, input: NewMessage, historyLimit: number) {
+  const id = randomId(16);
+  const outbound = input.type === 'AI' || input.type === 'support';
+  // Messages to a customer on a channel join the outbox: pending until delivered.
+  const delivery = outbound
+    ? sql`(select case when channel_id is not null then 'pending' end from ${conversations} where id = ${input.conversationId})`
+    : sql`null`;
+  const values = sql`${id}, ${input.conversationId}, ${input.type}, ${input.text},
+              ${input.responseTimeMs ?? null}, ${input.channelMessageId ?? null}, ${delivery},
+              ${input.answeredCount ?? null}`;
+  const answered = input.answers === undefined ? sql`` : sql`, answered_through_seq = ${input.answers}`;
+  const touch = sql`update ${conversations}
+         set message_count = message_count + 1, last_message_at = now(), is_active = true, updated_at = now() ${answered}`;
+  // Guarded: the conversation's update comes first and carries the ownership check. Its row lock
+  // makes PostgreSQL re-check the condition against a concurrent takeover's committed row, and
+  // the message goes in only if the update did. Unguarded: the insert comes first, so a
+  // duplicate delivery (same channel id) changes no counter.
+  const steps =
+    input.onlyIfOwnedAt === undefined
+      ? sql`inserted as (
+            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count)
+            values (${values})
+            on conflict do nothing
+            returning created_at, seq
+          ), touched as (
+            ${touch} where id = ${input.conversationId} and exists (select 1 from inserted)
+          )`
+      : sql`owned as (
+            ${touch} where id = ${input.conversationId} and status = 'active'
+               and ownership_version = ${input.onlyIfOwnedAt}
+               ${input.answers === undefined ? sql`` : sql`and answered_through_seq < ${input.answers}`}
+            returning id
+          ), inserted as (
+            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count)
+            select ${values} from owned
+            on conflict do nothing
+            returning created_at, seq
+          )`;
+  // Every part of one statement sees the same snapshot: `history` holds the messages before this one.
+  const history =
+    historyLimit > 0
+      ? sql`, history as (
+          select id, type, text, created_at, response_time_ms, seq from ${messages}
+           where conversation_id = ${input.conversationId} order by seq desc limit ${historyLimit})`
+      : sql``;
+  const also = input.also ? sql`, also as (${input.also})` : sql``;
+  const result = await db.execute(sql`
+    with ${steps} ${history} ${also}
+    select (select created_at from inserted) as created_at, (select seq from inserted) as seq,
+           ${historyLimit > 0 ? sql`(select coalesce(json_agg(h order by h.seq), '[]'::json) from history h)` : sql`null`} as history`);
+  const row = rowsOf<{
+    created_at: Date | string | null;
+    seq: number | string | null;
+    history: HistoryRow[] | string | null;
+  }>(result)[0];
+  const rawHistory =
+    typeof row?.history === 'string' ? (JSON.parse(row.history) as HistoryRow[]) : (row?.history ?? []);
+  return {
+    message: row?.created_at
+      ? {
+          id,
+          seq: Number(row.seq),
+          type: input.type,
+          text: input.text,
+          createdAt: new Date(row.created_at),
+          responseTimeMs: input.responseTimeMs ?? null,
+        }
+      : undefined,
+    history: rawHistory.map((h) => ({
+      id: h.id,
+      seq: Number(h.seq),
+      type: h.type,
+      text: h.text,
+      createdAt: new Date(h.created_at),
+      responseTimeMs: h.response_time_ms,
+    })),
+  };
+}
+
+/** The columns of a message that views and the model see. */
+const messageColumns = {
+  id: messages.id,
+  seq: messages.seq,
+  type: messages.type,
+  text: messages.text,
+  createdAt: messages.createdAt,
+  responseTimeMs: messages.responseTimeMs,
+};
+
+/** The latest `limit` messages, oldest first. */
+export async function recentMessages(db: Database, conversationId: string, limit: number): Promise<StoredMessage[]> {
+  const rows = await db
+    .select(messageColumns)
+    .from(messages)
+    .where(eq(messages.conversationId, conversationId))
+    .orderBy(desc(messages.seq))
+    .limit(limit);
+  return rows.reverse();
+}
+
+/** One page of a conversation's messages, oldest first. */
+export async function messagesPage(
+  db: Database,
+  conversationId: string,
+  page: { page: number; pageSize: number },
+): Promise<StoredMessage[]> {
+  return db
+    .select(messageColumns)
+    .from(messages)
+    .where(eq(messages.conversationId, conversationId))
+    .orderBy(messages.seq)
+    .limit(page.pageSize)
+    .offset((page.page - 1) * page.pageSize);
+}
