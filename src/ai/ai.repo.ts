@@ -1,7 +1,7 @@
 import { eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { rowsOf } from '../db/client.js';
-import { aiConfigs, aiPrompts, channels, conversations, messages, users } from '../db/schema/index.js';
+import { aiConfigs, aiPrompts, conversations, messages, users } from '../db/schema/index.js';
 
 export type AiConfigRow = typeof aiConfigs.$inferSelect;
 export type AiPromptsRow = typeof aiPrompts.$inferSelect;
@@ -119,29 +119,6 @@ export async function statusCounts(db: Database): Promise<AiStatusCounts[]> {
     .leftJoin(aiConfigs, eq(aiConfigs.userId, users.id))
     .leftJoin(counts, eq(counts.userId, users.id))
     .orderBy(users.username);
-}
-
-// Conversations' tables, read and written here for the reply job until src/conversations offers
-// these queries itself.
-
-/** A conversation with its owner and, for a channel conversation, its channel. */
-export async function findConversationForReply(db: Database, conversationId: string) {
-  const [row] = await db
-    .select({ conversation: conversations, owner: { id: users.id }, channel: channels })
-    .from(conversations)
-    .innerJoin(users, eq(users.id, conversations.userId))
-    .leftJoin(channels, eq(channels.id, conversations.channelId))
-    .where(eq(conversations.id, conversationId))
-    .limit(1);
-  return row;
-}
-
-/** Moves the answered mark up to `seq`, never back: a later job may already have moved it further. */
-export async function markAnsweredThrough(db: Database, conversationId: string, seq: number): Promise<void> {
-  await db
-    .update(conversations)
-    .set({ answeredThroughSeq: sql`greatest(${conversations.answeredThroughSeq}, ${seq})` })
-    .where(eq(conversations.id, conversationId));
 }
 
 /**

@@ -1,9 +1,13 @@
-import { recentMessages } from '../conversations/conversations.service.js';
+import {
+  findWithOwnerAndChannel,
+  markAnsweredThrough,
+  recentMessages,
+} from '../conversations/conversations.service.js';
 import { enqueuePending, type OutboundDelivery } from '../conversations/outbox.js';
 import { jobType, type Queue } from '../infra/queue.js';
 import { getAiSettings } from './ai-settings.js';
 import type { ModelErrorClass } from '../model/model-provider.js';
-import { findConversationForReply, markAnsweredThrough, sweepUnanswered } from './ai.repo.js';
+import { sweepUnanswered } from './ai.repo.js';
 import { generateAnswer, HISTORY_LIMIT, whyNoAi } from './answer.js';
 import { sendAwayMessageOnce } from './away-message.js';
 import type { ReplyDeps } from './reply-deps.js';
@@ -54,7 +58,7 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
     replyToConversation,
     async (job) => {
       const startedAt = performance.now();
-      const row = await findConversationForReply(db, job.data.conversationId);
+      const row = await findWithOwnerAndChannel(db, job.data.conversationId);
       if (!row) return;
       const { conversation, owner, channel } = row;
       const history = await recentMessages(db, conversation.id, HISTORY_LIMIT);

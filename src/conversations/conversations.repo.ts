@@ -1,6 +1,6 @@
 import { and, count, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Database } from '../db/client.js';
-import { conversations, type Channel, type ConversationStatus } from '../db/schema/index.js';
+import { channels, conversations, users, type Channel, type ConversationStatus } from '../db/schema/index.js';
 
 export type Conversation = typeof conversations.$inferSelect;
 export type NewConversation = typeof conversations.$inferInsert;
@@ -164,4 +164,24 @@ export async function recountConversations(db: Database): Promise<{ checked: num
            coalesce((select array_agg(id order by id) from fixed), '{}') as updated`);
   const [row] = rowsOf<{ checked: number; updated: string[] }>(result);
   return { checked: Number(row?.checked ?? 0), updated: row?.updated ?? [] };
+}
+
+/** A conversation with its owner and, for a channel conversation, its channel. */
+export async function findWithOwnerAndChannel(db: Database, conversationId: string) {
+  const [row] = await db
+    .select({ conversation: conversations, owner: { id: users.id }, channel: channels })
+    .from(conversations)
+    .innerJoin(users, eq(users.id, conversations.userId))
+    .leftJoin(channels, eq(channels.id, conversations.channelId))
+    .where(eq(conversations.id, conversationId))
+    .limit(1);
+  return row;
+}
+
+/** Moves the answered mark up to `seq`, never back: a later job may already have moved it further. */
+export async function markAnsweredThrough(db: Database, conversationId: string, seq: number): Promise<void> {
+  await db
+    .update(conversations)
+    .set({ answeredThroughSeq: sql`greatest(${conversations.answeredThroughSeq}, ${seq})` })
+    .where(eq(conversations.id, conversationId));
 }
