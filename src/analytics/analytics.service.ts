@@ -1,13 +1,6 @@
 import { and, eq, gte, lt, sql } from 'drizzle-orm';
-import {
-  addDays,
-  datesBetween,
-  lastDays,
-  localDate,
-  localDay,
-  startOfDay,
-  type CalendarPeriod,
-} from '../kernel/periods.js';
+import { addDays, datesBetween, lastDays, localDate, type CalendarPeriod } from '../kernel/periods.js';
+import { localDay, startOfDay } from '../db/periods.js';
 import { rowsOf, type Database } from '../db/client.js';
 import { conversations, dailyAnalytics, handovers, messages, usageRecords, users } from '../db/schema/index.js';
 

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { addDays, datesBetween, lastDays, localDay, startOfDay, type CalendarPeriod } from '../kernel/periods.js';
+import { addDays, datesBetween, lastDays, type CalendarPeriod } from '../kernel/periods.js';
+import { localDay, startOfDay } from '../db/periods.js';
 import { rowsOf, type Database } from '../db/client.js';
 import { USAGE_OUTCOMES, usageRecords, users, type UsageOutcome } from '../db/schema/index.js';
 import { quotaStatus, type QuotaStatus } from './quota.service.js';
