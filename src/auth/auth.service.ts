@@ -1,4 +1,3 @@
-import { and, eq, sql } from 'drizzle-orm';
 import {
   ConflictError,
   NotAuthenticatedError,
@@ -9,7 +8,17 @@ import {
 import { randomId } from '../kernel/ids.js';
 import { perDatabaseCache } from '../db/cache.js';
 import type { Database } from '../db/client.js';
-import { apiTokens, users, type ReplyHandler } from '../db/schema/index.js';
+import type { ReplyHandler } from '../db/schema/index.js';
+import {
+  deleteOwnToken,
+  findTokenBySelector,
+  findUserByUsername,
+  insertApiToken,
+  insertUser,
+  touchToken,
+  updateDefaultReplyHandler,
+  type User,
+} from './auth.repo.js';
 import { burnPasswordCheck, hashPassword, passwordProblems, verifyPassword } from './password.js';
 import { generateToken, hashToken, tokenMatches, tokenSelector } from './tokens.js';
 
@@ -43,7 +52,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  */
 const tokenCache = perDatabaseCache<AuthUser>({ ttlMs: 5_000, maxEntries: 10_000 });
 
-export async function createUser(db: Database, input: NewUser) {
+export async function createUser(db: Database, input: NewUser): Promise<User> {
   const errors: FieldErrors = {};
   if (!USERNAME_PATTERN.test(input.username)) {
     errors.username = ['Use 1 to 150 letters, digits and @ . + - _ only.'];
@@ -57,23 +66,24 @@ export async function createUser(db: Database, input: NewUser) {
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
 
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
-  const [created] = await db
-    .insert(users)
-    .values({ id: randomId(16), username: input.username, email, passwordHash, isAdmin: input.isAdmin ?? false })
-    .onConflictDoNothing({ target: users.username })
-    .returning();
+  const created = await insertUser(db, {
+    id: randomId(16),
+    username: input.username,
+    email,
+    passwordHash,
+    isAdmin: input.isAdmin ?? false,
+  });
   if (!created) throw new ConflictError(`A user named "${input.username}" already exists.`, 'user_exists');
   return created;
 }
 
-export async function findUser(db: Database, username: string) {
-  const [user] = await db.select().from(users).where(eq(users.username, username)).limit(1);
-  return user;
+export async function findUser(db: Database, username: string): Promise<User | undefined> {
+  return findUserByUsername(db, username);
 }
 
 export async function createApiToken(db: Database, userId: string, name: string): Promise<string> {
   const { token, selector, hash } = generateToken();
-  await db.insert(apiTokens).values({ id: randomId(16), userId, selector, tokenHash: hash, name });
+  await insertApiToken(db, { id: randomId(16), userId, selector, tokenHash: hash, name });
   return token;
 }
 
@@ -98,27 +108,10 @@ export async function authenticateToken(db: Database, token: string): Promise<Au
   const key = hashToken(token);
   const hit = tokenCache.get(db, key);
   if (hit) return hit;
-  const [row] = await db
-    .select({
-      tokenId: apiTokens.id,
-      tokenHash: apiTokens.tokenHash,
-      lastUsedAt: apiTokens.lastUsedAt,
-      id: users.id,
-      username: users.username,
-      email: users.email,
-      isAdmin: users.isAdmin,
-      defaultReplyHandler: users.defaultReplyHandler,
-    })
-    .from(apiTokens)
-    .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(eq(apiTokens.selector, selector))
-    .limit(1);
+  const row = await findTokenBySelector(db, selector);
   if (!row || !tokenMatches(token, row.tokenHash)) return undefined;
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await db
-      .update(apiTokens)
-      .set({ lastUsedAt: sql`now()` })
-      .where(eq(apiTokens.id, row.tokenId));
+    await touchToken(db, row.tokenId);
   }
   const { tokenHash: _hash, lastUsedAt: _lastUsed, ...user } = row;
   tokenCache.set(db, key, user);
@@ -126,7 +119,7 @@ export async function authenticateToken(db: Database, token: string): Promise<Au
 }
 
 export async function revokeToken(db: Database, user: AuthUser): Promise<void> {
-  await db.delete(apiTokens).where(and(eq(apiTokens.id, user.tokenId), eq(apiTokens.userId, user.id)));
+  await deleteOwnToken(db, user.id, user.tokenId);
   tokenCache.invalidateWhere(db, (cached) => cached.tokenId === user.tokenId);
 }
 
@@ -135,12 +128,8 @@ export async function setDefaultReplyHandler(
   userId: string,
   handler: ReplyHandler,
 ): Promise<ReplyHandler> {
-  const [updated] = await db
-    .update(users)
-    .set({ defaultReplyHandler: handler, updatedAt: sql`now()` })
-    .where(eq(users.id, userId))
-    .returning({ handler: users.defaultReplyHandler });
+  const updated = await updateDefaultReplyHandler(db, userId, handler);
   if (!updated) throw new NotFoundError('No such user.');
   tokenCache.invalidateWhere(db, (cached) => cached.id === userId);
-  return updated.handler;
+  return updated;
 }

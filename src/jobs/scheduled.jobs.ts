@@ -1,11 +1,11 @@
-import { eq, sql } from 'drizzle-orm';
 import type { Config } from '../kernel/config.js';
 import { ModelError, type ModelProvider } from '../model/model-provider.js';
 import { aggregateDays, daysToAggregate } from '../analytics/analytics.service.js';
 import { reconcileConversations } from '../conversations/reconcile.js';
-import { rowsOf, type Database } from '../db/client.js';
-import { conversations, jobRuns } from '../db/schema/index.js';
+import type { Database } from '../db/client.js';
 import { jobType, type JobType, type Queue } from '../infra/queue.js';
+import { findJobRun, markRunFinished, markRunStarted, type JobRun } from './job-runs.repo.js';
+import { deactivateIdleConversations } from './sessions-cleanup.repo.js';
 
 /**
  * The seed's background tasks, run by whichever process runs the workers
@@ -29,21 +29,14 @@ export const SCHEDULES: { type: JobType<NoData>; pattern: string; what: string }
 
 export interface ScheduledJobDeps {
   db: Database;
-  config: Config;
+  config: Pick<Config, 'timezone' | 'sessionIdleDays' | 'gemini'>;
   model: ModelProvider | undefined;
 }
 
 /** Records the run; a failure is recorded, then rethrown so the queue retries it. */
 async function recordRun(db: Database, name: string, run: () => Promise<{ ok: boolean; detail: string }>) {
-  await db
-    .insert(jobRuns)
-    .values({ name, lastStartedAt: sql`now()`, runs: 1 })
-    .onConflictDoUpdate({ target: jobRuns.name, set: { lastStartedAt: sql`now()`, runs: sql`${jobRuns.runs} + 1` } });
-  const finish = (ok: boolean, detail: string) =>
-    db
-      .update(jobRuns)
-      .set({ lastFinishedAt: sql`now()`, ok, detail })
-      .where(eq(jobRuns.name, name));
+  await markRunStarted(db, name);
+  const finish = (ok: boolean, detail: string) => markRunFinished(db, name, ok, detail);
   try {
     const outcome = await run();
     await finish(outcome.ok, outcome.detail);
@@ -54,14 +47,10 @@ async function recordRun(db: Database, name: string, run: () => Promise<{ ok: bo
 }
 
 export async function markIdleSessionsInactive(db: Database, idleDays: number): Promise<number> {
-  const result = await db.execute(sql`
-    update ${conversations} set is_active = false, updated_at = now()
-     where is_active and coalesce(last_message_at, created_at) < now() - make_interval(days => ${idleDays})
-    returning id`);
-  return rowsOf<{ id: string }>(result).length;
+  return deactivateIdleConversations(db, idleDays);
 }
 
-export async function checkModelHealth(config: Config, model: ModelProvider | undefined) {
+export async function checkModelHealth(config: Pick<Config, 'gemini'>, model: ModelProvider | undefined) {
   if (!model) return { ok: false, detail: 'GEMINI_API_KEY is not set' };
   const started = performance.now();
   try {
@@ -110,18 +99,8 @@ export async function scheduleJobs(queue: Queue, timezone: string): Promise<void
   for (const schedule of SCHEDULES) await queue.schedule(schedule.type, schedule.pattern, timezone, {});
 }
 
-export interface JobRun {
-  name: string;
-  lastStartedAt: Date;
-  lastFinishedAt: Date | null;
-  ok: boolean | null;
-  detail: string | null;
-  runs: number;
-}
-
 export async function lastRun(db: Database, name: string): Promise<JobRun | undefined> {
-  const [row] = await db.select().from(jobRuns).where(eq(jobRuns.name, name)).limit(1);
-  return row;
+  return findJobRun(db, name);
 }
 
 /** What /readyz shows of the last model health check. */

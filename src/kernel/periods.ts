@@ -1,4 +1,3 @@
-import { sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 
 /**
@@ -51,14 +50,4 @@ export function datesBetween(start: string, end: string): string[] {
 export function lastDays(now: Date, timezone: string, days: number): CalendarPeriod {
   const end = localDate(now, timezone);
   return { days, start: addDays(end, -(days - 1)), end, timezone };
-}
-
-/** The instant a local date begins, as SQL (a timestamptz). */
-export function startOfDay(date: string, timezone: string): SQL {
-  return sql`(${date}::date::timestamp at time zone ${timezone})`;
-}
-
-/** A timestamptz column's local date, as SQL text YYYY-MM-DD. */
-export function localDay(column: unknown, timezone: string): SQL {
-  return sql`to_char((${column} at time zone ${timezone})::date, 'YYYY-MM-DD')`;
 }

@@ -1,9 +1,8 @@
-import { eq, sql } from 'drizzle-orm';
 import { NotFoundError } from '../kernel/errors.js';
 import { findUser } from '../auth/auth.service.js';
 import { perDatabaseCache } from '../db/cache.js';
-import { rowsOf, type Database } from '../db/client.js';
-import { usageQuotas, usageRecords } from '../db/schema/index.js';
+import type { Database } from '../db/client.js';
+import { findQuotaRow, tokensUsed, upsertQuotaRow } from './quota.repo.js';
 
 /** The largest cap accepted: far above any real month, small enough to stay exact as a JS number. */
 export const MAX_QUOTA_TOKENS = 1e12;
@@ -40,12 +39,7 @@ const limitsCache = perDatabaseCache<QuotaLimits>({ ttlMs: 5_000, maxEntries: 10
 async function getQuotaLimits(db: Database, userId: string): Promise<QuotaLimits> {
   const hit = limitsCache.get(db, userId);
   if (hit) return hit;
-  const [row] = await db
-    .select({ dailyTokens: usageQuotas.dailyTokens, monthlyTokens: usageQuotas.monthlyTokens })
-    .from(usageQuotas)
-    .where(eq(usageQuotas.userId, userId))
-    .limit(1);
-  const limits = row ?? NO_LIMITS;
+  const limits = (await findQuotaRow(db, userId)) ?? NO_LIMITS;
   limitsCache.set(db, userId, limits);
   return limits;
 }
@@ -56,45 +50,9 @@ export async function setQuotaLimits(db: Database, userId: string, patch: Partia
     ...(patch.dailyTokens === undefined ? {} : { dailyTokens: patch.dailyTokens }),
     ...(patch.monthlyTokens === undefined ? {} : { monthlyTokens: patch.monthlyTokens }),
   };
-  const [row] = await db
-    .insert(usageQuotas)
-    .values({ userId, ...NO_LIMITS, ...set })
-    .onConflictDoUpdate({ target: usageQuotas.userId, set: { ...set, updatedAt: sql`now()` } })
-    .returning({ dailyTokens: usageQuotas.dailyTokens, monthlyTokens: usageQuotas.monthlyTokens });
+  const row = await upsertQuotaRow(db, userId, NO_LIMITS, set);
   limitsCache.invalidate(db, [userId]);
   return row ?? NO_LIMITS;
-}
-
-/** Where the calendar day and month holding `now` begin in `timezone`, as SQL timestamps. */
-function periodStarts(timezone: string, now: Date) {
-  const local = sql`(${now.toISOString()}::timestamptz at time zone ${timezone})`;
-  return {
-    day: sql`(date_trunc('day', ${local}) at time zone ${timezone})`,
-    month: sql`(date_trunc('month', ${local}) at time zone ${timezone})`,
-  };
-}
-
-/**
- * Tokens used today and this month: one query on the (user, created_at)
- * index. With `monthToo` false only today's rows are read (and the month's
- * figure is today's).
- */
-async function tokensUsed(
-  db: Database,
-  userId: string,
-  timezone: string,
-  now: Date,
-  monthToo: boolean,
-): Promise<{ today: number; month: number }> {
-  const starts = periodStarts(timezone, now);
-  const result = await db.execute(sql`
-    select coalesce(sum(${usageRecords.totalTokens}) filter (where ${usageRecords.createdAt} >= ${starts.day}), 0)::float8 as today,
-           coalesce(sum(${usageRecords.totalTokens}), 0)::float8 as month
-      from ${usageRecords}
-     where ${usageRecords.userId} = ${userId}
-       and ${usageRecords.createdAt} >= ${monthToo ? starts.month : starts.day}`);
-  const [row] = rowsOf<{ today: number | string; month: number | string }>(result);
-  return { today: Number(row?.today ?? 0), month: Number(row?.month ?? 0) };
 }
 
 function statusOf(limits: QuotaLimits, used: { today: number; month: number }): QuotaStatus {
