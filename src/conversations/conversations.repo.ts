@@ -185,3 +185,12 @@ export async function markAnsweredThrough(db: Database, conversationId: string, 
     .set({ answeredThroughSeq: sql`greatest(${conversations.answeredThroughSeq}, ${seq})` })
     .where(eq(conversations.id, conversationId));
 }
+
+/** Marks conversations without a message for over `idleDays` days inactive; returns how many. */
+export async function deactivateIdleConversations(db: Database, idleDays: number): Promise<number> {
+  const result = await db.execute(sql`
+    update ${conversations} set is_active = false, updated_at = now()
+     where is_active and coalesce(last_message_at, created_at) < now() - make_interval(days => ${idleDays})
+    returning id`);
+  return rowsOf<{ id: string }>(result).length;
+}

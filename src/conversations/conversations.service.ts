@@ -9,7 +9,7 @@ import { insertMessage, type NewMessage, type StoredMessage } from './messages.r
 export type { Conversation } from './conversations.repo.js';
 export type { NewMessage, StoredMessage } from './messages.repo.js';
 export { recentMessages } from './messages.repo.js';
-export { findWithOwnerAndChannel, markAnsweredThrough } from './conversations.repo.js';
+export { deactivateIdleConversations, findWithOwnerAndChannel, markAnsweredThrough } from './conversations.repo.js';
 
 export const CONVERSATION_ID_LENGTH = 12;
 /** A session is the AI's view of a conversation (contract §5). */

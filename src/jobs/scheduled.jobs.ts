@@ -5,7 +5,7 @@ import { reconcileConversations } from '../conversations/reconcile.js';
 import type { Database } from '../db/client.js';
 import { jobType, type JobType, type Queue } from '../infra/queue.js';
 import { findJobRun, markRunFinished, markRunStarted, type JobRun } from './job-runs.repo.js';
-import { deactivateIdleConversations } from './sessions-cleanup.repo.js';
+import { deactivateIdleConversations } from '../conversations/conversations.service.js';
 
 /**
  * The seed's background tasks, run by whichever process runs the workers
