@@ -62,10 +62,7 @@ async function expectReceived(chat: number, text: string): Promise<ConversationI
   const conversation = await conversationOf(chat);
   expect(conversation).toBeDefined();
   expect(conversation!.message_count).toBeGreaterThan(before);
-  expect((await textsOf(conversation!.id)).filter(([type]) => type === 'customer').at(-1)).toEqual([
-    'customer',
-    text,
-  ]);
+  expect((await textsOf(conversation!.id)).filter(([type]) => type === 'customer').at(-1)).toEqual(['customer', text]);
   const events = t.published.slice(published);
   expect(events).toContainEqual({
     userId: expect.any(String),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAiTestApp, TEST_GEMINI_KEY, type AiTestApp } from './helpers/ai.js';
+import { createAiTestApp, TEST_GEMINI_KEY, type AiTestApp } from '../helpers/ai.js';
 
 let t: AiTestApp;
 

@@ -1,13 +1,20 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localDate, addDays } from '../src/kernel/periods.js';
-import { aggregateAnalytics } from '../src/jobs/scheduled.jobs.js';
-import { addMessage } from '../src/conversations/conversations.service.js';
-import { conversations, dailyAnalytics, handovers, jobRuns, messages, usageRecords } from '../src/db/schema/index.js';
-import { recordUsage } from '../src/usage/usage.service.js';
-import { NO_USAGE } from '../src/model/model-provider.js';
-import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
-import { until } from './helpers/wait.js';
+import { localDate, addDays } from '../../src/kernel/periods.js';
+import { aggregateAnalytics } from '../../src/jobs/scheduled.jobs.js';
+import { addMessage } from '../../src/conversations/conversations.service.js';
+import {
+  conversations,
+  dailyAnalytics,
+  handovers,
+  jobRuns,
+  messages,
+  usageRecords,
+} from '../../src/db/schema/index.js';
+import { recordUsage } from '../../src/usage/usage.service.js';
+import { NO_USAGE } from '../../src/model/model-provider.js';
+import { createAiTestApp, type AiTestApp } from '../helpers/ai.js';
+import { until } from '../helpers/wait.js';
 
 /** A shop owner's view of how the AI did: what was asked, answered, handed over, and how fast. */
 let t: AiTestApp;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GeminiFake } from './fakes/gemini.js';
-import { testDatabaseKind } from './helpers/database.js';
-import { parleyEnvironment, runParley, startParley, type ParleyServer } from './helpers/processes.js';
+import { GeminiFake } from '../fakes/gemini.js';
+import { testDatabaseKind } from '../helpers/database.js';
+import { parleyEnvironment, runParley, startParley, type ParleyServer } from '../helpers/processes.js';
 
 /** `ai_control quota`, run as an operator would, beside a running server that enforces it. */
 let env: NodeJS.ProcessEnv;

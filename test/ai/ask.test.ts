@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { usageRecords } from '../src/db/schema/index.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { createAiTestApp, TEST_GEMINI_KEY, type AiTestApp } from './helpers/ai.js';
+import { usageRecords } from '../../src/db/schema/index.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createAiTestApp, TEST_GEMINI_KEY, type AiTestApp } from '../helpers/ai.js';
 
 interface AskBody {
   session_id: string;

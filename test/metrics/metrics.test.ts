@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { replyToConversation } from '../src/ai/reply.jobs.js';
-import { usageRecords } from '../src/db/schema/index.js';
-import { createTelegramTestApp, type TelegramTestApp } from './helpers/telegram.js';
-import { telegramTextUpdate, type TelegramFake } from './fakes/telegram.js';
+import { replyToConversation } from '../../src/ai/reply.jobs.js';
+import { usageRecords } from '../../src/db/schema/index.js';
+import { createTelegramTestApp, type TelegramTestApp } from '../helpers/telegram.js';
+import { telegramTextUpdate, type TelegramFake } from '../fakes/telegram.js';
 
 /** GET /metrics: what an operator's Prometheus sees after people use Parley. */
 const BOT_TOKEN = '555000222:AAEmetricsBotTokenForTheMetricsTest00';

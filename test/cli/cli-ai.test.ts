@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GeminiFake } from './fakes/gemini.js';
-import { testDatabaseKind } from './helpers/database.js';
-import { parleyEnvironment, runParley, startParley, type ParleyServer } from './helpers/processes.js';
+import { GeminiFake } from '../fakes/gemini.js';
+import { testDatabaseKind } from '../helpers/database.js';
+import { parleyEnvironment, runParley, startParley, type ParleyServer } from '../helpers/processes.js';
 
 /** The seed's management commands, run as an operator would, beside a running server. */
 let env: NodeJS.ProcessEnv;

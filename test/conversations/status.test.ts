@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp } from './helpers/app.js';
-import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
+import { createTestApp } from '../helpers/app.js';
+import { createAiTestApp, type AiTestApp } from '../helpers/ai.js';
 
 let t: AiTestApp;
 let alice: string;

@@ -1,12 +1,12 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loggerOptions } from '../src/kernel/logger.js';
-import { buildApp } from '../src/app/server.js';
-import { createLocalQueue } from '../src/infra/local-queue.js';
-import { createApiToken, createUser } from '../src/auth/auth.service.js';
-import { createTestApp, testConfig, type TestApp } from './helpers/app.js';
-import { createTestDatabase } from './helpers/database.js';
+import { loggerOptions } from '../../src/kernel/logger.js';
+import { buildApp } from '../../src/app/server.js';
+import { createLocalQueue } from '../../src/infra/local-queue.js';
+import { createApiToken, createUser } from '../../src/auth/auth.service.js';
+import { createTestApp, testConfig, type TestApp } from '../helpers/app.js';
+import { createTestDatabase } from '../helpers/database.js';
 
 let t: TestApp;
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalCache } from '../src/infra/cache.js';
-import { cacheWatchers } from '../src/events/watchers.js';
-import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
-import { connectLive, type LiveClient } from './helpers/ws.js';
-import { until } from './helpers/wait.js';
+import { createLocalCache } from '../../src/infra/cache.js';
+import { cacheWatchers } from '../../src/events/watchers.js';
+import { createAiTestApp, type AiTestApp } from '../helpers/ai.js';
+import { connectLive, type LiveClient } from '../helpers/ws.js';
+import { until } from '../helpers/wait.js';
 
 /** Answers stream to a business's people while they watch, and come whole (cheaper) when nobody does. */
 let t: AiTestApp;

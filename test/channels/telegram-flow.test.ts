@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { messages } from '../src/db/schema/index.js';
-import { createTelegramTestApp, type TelegramTestApp } from './helpers/telegram.js';
-import { until } from './helpers/wait.js';
-import { telegramPhotoUpdate, telegramTextUpdate, type TelegramFake } from './fakes/telegram.js';
+import { messages } from '../../src/db/schema/index.js';
+import { createTelegramTestApp, type TelegramTestApp } from '../helpers/telegram.js';
+import { until } from '../helpers/wait.js';
+import { telegramPhotoUpdate, telegramTextUpdate, type TelegramFake } from '../fakes/telegram.js';
 
 /** A customer on Telegram, end to end: webhook in, stored, answered by the AI, delivered by the bot. */
 const BOT_TOKEN = '555000111:AAEbakeryBotTokenForTheTelegramFlowTest';

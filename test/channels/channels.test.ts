@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { channels } from '../src/db/schema/index.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { TelegramFake } from './fakes/telegram.js';
+import { channels } from '../../src/db/schema/index.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { TelegramFake } from '../fakes/telegram.js';
 
 const BOT_TOKEN = '123456789:AAEfakeTokenForTheBakeryBot_0123456789';
 const OTHER_BOT = '987654321:AAEanotherFakeTokenForAnotherBot_98765';

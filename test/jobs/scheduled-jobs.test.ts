@@ -1,17 +1,17 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sharedKeyModel } from '../src/model/shared-key.js';
-import { conversations } from '../src/db/schema/index.js';
-import { createLocalQueue } from '../src/infra/local-queue.js';
-import type { Queue } from '../src/infra/queue.js';
+import { sharedKeyModel } from '../../src/model/shared-key.js';
+import { conversations } from '../../src/db/schema/index.js';
+import { createLocalQueue } from '../../src/infra/local-queue.js';
+import type { Queue } from '../../src/infra/queue.js';
 import {
   cleanupSessions,
   lastRun,
   modelHealthCheck,
   registerScheduledJobs,
   syncConversations,
-} from '../src/jobs/scheduled.jobs.js';
-import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
+} from '../../src/jobs/scheduled.jobs.js';
+import { createAiTestApp, type AiTestApp } from '../helpers/ai.js';
 
 let t: AiTestApp;
 let queue: Queue;

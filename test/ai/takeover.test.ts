@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handovers, usageRecords } from '../src/db/schema/index.js';
-import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
+import { handovers, usageRecords } from '../../src/db/schema/index.js';
+import { createAiTestApp, type AiTestApp } from '../helpers/ai.js';
 
 interface Message {
   type: string;

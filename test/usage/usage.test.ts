@@ -1,12 +1,12 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createUser, findUser } from '../src/auth/auth.service.js';
-import { handovers, usageRecords } from '../src/db/schema/index.js';
-import type { ModelUsage } from '../src/model/model-provider.js';
-import { quotaExceeded, quotaStatus, setQuotaLimits } from '../src/usage/quota.service.js';
-import { usageStats } from '../src/usage/stats.service.js';
-import { estimateCostUsd } from '../src/usage/usage.service.js';
-import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
+import { createUser, findUser } from '../../src/auth/auth.service.js';
+import { handovers, usageRecords } from '../../src/db/schema/index.js';
+import type { ModelUsage } from '../../src/model/model-provider.js';
+import { quotaExceeded, quotaStatus, setQuotaLimits } from '../../src/usage/quota.service.js';
+import { usageStats } from '../../src/usage/stats.service.js';
+import { estimateCostUsd } from '../../src/usage/usage.service.js';
+import { createAiTestApp, type AiTestApp } from '../helpers/ai.js';
 
 interface Totals {
   requests: number;

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { conversations, messages } from '../src/db/schema/index.js';
-import { utf8Bytes } from '../src/channels/split.js';
-import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
-import { freePort, until } from './helpers/wait.js';
-import { GraphFake, instagramBatch, instagramEchoEvent, instagramMessageEvent } from './fakes/graph.js';
+import { conversations, messages } from '../../src/db/schema/index.js';
+import { utf8Bytes } from '../../src/channels/split.js';
+import { createAiTestApp, type AiTestApp } from '../helpers/ai.js';
+import { freePort, until } from '../helpers/wait.js';
+import { GraphFake, instagramBatch, instagramEchoEvent, instagramMessageEvent } from '../fakes/graph.js';
 
 /** A customer on Instagram, end to end: signed webhook in, stored, answered, sent through the Send API. */
 const IG_ID = '17841400000000042';

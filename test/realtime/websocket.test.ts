@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
-import { testDatabaseKind } from './helpers/database.js';
-import { connectLive, refusedHandshake, type Frame, type LiveClient } from './helpers/ws.js';
-import { until } from './helpers/wait.js';
+import { createAiTestApp, type AiTestApp } from '../helpers/ai.js';
+import { testDatabaseKind } from '../helpers/database.js';
+import { connectLive, refusedHandshake, type Frame, type LiveClient } from '../helpers/ws.js';
+import { until } from '../helpers/wait.js';
 
 let t: AiTestApp;
 let baseUrl: string;

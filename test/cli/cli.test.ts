@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabaseKind } from './helpers/database.js';
-import { parleyEnvironment, runParley, startParley, type ParleyServer } from './helpers/processes.js';
+import { testDatabaseKind } from '../helpers/database.js';
+import { parleyEnvironment, runParley, startParley, type ParleyServer } from '../helpers/processes.js';
 
 /**
  * The CLI as an operator runs it: real processes, beside a running server.

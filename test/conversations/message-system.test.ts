@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAiTestApp, type AiTestApp } from './helpers/ai.js';
+import { createAiTestApp, type AiTestApp } from '../helpers/ai.js';
 
 interface Conversation {
   id: string;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, startParley, type ParleyServer } from './helpers/processes.js';
+import { cleanEnv, startParley, type ParleyServer } from '../helpers/processes.js';
 
 /** `parley demo` as a newcomer runs it: no key, no database, an answer from the bakery's FAQ. */
 let dataDir: string;

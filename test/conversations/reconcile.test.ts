@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconcileConversations } from '../src/conversations/reconcile.js';
-import { conversations } from '../src/db/schema/index.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
+import { reconcileConversations } from '../../src/conversations/reconcile.js';
+import { conversations } from '../../src/db/schema/index.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
 

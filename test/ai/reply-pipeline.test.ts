@@ -1,12 +1,12 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sweepUnanswered } from '../src/ai/ai.repo.js';
-import { sweepReplies } from '../src/ai/reply.jobs.js';
-import { addMessage } from '../src/conversations/conversations.service.js';
-import { conversations, handovers, messages, usageRecords } from '../src/db/schema/index.js';
-import { createTelegramTestApp, type TelegramTestApp } from './helpers/telegram.js';
-import { until } from './helpers/wait.js';
-import { telegramTextUpdate, type TelegramFake } from './fakes/telegram.js';
+import { sweepUnanswered } from '../../src/ai/ai.repo.js';
+import { sweepReplies } from '../../src/ai/reply.jobs.js';
+import { addMessage } from '../../src/conversations/conversations.service.js';
+import { conversations, handovers, messages, usageRecords } from '../../src/db/schema/index.js';
+import { createTelegramTestApp, type TelegramTestApp } from '../helpers/telegram.js';
+import { until } from '../helpers/wait.js';
+import { telegramTextUpdate, type TelegramFake } from '../fakes/telegram.js';
 
 /** What happens to a Telegram customer's message when the model or the queue lets it down. */
 const BOT_TOKEN = '555000222:AAEreplyPipelineBotTokenForTheTests';
