@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { aiStatusRows, setAutoResponse } from '../../ai/ai-config.service.js';
+import { aiStatusRows, setAutoResponse } from '../../ai/ai-settings.js';
 import { findUser } from '../../auth/auth.service.js';
 import { modelHealthView } from '../../jobs/scheduled.jobs.js';
 import { defineCommand, EXIT, table, type CommandContext } from '../command.js';

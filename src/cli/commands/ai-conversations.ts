@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { aiStatusRows } from '../../ai/ai-config.service.js';
+import { aiStatusRows } from '../../ai/ai-settings.js';
 import { findUser } from '../../auth/auth.service.js';
 import { defineCommand, EXIT, table } from '../command.js';
 
