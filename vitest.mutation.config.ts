@@ -11,15 +11,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     name: 'embedded',
-    include: [
-      'test/invariants/**/*.test.ts',
-      'src/auth/tokens.test.ts',
-      'src/ai/business-hours.test.ts',
-      'test/auth.test.ts',
-      'test/takeover.test.ts',
-      'test/conversation-status.test.ts',
-      'test/usage.test.ts',
-    ],
+    include: ['test/invariants/**/*.test.ts', 'src/auth/tokens.test.ts', 'src/ai/business-hours.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },

@@ -66,6 +66,16 @@ describe('opening hours at their edges', () => {
   });
 });
 
+describe('a range whose close equals its open', () => {
+  it('runs a full day, past midnight, as any range whose close is not after its open', () => {
+    const hours = utc({ mon: [['10:00', '10:00']] });
+    expect(isOpen(hours, new Date('2026-11-23T09:59:00Z'))).toBe(false); // Mon 09:59
+    expect(isOpen(hours, new Date('2026-11-23T10:00:00Z'))).toBe(true); // Mon 10:00
+    expect(isOpen(hours, new Date('2026-11-24T09:00:00Z'))).toBe(true); // Tue 09:00
+    expect(isOpen(hours, new Date('2026-11-24T10:00:00Z'))).toBe(false); // Tue 10:00
+  });
+});
+
 describe('local time', () => {
   it('is read in the zone given', () => {
     expect(localTime('UTC', new Date('2026-11-23T00:05:00Z'))).toEqual({
@@ -99,7 +109,31 @@ describe('time zones', () => {
   });
 
   it('are checked by the schema', () => {
+    expect(businessHoursSchema.meta()?.id).toBe('BusinessHours');
     expect(businessHoursSchema.safeParse({ timezone: 'Mars/Olympus', schedule: {} }).success).toBe(false);
     expect(businessHoursSchema.safeParse({ timezone: 'Asia/Tokyo', schedule: {} }).success).toBe(true);
+  });
+});
+
+describe('opening times in the schema', () => {
+  const parses = (open: string, close = '23:59') =>
+    businessHoursSchema.safeParse({ timezone: 'UTC', schedule: { mon: [[open, close]] } }).success;
+
+  it('are 24-hour HH:MM, from 00:00 to 23:59', () => {
+    expect(parses('00:00')).toBe(true);
+    expect(parses('19:45')).toBe(true);
+    expect(parses('23:30', '23:59')).toBe(true);
+    expect(parses('20:00', '21:15')).toBe(true);
+  });
+
+  it('refuse anything else, whole-string', () => {
+    expect(parses('24:00')).toBe(false);
+    expect(parses('29:00')).toBe(false);
+    expect(parses('09:60')).toBe(false);
+    expect(parses('9:00')).toBe(false);
+    expect(parses('09:000')).toBe(false);
+    expect(parses('x09:00')).toBe(false);
+    expect(parses('109:00')).toBe(false);
+    expect(parses('09:00 ')).toBe(false);
   });
 });
