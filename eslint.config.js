@@ -12,7 +12,7 @@ export default tseslint.config(
       'src/db/migrations/',
       'bench/results/',
       'reports/',
-      '.stryker-tmp/',
+      '.stryker-tmp*/',
     ],
   },
   js.configs.recommended,

@@ -80,10 +80,37 @@ describe('inbound messages', () => {
 
   it('are refused without the channel secret, storing nothing', async () => {
     const before = (await conversationOf(CHAT))!.message_count;
+    expect(before).toBe(2);
     expect((await t.telegram.deliver(BOT_TOKEN, update('forged', 20), { secretToken: 'wrong' })).status).toBe(401);
     expect((await t.telegram.deliver(BOT_TOKEN, update('bare', 21), { secretToken: null })).status).toBe(401);
     expect((await t.telegram.deliver(BOT_TOKEN, update('empty', 22), { secretToken: '' })).status).toBe(401);
     expect((await conversationOf(CHAT))!.message_count).toBe(before);
+  });
+
+  it('count as stored, duplicate, ignored or rejected in the metrics', async () => {
+    const telegramCounts = async () => {
+      const out: Record<string, number> = {};
+      for (const line of (await t.app.inject({ method: 'GET', url: '/metrics' })).body.split('\n')) {
+        const match = /^parley_webhook_deliveries_total\{([^}]*"telegram"[^}]*)\} (\d+)/.exec(line);
+        const result = match && /result="(\w+)"/.exec(match[1]!)?.[1];
+        if (result) out[result] = Number(match[2]);
+      }
+      return out;
+    };
+    const before = await telegramCounts();
+    const fresh = update('counted', 40);
+    await t.telegram.deliver(BOT_TOKEN, fresh);
+    await t.telegram.deliver(BOT_TOKEN, fresh);
+    // A button press is no customer message: acknowledged, stored nowhere.
+    const press = await t.telegram.deliver(BOT_TOKEN, {
+      update_id: updateId++,
+      callback_query: { id: '1', data: 'x' },
+    });
+    expect(press.status).toBe(200);
+    await t.telegram.deliver(BOT_TOKEN, update('forged', 41), { secretToken: 'wrong' });
+    const after = await telegramCounts();
+    const delta = (result: string) => (after[result] ?? 0) - (before[result] ?? 0);
+    expect([delta('stored'), delta('duplicate'), delta('ignored'), delta('rejected')]).toEqual([1, 1, 1, 1]);
   });
 
   it('open one conversation per customer', async () => {
@@ -123,7 +150,7 @@ describe("another business's conversations", () => {
       payload: { text: 'not yours' },
     });
     expect(reply.statusCode).toBe(404);
-    expect(await conversationOf(CHAT)).toMatchObject({ status: 'support_active', message_count: 2 });
+    expect(await conversationOf(CHAT)).toMatchObject({ status: 'support_active', message_count: 3 });
   });
 });
 
