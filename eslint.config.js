@@ -11,6 +11,8 @@ export default tseslint.config(
       'node_modules/',
       'src/db/migrations/',
       'bench/results/',
+      'reports/',
+      '.stryker-tmp*/',
     ],
   },
   js.configs.recommended,
