@@ -11,7 +11,19 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     name: 'embedded',
-    include: ['test/invariants/**/*.test.ts', 'src/auth/tokens.test.ts', 'src/ai/business-hours.test.ts'],
+    include: [
+      'test/invariants/**/*.test.ts',
+      'src/auth/tokens.test.ts',
+      'src/ai/business-hours.test.ts',
+      // What a silent AI still stores: inbound messages on every path where the AI stays quiet.
+      'test/channels/ai-silent.test.ts',
+      // Quotas, sign-in and tokens, through the suites of those features.
+      'test/usage/usage.test.ts',
+      'test/auth/auth.test.ts',
+    ],
+    // On PostgreSQL when it is at hand (as on every machine of this project): a fresh database
+    // per test file costs a fraction of a PGlite start, and each mutant's run starts one.
+    env: process.env.TEST_DATABASE_URL ? { PARLEY_TEST_DB: 'postgres' } : {},
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },
