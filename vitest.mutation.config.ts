@@ -20,6 +20,14 @@ export default defineConfig({
       // Quotas, sign-in and tokens, through the suites of those features.
       'test/usage/usage.test.ts',
       'test/auth/auth.test.ts',
+      // Status changes, handover reasons and the message system: the conversation modules' own suites.
+      'test/conversations/status.test.ts',
+      'test/conversations/message-system.test.ts',
+      'test/conversations/reconcile.test.ts',
+      // Session lists and their filters, idle-session cleanup, and takeover while the AI writes.
+      'test/ai/sessions.test.ts',
+      'test/jobs/scheduled-jobs.test.ts',
+      'test/ai/takeover.test.ts',
     ],
     // On PostgreSQL when it is at hand (as on every machine of this project): a fresh database
     // per test file costs a fraction of a PGlite start, and each mutant's run starts one.

@@ -29,6 +29,7 @@ function prepareFind(db: Database) {
 
 export async function findConversation(db: Database, key: CustomerKey): Promise<Conversation | undefined> {
   let statement = findStatements.get(db);
+  // Stryker disable next-line ConditionalExpression: preparing again under the same name only costs time
   if (!statement) {
     statement = prepareFind(db);
     findStatements.set(db, statement);

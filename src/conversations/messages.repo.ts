@@ -93,6 +93,7 @@ export async function insertMessage(db: Database, input: NewMessage, historyLimi
           )`;
   // Every part of one statement sees the same snapshot: `history` holds the messages before this one.
   const history =
+    // Stryker disable next-line EqualityOperator: a history of limit 0 is as empty as none
     historyLimit > 0
       ? sql`, history as (
           select id, type, text, created_at, response_time_ms, seq from ${messages}
@@ -103,13 +104,13 @@ export async function insertMessage(db: Database, input: NewMessage, historyLimi
     with ${steps} ${history} ${also}
     select (select created_at from inserted) as created_at, (select seq from inserted) as seq,
            ${historyLimit > 0 ? sql`(select coalesce(json_agg(h order by h.seq), '[]'::json) from history h)` : sql`null`} as history`);
+  // Both drivers parse json; Drizzle leaves timestamps as text on PGlite.
   const row = rowsOf<{
     created_at: Date | string | null;
     seq: number | string | null;
-    history: HistoryRow[] | string | null;
+    history: HistoryRow[] | null;
   }>(result)[0];
-  const rawHistory =
-    typeof row?.history === 'string' ? (JSON.parse(row.history) as HistoryRow[]) : (row?.history ?? []);
+  const rawHistory = row?.history ?? [];
   return {
     message: row?.created_at
       ? {

@@ -145,13 +145,61 @@ describe('PUT /api/v1/ai/conversations/bulk-status/', () => {
     }
   });
 
-  it('takes JSON lists too', async () => {
+  it('takes JSON lists too, and publishes each change', async () => {
+    t.published.length = 0;
     const response = await t.as(alice, {
       method: 'PUT',
       url: '/api/v1/ai/conversations/bulk-status/',
       payload: { conversation_ids: [ids[0], ids[1]], status: 'active' },
     });
     expect(response.json()).toEqual({ status: 'active', updated: [ids[0], ids[1]], not_found: [] });
+    const changes = t.published.filter((p) => p.event.type === 'conversation.status_changed');
+    expect(changes.map((p) => p.event.data)).toEqual(
+      [ids[0], ids[1]].map((id) => ({
+        conversation_id: id,
+        status: 'active',
+        previous: 'support_active',
+        reason: 'returned_to_ai',
+        ownership_version: 4,
+      })),
+    );
+  });
+
+  it('counts a repeated id once and moves, records and announces only what changes', async () => {
+    t.published.length = 0;
+    const unchanged = await t.as(alice, {
+      method: 'PUT',
+      url: '/api/v1/ai/conversations/bulk-status/',
+      payload: { conversation_ids: [ids[0], ids[0], ids[1]], status: 'active' },
+    });
+    expect(unchanged.json()).toEqual({ status: 'active', updated: [ids[0], ids[1]], not_found: [] });
+    expect(t.published).toEqual([]);
+
+    const moved = await t.as(alice, {
+      method: 'PUT',
+      url: '/api/v1/ai/conversations/bulk-status/',
+      payload: { conversation_ids: [ids[0], ids[0]], status: 'support_active' },
+    });
+    expect(moved.json()).toEqual({ status: 'support_active', updated: [ids[0]], not_found: [] });
+    expect(t.published.map((p) => p.event.data)).toEqual([
+      {
+        conversation_id: ids[0],
+        status: 'support_active',
+        previous: 'active',
+        reason: 'agent_takeover',
+        ownership_version: 5,
+      },
+    ]);
+    expect((await t.as(alice, { method: 'GET', url: statusUrl(ids[0]!) })).json()).toEqual({
+      conversation_id: ids[0],
+      status: 'support_active',
+      ai_available: true,
+      reason: 'agent_takeover',
+    });
+    expect((await t.as(alice, { method: 'GET', url: statusUrl(ids[1]!) })).json()).toMatchObject({
+      status: 'active',
+      reason: null,
+    });
   });
 
   it('refuses empty, over-long and malformed requests, applying nothing', async () => {
@@ -184,7 +232,10 @@ describe('PUT /api/v1/ai/conversations/bulk-status/', () => {
         payload: { conversation_ids: [id], status: 'active' },
       });
       expect(response.statusCode).toBe(400);
-      expect(response.json()).toMatchObject({ code: 'ai_unavailable' });
+      expect(response.json()).toEqual({
+        detail: 'The AI cannot take this conversation: no Gemini API key is configured on the server.',
+        code: 'ai_unavailable',
+      });
       expect((await keyless.as(token, { method: 'GET', url: statusUrl(id) })).json()).toEqual({
         conversation_id: id,
         status: 'support_active',
@@ -194,5 +245,33 @@ describe('PUT /api/v1/ai/conversations/bulk-status/', () => {
     } finally {
       await keyless.close();
     }
+  });
+});
+
+describe('why people have a conversation', () => {
+  it('says the default handler sent it to people, or that people keep it once the default is AI again', async () => {
+    const carol = await t.business('carol');
+    const handler = (value: string) =>
+      t.as(carol, { method: 'PUT', url: '/api/v1/ai/default-handler/', payload: { default_reply_handler: value } });
+    expect((await handler('Manual')).statusCode).toBe(200);
+    const started = await t.as(carol, {
+      method: 'POST',
+      url: '/api/v1/ai/ask/',
+      payload: { question: 'open on Sunday?', customer_id: 'sunday' },
+    });
+    const id = started.json<{ session_id: string }>().session_id.slice(4);
+    expect((await t.as(carol, { method: 'GET', url: statusUrl(id) })).json()).toEqual({
+      conversation_id: id,
+      status: 'support_active',
+      ai_available: true,
+      reason: 'default_handler_manual',
+    });
+    expect((await handler('AI')).statusCode).toBe(200);
+    expect((await t.as(carol, { method: 'GET', url: statusUrl(id) })).json()).toEqual({
+      conversation_id: id,
+      status: 'support_active',
+      ai_available: true,
+      reason: 'manual_handling',
+    });
   });
 });

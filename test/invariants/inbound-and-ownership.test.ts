@@ -113,6 +113,31 @@ describe('inbound messages', () => {
     expect([delta('stored'), delta('duplicate'), delta('ignored'), delta('rejected')]).toEqual([1, 1, 1, 1]);
   });
 
+  it("answer Telegram {ok:true} once stored, repeated or ignored; 404 for a channel that isn't there", async () => {
+    const stored = update('what time do you open?', 50, 9090);
+    expect(JSON.parse((await t.telegram.deliver(BOT_TOKEN, stored)).body)).toEqual({ ok: true });
+    expect(JSON.parse((await t.telegram.deliver(BOT_TOKEN, stored)).body)).toEqual({ ok: true });
+    const press = await t.telegram.deliver(BOT_TOKEN, { update_id: updateId++, callback_query: { id: '2' } });
+    expect(JSON.parse(press.body)).toEqual({ ok: true });
+
+    const forged = await t.telegram.deliver(BOT_TOKEN, update('forged', 51, 9090), { secretToken: 'wrong' });
+    expect(JSON.parse(forged.body)).toMatchObject({ code: 'invalid_secret' });
+
+    // The right secret on a channel id nobody has: not found, whatever the secret says.
+    const webhook = t.telegram.webhookOf(BOT_TOKEN)!;
+    const unknown = await t.app.inject({
+      method: 'POST',
+      url: webhook.url.replace(/\/telegram\/[^/]+\//, '/telegram/no-such-channel/'),
+      headers: { 'x-telegram-bot-api-secret-token': webhook.secret_token! },
+      payload: update('lost?', 52, 9090),
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ code: 'not_found' });
+
+    const texts = (await messagesOf((await conversationOf(9090))!.id)).map((m) => m.text);
+    expect(texts).toEqual(['what time do you open?']);
+  });
+
   it('open one conversation per customer', async () => {
     await t.telegram.deliver(BOT_TOKEN, update('hello from another chat', 30, 8080));
     const other = await conversationOf(8080);
