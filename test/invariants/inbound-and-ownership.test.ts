@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTelegramTestApp, type TelegramTestApp } from '../helpers/telegram.js';
 import { telegramTextUpdate } from '../fakes/telegram.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * A customer's message is stored once however often Telegram delivers it, only
@@ -209,6 +210,11 @@ describe("an agent's reply", () => {
     });
     const status = await t.as(owner, { method: 'GET', url: `/api/v1/ai/conversations/${id}/status/` });
     expect(status.json()).toMatchObject({ status: 'support_active', reason: 'agent_takeover' });
+    // The customer gets the agent's reply on Telegram.
+    const delivered = await until(() =>
+      t.telegram.sent(BOT_TOKEN).find((message) => message.text === 'Hi, Rosa here.'),
+    );
+    expect(String(delivered.chat_id)).toBe('8080');
   });
 
   it('leaves the AI on with keep_ai, and changes nothing in a conversation people already have', async () => {
