@@ -132,7 +132,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(usageRoutes, { db: deps.db, config: deps.config });
   await app.register(analyticsRoutes, { db: deps.db, config: deps.config });
   if (!deps.config.appSecret) throw new Error('APP_SECRET must be loaded before the server is built');
-  await app.register(channelRoutes, { db: deps.db, config: deps.config, secrets: secretBox(deps.config.appSecret) });
+  await app.register(channelRoutes, {
+    db: deps.db,
+    config: deps.config,
+    secrets: secretBox(deps.config.appSecret, deps.config.previousAppSecret),
+  });
   for (const adapter of CHANNEL_ADAPTERS) {
     await app.register(adapter.webhooks, { db: deps.db, config: deps.config, events, queue: deps.queue, metrics });
   }
