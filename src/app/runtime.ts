@@ -165,7 +165,9 @@ export async function startWorker(
     await startAllJobs(infra.queue, jobDeps);
     // Only when asked for: a worker listens on nothing by default.
     const metricsServer: MetricsServer | undefined =
-      config.metricsPort === undefined ? undefined : await startMetricsServer(metrics, config.metricsPort, config.host);
+      config.metricsPort === undefined
+        ? undefined
+        : await startMetricsServer(metrics, config.metricsPort, config.host, config.metricsToken);
     logger.info(
       {
         schedules: SCHEDULES.map((s) => `${s.type.name} ${s.pattern} ${config.timezone}`),

@@ -85,7 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandling(app);
   const metrics = deps.metrics ?? createMetrics();
   metrics.observeQueue(deps.queue);
-  installMetrics(app, metrics);
+  installMetrics(app, metrics, deps.config.metricsToken);
   installBodyParsers(app);
 
   if (deps.config.corsOrigins.length > 0) {
@@ -113,7 +113,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(healthRoutes, { checks: deps.readiness, modelHealth: deps.modelHealth });
+  await app.register(healthRoutes, {
+    checks: deps.readiness,
+    modelHealth: deps.modelHealth,
+    metricsToken: deps.config.metricsToken,
+  });
   await app.register(authRoutes, { db: deps.db });
   await app.register(defaultHandlerRoutes, {
     db: deps.db,
