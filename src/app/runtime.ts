@@ -8,6 +8,7 @@ import { modelHealthView, SCHEDULES } from '../jobs/scheduled.jobs.js';
 import { createFanoutEventBus } from '../events/fanout.js';
 import { cacheWatchers } from '../events/watchers.js';
 import { secretBox } from '../kernel/secret-box.js';
+import { resealCredentials } from '../channels/credentials.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { closeRedis, connectRedis, type Redis } from '../infra/redis.js';
 import { instrumentModel } from '../metrics/instrument-model.js';
@@ -67,6 +68,7 @@ export async function startServer(
     cleanups.push(() => database.close());
     const migration = await migrateDatabase(database);
     if (migration.applied > 0) logger.info(migration, 'database migrated');
+    await resealChannelCredentials(config, database, logger);
 
     const readiness: Record<string, ReadinessCheck> = { database: () => database.ping() };
     let redis: Redis | undefined;
@@ -155,6 +157,7 @@ export async function startWorker(
   let infra: Infra | undefined;
   try {
     await migrateDatabase(database);
+    await resealChannelCredentials(config, database, logger);
     infra = await createInfra(config, logger);
     // Nobody listens here: the events go to the `serve` processes' WebSockets.
     const { metrics, ...jobDeps } = await processParts(config, database, infra, logger, { listen: false });
@@ -162,7 +165,9 @@ export async function startWorker(
     await startAllJobs(infra.queue, jobDeps);
     // Only when asked for: a worker listens on nothing by default.
     const metricsServer: MetricsServer | undefined =
-      config.metricsPort === undefined ? undefined : await startMetricsServer(metrics, config.metricsPort, config.host);
+      config.metricsPort === undefined
+        ? undefined
+        : await startMetricsServer(metrics, config.metricsPort, config.host, config.metricsToken);
     logger.info(
       {
         schedules: SCHEDULES.map((s) => `${s.type.name} ${s.pattern} ${config.timezone}`),
@@ -183,6 +188,22 @@ export async function startWorker(
     await infra?.close();
     await database.close();
     throw error;
+  }
+}
+
+/** Credentials sealed the old way or under APP_SECRET_PREVIOUS are sealed again for their row under APP_SECRET. */
+async function resealChannelCredentials(
+  config: Config & { appSecret: string },
+  database: DatabaseHandle,
+  logger: Logger,
+): Promise<void> {
+  const report = await resealCredentials(database.db, secretBox(config.appSecret, config.previousAppSecret));
+  if (report.resealed > 0) logger.info({ resealed: report.resealed }, 'channel credentials re-sealed under APP_SECRET');
+  if (report.unreadable.length > 0) {
+    logger.warn(
+      { channels: report.unreadable },
+      'these channels’ credentials open under neither APP_SECRET nor APP_SECRET_PREVIOUS: they must be reconnected',
+    );
   }
 }
 
@@ -211,7 +232,7 @@ async function processParts(
     config,
     model: instrumentModel(sharedKeyModel(config, infra.cache), metrics),
     events,
-    secrets: secretBox(config.appSecret),
+    secrets: secretBox(config.appSecret, config.previousAppSecret),
     watchers: cacheWatchers(infra.cache),
   };
 }

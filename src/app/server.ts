@@ -85,7 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandling(app);
   const metrics = deps.metrics ?? createMetrics();
   metrics.observeQueue(deps.queue);
-  installMetrics(app, metrics);
+  installMetrics(app, metrics, deps.config.metricsToken);
   installBodyParsers(app);
 
   if (deps.config.corsOrigins.length > 0) {
@@ -113,7 +113,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(healthRoutes, { checks: deps.readiness, modelHealth: deps.modelHealth });
+  await app.register(healthRoutes, {
+    checks: deps.readiness,
+    modelHealth: deps.modelHealth,
+    metricsToken: deps.config.metricsToken,
+  });
   await app.register(authRoutes, { db: deps.db });
   await app.register(defaultHandlerRoutes, {
     db: deps.db,
@@ -132,7 +136,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(usageRoutes, { db: deps.db, config: deps.config });
   await app.register(analyticsRoutes, { db: deps.db, config: deps.config });
   if (!deps.config.appSecret) throw new Error('APP_SECRET must be loaded before the server is built');
-  await app.register(channelRoutes, { db: deps.db, config: deps.config, secrets: secretBox(deps.config.appSecret) });
+  await app.register(channelRoutes, {
+    db: deps.db,
+    config: deps.config,
+    secrets: secretBox(deps.config.appSecret, deps.config.previousAppSecret),
+  });
   for (const adapter of CHANNEL_ADAPTERS) {
     await app.register(adapter.webhooks, { db: deps.db, config: deps.config, events, queue: deps.queue, metrics });
   }

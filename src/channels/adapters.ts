@@ -1,8 +1,9 @@
-import type { ChannelCourier } from '../conversations/outbox.js';
+import { DeliveryError, type ChannelCourier } from '../conversations/outbox.js';
 import type { ChannelType } from '../db/schema/index.js';
 import type { SecretBox } from '../kernel/secret-box.js';
 import type { AdapterDeps, ChannelAdapter } from './adapter.js';
 import type { Channel } from './channels.repo.js';
+import { openCredentials, RECONNECT_DETAIL } from './credentials.js';
 import { instagramAdapter } from './instagram/instagram.adapter.js';
 import { telegramAdapter } from './telegram/telegram.adapter.js';
 
@@ -22,8 +23,12 @@ export interface ChannelRuntimeDeps extends AdapterDeps {
 /** The outbox's courier: each message goes out through its channel's adapter. */
 export function channelCourier(deps: ChannelRuntimeDeps): ChannelCourier {
   return {
-    send: (delivery) =>
-      adapterFor(delivery.channel.type).send(deps, delivery, deps.secrets.open(delivery.channel.credentials)),
+    send: async (delivery) => {
+      const credentials = openCredentials(deps.secrets, delivery.channel);
+      // Sending again cannot help: the message is marked failed with what to do.
+      if (credentials === undefined) throw new DeliveryError(RECONNECT_DETAIL, true);
+      await adapterFor(delivery.channel.type).send(deps, delivery, credentials);
+    },
   };
 }
 
@@ -34,7 +39,8 @@ export function channelCourier(deps: ChannelRuntimeDeps): ChannelCourier {
 export function typingIndicator(deps: ChannelRuntimeDeps): (channel: Channel, customerId: string) => void {
   return (channel, customerId) => {
     const adapter = adapterFor(channel.type);
-    if (!adapter.typing) return;
-    void adapter.typing(deps, channel, customerId, deps.secrets.open(channel.credentials)).catch(() => undefined);
+    const credentials = openCredentials(deps.secrets, channel);
+    if (!adapter.typing || credentials === undefined) return;
+    void adapter.typing(deps, channel, customerId, credentials).catch(() => undefined);
   };
 }

@@ -53,3 +53,18 @@ export async function findOwnChannel(db: Database, userId: string, channelId: st
 export async function deleteChannelRow(db: Database, channelId: string): Promise<void> {
   await db.delete(channels).where(eq(channels.id, channelId));
 }
+
+/** Every channel's sealed credentials, for the start-up pass that re-seals old ones. */
+export async function listSealedCredentials(db: Database): Promise<Pick<Channel, 'id' | 'credentials'>[]> {
+  return db.select({ id: channels.id, credentials: channels.credentials }).from(channels).orderBy(channels.id);
+}
+
+/** Only while the row still holds `from`: a channel reconnected meanwhile keeps its new credentials. */
+export async function replaceCredentials(db: Database, channelId: string, from: string, to: string): Promise<boolean> {
+  const updated = await db
+    .update(channels)
+    .set({ credentials: to })
+    .where(and(eq(channels.id, channelId), eq(channels.credentials, from)))
+    .returning({ id: channels.id });
+  return updated.length > 0;
+}

@@ -22,7 +22,7 @@ export const channelRoutes: FastifyPluginAsyncZod<ChannelDeps> = async (app, dep
       },
     },
     async (request) => {
-      const results = (await listChannels(deps.db, currentUser(request).id)).map((c) => channelView(c, deps.config));
+      const results = (await listChannels(deps.db, currentUser(request).id)).map((c) => channelView(c, deps));
       return { count: results.length, next: null, previous: null, results };
     },
   );
@@ -42,7 +42,7 @@ export const channelRoutes: FastifyPluginAsyncZod<ChannelDeps> = async (app, dep
     },
     async (request, reply) => {
       const channel = await connectChannel(deps, currentUser(request).id, request.body);
-      return reply.code(201).send(channelView(channel, deps.config));
+      return reply.code(201).send(channelView(channel, deps));
     },
   );
 

@@ -19,6 +19,11 @@ export const channelItem = z
     name: z.string(),
     external_id: z.string(),
     webhook_url: z.string().describe('Where the platform delivers this channel’s messages.'),
+    needs_reconnection: z
+      .boolean()
+      .describe(
+        'The stored credentials cannot be read, so nothing can be sent through this channel: delete it and connect it again.',
+      ),
     created_at: z.string(),
   })
   .meta({ id: 'Channel' });

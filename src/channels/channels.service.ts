@@ -7,6 +7,7 @@ import type { ChannelType } from '../db/schema/index.js';
 import { adapterFor } from './adapters.js';
 import * as repo from './channels.repo.js';
 import type { Channel } from './channels.repo.js';
+import { openCredentials, sealCredentials } from './credentials.js';
 import { forgetDeliveryChannel } from './delivery-channels.js';
 
 export interface ChannelDeps {
@@ -27,13 +28,14 @@ export async function connectChannel(
 ): Promise<Channel> {
   const adapter = adapterFor(input.type);
   const account = await adapter.verify(deps, input);
+  const id = randomId(12);
   const channel = await repo.insertChannel(deps.db, {
-    id: randomId(12),
+    id,
     userId,
     type: adapter.type,
     externalId: account.externalId,
     name: account.name,
-    credentials: deps.secrets.seal(account.credentials),
+    credentials: sealCredentials(deps.secrets, id, account.credentials),
     webhookSecretHash: account.webhookSecretHash ?? null,
   });
   if (!channel) {
@@ -52,7 +54,11 @@ export function listChannels(db: Database, userId: string): Promise<Channel[]> {
   return repo.listOwnChannels(db, userId);
 }
 
-/** Disconnects a channel; the platform is told to stop delivering first, when it still accepts the token. */
+/**
+ * Disconnects a channel; the platform is told to stop delivering first, when
+ * it still accepts the token. A channel whose token cannot be read can still
+ * be disconnected: the platform is then not told.
+ */
 export async function deleteChannel(
   deps: ChannelDeps,
   userId: string,
@@ -61,21 +67,24 @@ export async function deleteChannel(
   const channel = await repo.findOwnChannel(deps.db, userId, channelId);
   if (!channel) throw new NotFoundError('No such channel.');
   const adapter = adapterFor(channel.type);
-  const webhookRemoved = adapter.deactivate
-    ? await adapter.deactivate(deps, channel, deps.secrets.open(channel.credentials))
-    : true;
+  const credentials = openCredentials(deps.secrets, channel);
+  let webhookRemoved = true;
+  if (adapter.deactivate) {
+    webhookRemoved = credentials === undefined ? false : await adapter.deactivate(deps, channel, credentials);
+  }
   await repo.deleteChannelRow(deps.db, channelId);
   forgetDeliveryChannel(deps.db, channelId);
   return { webhookRemoved };
 }
 
-export function channelView(channel: Channel, config: Config) {
+export function channelView(channel: Channel, { config, secrets }: Pick<ChannelDeps, 'config' | 'secrets'>) {
   return {
     id: channel.id,
     type: channel.type,
     name: channel.name,
     external_id: channel.externalId,
     webhook_url: adapterFor(channel.type).webhookUrl(config, channel),
+    needs_reconnection: openCredentials(secrets, channel) === undefined,
     created_at: channel.createdAt.toISOString(),
   };
 }

@@ -82,13 +82,20 @@ export async function startControlServer(
     response.end();
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => {
-      server.off('error', reject);
-      resolve();
+  // The socket file takes its mode from the umask when it is created: without
+  // this it would be world-connectable until the chmod below.
+  const umask = process.umask(0o077);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } finally {
+    process.umask(umask);
+  }
   await chmod(socketPath, 0o600);
 
   return {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config.js';
 
@@ -31,6 +31,19 @@ export async function withAppSecret(config: Config): Promise<Config & { appSecre
   return { ...config, appSecret: secret };
 }
 
+/** The data dir holds the database, the generated APP_SECRET and the control socket: its owner's alone. */
+export class UnsafeDataDirError extends Error {
+  constructor(dataDir: string, mode: number) {
+    super(
+      `The data directory ${dataDir} can be read or written by other users (mode ${mode.toString(8).padStart(4, '0')}): run \`chmod 700 ${dataDir}\` and start Parley again.`,
+    );
+    this.name = 'UnsafeDataDirError';
+  }
+}
+
+/** Creates the data dir as 0700, or refuses one that others can read or write. */
 export async function ensureDataDir(dataDir: string): Promise<void> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const { mode } = await stat(dataDir);
+  if ((mode & 0o066) !== 0) throw new UnsafeDataDirError(dataDir, mode & 0o7777);
 }

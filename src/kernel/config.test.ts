@@ -84,6 +84,24 @@ describe('loadConfig', () => {
     expect(problems({ DATABASE_URL: 'mysql://u:pw@db/x', APP_SECRET: 'x'.repeat(32) })[0]).not.toContain('pw');
   });
 
+  it('reads the previous APP_SECRET and the metrics token, checking both without echoing them', () => {
+    const config = loadConfig(
+      { APP_SECRET_PREVIOUS: 'p'.repeat(32), PARLEY_METRICS_TOKEN: 'metrics-token-0123456789' },
+      '/srv/parley',
+    );
+    expect(config.previousAppSecret).toBe('p'.repeat(32));
+    expect(config.metricsToken).toBe('metrics-token-0123456789');
+    expect(loadConfig({}, '/srv/parley')).toMatchObject({ previousAppSecret: undefined, metricsToken: undefined });
+
+    expect(problems({ APP_SECRET_PREVIOUS: 'old-but-short', PARLEY_METRICS_TOKEN: 'has a space in it!!' })).toEqual([
+      'Invalid configuration: APP_SECRET_PREVIOUS must be at least 32 characters: it is the APP_SECRET being replaced',
+      'Invalid configuration: PARLEY_METRICS_TOKEN must be printable ASCII without spaces',
+    ]);
+    expect(problems({ PARLEY_METRICS_TOKEN: 'short' })).toEqual([
+      'Invalid configuration: PARLEY_METRICS_TOKEN must be at least 16 characters (generate one with `openssl rand -hex 32`)',
+    ]);
+  });
+
   it('merges a price table over the defaults, and explains a bad one', () => {
     const config = loadConfig({ PARLEY_MODEL_PRICES: '{"my-model":{"input":1,"output":2}}' });
     expect(config.modelPrices['my-model']).toEqual({ input: 1, output: 2 });

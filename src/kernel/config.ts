@@ -163,6 +163,20 @@ const envSchema = z.object({
       .optional(),
   ),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+
+  // Sealed credentials and what the health and metrics endpoints show (issue #11).
+  APP_SECRET_PREVIOUS: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.string().min(32, 'must be at least 32 characters: it is the APP_SECRET being replaced').optional(),
+  ),
+  PARLEY_METRICS_TOKEN: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z
+      .string()
+      .min(16, 'must be at least 16 characters (generate one with `openssl rand -hex 32`)')
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+      .optional(),
+  ),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -201,6 +215,10 @@ export interface Config {
   /** Where `parley worker` serves /metrics; unset = it serves nothing. */
   metricsPort: number | undefined;
   logLevel: LogLevel;
+  /** APP_SECRET_PREVIOUS: still opens credentials sealed under it, which are re-sealed under appSecret. */
+  previousAppSecret: string | undefined;
+  /** Bearer token /metrics and /readyz's details ask for; unset = /metrics is open and no details are shown. */
+  metricsToken: string | undefined;
 }
 
 /** Thrown with one line per invalid variable; the CLI prints them and exits. */
@@ -262,6 +280,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sessionIdleDays: e.PARLEY_SESSION_IDLE_DAYS,
     metricsPort: e.PARLEY_METRICS_PORT,
     logLevel: e.LOG_LEVEL,
+    previousAppSecret: e.APP_SECRET_PREVIOUS,
+    metricsToken: e.PARLEY_METRICS_TOKEN,
   };
 }
 

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Metrics } from './metrics.js';
 import { METRICS_PATH } from './metrics.routes.js';
+import { metricsTokenRefused, presentsMetricsToken } from './metrics-token.js';
 
 export interface MetricsServer {
   /** Where the scrape is, e.g. http://127.0.0.1:9464/metrics. */
@@ -14,14 +15,28 @@ export interface MetricsServer {
  * worker`), so the model calls and jobs it runs can be scraped too. Plain
  * node:http: two fixed answers need no framework.
  */
-export async function startMetricsServer(metrics: Metrics, port: number, host: string): Promise<MetricsServer> {
+export async function startMetricsServer(
+  metrics: Metrics,
+  port: number,
+  host: string,
+  token?: string,
+): Promise<MetricsServer> {
   const server = http.createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0]!.replace(/\/$/, '');
-    const json = (status: number, body: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      response
+        .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
+        .end(JSON.stringify(body));
     };
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       json(405, { detail: `${request.method} is not allowed here.`, code: 'method_not_allowed' });
+    } else if (
+      path === METRICS_PATH &&
+      token !== undefined &&
+      !presentsMetricsToken(request.headers.authorization, token)
+    ) {
+      const refused = metricsTokenRefused();
+      json(refused.status, { detail: refused.message, code: refused.code }, refused.headers);
     } else if (path === METRICS_PATH) {
       metrics.scrape().then(
         (text) => response.writeHead(200, { 'content-type': metrics.contentType }).end(text),

@@ -86,29 +86,7 @@ describe('health', () => {
   it('/readyz checks the database', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ready', checks: { database: { ok: true } }, model_health: null });
-  });
-
-  it('/readyz answers 503 and names the failing dependency', async () => {
-    const broken = await createTestApp({
-      readiness: {
-        database: async () => {},
-        redis: async () => {
-          throw new Error('connect ECONNREFUSED 127.0.0.1:1');
-        },
-      },
-    });
-    try {
-      const response = await broken.app.inject({ method: 'GET', url: '/readyz' });
-      expect(response.statusCode).toBe(503);
-      expect(response.json()).toEqual({
-        status: 'not_ready',
-        checks: { database: { ok: true }, redis: { ok: false, detail: 'connect ECONNREFUSED 127.0.0.1:1' } },
-        model_health: null,
-      });
-    } finally {
-      await broken.close();
-    }
+    expect(response.json()).toEqual({ status: 'ready', checks: { database: { ok: true } } });
   });
 });
 

@@ -40,6 +40,7 @@ describe('/api/v1/channels/', () => {
       name: '@rosa_bakery_bot',
       external_id: '123456789',
       webhook_url: `https://chat.example.com/webhooks/telegram/${channel.id}/`,
+      needs_reconnection: false,
       created_at: expect.any(String),
     });
     expect(response.body).not.toContain(BOT_TOKEN);

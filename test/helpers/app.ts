@@ -69,7 +69,7 @@ export async function createTestApp(
     config,
     model,
     events,
-    secrets: secretBox(config.appSecret!),
+    secrets: secretBox(config.appSecret!, config.previousAppSecret),
     ...(options.watchers ? { watchers: options.watchers } : {}),
   });
   const app = await buildApp({

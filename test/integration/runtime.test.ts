@@ -1,9 +1,13 @@
+import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/kernel/config.js';
 import { startServer, type RunningServer } from '../../src/app/runtime.js';
 import { openDatabase } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
+import { channels } from '../../src/db/schema/index.js';
+import { createUser } from '../../src/auth/auth.service.js';
+import { secretBox } from '../../src/kernel/secret-box.js';
 import { createPostgresDatabase } from '../helpers/database.js';
 
 /** `parley serve`'s runtime on real PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL). */
@@ -41,7 +45,6 @@ describe('serve on PostgreSQL and Redis', () => {
     expect(await response.json()).toEqual({
       status: 'ready',
       checks: { database: { ok: true }, redis: { ok: true } },
-      model_health: null,
     });
   });
 
@@ -68,4 +71,46 @@ describe('serve on PostgreSQL and Redis', () => {
       await fresh.drop();
     }
   });
+
+  it('re-seals, at start, channel credentials sealed before they were bound to their row or under APP_SECRET_PREVIOUS', async () => {
+    const previous = 'integration-previous-secret-0123456789ab';
+    const handle = await openDatabase({ kind: 'postgres', url: database.url }, { poolSize: 2 });
+    try {
+      await migrateDatabase(handle);
+      const owner = await createUser(handle.db, { username: 'reseal-owner' });
+      const old = sealTheOldWay(previous, '123:old-format-token');
+      await handle.db.insert(channels).values([
+        { id: 'reseal-old', userId: owner.id, type: 'telegram', externalId: '900001', name: '@old', credentials: old },
+        {
+          id: 'reseal-gone',
+          userId: owner.id,
+          type: 'telegram',
+          externalId: '900002',
+          name: '@gone',
+          credentials: sealTheOldWay('a-secret-nobody-has-any-more-0123456789', '123:lost'),
+        },
+      ]);
+
+      await start({ APP_SECRET_PREVIOUS: previous });
+      const rows = await handle.db.select().from(channels).orderBy(channels.id);
+      const current = secretBox('integration-secret-integration-secret-0123');
+      expect(rows.map((row) => row.id)).toEqual(['reseal-gone', 'reseal-old']);
+      expect(current.open(rows[1]!.credentials, 'channels/reseal-old/credentials')).toEqual({
+        plaintext: '123:old-format-token',
+      });
+      // What opens under neither secret is left as it was, for the business to reconnect.
+      expect(rows[0]!.credentials).toMatch(/^v1\./);
+    } finally {
+      await handle.close();
+    }
+  });
 });
+
+/** A token as Parley sealed it before values were bound to their row (format v1). */
+function sealTheOldWay(appSecret: string, plaintext: string): string {
+  const key = Buffer.from(hkdfSync('sha256', appSecret, 'parley', 'channel-credentials', 32));
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return ['v1', ...[iv, cipher.getAuthTag(), body].map((part) => part.toString('base64url'))].join('.');
+}

@@ -17,8 +17,13 @@ let t: AiTestApp;
 let queue: Queue;
 let token: string;
 
+const METRICS_TOKEN = 'scheduled-jobs-metrics-token-0123';
+/** /readyz as an operator sees it: the model's health shows only with the metrics token. */
+const readyz = () =>
+  t.app.inject({ method: 'GET', url: '/readyz', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+
 beforeAll(async () => {
-  t = await createAiTestApp();
+  t = await createAiTestApp({ PARLEY_METRICS_TOKEN: METRICS_TOKEN });
   queue = createLocalQueue({ backoffMs: 10 });
   registerScheduledJobs(queue, { db: t.db, config: t.config, model: sharedKeyModel(t.config) });
   await queue.start();
@@ -87,12 +92,12 @@ describe('scheduled jobs', () => {
   });
 
   it('the model health check records its result, and /readyz shows it without failing readiness', async () => {
-    expect((await t.app.inject({ method: 'GET', url: '/readyz' })).json()).toMatchObject({ model_health: null });
+    expect((await readyz()).json()).toMatchObject({ model_health: null });
 
     t.gemini.enqueue({ text: 'pong' });
     await queue.add(modelHealthCheck, {});
     await finished(modelHealthCheck.name, 1);
-    const healthy = await t.app.inject({ method: 'GET', url: '/readyz' });
+    const healthy = await readyz();
     expect(healthy.json()).toMatchObject({
       status: 'ready',
       model_health: {
@@ -105,11 +110,14 @@ describe('scheduled jobs', () => {
     t.gemini.enqueue({ error: { status: 503 } }, { error: { status: 503 } }, { error: { status: 503 } });
     await queue.add(modelHealthCheck, {});
     await finished(modelHealthCheck.name, 2);
-    const sick = await t.app.inject({ method: 'GET', url: '/readyz' });
+    const sick = await readyz();
     expect(sick.statusCode).toBe(200);
     expect(sick.json()).toMatchObject({
       status: 'ready',
       model_health: { ok: false, detail: expect.stringContaining('server_error') },
     });
+    // Anyone else sees only that Parley is ready.
+    const anyone = await t.app.inject({ method: 'GET', url: '/readyz' });
+    expect(anyone.json()).toEqual({ status: 'ready', checks: { database: { ok: true } } });
   });
 });
