@@ -27,6 +27,8 @@ export async function installRateLimits(
 ): Promise<void> {
   await app.register(rateLimit, {
     global: false,
+    // Keys read `<prefix>:rate-limit:undefinedundefined-<limit>:<key>`: version 11 names a limit made by
+    // createRateLimit after a route it does not have. Harmless, and the counts stay under the prefix.
     ...(redis ? { redis, nameSpace: `${config.redisPrefix}:rate-limit:` } : {}),
     // Distinct addresses remembered by the in-process counters before the oldest are dropped.
     cache: 10_000,
@@ -34,20 +36,21 @@ export async function installRateLimits(
     skipOnError: false,
   });
 
+  // While Redis is away (its connection logs that), requests pass at once instead of each waiting out the retries.
+  const counter = counterFactory(app, () => !redis || redis.status === 'ready');
   const userOf = (request: FastifyRequest) => request.user ?? undefined;
   const { limits } = config;
-  const perToken = counter(app, 'token', limits.apiRequestsPerMinute, (r) => userOf(r)?.tokenId);
+  const perToken = counter('token', limits.apiRequestsPerMinute, (r) => userOf(r)?.tokenId);
   const byRouteLimit: Record<RouteLimit, Check | undefined> = {
-    'sign-in': counter(app, 'sign-in', limits.signInsPerMinute, (r) => normalizeIP(r.ip), 'Too many sign-ins.'),
-    ask: counter(app, 'ask', limits.asksPerMinute, (r) => userOf(r)?.id, 'Too many questions for this business.'),
+    'sign-in': counter('sign-in', limits.signInsPerMinute, (r) => normalizeIP(r.ip), 'Too many sign-ins.'),
+    ask: counter('ask', limits.asksPerMinute, (r) => userOf(r)?.id, 'Too many questions for this business.'),
     'agent-reply': counter(
-      app,
       'agent-reply',
       limits.agentRepliesPerMinute,
       (r) => userOf(r)?.id,
       'Too many replies from this business.',
     ),
-    webhook: counter(app, 'webhook', limits.webhooksPerMinute, webhookKey, 'Too many deliveries for this channel.'),
+    webhook: counter('webhook', limits.webhooksPerMinute, webhookKey, 'Too many deliveries for this channel.'),
   };
 
   app.addHook('onRoute', (route) => {
@@ -63,33 +66,34 @@ export async function installRateLimits(
   });
 }
 
-/** A counter for one kind of limit; requests it has no key for (no token, say) pass uncounted. */
-function counter(
-  app: FastifyInstance,
-  name: string,
-  perMinute: number,
-  keyOf: (request: FastifyRequest) => string | undefined,
-  detail = 'Too many requests for this token.',
-): Check | undefined {
-  if (perMinute === 0) return undefined;
-  const count = app.createRateLimit({
-    max: perMinute,
-    timeWindow: WINDOW_MS,
-    keyGenerator: (request) => `${name}:${keyOf(request) ?? ''}`,
-  });
-  return async (request) => {
-    if (keyOf(request) === undefined) return;
-    let result: Awaited<ReturnType<typeof count>>;
-    try {
-      result = await count(request);
-    } catch (error) {
-      // Refusing everything while Redis is away would turn its outage into Parley's; /readyz reports it.
-      request.log.warn({ err: error, limit: name }, 'rate limit not checked');
-      return;
-    }
-    if (!result.isAllowed && result.isExceeded) throw new RateLimitedError(result.ttlInSeconds, detail);
+/** Makes the counter for one kind of limit; requests it has no key for (no token, say) pass uncounted. */
+const counterFactory =
+  (app: FastifyInstance, storeReady: () => boolean) =>
+  (
+    name: string,
+    perMinute: number,
+    keyOf: (request: FastifyRequest) => string | undefined,
+    detail = 'Too many requests for this token.',
+  ): Check | undefined => {
+    if (perMinute === 0) return undefined;
+    const count = app.createRateLimit({
+      max: perMinute,
+      timeWindow: WINDOW_MS,
+      keyGenerator: (request) => `${name}:${keyOf(request) ?? ''}`,
+    });
+    return async (request) => {
+      if (keyOf(request) === undefined || !storeReady()) return;
+      let result: Awaited<ReturnType<typeof count>>;
+      try {
+        result = await count(request);
+      } catch (error) {
+        // Refusing everything while Redis is away would turn its outage into Parley's; /readyz reports it.
+        request.log.warn({ err: error, limit: name }, 'rate limit not checked');
+        return;
+      }
+      if (!result.isAllowed && result.isExceeded) throw new RateLimitedError(result.ttlInSeconds, detail);
+    };
   };
-}
 
 /** A channel is its webhook route plus the route's path parameters (a Telegram bot's channel id). */
 function webhookKey(request: FastifyRequest): string {
