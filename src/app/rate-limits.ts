@@ -32,7 +32,7 @@ export async function installRateLimits(
     ...(redis ? { redis, nameSpace: `${config.redisPrefix}:rate-limit:` } : {}),
     // Distinct addresses remembered by the in-process counters before the oldest are dropped.
     cache: 10_000,
-    // A store error is logged and the request let through (see `counter`).
+    // A store error is logged and the request let through (see `counterFactory`).
     skipOnError: false,
   });
 
