@@ -131,6 +131,11 @@ export function parleyEnv(geminiUrl: string, dataDir: string): Record<string, st
     GEMINI_BASE_URL: geminiUrl,
     // The emulator has no quota: the benches measure Parley, not the shared key's rate limit.
     GEMINI_REQUESTS_PER_MINUTE: '0',
+    // Nor the request limits: one token and one channel carry the whole load here.
+    PARLEY_API_REQUESTS_PER_MINUTE: '0',
+    PARLEY_ASKS_PER_MINUTE: '0',
+    PARLEY_AGENT_REPLIES_PER_MINUTE: '0',
+    PARLEY_WEBHOOKS_PER_MINUTE: '0',
     PARLEY_DATA_DIR: dataDir,
   };
 }

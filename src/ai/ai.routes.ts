@@ -43,6 +43,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
   app.post(
     '/api/v1/ai/ask/',
     {
+      config: { limit: 'ask' },
       schema: {
         tags: ['ai'],
         summary: "Ask a question as a customer and get the AI's answer",
@@ -110,6 +111,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
   app.post(
     '/api/v1/ai/sessions/:session_id/send/',
     {
+      config: { limit: 'ask' },
       schema: {
         tags: ['ai'],
         summary: 'Send a customer message in a session; answered like ask',

@@ -19,6 +19,7 @@ import type { ReadinessCheck } from './health.routes.js';
 import { loggerOptions } from '../kernel/logger.js';
 import { withAppSecret } from '../kernel/app-secret.js';
 import { buildApp } from './server.js';
+import { RECOMMENDED_COST } from '../auth/password.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -85,6 +86,12 @@ export async function startServer(
 
     const infra = await createInfra(config, logger);
     cleanups.push(() => infra.close());
+    if (config.passwordCost < RECOMMENDED_COST) {
+      logger.warn(
+        { passwordCost: config.passwordCost, recommended: RECOMMENDED_COST },
+        "PARLEY_PASSWORD_COST is below OWASP's recommendation: new password hashes are weaker (meant for test suites)",
+      );
+    }
     const runsWorkers = options.worker === true || !config.redisUrl;
 
     // Events reach this process's WebSockets from every process, through Redis when configured.
@@ -104,6 +111,8 @@ export async function startServer(
       modelHealth: () => modelHealthView(database.db),
       logger,
       metrics,
+      cache: infra.cache,
+      ...(redis ? { redis } : {}),
     });
     cleanups.push(() => app.close());
 

@@ -17,10 +17,14 @@ import { defaultHandlerRoutes } from '../auth/default-handler.routes.js';
 import { sharedKeyModel } from '../model/shared-key.js';
 import type { ModelProvider } from '../model/model-provider.js';
 import { authRoutes } from '../auth/auth.routes.js';
+import { setPasswordCost } from '../auth/password.js';
+import { signInGuard } from '../auth/sign-in-guard.js';
 import { channelRoutes } from '../channels/channels.routes.js';
 import { forgetDeliveryChannels } from '../channels/delivery-channels.js';
 import { CHANNEL_ADAPTERS } from '../channels/adapters.js';
 import type { Queue } from '../infra/queue.js';
+import { createLocalCache, type Cache } from '../infra/cache.js';
+import type { Redis } from '../infra/redis.js';
 import { conversationRoutes } from '../conversations/conversations.routes.js';
 import { usageRoutes } from '../usage/usage.routes.js';
 import type { Database } from '../db/client.js';
@@ -32,6 +36,7 @@ import { installWebSocket } from '../realtime/ws.routes.js';
 import type { Watchers } from '../events/watchers.js';
 import type { Config } from '../kernel/config.js';
 import { healthRoutes, type ModelHealth, type ReadinessCheck } from './health.routes.js';
+import { installRateLimits } from './rate-limits.js';
 import { installErrorHandling } from '../kernel/http-errors.js';
 import { loggerOptions } from '../kernel/logger.js';
 import { secretBox } from '../kernel/secret-box.js';
@@ -57,15 +62,32 @@ export interface AppDeps {
   logger?: FastifyBaseLogger | false;
   /** The process's metrics, served at /metrics; a new registry when omitted. */
   metrics?: Metrics;
+  /** Counts every process must agree on (sign-in lock-outs); a new in-process cache when omitted. */
+  cache?: Cache;
+  /** Where the request limits count, shared by every `serve` process; in this process when omitted. */
+  redis?: Redis;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const events = deps.events ?? createLocalEventBus();
+  setPasswordCost(deps.config.passwordCost);
+  const { timeouts } = deps.config;
   const app = Fastify({
     ...loggerOption(deps),
     bodyLimit: BODY_LIMIT,
+    // A client must send its whole request (headers: its first part) within these, so slow senders
+    // cannot hold connections open. A WebSocket is past them once upgraded.
+    requestTimeout: timeouts.requestMs,
+    http: {
+      headersTimeout: timeouts.headersMs,
+      // Node checks the two above only this often (30 s by default).
+      connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs),
+    },
+    // A connection silent this long is closed; `ask` waiting for the model is silent (config checks).
+    connectionTimeout: timeouts.connectionMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
     routerOptions: { ignoreTrailingSlash: true },
     // Reuse a caller's request id (a proxy's, a client's) when it is safe to log.
     genReqId: (request) => {
@@ -87,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   metrics.observeQueue(deps.queue);
   installMetrics(app, metrics, deps.config.metricsToken);
   installBodyParsers(app);
+  await installRateLimits(app, { config: deps.config, redis: deps.redis });
 
   if (deps.config.corsOrigins.length > 0) {
     const origins = deps.config.corsOrigins;
@@ -118,7 +141,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     modelHealth: deps.modelHealth,
     metricsToken: deps.config.metricsToken,
   });
-  await app.register(authRoutes, { db: deps.db });
+  await app.register(authRoutes, {
+    db: deps.db,
+    guard: signInGuard(deps.cache ?? createLocalCache(), deps.config.limits),
+  });
   await app.register(defaultHandlerRoutes, {
     db: deps.db,
     // New conversations on the business's channels start with the new handler.

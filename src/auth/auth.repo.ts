@@ -64,6 +64,14 @@ export async function deleteOwnToken(db: Database, userId: string, tokenId: stri
   await db.delete(apiTokens).where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId)));
 }
 
+/** Replaces a password hash, unless it changed since it was read (a new password wins over an upgrade). */
+export async function updatePasswordHash(db: Database, userId: string, previous: string, next: string): Promise<void> {
+  await db
+    .update(users)
+    .set({ passwordHash: next, updatedAt: sql`now()` })
+    .where(and(eq(users.id, userId), eq(users.passwordHash, previous)));
+}
+
 /** Undefined when there is no such user. */
 export async function updateDefaultReplyHandler(
   db: Database,

@@ -2,22 +2,24 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { responses } from '../kernel/http-errors.js';
 import type { Database } from '../db/client.js';
-import { login, revokeToken } from './auth.service.js';
+import { revokeToken, signIn } from './auth.service.js';
 import { currentUser, requireToken } from './authenticate.js';
 import { loginBody, meResponse, tokenResponse } from './auth.schema.js';
+import type { SignInGuard } from './sign-in-guard.js';
 
-export const authRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, { db }) => {
+export const authRoutes: FastifyPluginAsyncZod<{ db: Database; guard: SignInGuard }> = async (app, { db, guard }) => {
   app.post(
     '/api/v1/auth/token/',
     {
+      config: { limit: 'sign-in' },
       schema: {
         tags: ['auth'],
         summary: 'Exchange a username and password for an API token',
         body: loginBody,
-        response: responses({ 200: tokenResponse }, 400, 401),
+        response: responses({ 200: tokenResponse }, 400, 401, 429),
       },
     },
-    async (request) => ({ token: await login(db, request.body.username, request.body.password) }),
+    async (request) => ({ token: await signIn({ db, guard }, request.body.username, request.body.password) }),
   );
 
   await app.register(async (authed) => {

@@ -17,9 +17,11 @@ import {
   insertUser,
   touchToken,
   updateDefaultReplyHandler,
+  updatePasswordHash,
   type User,
 } from './auth.repo.js';
-import { burnPasswordCheck, hashPassword, passwordProblems, verifyPassword } from './password.js';
+import { burnPasswordCheck, hashPassword, needsRehash, passwordProblems, verifyPassword } from './password.js';
+import type { SignInGuard } from './sign-in-guard.js';
 import { generateToken, hashToken, tokenMatches, tokenSelector } from './tokens.js';
 
 export interface AuthUser {
@@ -87,7 +89,10 @@ export async function createApiToken(db: Database, userId: string, name: string)
   return token;
 }
 
-/** Exchanges a username and password for a new token. */
+/**
+ * Exchanges a username and password for a new token. A hash made with weaker
+ * parameters than today's is replaced while the password is at hand.
+ */
 export async function login(db: Database, username: string, password: string): Promise<string> {
   const user = await findUser(db, username);
   if (!user?.passwordHash) {
@@ -95,7 +100,28 @@ export async function login(db: Database, username: string, password: string): P
     throw invalidCredentials();
   }
   if (!(await verifyPassword(password, user.passwordHash))) throw invalidCredentials();
+  if (needsRehash(user.passwordHash)) {
+    await updatePasswordHash(db, user.id, user.passwordHash, await hashPassword(password));
+  }
   return createApiToken(db, user.id, 'login');
+}
+
+/** `login` behind the username's lock-out: failures count towards it, a success clears it. */
+export async function signIn(
+  deps: { db: Database; guard: SignInGuard },
+  username: string,
+  password: string,
+): Promise<string> {
+  const attempt = await deps.guard.admit(username);
+  let token: string;
+  try {
+    token = await login(deps.db, username, password);
+  } catch (error) {
+    if (error instanceof NotAuthenticatedError) await attempt.failed();
+    throw error;
+  }
+  await attempt.succeeded();
+  return token;
 }
 
 function invalidCredentials() {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { generateToken, hashToken, tokenFromHeader, tokenMatches, tokenSelector } from './tokens.js';
-import { hashPassword, passwordProblems, verifyPassword } from './password.js';
 
 describe('API tokens', () => {
   it('are unique, carry their selector, and are stored only as a hash', () => {
@@ -25,22 +24,5 @@ describe('API tokens', () => {
     expect(tokenFromHeader('Basic abc')).toBeUndefined();
     expect(tokenFromHeader('Bearer')).toBeUndefined();
     expect(tokenFromHeader(undefined)).toBeUndefined();
-  });
-});
-
-describe('passwords', () => {
-  it('verify against their scrypt hash and nothing else', async () => {
-    const hash = await hashPassword('correct horse');
-    expect(hash).toMatch(/^scrypt\$16384\$8\$1\$/);
-    expect(await verifyPassword('correct horse', hash)).toBe(true);
-    expect(await verifyPassword('correct horsE', hash)).toBe(false);
-    expect(await verifyPassword('correct horse', 'md5$whatever')).toBe(false);
-    expect(await hashPassword('correct horse')).not.toBe(hash);
-  });
-
-  it('explain what is wrong with a weak one', () => {
-    expect(passwordProblems('short')).toEqual(['must be at least 8 characters']);
-    expect(passwordProblems('12345678')).toEqual(['must not be entirely numeric']);
-    expect(passwordProblems('long enough')).toEqual([]);
   });
 });

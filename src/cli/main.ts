@@ -12,6 +12,7 @@ import { databaseCommands } from './commands/index.js';
 import { runInServer, startControlServer } from './control.js';
 import { demoBanner, startDemo } from './demo.js';
 import { readPassword } from './prompt.js';
+import { setPasswordCost } from '../auth/password.js';
 
 const terminal: CommandIO = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -23,7 +24,10 @@ const SERVER_STARTUP_WAIT_MS = 20_000;
 
 function configOrExit(): Config {
   try {
-    return loadConfig();
+    const config = loadConfig();
+    // `createuser` hashes in this process when no server runs.
+    setPasswordCost(config.passwordCost);
+    return config;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const problem of error.problems) terminal.err(problem);

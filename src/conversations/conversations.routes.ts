@@ -100,6 +100,7 @@ export const conversationRoutes: FastifyPluginAsyncZod<ConversationRouteDeps> = 
   app.post(
     '/api/v1/conversations/:conversation_id/messages/',
     {
+      config: { limit: 'agent-reply' },
       schema: {
         tags: ['conversations'],
         summary: "An agent's reply to the customer",

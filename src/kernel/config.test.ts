@@ -115,6 +115,47 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it("limits requests, locks out guessed usernames, times out slow clients and hashes at OWASP's cost by default", () => {
+    const config = loadConfig({}, '/srv/parley');
+    expect(config.limits).toEqual({
+      apiRequestsPerMinute: 600,
+      asksPerMinute: 120,
+      agentRepliesPerMinute: 120,
+      webhooksPerMinute: 1200,
+      signInsPerMinute: 20,
+      signInFailures: 5,
+      signInLockoutMs: 60_000,
+      signInLockoutMaxMs: 900_000,
+    });
+    expect(config.timeouts).toEqual({
+      requestMs: 30_000,
+      headersMs: 10_000,
+      connectionMs: 120_000,
+      keepAliveMs: 72_000,
+    });
+    expect(config.passwordCost).toBe(17);
+    expect(loadConfig({ PARLEY_ASKS_PER_MINUTE: '0', PARLEY_SIGN_IN_FAILURES: '0' }).limits).toMatchObject({
+      asksPerMinute: 0,
+      signInFailures: 0,
+    });
+  });
+
+  it('refuses limits and timeouts that contradict each other, and a password cost out of range', () => {
+    expect(problems({ PARLEY_SIGN_IN_LOCKOUT_SECONDS: '600', PARLEY_SIGN_IN_LOCKOUT_MAX_SECONDS: '60' })).toEqual([
+      'Invalid configuration: PARLEY_SIGN_IN_LOCKOUT_MAX_SECONDS must not be shorter than PARLEY_SIGN_IN_LOCKOUT_SECONDS (600)',
+    ]);
+    expect(problems({ PARLEY_HEADERS_TIMEOUT_MS: '40000' })).toEqual([
+      'Invalid configuration: PARLEY_HEADERS_TIMEOUT_MS must not be longer than PARLEY_REQUEST_TIMEOUT_MS (30000)',
+    ]);
+    expect(problems({ PARLEY_CONNECTION_TIMEOUT_MS: '60000' })).toEqual([
+      'Invalid configuration: PARLEY_CONNECTION_TIMEOUT_MS must be longer than GEMINI_DEADLINE_MS (60000)',
+    ]);
+    expect(problems({ PARLEY_PASSWORD_COST: '9', PARLEY_API_REQUESTS_PER_MINUTE: '-5' })).toEqual([
+      'Invalid configuration: PARLEY_API_REQUESTS_PER_MINUTE must be between 0 (no limit) and 1000000 (got "-5")',
+      "Invalid configuration: PARLEY_PASSWORD_COST must be between 10 and 20 (17, the default, is OWASP's recommendation)",
+    ]);
+  });
+
   it('treats empty values as unset', () => {
     const config = loadConfig({ DATABASE_URL: '', REDIS_URL: ' ', GEMINI_API_KEY: '' });
     expect(config.database.kind).toBe('embedded');

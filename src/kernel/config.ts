@@ -54,6 +54,22 @@ const milliseconds = (fallback: number, max: number) =>
     .max(max, `must be at most ${max}`)
     .default(fallback);
 
+const perMinute = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a number per minute' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 (no limit) and 1000000')
+    .max(1_000_000, 'must be between 0 (no limit) and 1000000')
+    .default(fallback);
+
+const seconds = (fallback: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
 const modelPrice = z.object({ input: z.number().min(0), output: z.number().min(0) });
 
 /** USD per million tokens, paid tier; thinking tokens bill as output. Override with PARLEY_MODEL_PRICES. */
@@ -177,6 +193,31 @@ const envSchema = z.object({
       .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
       .optional(),
   ),
+  // Abuse limits (issue #11): request rates, sign-in lock-outs, HTTP timeouts, password hashing.
+  PARLEY_API_REQUESTS_PER_MINUTE: perMinute(600),
+  PARLEY_ASKS_PER_MINUTE: perMinute(120),
+  PARLEY_AGENT_REPLIES_PER_MINUTE: perMinute(120),
+  PARLEY_WEBHOOKS_PER_MINUTE: perMinute(1200),
+  PARLEY_SIGN_INS_PER_MINUTE: perMinute(20),
+  PARLEY_SIGN_IN_FAILURES: z.coerce
+    .number({ error: 'must be a number of failed sign-ins' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 (never lock) and 1000')
+    .max(1000, 'must be between 0 (never lock) and 1000')
+    .default(5),
+  PARLEY_SIGN_IN_LOCKOUT_SECONDS: seconds(60, 86_400),
+  PARLEY_SIGN_IN_LOCKOUT_MAX_SECONDS: seconds(900, 86_400),
+  PARLEY_REQUEST_TIMEOUT_MS: milliseconds(30_000, 600_000),
+  PARLEY_HEADERS_TIMEOUT_MS: milliseconds(10_000, 600_000),
+  PARLEY_CONNECTION_TIMEOUT_MS: milliseconds(120_000, 3_600_000),
+  PARLEY_KEEP_ALIVE_TIMEOUT_MS: milliseconds(72_000, 3_600_000),
+  PARLEY_PASSWORD_COST: z.coerce
+    .number({ error: "must be a number (log2 of scrypt's N)" })
+    .int('must be a whole number')
+    // Below 17 only for test suites, which create many accounts; 20 already takes 1 GiB per hash.
+    .min(10, "must be between 10 and 20 (17, the default, is OWASP's recommendation)")
+    .max(20, "must be between 10 and 20 (17, the default, is OWASP's recommendation)")
+    .default(17),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -219,6 +260,27 @@ export interface Config {
   previousAppSecret: string | undefined;
   /** Bearer token /metrics and /readyz's details ask for; unset = /metrics is open and no details are shown. */
   metricsToken: string | undefined;
+  /** Requests per minute (0 = no limit) and the sign-in lock-out; see src/app/rate-limits.ts. */
+  limits: {
+    /** Per API token, every authenticated request. */
+    apiRequestsPerMinute: number;
+    /** Per business: `ask` and a session's `send`, each a model call. */
+    asksPerMinute: number;
+    /** Per business: agents' replies to customers. */
+    agentRepliesPerMinute: number;
+    /** Per channel webhook. */
+    webhooksPerMinute: number;
+    /** Sign-in attempts per client IP. */
+    signInsPerMinute: number;
+    /** Failed sign-ins for one username before it is locked; 0 = never. */
+    signInFailures: number;
+    signInLockoutMs: number;
+    signInLockoutMaxMs: number;
+  };
+  /** Node's HTTP server timeouts; see buildApp. */
+  timeouts: { requestMs: number; headersMs: number; connectionMs: number; keepAliveMs: number };
+  /** log2 of scrypt's N for new password hashes. */
+  passwordCost: number;
 }
 
 /** Thrown with one line per invalid variable; the CLI prints them and exits. */
@@ -245,6 +307,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError([
       'Invalid configuration: APP_SECRET is required when DATABASE_URL is set (generate one with `openssl rand -hex 32`)',
     ]);
+  }
+  const limitProblems = [
+    ...(e.PARLEY_SIGN_IN_LOCKOUT_MAX_SECONDS < e.PARLEY_SIGN_IN_LOCKOUT_SECONDS
+      ? [
+          `PARLEY_SIGN_IN_LOCKOUT_MAX_SECONDS must not be shorter than PARLEY_SIGN_IN_LOCKOUT_SECONDS (${e.PARLEY_SIGN_IN_LOCKOUT_SECONDS})`,
+        ]
+      : []),
+    // Node refuses a headers timeout longer than the request's; both bound a slow client.
+    ...(e.PARLEY_HEADERS_TIMEOUT_MS > e.PARLEY_REQUEST_TIMEOUT_MS
+      ? [`PARLEY_HEADERS_TIMEOUT_MS must not be longer than PARLEY_REQUEST_TIMEOUT_MS (${e.PARLEY_REQUEST_TIMEOUT_MS})`]
+      : []),
+    // `ask` keeps its connection silent while the model answers; the idle timeout must outlast that.
+    ...(e.PARLEY_CONNECTION_TIMEOUT_MS <= e.GEMINI_DEADLINE_MS
+      ? [`PARLEY_CONNECTION_TIMEOUT_MS must be longer than GEMINI_DEADLINE_MS (${e.GEMINI_DEADLINE_MS})`]
+      : []),
+  ];
+  if (limitProblems.length > 0) {
+    throw new ConfigError(limitProblems.map((problem) => `Invalid configuration: ${problem}`));
   }
   const dataDir = path.resolve(cwd, e.PARLEY_DATA_DIR);
   const publicHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
@@ -282,6 +362,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: e.LOG_LEVEL,
     previousAppSecret: e.APP_SECRET_PREVIOUS,
     metricsToken: e.PARLEY_METRICS_TOKEN,
+    limits: {
+      apiRequestsPerMinute: e.PARLEY_API_REQUESTS_PER_MINUTE,
+      asksPerMinute: e.PARLEY_ASKS_PER_MINUTE,
+      agentRepliesPerMinute: e.PARLEY_AGENT_REPLIES_PER_MINUTE,
+      webhooksPerMinute: e.PARLEY_WEBHOOKS_PER_MINUTE,
+      signInsPerMinute: e.PARLEY_SIGN_INS_PER_MINUTE,
+      signInFailures: e.PARLEY_SIGN_IN_FAILURES,
+      signInLockoutMs: e.PARLEY_SIGN_IN_LOCKOUT_SECONDS * 1000,
+      signInLockoutMaxMs: e.PARLEY_SIGN_IN_LOCKOUT_MAX_SECONDS * 1000,
+    },
+    timeouts: {
+      requestMs: e.PARLEY_REQUEST_TIMEOUT_MS,
+      headersMs: e.PARLEY_HEADERS_TIMEOUT_MS,
+      connectionMs: e.PARLEY_CONNECTION_TIMEOUT_MS,
+      keepAliveMs: e.PARLEY_KEEP_ALIVE_TIMEOUT_MS,
+    },
+    passwordCost: e.PARLEY_PASSWORD_COST,
   };
 }
 

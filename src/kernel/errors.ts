@@ -71,6 +71,20 @@ export class ConflictError extends AppError {
   }
 }
 
+/** Too many requests; `Retry-After` says in how many whole seconds to try again. */
+export class RateLimitedError extends AppError {
+  override readonly status = 429;
+  override readonly code = 'rate_limited';
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number, detail = 'Too many requests.') {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    super(`${detail} Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`, {
+      headers: { 'retry-after': String(seconds) },
+    });
+    this.retryAfterSeconds = seconds;
+  }
+}
+
 function summarise(errors: FieldErrors): string {
   const fields = Object.keys(errors);
   if (fields.length === 0) return 'The request is invalid.';

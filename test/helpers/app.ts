@@ -42,6 +42,15 @@ export function testConfig(env: Record<string, string> = {}): Config {
     APP_SECRET: 'test-app-secret-test-app-secret-0123456789',
     // The shared key's rate limit has its own tests; elsewhere it would only slow suites down.
     GEMINI_REQUESTS_PER_MINUTE: '0',
+    // Suites sign in and call the API far more than people do; the limits' own tests set them low.
+    PARLEY_API_REQUESTS_PER_MINUTE: '1000000',
+    PARLEY_ASKS_PER_MINUTE: '1000000',
+    PARLEY_AGENT_REPLIES_PER_MINUTE: '1000000',
+    PARLEY_WEBHOOKS_PER_MINUTE: '1000000',
+    PARLEY_SIGN_INS_PER_MINUTE: '1000000',
+    PARLEY_SIGN_IN_FAILURES: '1000',
+    // Cheap hashes: suites create many accounts. Production's OWASP cost has its own tests.
+    PARLEY_PASSWORD_COST: '10',
     ...env,
   });
 }

@@ -92,7 +92,7 @@ describe(`GET /ws/ refuses before the upgrade (${testDatabaseKind})`, () => {
     }>();
     const route = document.paths['/ws/']?.get;
     expect(route?.description).toContain('ai.reply.delta');
-    expect(Object.keys(route?.responses ?? {}).sort()).toEqual(['401', '403', '426']);
+    expect(Object.keys(route?.responses ?? {}).sort()).toEqual(['401', '403', '426', '429']);
   });
 
   it('answers a plain GET with 426 Upgrade Required', async () => {

@@ -105,6 +105,7 @@ export const instagramWebhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async 
   app.post(
     '/webhooks/instagram/',
     {
+      config: { limit: 'webhook' },
       schema: {
         tags: ['webhooks'],
         summary: "Meta's deliveries for connected Instagram accounts",

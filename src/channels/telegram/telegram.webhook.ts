@@ -30,6 +30,7 @@ export const telegramWebhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async (
   app.post(
     '/webhooks/telegram/:channel_id/',
     {
+      config: { limit: 'webhook' },
       schema: {
         tags: ['webhooks'],
         summary: "Telegram's webhook for one connected bot",
