@@ -24,8 +24,7 @@ const ATTACHMENT_PLACEHOLDERS: Record<string, string> = {
 };
 
 /** Meta's ids are plain strings; one with control characters cannot be real, nor stored. */
-const isPlatformId = (value: unknown): value is string =>
-  typeof value === 'string' && !hasUnsafeCharacters(value);
+const isPlatformId = (value: unknown): value is string => typeof value === 'string' && !hasUnsafeCharacters(value);
 
 /** The events of a delivery that are customers' messages: Meta batches several, and echoes our own. */
 export function inboundFromEvent(event: unknown): (InboundMessage & { igId: string }) | undefined {
