@@ -63,6 +63,13 @@ describe('refused characters', () => {
     });
   });
 
+  it('are no concern in unknown fields, which are dropped', () => {
+    expect(validate('body', { conversation_ids: ['a'], 'x\u0000': 'y', note: '\u0000' }).value).toEqual({
+      conversation_ids: ['a'],
+      keep_ai: false,
+    });
+  });
+
   it('are left to the adapter in a part declared unknown: a platform’s own payload', () => {
     const webhook = validatorCompiler({ schema: z.unknown(), httpPart: 'body', method: 'POST', url: '/x' });
     expect(webhook({ message: { text: 'a\u0000b' } })).toEqual({ value: { message: { text: 'a\u0000b' } } });

@@ -20,19 +20,22 @@ export const validatorCompiler: FastifySchemaCompiler<AnySchema> = ({ schema, ht
     if (httpPart === 'querystring' || (isRecord(input) && FORM_BODY in input)) {
       input = coerceStrings(schema, input);
     }
-    const unsafe = unsafeText(schema, input);
-    if (unsafe) return { error: unsafe };
     const result = schema.safeParse(input);
-    if (result.success) return { value: result.data };
+    if (result.success) {
+      const unsafe = unsafeText(schema, result.data);
+      return unsafe ? { error: unsafe } : { value: result.data };
+    }
     return { error: new ValidationError(toFieldErrors(result.error, input)) };
   };
 };
 
 /**
- * Every string of a request (path, query, body, keys too) is checked for the
- * characters Parley refuses (`kernel/text.ts`), whatever its schema, so no
- * route can forget to. A part declared `z.unknown()` is a platform's own
- * payload (a webhook body): its adapter strips those characters instead.
+ * Every string a route receives (path, query, body, keys too) is checked for
+ * the characters Parley refuses (`kernel/text.ts`), whatever its schema, so no
+ * route can forget to. The check reads the validated value: unknown fields,
+ * which the contract ignores, are already gone. A part declared `z.unknown()`
+ * is a platform's own payload (a webhook body): its adapter strips those
+ * characters instead.
  */
 function unsafeText(schema: AnySchema, input: unknown): ValidationError | undefined {
   const type = defType(core(schema));
