@@ -26,7 +26,11 @@ type GraphAnswer = Record<string, unknown> & {
   error?: { message?: string; code?: number; error_subcode?: number };
 };
 
-async function graphRequest(url: string, accessToken: string, init: RequestInit = {}): Promise<GraphAnswer> {
+async function graphRequest(
+  url: string,
+  accessToken: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<GraphAnswer> {
   let response: Response;
   try {
     response = await fetch(url, {
