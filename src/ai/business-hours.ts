@@ -62,7 +62,7 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): V {
 }
 
 /** "europe/lisbon" → "Europe/Lisbon": the name ICU resolves a zone to, whatever its casing. */
-export function canonicalTimeZone(zone: string): string {
+function canonicalTimeZone(zone: string): string {
   return (
     canonicalZones.get(zone) ??
     remember(canonicalZones, zone, new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone)
