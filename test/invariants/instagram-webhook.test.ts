@@ -68,6 +68,21 @@ describe('the verification handshake', () => {
       (await handshake(unconfigured, { ...challenge, 'hub.mode': 'subscribe', 'hub.verify_token': '' })).statusCode,
     ).toBe(403);
   });
+
+  it('refuses a token one character short or long, in the error shape, without echoing the challenge', async () => {
+    for (const wrong of [VERIFY_TOKEN.slice(0, -1), `${VERIFY_TOKEN}x`, VERIFY_TOKEN.toUpperCase()]) {
+      const response = await handshake(t, {
+        'hub.mode': 'subscribe',
+        'hub.verify_token': wrong,
+        'hub.challenge': '42',
+      });
+      expect(response.statusCode).toBe(403);
+      expect(response.json()).toEqual({
+        detail: 'The verification token does not match.',
+        code: 'permission_denied',
+      });
+    }
+  });
 });
 
 describe('signed deliveries', () => {
