@@ -94,3 +94,27 @@ describe('describeLocalTime', () => {
     );
   });
 });
+
+describe('zone names in any casing', () => {
+  it('give the same business-hours answers and the same description as the canonical name', () => {
+    const casings = ['America/New_York', 'america/new_york', 'AMERICA/NEW_YORK', 'US/Eastern'];
+    const instants = ['2026-11-23T14:30:00Z', '2026-11-23T13:59:00Z', '2026-11-28T06:30:00Z', '2026-03-09T13:00:00Z'];
+    for (const at of instants.map((iso) => new Date(iso))) {
+      const answers = casings.map((timezone) => isOpen({ ...newYork, timezone }, at));
+      expect(new Set(answers).size, at.toISOString()).toBe(1);
+      expect(new Set(casings.map((zone) => describeLocalTime(zone, at))).size).toBe(1);
+      expect(describeLocalTime('america/new_york', at)).toContain('(America/New_York)');
+    }
+  });
+
+  it('keep answering right after many distinct zones have been asked for', () => {
+    const zones = Intl.supportedValuesOf('timeZone');
+    const at = new Date('2026-11-23T14:30:00Z');
+    for (const zone of [...zones, ...zones.map((zone) => zone.toLowerCase()), ...zones.map((z) => z.toUpperCase())]) {
+      localTime(zone, at);
+    }
+    expect(isOpen(newYork, at)).toBe(true);
+    expect(isOpen({ ...newYork, timezone: 'america/new_york' }, at)).toBe(true);
+    expect(localTime('pacific/auckland', at)).toEqual(localTime('Pacific/Auckland', at));
+  });
+});

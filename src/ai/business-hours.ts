@@ -44,17 +44,38 @@ export interface LocalTime {
   time: string;
 }
 
+/**
+ * Building an Intl formatter costs far more than using one, so one is kept per
+ * locale, zone and style. Zones come from businesses' settings in any casing
+ * ("europe/lisbon"), so formatters are keyed by the zone's canonical name, and
+ * both maps are bounded: what a client can vary cannot grow memory for ever.
+ */
+const MAX_CACHED = 1_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
+const canonicalZones = new Map<string, string>();
 
-/** Building an Intl formatter costs far more than using one: keep one per locale, zone and style. */
+/** Keeps at most MAX_CACHED entries, forgetting the oldest first. */
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+  return value;
+}
+
+/** "europe/lisbon" → "Europe/Lisbon": the name ICU resolves a zone to, whatever its casing. */
+function canonicalTimeZone(zone: string): string {
+  return (
+    canonicalZones.get(zone) ??
+    remember(canonicalZones, zone, new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone)
+  );
+}
+
 function formatter(locale: string, zone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${locale}|${zone}|${options.weekday}`;
-  let format = formatters.get(key);
-  if (!format) {
-    format = new Intl.DateTimeFormat(locale, { ...options, timeZone: zone });
-    formatters.set(key, format);
-  }
-  return format;
+  const canonical = canonicalTimeZone(zone);
+  const key = `${locale}|${canonical}|${options.weekday}`;
+  return (
+    formatters.get(key) ??
+    remember(formatters, key, new Intl.DateTimeFormat(locale, { ...options, timeZone: canonical }))
+  );
 }
 
 const NUMERIC: Intl.DateTimeFormatOptions = {
@@ -126,5 +147,5 @@ export function isOpen(hours: BusinessHours, at: Date): boolean {
 export function describeLocalTime(zone: string, at: Date): string {
   // Built from parts: the locale's own punctuation differs between ICU versions.
   const p = partsOf(formatter('en-GB', zone, WORDS), at);
-  return `${p.weekday} ${p.day} ${p.month} ${p.year}, ${p.hour}:${p.minute} (${zone})`;
+  return `${p.weekday} ${p.day} ${p.month} ${p.year}, ${p.hour}:${p.minute} (${canonicalTimeZone(zone)})`;
 }

@@ -12,8 +12,18 @@ export interface Cache {
   close(): Promise<void>;
 }
 
+/** Past this many keys, a new one first clears out the expired: keys nobody reads again (a past minute's count) go too. */
+const SWEEP_AT = 10_000;
+
 export function createLocalCache(now: () => number = Date.now): Cache {
   const entries = new Map<string, { value: string; expires: number }>();
+  const store = (key: string, entry: { value: string; expires: number }) => {
+    if (entries.size >= SWEEP_AT && !entries.has(key)) {
+      const at = now();
+      for (const [old, { expires }] of entries) if (expires <= at) entries.delete(old);
+    }
+    entries.set(key, entry);
+  };
   const live = (key: string) => {
     const entry = entries.get(key);
     if (entry && entry.expires <= now()) {
@@ -28,7 +38,7 @@ export function createLocalCache(now: () => number = Date.now): Cache {
       return live(key)?.value;
     },
     async set(key, value, ttlMs) {
-      entries.set(key, { value, expires: now() + ttlMs });
+      store(key, { value, expires: now() + ttlMs });
     },
     async delete(key) {
       entries.delete(key);
@@ -36,7 +46,7 @@ export function createLocalCache(now: () => number = Date.now): Cache {
     async increment(key, ttlMs) {
       const entry = live(key);
       const count = Number(entry?.value ?? 0) + 1;
-      entries.set(key, { value: String(count), expires: entry?.expires ?? now() + ttlMs });
+      store(key, { value: String(count), expires: entry?.expires ?? now() + ttlMs });
       return count;
     },
     async close() {

@@ -40,3 +40,18 @@ describe('in-process schedules', () => {
     await queue.close();
   });
 });
+
+describe('in-process cache', () => {
+  it('clears out expired keys as it grows, keeping every live one', async () => {
+    let clock = 0;
+    const cache = createLocalCache(() => clock);
+    for (let minute = 0; minute < 12_000; minute++) await cache.increment(`gemini:rpm:${minute}`, 60_000);
+    await cache.set('watched:alice', '1', 10_000_000);
+    clock = 1_000_000;
+    for (let minute = 12_000; minute < 12_010; minute++) await cache.increment(`gemini:rpm:${minute}`, 60_000);
+    expect(await cache.get('watched:alice')).toBe('1');
+    expect(await cache.get('gemini:rpm:12005')).toBe('1');
+    expect(await cache.get('gemini:rpm:5')).toBeUndefined();
+    await cache.close();
+  });
+});

@@ -85,6 +85,16 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/** A platform Parley depends on (Telegram, Instagram) could not be reached or failed: the client may try again. */
+export class UpstreamError extends AppError {
+  override readonly status = 502;
+  override readonly code: string;
+  constructor(detail: string, code = 'upstream_unavailable') {
+    super(detail);
+    this.code = code;
+  }
+}
+
 function summarise(errors: FieldErrors): string {
   const fields = Object.keys(errors);
   if (fields.length === 0) return 'The request is invalid.';

@@ -1,9 +1,21 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
+/**
+ * Past this a client is walking the whole table: each page costs the
+ * database every row before it, so a search or filter must narrow it first.
+ */
+export const MAX_PAGE = 10_000;
+
 /** `?page=&page_size=` → `{count, next, previous, results}` (contract §4). */
 export const pageQuery = {
-  page: z.number().int().min(1, 'Pages start at 1.').default(1),
+  page: z
+    .number()
+    .min(1, 'Pages start at 1.')
+    // Aborting here spares a huge page zod's own "expected a safe integer" beside it.
+    .max(MAX_PAGE, { error: `At most page ${MAX_PAGE}; narrow the search instead.`, abort: true })
+    .int()
+    .default(1),
   page_size: z.number().int().min(1).max(100, 'At most 100 items a page.').default(20),
 };
 

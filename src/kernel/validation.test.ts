@@ -53,3 +53,25 @@ describe('request validation', () => {
     expect(validate('body', null).error?.errors).toEqual({ conversation_ids: ['This field is required.'] });
   });
 });
+
+describe('refused characters', () => {
+  it('are refused in any string of a request, after a form is read', () => {
+    const nested = validate('body', form({ conversation_ids: 'a', business_hours: '{"timezone":"UTC\\u0000"}' }));
+    expect(nested.error?.errors).toEqual({ 'business_hours.timezone': [expect.stringContaining('NUL')] });
+    expect(validate('querystring', { conversation_ids: ['a', 'b\u0000'] }).error?.errors).toEqual({
+      'conversation_ids.1': [expect.stringContaining('NUL')],
+    });
+  });
+
+  it('are no concern in unknown fields, which are dropped', () => {
+    expect(validate('body', { conversation_ids: ['a'], 'x\u0000': 'y', note: '\u0000' }).value).toEqual({
+      conversation_ids: ['a'],
+      keep_ai: false,
+    });
+  });
+
+  it('are left to the adapter in a part declared unknown: a platform’s own payload', () => {
+    const webhook = validatorCompiler({ schema: z.unknown(), httpPart: 'body', method: 'POST', url: '/x' });
+    expect(webhook({ message: { text: 'a\u0000b' } })).toEqual({ value: { message: { text: 'a\u0000b' } } });
+  });
+});

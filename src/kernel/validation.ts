@@ -1,6 +1,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import type { z } from 'zod';
 import { ValidationError, type FieldErrors } from './errors.js';
+import { UNSAFE_TEXT_MESSAGE, unsafeTextPaths } from './text.js';
 
 /**
  * Marks a body that arrived form-encoded: its values are all strings (or lists
@@ -20,10 +21,33 @@ export const validatorCompiler: FastifySchemaCompiler<AnySchema> = ({ schema, ht
       input = coerceStrings(schema, input);
     }
     const result = schema.safeParse(input);
-    if (result.success) return { value: result.data };
+    if (result.success) {
+      const unsafe = unsafeText(schema, result.data);
+      return unsafe ? { error: unsafe } : { value: result.data };
+    }
     return { error: new ValidationError(toFieldErrors(result.error, input)) };
   };
 };
+
+/**
+ * Every string a route receives (path, query, body, keys too) is checked for
+ * the characters Parley refuses (`kernel/text.ts`), whatever its schema, so no
+ * route can forget to. The check reads the validated value: unknown fields,
+ * which the contract ignores, are already gone. A part declared `z.unknown()`
+ * is a platform's own payload (a webhook body): its adapter strips those
+ * characters instead.
+ */
+function unsafeText(schema: AnySchema, input: unknown): ValidationError | undefined {
+  const type = defType(core(schema));
+  if (type === 'unknown' || type === 'any') return undefined;
+  const paths = unsafeTextPaths(input);
+  if (paths.length === 0) return undefined;
+  const errors: FieldErrors = {};
+  for (const path of paths) {
+    errors[path.length > 0 ? path.join('.') : 'non_field_errors'] = [UNSAFE_TEXT_MESSAGE];
+  }
+  return new ValidationError(errors);
+}
 
 export function toFieldErrors(error: z.ZodError, input: unknown): FieldErrors {
   const errors: FieldErrors = {};

@@ -2,12 +2,18 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { channels } from '../../src/db/schema/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { GraphFake } from '../fakes/graph.js';
 import { TelegramFake } from '../fakes/telegram.js';
 
 const BOT_TOKEN = '123456789:AAEfakeTokenForTheBakeryBot_0123456789';
 const OTHER_BOT = '987654321:AAEanotherFakeTokenForAnotherBot_98765';
+const BOB_IG = '17841400000000001';
+const BOB_IG_TOKEN = 'IGQVJfakeAccessTokenForBob0123456789';
+const ALICE_IG = '17841400000000002';
+const ALICE_IG_TOKEN = 'IGQVJfakeAccessTokenForAlice012345678';
 
 let telegram: TelegramFake;
+let graph: GraphFake;
 let t: TestApp;
 let alice: string;
 let bob: string;
@@ -16,15 +22,27 @@ beforeAll(async () => {
   telegram = await TelegramFake.start();
   telegram.addBot(BOT_TOKEN, { id: 123456789, username: 'rosa_bakery_bot', first_name: 'Rosa' });
   telegram.addBot(OTHER_BOT, { id: 987654321, username: 'bobs_bikes_bot', first_name: 'Bob' });
-  t = await createTestApp({ env: { TELEGRAM_API_BASE: telegram.url, PUBLIC_URL: 'https://chat.example.com' } });
+  graph = await GraphFake.start();
+  graph.addAccount(BOB_IG, BOB_IG_TOKEN, 'bobs_bikes');
+  graph.addAccount(ALICE_IG, ALICE_IG_TOKEN, 'rosa_bakery');
+  t = await createTestApp({
+    env: { TELEGRAM_API_BASE: telegram.url, META_GRAPH_BASE: graph.url, PUBLIC_URL: 'https://chat.example.com' },
+  });
   alice = await t.signUp('alice');
   bob = await t.signUp('bob');
 });
 afterAll(async () => {
   await t.close();
   await telegram.close();
+  await graph.close();
 });
-beforeEach(() => telegram.reset());
+beforeEach(() => {
+  telegram.reset();
+  graph.reset();
+});
+
+const channelsOf = async (token: string) =>
+  (await t.as(token, { method: 'GET', url: '/api/v1/channels/' })).json<{ count: number; results: unknown[] }>();
 
 const connect = (token: string, payload: Record<string, unknown>) =>
   t.as(token, { method: 'POST', url: '/api/v1/channels/', payload });
@@ -61,10 +79,24 @@ describe('/api/v1/channels/', () => {
     expect((await t.as(bob, { method: 'GET', url: '/api/v1/channels/' })).json()).toMatchObject({ count: 0 });
   });
 
-  it('refuses the same bot twice, even for another business', async () => {
+  it('refuses the same bot twice, even for another business, without naming that business', async () => {
     const again = await connect(bob, { type: 'telegram', bot_token: BOT_TOKEN });
     expect(again.statusCode).toBe(409);
-    expect(again.json()).toMatchObject({ code: 'channel_exists' });
+    expect(again.json()).toEqual({ detail: 'This bot is already connected to Parley.', code: 'channel_exists' });
+    expect(await channelsOf(bob)).toMatchObject({ count: 0 });
+    // The bot's webhook still points at Alice's channel.
+    expect(telegram.calls.map((call) => call.method)).toEqual(['getMe']);
+  });
+
+  it('answers 502 when Telegram cannot check the token, storing nothing', async () => {
+    telegram.failNext('getMe', { error_code: 502, description: 'Bad Gateway' });
+    const response = await connect(bob, { type: 'telegram', bot_token: OTHER_BOT });
+    expect(response.statusCode).toBe(502);
+    expect(response.json()).toEqual({
+      detail: 'Telegram could not check the bot token (Bad Gateway); try again in a moment.',
+      code: 'platform_unavailable',
+    });
+    expect(await channelsOf(bob)).toMatchObject({ count: 0 });
   });
 
   it('answers 400 with Telegram’s reason for a token Telegram rejects, storing nothing', async () => {
@@ -91,19 +123,71 @@ describe('/api/v1/channels/', () => {
     expect((await t.as(bob, { method: 'GET', url: '/api/v1/channels/' })).json()).toMatchObject({ count: 0 });
   });
 
-  it('connects an Instagram account', async () => {
+  it('refuses an Instagram account id the token does not belong to, storing nothing', async () => {
+    // Bob holds a real token, of his own account, and claims Alice's account id.
+    const response = await connect(bob, { type: 'instagram', ig_user_id: ALICE_IG, access_token: BOB_IG_TOKEN });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      detail: `This access token belongs to Instagram account ${BOB_IG}, not ${ALICE_IG}.`,
+      code: 'invalid_access_token',
+    });
+    expect(graph.calls).toEqual([expect.objectContaining({ method: 'GET', path: '/v23.0/me', token: BOB_IG_TOKEN })]);
+    expect(await channelsOf(bob)).toMatchObject({ count: 0 });
+  });
+
+  it('refuses an access token Instagram rejects, with Instagram’s reason, storing nothing', async () => {
     const response = await connect(bob, {
       type: 'instagram',
-      ig_user_id: '17841400000000001',
-      access_token: 'IGQVJfakeAccessTokenForBob0123456789',
+      ig_user_id: BOB_IG,
+      access_token: 'IGQVJaTokenInstagramHasNeverIssued000',
     });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      detail: 'Instagram rejected the access token: Invalid OAuth access token - Cannot parse access token.',
+      code: 'invalid_access_token',
+    });
+    expect(await channelsOf(bob)).toMatchObject({ count: 0 });
+  });
+
+  it('answers 502 when Instagram cannot check the token, storing nothing', async () => {
+    graph.failNext({ status: 500, code: 2, message: 'An unexpected error has occurred.', is_transient: true });
+    const response = await connect(bob, { type: 'instagram', ig_user_id: BOB_IG, access_token: BOB_IG_TOKEN });
+    expect(response.statusCode).toBe(502);
+    expect(response.json()).toEqual({
+      detail: 'Instagram could not check the access token (An unexpected error has occurred.); try again in a moment.',
+      code: 'platform_unavailable',
+    });
+    expect(await channelsOf(bob)).toMatchObject({ count: 0 });
+  });
+
+  it('connects an Instagram account its token belongs to, named as Instagram names it', async () => {
+    const response = await connect(bob, { type: 'instagram', ig_user_id: BOB_IG, access_token: BOB_IG_TOKEN });
     expect(response.statusCode).toBe(201);
     expect(response.json()).toMatchObject({
       type: 'instagram',
-      external_id: '17841400000000001',
+      name: '@bobs_bikes',
+      external_id: BOB_IG,
       webhook_url: 'https://chat.example.com/webhooks/instagram/',
     });
     expect(response.body).not.toContain('IGQVJfakeAccessToken');
+    expect(graph.calls.map((call) => [call.method, call.path])).toEqual([['GET', '/v23.0/me']]);
+  });
+
+  it('refuses an Instagram account connected to another business, without naming that business', async () => {
+    // Alice somehow holds a valid token for Bob's account: still 409, and nothing about Bob.
+    graph.addAccount(BOB_IG, 'IGQVJaSecondTokenForBobsAccount0000', 'bobs_bikes');
+    const response = await connect(alice, {
+      type: 'instagram',
+      ig_user_id: BOB_IG,
+      access_token: 'IGQVJaSecondTokenForBobsAccount0000',
+    });
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toEqual({
+      detail: 'This Instagram account is already connected to Parley.',
+      code: 'channel_exists',
+    });
+    expect(response.body).not.toMatch(/bob/i);
+    expect(await channelsOf(alice)).toMatchObject({ count: 1, results: [{ type: 'telegram' }] });
   });
 
   it('refuses malformed requests', async () => {

@@ -147,6 +147,21 @@ describe('a customer on Telegram', () => {
     expect(page.json<{ results: { text: string }[] }>().results.map((m) => m.text)).toContain('[photo] like this one');
   });
 
+  it('keeps a message with NUL and other control characters, stripped of them, and answers it', async () => {
+    t.gemini.enqueue({ text: 'Yes, gluten-free on Fridays.' });
+    const delivered = await say('Any\u0000 gluten-free\u0007 bread?\nThanks');
+    expect(delivered.status).toBe(200);
+    const [reply] = await until(() => (sent().length > 0 ? sent() : undefined));
+    expect(reply?.text).toBe('Yes, gluten-free on Fridays.');
+    const page = await t.as(token, {
+      method: 'GET',
+      url: `/api/v1/conversations/${conversationId}/messages/?page_size=100`,
+    });
+    const texts = page.json<{ results: { text: string }[] }>().results.map((m) => m.text);
+    expect(texts).toContain('Any gluten-free bread?\nThanks');
+    expect(texts.some((text) => text.includes('\u0000') || text.includes('\u0007'))).toBe(false);
+  });
+
   it('hears nothing from the AI after a person takes over, and gets the person’s replies', async () => {
     await t.as(token, {
       method: 'PUT',

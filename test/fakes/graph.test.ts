@@ -152,6 +152,50 @@ describe('Send API', () => {
   });
 });
 
+describe('GET /me', () => {
+  const me = async (token: string | null, fields: string | null = 'user_id,username') => {
+    const url = new URL(`${fake.url}/me`);
+    if (fields !== null) url.searchParams.set('fields', fields);
+    const response = await fetch(url, token === null ? {} : { headers: { authorization: `Bearer ${token}` } });
+    expect(response.headers.get('content-type')).toContain('application/json');
+    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('names the account a token belongs to: user_id is the webhook id, id an app-scoped one', async () => {
+    const answer = await me(TOKEN);
+    expect(answer).toEqual({
+      status: 200,
+      json: { user_id: IG_ID, username: 'account_0001', id: expect.stringMatching(/^\d{16,17}$/) },
+    });
+    expect(answer.json.id).not.toBe(IG_ID);
+    expect((await me(OTHER_TOKEN)).json).toMatchObject({ user_id: OTHER_ID });
+    // The access_token query parameter works as well as the header.
+    const viaQuery = await fetch(`${fake.url}/me?fields=user_id&access_token=${TOKEN}`);
+    expect(await viaQuery.json()).toEqual({ user_id: IG_ID, id: answer.json.id });
+  });
+
+  it('answers only id without fields, and code 100 for a field Instagram users lack', async () => {
+    expect((await me(TOKEN, null)).json).toEqual({ id: expect.any(String) });
+    expect(await me(TOKEN, 'user_id,favourite_cake')).toEqual({
+      status: 400,
+      json: graphError(100, { message: expect.stringContaining('nonexisting field (favourite_cake)') }),
+    });
+  });
+
+  it('refuses a missing or unknown token with code 190, as Graph does', async () => {
+    const invalid = graphError(190, { message: 'Invalid OAuth access token - Cannot parse access token' });
+    expect(await me(null)).toEqual({ status: 400, json: invalid });
+    expect(await me('IGAAnobody-knows-this-token')).toEqual({ status: 400, json: invalid });
+  });
+
+  it('replays scripted failures too', async () => {
+    const message = 'An unexpected error has occurred. Please retry your request later.';
+    fake.failNext({ status: 500, code: 2, message, is_transient: true });
+    expect(await me(TOKEN)).toEqual({ status: 500, json: graphError(2, { message, is_transient: true }) });
+    expect((await me(TOKEN)).status).toBe(200);
+  });
+});
+
 describe('messaging window', () => {
   const outside = graphError(10, {
     message: '(#10) This message is sent outside of allowed window.',

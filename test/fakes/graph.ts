@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
   close,
@@ -14,8 +14,8 @@ import {
 } from './http.js';
 
 /**
- * A loopback Instagram Send API (Instagram API with Instagram Login, external-apis.md §3.4), plus
- * Meta-style webhook deliveries. Point META_GRAPH_BASE at `url`.
+ * A loopback Instagram Send API (Instagram API with Instagram Login, external-apis.md §3.4) and
+ * `GET /me` (who a token belongs to), plus Meta-style webhook deliveries. Point META_GRAPH_BASE at `url`.
  * Simplification: a recipient with no recorded customer message counts as inside the 24 h window,
  * so tests that do not care about the window need no setup.
  */
@@ -65,6 +65,9 @@ const STANDARD_WINDOW = 24 * HOUR;
 const HUMAN_AGENT_WINDOW = 7 * 24 * HOUR;
 const MESSAGING_TYPES = ['RESPONSE', 'UPDATE', 'MESSAGE_TAG'];
 const MESSAGE_PATH = /^(?:\/v\d+\.\d+)?\/([^/]+)\/messages\/?$/;
+const ME_PATH = /^(?:\/v\d+\.\d+)?\/me\/?$/;
+/** The fields of an Instagram user `GET /me` answers here; Graph has more, none Parley reads. */
+const USER_FIELDS = ['id', 'user_id', 'username', 'name', 'account_type'];
 
 const badToken = () => new GraphError(400, 190, 'Invalid OAuth access token - Cannot parse access token');
 const missing = (name: string) => new GraphError(400, 100, `(#100) The parameter ${name} is required`);
@@ -73,7 +76,8 @@ const invalid = (message: string) => new GraphError(400, 100, `(#100) ${message}
 export class GraphFake {
   readonly sent: GraphSentMessage[] = [];
   readonly calls: GraphCall[] = [];
-  private readonly accounts = new Map<string, string>();
+  /** By access token: the professional account it speaks for. */
+  private readonly accounts = new Map<string, { igUserId: string; username: string }>();
   private readonly lastCustomerMessage = new Map<string, number>();
   private readonly blocked = new Set<string>();
   private readonly failures: { failure: GraphFailure; times: number }[] = [];
@@ -99,8 +103,9 @@ export class GraphFake {
     return close(this.server);
   }
 
-  addAccount(igUserId: string, accessToken: string): void {
-    this.accounts.set(accessToken, igUserId);
+  /** A professional account and a token for it: `GET /me` names it, and the token may send as it. */
+  addAccount(igUserId: string, accessToken: string, username = `account_${igUserId.slice(-4)}`): void {
+    this.accounts.set(accessToken, { igUserId, username });
   }
 
   setLastCustomerMessage(igsid: string, at: Date): void {
@@ -178,7 +183,10 @@ export class GraphFake {
     const token = bearer(request) ?? url.searchParams.get('access_token') ?? bodyToken(body);
     this.calls.push({ method: request.method ?? 'GET', path: url.pathname, token, body });
     try {
-      const result = this.send(request.method, url.pathname, token, body);
+      const result =
+        request.method === 'GET' && ME_PATH.test(url.pathname)
+          ? this.me(token, url.searchParams.get('fields'))
+          : this.send(request.method, url.pathname, token, body);
       sendJson(response, 200, result, jsonHeaders());
     } catch (error) {
       if (!(error instanceof GraphError)) throw error;
@@ -189,12 +197,41 @@ export class GraphFake {
     }
   }
 
+  /**
+   * Who the token belongs to, with the fields asked for: `user_id` is the professional account id
+   * webhooks carry, `id` an app-scoped id that differs from it. Without `fields`, only `id`.
+   */
+  private me(token: string | undefined, fields: string | null): Record<string, string> {
+    const account = token === undefined ? undefined : this.accounts.get(token);
+    if (account === undefined) throw badToken();
+    this.scriptedFailure();
+    const values: Record<string, string> = {
+      id: appScopedId(account.igUserId),
+      user_id: account.igUserId,
+      username: account.username,
+      name: account.username,
+      account_type: 'BUSINESS',
+    };
+    const wanted = (fields ?? '')
+      .split(',')
+      .map((field) => field.trim())
+      .filter(Boolean);
+    const unknown = wanted.find((field) => !USER_FIELDS.includes(field));
+    if (unknown !== undefined) {
+      throw invalid(`Tried accessing nonexisting field (${unknown}) on node type (User)`);
+    }
+    const answer: Record<string, string> = {};
+    for (const field of wanted) answer[field] = values[field]!;
+    answer.id = values.id!;
+    return answer;
+  }
+
   private send(method: string | undefined, path: string, token: string | undefined, body: unknown) {
     const match = MESSAGE_PATH.exec(path);
     if (!match || method !== 'POST') {
       throw new GraphError(404, 803, `(#803) Some of the aliases you requested do not exist: ${method} ${path}`);
     }
-    const account = token === undefined ? undefined : this.accounts.get(token);
+    const account = token === undefined ? undefined : this.accounts.get(token)?.igUserId;
     if (account === undefined) throw badToken();
     const target = match[1] === 'me' ? account : decodeURIComponent(match[1] ?? '');
     if (target !== account) {
@@ -289,6 +326,12 @@ export function metaJson(payload: object): string {
   return JSON.stringify(payload)
     .replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
     .replace(/\//g, '\\/');
+}
+
+/** An app-scoped user id: digits, stable per account, never the account's own id. */
+function appScopedId(igUserId: string): string {
+  const digest = createHash('sha256').update(`app-scoped:${igUserId}`).digest();
+  return String((digest.readBigUInt64BE() % 10n ** 16n) + 10n ** 16n);
 }
 
 export function metaSignature(rawBody: string | Buffer, appSecret: string): string {

@@ -72,4 +72,17 @@ describe("Meta's messaging events", () => {
     const text = 'a'.repeat(4_096) + 'b'.repeat(10);
     expect(inboundFromEvent(event({ text }))?.text).toBe('a'.repeat(4_096));
   });
+
+  it('keep a message with control characters, stripped of them, and never half an emoji', () => {
+    expect(inboundFromEvent(event({ text: 'Open\u0000 on\u001f Sunday?\r\n🎂' }))?.text).toBe('Open on Sunday?\r\n🎂');
+    expect(inboundFromEvent(event({ text: '\u0000\u0001' }))).toBeUndefined();
+    // The cut at 4096 would split the emoji in two; its orphaned half goes.
+    expect(inboundFromEvent(event({ text: `${'a'.repeat(4_095)}🎂` }))?.text).toBe('a'.repeat(4_095));
+  });
+
+  it('skip events whose ids carry control characters: no real id does', () => {
+    expect(inboundFromEvent(event({ text: 'x', mid: 'mid\u0000' }))).toBeUndefined();
+    expect(inboundFromEvent(event({ text: 'x' }, { sender: { id: 'c\u0000' } }))).toBeUndefined();
+    expect(inboundFromEvent(event({ text: 'x' }, { recipient: { id: '\u0000' } }))).toBeUndefined();
+  });
 });

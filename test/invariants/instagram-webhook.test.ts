@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messages } from '../../src/db/schema/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 /** Meta's webhook refuses what it cannot verify: the handshake token and each delivery's signature. */
@@ -67,6 +68,21 @@ describe('the verification handshake', () => {
       (await handshake(unconfigured, { ...challenge, 'hub.mode': 'subscribe', 'hub.verify_token': '' })).statusCode,
     ).toBe(403);
   });
+
+  it('refuses a token one character short or long, in the error shape, without echoing the challenge', async () => {
+    for (const wrong of [VERIFY_TOKEN.slice(0, -1), `${VERIFY_TOKEN}x`, VERIFY_TOKEN.toUpperCase()]) {
+      const response = await handshake(t, {
+        'hub.mode': 'subscribe',
+        'hub.verify_token': wrong,
+        'hub.challenge': '42',
+      });
+      expect(response.statusCode).toBe(403);
+      expect(response.json()).toEqual({
+        detail: 'The verification token does not match.',
+        code: 'permission_denied',
+      });
+    }
+  });
 });
 
 describe('signed deliveries', () => {
@@ -103,5 +119,20 @@ describe('signed deliveries', () => {
     const broken = '{"object": "instagram",';
     const response = await deliver(t, broken, sign(broken));
     expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ detail: 'The request body is not valid JSON.', code: 'malformed_json' });
+  });
+
+  it('check the signature before reading the body: unsigned garbage is a 403, not a 400, and stores nothing', async () => {
+    const before = await t.db.select().from(messages);
+    for (const garbage of ['{"object": "instagram",', 'not json at all', '']) {
+      const response = await deliver(t, garbage, sign(garbage, 'another-secret'));
+      expect(response.statusCode, garbage).toBe(403);
+      expect(response.json()).toEqual({
+        detail: 'The delivery signature is missing or wrong.',
+        code: 'permission_denied',
+      });
+      expect((await deliver(t, garbage)).statusCode).toBe(403);
+    }
+    expect(await t.db.select().from(messages)).toEqual(before);
   });
 });

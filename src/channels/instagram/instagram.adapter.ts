@@ -1,8 +1,16 @@
 import { z } from 'zod';
 import { DeliveryError } from '../../conversations/outbox.js';
+import { BadRequestError, UpstreamError } from '../../kernel/errors.js';
 import type { ChannelAdapter } from '../adapter.js';
 import { splitText, utf8Bytes } from '../split.js';
-import { INSTAGRAM_LIMIT_BYTES, InstagramError, instagramClient, STANDARD_WINDOW_MS } from './instagram.client.js';
+import {
+  INSTAGRAM_LIMIT_BYTES,
+  InstagramError,
+  instagramAccountOf,
+  instagramClient,
+  STANDARD_WINDOW_MS,
+  type InstagramAccount,
+} from './instagram.client.js';
 import { instagramWebhookRoutes } from './instagram.webhook.js';
 
 const connectBody = z.object({
@@ -14,14 +22,48 @@ const connectBody = z.object({
   access_token: z.string().trim().min(20, 'This is not an access token.').max(1_000),
 });
 
+/** Asks Instagram who the token belongs to; a token it refuses is the client's mistake, an outage is not. */
+async function accountOf(graphBase: string, accessToken: string): Promise<InstagramAccount> {
+  try {
+    return await instagramAccountOf(graphBase, accessToken);
+  } catch (error) {
+    if (!(error instanceof InstagramError)) throw error;
+    if (error.permanent) {
+      throw new BadRequestError(
+        `Instagram rejected the access token: ${error.message.replace(/\.?$/, '.')}`,
+        'invalid_access_token',
+      );
+    }
+    throw new UpstreamError(
+      `Instagram could not check the access token (${error.message}); try again in a moment.`,
+      'platform_unavailable',
+    );
+  }
+}
+
 /** An Instagram professional account: Meta delivers every account's messages to one signed webhook. */
 export const instagramAdapter: ChannelAdapter<z.infer<typeof connectBody>> = {
   type: 'instagram',
   accountNoun: 'Instagram account',
   connectBody,
 
-  async verify(_deps, input) {
-    return { externalId: input.ig_user_id, name: `Instagram ${input.ig_user_id}`, credentials: input.access_token };
+  // Only the token proves whose account it is: without this check anyone could claim an account id and
+  // receive its customers' messages, as Meta's webhook names accounts by that id alone.
+  async verify({ config }, input) {
+    const account = await accountOf(config.meta.graphBase, input.access_token);
+    if (account.userId !== input.ig_user_id) {
+      throw new BadRequestError(
+        account.userId
+          ? `This access token belongs to Instagram account ${account.userId}, not ${input.ig_user_id}.`
+          : 'Instagram did not say which account this access token belongs to.',
+        'invalid_access_token',
+      );
+    }
+    return {
+      externalId: input.ig_user_id,
+      name: account.username ? `@${account.username}` : `Instagram ${input.ig_user_id}`,
+      credentials: input.access_token,
+    };
   },
 
   webhookUrl: (config) => `${config.publicUrl}/webhooks/instagram/`,

@@ -1,5 +1,5 @@
 /**
- * The Instagram Send API (Instagram API with Instagram Login) over fetch: the
+ * The Instagram Graph API (Instagram API with Instagram Login) over fetch: the
  * only module that speaks it. Errors come in the Graph shape
  * `{error: {message, type, code, error_subcode}}`.
  */
@@ -22,39 +22,68 @@ export class InstagramError extends Error {
 
 const TIMEOUT_MS = 10_000;
 
+type GraphAnswer = Record<string, unknown> & {
+  error?: { message?: string; code?: number; error_subcode?: number };
+};
+
+async function graphRequest(
+  url: string,
+  accessToken: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<GraphAnswer> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      ...init,
+      headers: { authorization: `Bearer ${accessToken}`, ...init.headers },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw new InstagramError(0, 0, `cannot reach Instagram: ${(error as Error).message}`);
+  }
+  const body = (await response.json().catch(() => ({}))) as GraphAnswer;
+  if (!response.ok || body.error) {
+    throw new InstagramError(
+      response.status,
+      body.error?.code ?? 0,
+      body.error?.message ?? `Instagram answered ${response.status}`,
+      body.error?.error_subcode,
+    );
+  }
+  return body;
+}
+
+/** Who an access token speaks for: `user_id` is the professional account id Meta's webhooks name. */
+export interface InstagramAccount {
+  userId: string | undefined;
+  username: string | undefined;
+}
+
 export function instagramClient(graphBase: string, igUserId: string, accessToken: string) {
   return {
     async sendText(recipientId: string, text: string, humanAgent: boolean): Promise<{ message_id: string }> {
-      let response: Response;
-      try {
-        response = await fetch(`${graphBase}/${igUserId}/messages`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            recipient: { id: recipientId },
-            ...(humanAgent ? { messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' } : { messaging_type: 'RESPONSE' }),
-            message: { text },
-          }),
-          signal: AbortSignal.timeout(TIMEOUT_MS),
-        });
-      } catch (error) {
-        throw new InstagramError(0, 0, `cannot reach Instagram: ${(error as Error).message}`);
-      }
-      const body = (await response.json().catch(() => ({}))) as {
-        message_id?: string;
-        error?: { message?: string; code?: number; error_subcode?: number };
-      };
-      if (!response.ok || body.error || !body.message_id) {
-        throw new InstagramError(
-          response.status,
-          body.error?.code ?? 0,
-          body.error?.message ?? `Instagram answered ${response.status}`,
-          body.error?.error_subcode,
-        );
+      const body = await graphRequest(`${graphBase}/${igUserId}/messages`, accessToken, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          recipient: { id: recipientId },
+          ...(humanAgent ? { messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' } : { messaging_type: 'RESPONSE' }),
+          message: { text },
+        }),
+      });
+      if (typeof body.message_id !== 'string') {
+        throw new InstagramError(200, 0, 'Instagram answered without a message id');
       }
       return { message_id: body.message_id };
     },
   };
+}
+
+/** `GET /me`: the account the token belongs to, as Instagram sees it. */
+export async function instagramAccountOf(graphBase: string, accessToken: string): Promise<InstagramAccount> {
+  const body = await graphRequest(`${graphBase}/me?fields=user_id,username`, accessToken);
+  const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : undefined);
+  return { userId: text(body.user_id), username: text(body.username) };
 }
 
 /** Instagram counts a message's text in UTF-8 bytes. */

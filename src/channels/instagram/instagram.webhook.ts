@@ -1,18 +1,13 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { BadRequestError, PermissionDeniedError } from '../../kernel/errors.js';
+import { hasUnsafeCharacters, stripUnsafeCharacters } from '../../kernel/text.js';
 import { responses } from '../../kernel/http-errors.js';
 import type { WebhookResult } from '../../metrics/metrics.js';
 import type { WebhookDeps } from '../adapter.js';
 import { findDeliveryChannelByAccount } from '../delivery-channels.js';
 import { receiveCustomerMessage, type InboundMessage } from '../inbound.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    rawBody?: Buffer;
-  }
-}
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>
@@ -28,14 +23,18 @@ const ATTACHMENT_PLACEHOLDERS: Record<string, string> = {
   ig_reel: '[reel]',
 };
 
+/** Meta's ids are plain strings; one with control characters cannot be real, nor stored. */
+const isPlatformId = (value: unknown): value is string => typeof value === 'string' && !hasUnsafeCharacters(value);
+
 /** The events of a delivery that are customers' messages: Meta batches several, and echoes our own. */
 export function inboundFromEvent(event: unknown): (InboundMessage & { igId: string }) | undefined {
   if (!isObject(event) || !isObject(event.message) || !isObject(event.sender) || !isObject(event.recipient))
     return undefined;
   const message = event.message;
-  if (message.is_echo === true || typeof message.mid !== 'string') return undefined;
-  if (typeof event.sender.id !== 'string' || typeof event.recipient.id !== 'string') return undefined;
-  let text = typeof message.text === 'string' ? message.text : '';
+  if (message.is_echo === true || !isPlatformId(message.mid)) return undefined;
+  if (!isPlatformId(event.sender.id) || !isPlatformId(event.recipient.id)) return undefined;
+  // The customer's words are kept; characters Parley refuses from its own API (NUL …) are stripped.
+  let text = typeof message.text === 'string' ? stripUnsafeCharacters(message.text) : '';
   if (!text.trim() && Array.isArray(message.attachments)) {
     text = message.attachments
       .map((attachment) =>
@@ -50,7 +49,8 @@ export function inboundFromEvent(event: unknown): (InboundMessage & { igId: stri
     channelMessageId: message.mid,
     customerId: event.sender.id,
     customerName: null,
-    text: text.slice(0, 4_096),
+    // Stripped again: the cut can fall inside an emoji and leave half of it.
+    text: stripUnsafeCharacters(text.slice(0, 4_096)),
   };
 }
 
@@ -61,23 +61,33 @@ function signatureMatches(raw: Buffer, header: string | undefined, appSecret: st
   return timingSafeEqual(expected, Buffer.from(presented, 'hex'));
 }
 
+/** Compared as digests, so the time taken tells nothing of the token, its length included. */
+function sameVerifyToken(presented: string | undefined, expected: string | undefined): boolean {
+  if (!presented || !expected) return false;
+  const digest = (token: string) => createHash('sha256').update(token).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    throw new BadRequestError('The request body is not valid JSON.', 'malformed_json');
+  }
+}
+
 /**
  * Meta's webhook for every connected Instagram account: the verification
  * handshake, then signed deliveries, each checked over the exact bytes Meta
- * sent. Refused while META_APP_SECRET / META_VERIFY_TOKEN are not set.
+ * sent before anything reads them. Refused while META_APP_SECRET /
+ * META_VERIFY_TOKEN are not set.
  */
 export const instagramWebhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async (app, deps) => {
   const { appSecret, verifyToken } = deps.config.meta;
-  // The signature covers the raw body, so this scope keeps it beside the parsed JSON.
+  // The body stays the bytes received: the signature is checked over them, and only then are they parsed,
+  // so an unsigned sender cannot make Parley parse a megabyte of JSON.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    request.rawBody = body as Buffer;
-    try {
-      done(null, JSON.parse((body as Buffer).toString('utf8')) as unknown);
-    } catch {
-      done(new BadRequestError('The request body is not valid JSON.', 'malformed_json'));
-    }
-  });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.get(
     '/webhooks/instagram/',
@@ -95,7 +105,7 @@ export const instagramWebhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async 
     },
     async (request, reply) => {
       const query = request.query;
-      if (!verifyToken || query['hub.mode'] !== 'subscribe' || query['hub.verify_token'] !== verifyToken) {
+      if (query['hub.mode'] !== 'subscribe' || !sameVerifyToken(query['hub.verify_token'], verifyToken)) {
         throw new PermissionDeniedError('The verification token does not match.');
       }
       return reply.type('text/plain').send(query['hub.challenge'] ?? '');
@@ -110,17 +120,18 @@ export const instagramWebhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async 
         tags: ['webhooks'],
         summary: "Meta's deliveries for connected Instagram accounts",
         description:
-          'Checks `X-Hub-Signature-256` over the raw body with META_APP_SECRET (403 otherwise, nothing stored).',
+          'Checks `X-Hub-Signature-256` over the raw body with META_APP_SECRET before reading it (403 otherwise, nothing stored); a signed body that is not JSON is 400.',
         body: z.unknown(),
         response: responses({ 200: z.string() }, 400, 403),
       },
     },
     async (request, reply) => {
       const header = request.headers['x-hub-signature-256'];
+      const raw = request.body;
       if (
         !appSecret ||
-        !request.rawBody ||
-        !signatureMatches(request.rawBody, typeof header === 'string' ? header : undefined, appSecret)
+        !Buffer.isBuffer(raw) ||
+        !signatureMatches(raw, typeof header === 'string' ? header : undefined, appSecret)
       ) {
         deps.metrics.webhookDelivery('instagram', 'rejected');
         throw new PermissionDeniedError('The delivery signature is missing or wrong.');
@@ -131,7 +142,7 @@ export const instagramWebhookRoutes: FastifyPluginAsyncZod<WebhookDeps> = async 
         events++;
         deps.metrics.webhookDelivery('instagram', result);
       };
-      const body = request.body;
+      const body = parseJson(raw);
       const entries = isObject(body) && body.object === 'instagram' && Array.isArray(body.entry) ? body.entry : [];
       for (const entry of entries) {
         if (!isObject(entry) || !Array.isArray(entry.messaging)) continue;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { DeliveryError } from '../../conversations/outbox.js';
-import { BadRequestError } from '../../kernel/errors.js';
+import { BadRequestError, UpstreamError } from '../../kernel/errors.js';
 import type { Config } from '../../kernel/config.js';
 import type { ChannelAdapter } from '../adapter.js';
 import { splitText } from '../split.js';
@@ -41,10 +41,15 @@ export const telegramAdapter: ChannelAdapter<z.infer<typeof connectBody>> = {
     try {
       bot = await telegramClient(config.telegramApiBase, botToken).getMe();
     } catch (error) {
-      if (error instanceof TelegramError && error.code > 0) {
-        throw new BadRequestError(`Telegram rejected the bot token: ${error.description}.`, 'invalid_bot_token');
+      if (!(error instanceof TelegramError)) throw error;
+      // Unreachable (code 0), failing (5xx) or busy (429): the token may be fine, so the client may try again.
+      if (error.code === 0 || error.code === 429 || error.code >= 500) {
+        throw new UpstreamError(
+          `Telegram could not check the bot token (${error.description}); try again in a moment.`,
+          'platform_unavailable',
+        );
       }
-      throw error;
+      throw new BadRequestError(`Telegram rejected the bot token: ${error.description}.`, 'invalid_bot_token');
     }
     const secret = randomBytes(32).toString('base64url');
     return {

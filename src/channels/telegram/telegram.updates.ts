@@ -1,9 +1,12 @@
+import { stripUnsafeCharacters } from '../../kernel/text.js';
 import type { InboundMessage } from '../inbound.js';
 
 /**
  * What Parley takes from a Telegram update: a customer's message in a private
  * chat. Media arrive as a readable placeholder (plus any caption) so people
- * and the model know something was sent; everything else is ignored.
+ * and the model know something was sent; everything else is ignored. The
+ * customer's words are kept even with characters Parley refuses from its own
+ * API (NUL, other controls): those are stripped, the rest stored.
  */
 
 type Json = Record<string, unknown>;
@@ -32,22 +35,26 @@ export function inboundFromUpdate(update: unknown): InboundMessage | undefined {
   const message = edited ? update.edited_message : update.message;
   if (!isObject(message) || !isObject(message.chat) || message.chat.type !== 'private') return undefined;
   if (typeof message.message_id !== 'number' || typeof message.chat.id !== 'number') return undefined;
-  let text = typeof message.text === 'string' ? message.text : undefined;
+  let text = typeof message.text === 'string' ? stripUnsafeCharacters(message.text) : undefined;
   if (text === undefined) {
     const placeholder = PLACEHOLDERS.find(([field]) => message[field] !== undefined)?.[1];
     if (!placeholder) return undefined;
-    const caption = typeof message.caption === 'string' && message.caption.trim() ? ` ${message.caption}` : '';
-    text = `${placeholder}${caption}`;
+    const caption = typeof message.caption === 'string' ? stripUnsafeCharacters(message.caption) : '';
+    text = caption.trim() ? `${placeholder} ${caption}` : placeholder;
   }
   if (!text.trim()) return undefined;
   const from = isObject(message.from) ? message.from : {};
-  const name = [from.first_name, from.last_name].filter((part) => typeof part === 'string' && part).join(' ');
+  const name = stripUnsafeCharacters(
+    [from.first_name, from.last_name].filter((part) => typeof part === 'string' && part).join(' '),
+  );
+  const username = typeof from.username === 'string' ? stripUnsafeCharacters(from.username) : '';
   return {
     channelMessageId: edited
       ? `${message.message_id}:edit:${typeof message.edit_date === 'number' ? message.edit_date : ''}`
       : String(message.message_id),
     customerId: String(message.chat.id),
-    customerName: name || (typeof from.username === 'string' ? `@${from.username}` : null),
-    text: (edited ? `(edited) ${text}` : text).slice(0, MAX_TEXT),
+    customerName: name || (username ? `@${username}` : null),
+    // Stripped again: the cut can fall inside an emoji and leave half of it.
+    text: stripUnsafeCharacters((edited ? `(edited) ${text}` : text).slice(0, MAX_TEXT)),
   };
 }
