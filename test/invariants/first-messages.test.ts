@@ -35,6 +35,6 @@ describe("a customer's first messages arriving at once", () => {
     expect(texts.sort()).toEqual([...questions].sort());
 
     const created = t.published.filter((p) => p.event.type === 'conversation.created');
-    expect(created.map((p) => (p.event.data as { conversation_id: string }).conversation_id)).toEqual([id]);
+    expect(created.map((p) => p.event.data.conversation_id)).toEqual([id]);
   });
 });
