@@ -17,10 +17,13 @@ import { defaultHandlerRoutes } from '../auth/default-handler.routes.js';
 import { sharedKeyModel } from '../model/shared-key.js';
 import type { ModelProvider } from '../model/model-provider.js';
 import { authRoutes } from '../auth/auth.routes.js';
+import { forgetTokens } from '../auth/auth.service.js';
 import { channelRoutes } from '../channels/channels.routes.js';
 import { forgetDeliveryChannels } from '../channels/delivery-channels.js';
 import { CHANNEL_ADAPTERS } from '../channels/adapters.js';
 import type { Queue } from '../infra/queue.js';
+import { createLocalPubSub } from '../infra/pubsub.js';
+import { createTokenRevocations, type TokenRevocations } from '../events/revocations.js';
 import { conversationRoutes } from '../conversations/conversations.routes.js';
 import { usageRoutes } from '../usage/usage.routes.js';
 import type { Database } from '../db/client.js';
@@ -47,6 +50,8 @@ export interface AppDeps {
   modelHealth?: ModelHealth;
   /** Where domain events go; a new in-process bus when omitted. */
   events?: EventBus;
+  /** Where token revokes are announced to every `serve` process; in-process when omitted. */
+  revocations?: TokenRevocations;
   /** Who watches live, shared with the workers so they know when to stream; every reply streams without it. */
   watchers?: Watchers;
   /** The process's one model client (rate-limited with the workers'); built from config when omitted. */
@@ -114,7 +119,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { checks: deps.readiness, modelHealth: deps.modelHealth });
-  await app.register(authRoutes, { db: deps.db });
+  const revocations = deps.revocations ?? createTokenRevocations(createLocalPubSub());
+  if (!deps.revocations) app.addHook('onClose', () => revocations.close());
+  // A revoke on another process: forget the token here too, rather than trust it for the cache's TTL.
+  const stopForgetting = revocations.subscribe((tokenIds) => forgetTokens(deps.db, tokenIds));
+  app.addHook('onClose', async () => stopForgetting());
+  await app.register(authRoutes, { db: deps.db, config: deps.config, revocations });
   await app.register(defaultHandlerRoutes, {
     db: deps.db,
     // New conversations on the business's channels start with the new handler.
@@ -136,7 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   for (const adapter of CHANNEL_ADAPTERS) {
     await app.register(adapter.webhooks, { db: deps.db, config: deps.config, events, queue: deps.queue, metrics });
   }
-  await installWebSocket(app, { db: deps.db, config: deps.config, events, watchers: deps.watchers });
+  await installWebSocket(app, { db: deps.db, config: deps.config, events, revocations, watchers: deps.watchers });
   metrics.observeWebsocketConnections(() => app.websocketConnections());
 
   return app;

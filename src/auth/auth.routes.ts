@@ -1,26 +1,39 @@
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { responses } from '../kernel/http-errors.js';
+import type { Config } from '../kernel/config.js';
 import type { Database } from '../db/client.js';
-import { login, revokeToken } from './auth.service.js';
+import type { TokenRevocations } from '../events/revocations.js';
+import { isExpired, listTokens, login, revokeOwnToken, revokeToken, type TokenSummary } from './auth.service.js';
 import { currentUser, requireToken } from './authenticate.js';
-import { loginBody, meResponse, tokenResponse } from './auth.schema.js';
+import { loginBody, meResponse, tokenList, tokenParams, tokenResponse } from './auth.schema.js';
 
-export const authRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, { db }) => {
+export interface AuthRouteDeps {
+  db: Database;
+  config: Pick<Config, 'tokens'>;
+  /** Tells every process about a revoke, so the token's WebSockets close everywhere. */
+  revocations: TokenRevocations;
+}
+
+export const authRoutes: FastifyPluginAsyncZod<AuthRouteDeps> = async (app, { db, config, revocations }) => {
   app.post(
     '/api/v1/auth/token/',
     {
       schema: {
         tags: ['auth'],
         summary: 'Exchange a username and password for an API token',
+        description: 'The token expires after PARLEY_SIGN_IN_TOKEN_DAYS (30 days by default).',
         body: loginBody,
         response: responses({ 200: tokenResponse }, 400, 401),
       },
     },
-    async (request) => ({ token: await login(db, request.body.username, request.body.password) }),
+    async (request) => ({
+      token: await login(db, request.body.username, request.body.password, config.tokens.signInTtlDays),
+    }),
   );
 
-  await app.register(async (authed) => {
+  await app.register(async (plugin) => {
+    const authed = plugin.withTypeProvider<ZodTypeProvider>();
     authed.addHook('onRequest', requireToken(db));
 
     authed.delete(
@@ -34,7 +47,41 @@ export const authRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, {
         },
       },
       async (request, reply) => {
-        await revokeToken(db, currentUser(request));
+        await revokeToken(db, currentUser(request), revocations);
+        return reply.code(204).send(null);
+      },
+    );
+
+    authed.get(
+      '/api/v1/auth/tokens/',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Your API tokens (never the tokens themselves)',
+          security: [{ bearer: [] }],
+          response: responses({ 200: tokenList }, 401),
+        },
+      },
+      async (request) => {
+        const user = currentUser(request);
+        const results = (await listTokens(db, user.id)).map((token) => tokenView(token, user.tokenId));
+        return { count: results.length, next: null, previous: null, results };
+      },
+    );
+
+    authed.delete(
+      '/api/v1/auth/tokens/:token_id/',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Revoke one of your tokens by id; its live connections close',
+          security: [{ bearer: [] }],
+          params: tokenParams,
+          response: responses({ 204: z.null().describe('Revoked') }, 401, 404),
+        },
+      },
+      async (request, reply) => {
+        await revokeOwnToken(db, currentUser(request).id, request.params.token_id, revocations);
         return reply.code(204).send(null);
       },
     );
@@ -61,3 +108,15 @@ export const authRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, {
     );
   });
 };
+
+function tokenView(token: TokenSummary, currentTokenId: string) {
+  return {
+    id: token.id,
+    name: token.name,
+    created_at: token.createdAt.toISOString(),
+    last_used_at: token.lastUsedAt?.toISOString() ?? null,
+    expires_at: token.expiresAt?.toISOString() ?? null,
+    expired: isExpired(token.expiresAt),
+    current: token.id === currentTokenId,
+  };
+}
