@@ -6,7 +6,8 @@ import { connectLive, type LiveClient } from '../helpers/ws.js';
 
 /**
  * Two `parley serve` processes on one PostgreSQL and one Redis: a token
- * revoked through one closes its sockets on the other, whoever revoked it.
+ * revoked through one closes its sockets on the other. And a server without
+ * Redis, which nobody can tell, finds a CLI revoke at its next heartbeat.
  */
 let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
 let env: NodeJS.ProcessEnv;
@@ -93,4 +94,29 @@ describe('token revokes across serve processes (PostgreSQL + Redis)', { timeout:
     expect((await request(serverA, token, 'DELETE', '/api/v1/auth/token/')).status).toBe(204);
     expect(await closed).toEqual({ code: 4001, reason: 'token revoked' });
   });
+
+  it(
+    'closes the socket of a token the CLI revoked without Redis, at the next heartbeat',
+    { timeout: 150_000 },
+    async () => {
+      // A server and a CLI that share only the database: nobody announces the revoke to the server.
+      const { REDIS_URL: _redis, ...withoutRedis } = env;
+      const alone = await startParley(withoutRedis, 'serve', 90_000);
+      try {
+        const token = await signIn(alone);
+        const client = await live(alone, token);
+        const closed = closeOf(client);
+        const listed = await runParley(['token', 'list', 'shop', '--json'], withoutRedis);
+        const id = (JSON.parse(listed.stdout) as { id: string; name: string }[]).find(
+          (item) => item.name === 'sign-in',
+        )!.id;
+        const revoked = await runParley(['token', 'revoke', id], withoutRedis);
+        expect(revoked.code, revoked.stderr).toBe(0);
+        // Within one 30-second heartbeat the server rechecks the tokens of its open sockets.
+        expect(await closed).toEqual({ code: 4001, reason: 'token revoked or expired' });
+      } finally {
+        await alone.stop();
+      }
+    },
+  );
 });
