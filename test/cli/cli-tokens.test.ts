@@ -10,7 +10,7 @@ import { connectLive } from '../helpers/ws.js';
  */
 let env: NodeJS.ProcessEnv;
 let cleanup: (() => Promise<void>) | undefined;
-let server: ParleyServer | undefined;
+let server: ParleyServer;
 
 beforeAll(async () => {
   ({ env, cleanup } = await parleyEnvironment('cli-tokens'));
@@ -110,7 +110,7 @@ describe(`parley token (${testDatabaseKind})`, { timeout: 60_000 }, () => {
 
       expect(await closed).toEqual({ code: 4001, reason: 'token revoked' });
       const me = (token: string) =>
-        fetch(`${server!.url}/api/v1/auth/me/`, { headers: { authorization: `Bearer ${token}` } });
+        fetch(`${server.url}/api/v1/auth/me/`, { headers: { authorization: `Bearer ${token}` } });
       if (testDatabaseKind === 'embedded') {
         // The revoke ran inside this very server, so its token cache forgot the token at once.
         expect((await me(doomed)).status).toBe(401);
