@@ -7,6 +7,7 @@ import { startAllJobs } from '../jobs/catalogue.js';
 import { modelHealthView, SCHEDULES } from '../jobs/scheduled.jobs.js';
 import { createFanoutEventBus } from '../events/fanout.js';
 import { cacheWatchers } from '../events/watchers.js';
+import { createTokenRevocations, type TokenRevocations } from '../events/revocations.js';
 import { secretBox } from '../kernel/secret-box.js';
 import { resealCredentials } from '../channels/credentials.js';
 import { migrateDatabase } from '../db/migrate.js';
@@ -35,7 +36,10 @@ export interface ServeOptions {
    * Opens the CLI's control socket beside an embedded database, so `parley`
    * commands run inside this process while it holds the database.
    */
-  control?: (context: { database: DatabaseHandle; config: Config }, logger: Logger) => Promise<Closable | undefined>;
+  control?: (
+    context: { database: DatabaseHandle; config: Config; revocations: TokenRevocations },
+    logger: Logger,
+  ) => Promise<Closable | undefined>;
 }
 
 interface Closable {
@@ -99,12 +103,20 @@ export async function startServer(
     cleanups.push(() => jobDeps.events.close());
     const { events, model, watchers } = jobDeps;
     if (runsWorkers) await startAllJobs(infra.queue, jobDeps);
+    // Revokes from any process (or the CLI) close this process's sockets of the token.
+    const revocations = createTokenRevocations(infra.pubsub, {
+      onPublishError: (error) => logger.warn({ err: error }, 'token revoke not announced to other processes'),
+      onSubscribeError: (error) => logger.warn({ err: error }, 'cannot hear token revokes yet; retrying'),
+      onListenerError: (error) => logger.error({ err: error }, 'token revoke listener failed'),
+    });
+    cleanups.push(() => revocations.close());
 
     const app = await buildApp({
       config,
       watchers,
       db: database.db,
       events,
+      revocations,
       queue: infra.queue,
       model,
       readiness,
@@ -117,7 +129,7 @@ export async function startServer(
     cleanups.push(() => app.close());
 
     if (database.kind === 'embedded' && options.control) {
-      const control = await options.control({ database, config }, logger);
+      const control = await options.control({ database, config, revocations }, logger);
       if (control) cleanups.push(() => control.close());
     }
 

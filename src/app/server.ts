@@ -19,12 +19,15 @@ import type { ModelProvider } from '../model/model-provider.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { setPasswordCost } from '../auth/password.js';
 import { signInGuard } from '../auth/sign-in-guard.js';
+import { forgetTokens } from '../auth/auth.service.js';
 import { channelRoutes } from '../channels/channels.routes.js';
 import { forgetDeliveryChannels } from '../channels/delivery-channels.js';
 import { CHANNEL_ADAPTERS } from '../channels/adapters.js';
 import type { Queue } from '../infra/queue.js';
 import { createLocalCache, type Cache } from '../infra/cache.js';
 import type { Redis } from '../infra/redis.js';
+import { createLocalPubSub } from '../infra/pubsub.js';
+import { createTokenRevocations, type TokenRevocations } from '../events/revocations.js';
 import { conversationRoutes } from '../conversations/conversations.routes.js';
 import { usageRoutes } from '../usage/usage.routes.js';
 import type { Database } from '../db/client.js';
@@ -52,6 +55,8 @@ export interface AppDeps {
   modelHealth?: ModelHealth;
   /** Where domain events go; a new in-process bus when omitted. */
   events?: EventBus;
+  /** Where token revokes are announced to every `serve` process; in-process when omitted. */
+  revocations?: TokenRevocations;
   /** Who watches live, shared with the workers so they know when to stream; every reply streams without it. */
   watchers?: Watchers;
   /** The process's one model client (rate-limited with the workers'); built from config when omitted. */
@@ -141,8 +146,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     modelHealth: deps.modelHealth,
     metricsToken: deps.config.metricsToken,
   });
+  const revocations = deps.revocations ?? createTokenRevocations(createLocalPubSub());
+  if (!deps.revocations) app.addHook('onClose', () => revocations.close());
+  // A revoke on another process: forget the token here too, rather than trust it for the cache's TTL.
+  const stopForgetting = revocations.subscribe((tokenIds) => forgetTokens(deps.db, tokenIds));
+  app.addHook('onClose', async () => stopForgetting());
   await app.register(authRoutes, {
     db: deps.db,
+    config: deps.config,
+    revocations,
     guard: signInGuard(deps.cache ?? createLocalCache(), deps.config.limits),
   });
   await app.register(defaultHandlerRoutes, {
@@ -170,7 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   for (const adapter of CHANNEL_ADAPTERS) {
     await app.register(adapter.webhooks, { db: deps.db, config: deps.config, events, queue: deps.queue, metrics });
   }
-  await installWebSocket(app, { db: deps.db, config: deps.config, events, watchers: deps.watchers });
+  await installWebSocket(app, { db: deps.db, config: deps.config, events, revocations, watchers: deps.watchers });
   metrics.observeWebsocketConnections(() => app.websocketConnections());
 
   return app;

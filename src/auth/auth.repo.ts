@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { apiTokens, users, type ReplyHandler } from '../db/schema/index.js';
 
@@ -11,6 +11,7 @@ export interface TokenWithUser {
   tokenId: string;
   tokenHash: string;
   lastUsedAt: Date | null;
+  tokenExpiresAt: Date | null;
   id: string;
   username: string;
   email: string;
@@ -39,6 +40,7 @@ export async function findTokenBySelector(db: Database, selector: string): Promi
       tokenId: apiTokens.id,
       tokenHash: apiTokens.tokenHash,
       lastUsedAt: apiTokens.lastUsedAt,
+      tokenExpiresAt: apiTokens.expiresAt,
       id: users.id,
       username: users.username,
       email: users.email,
@@ -59,9 +61,72 @@ export async function touchToken(db: Database, tokenId: string): Promise<void> {
     .where(eq(apiTokens.id, tokenId));
 }
 
-/** Only the user's own token: another user's id deletes nothing. */
-export async function deleteOwnToken(db: Database, userId: string, tokenId: string): Promise<void> {
-  await db.delete(apiTokens).where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId)));
+/** What a token's owner may see of it: never the token or its hash. */
+export interface TokenSummary {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+}
+
+const summaryColumns = {
+  id: apiTokens.id,
+  name: apiTokens.name,
+  createdAt: apiTokens.createdAt,
+  lastUsedAt: apiTokens.lastUsedAt,
+  expiresAt: apiTokens.expiresAt,
+};
+
+/** Newest first. */
+export async function listUserTokens(db: Database, userId: string): Promise<TokenSummary[]> {
+  return db
+    .select(summaryColumns)
+    .from(apiTokens)
+    .where(eq(apiTokens.userId, userId))
+    .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
+}
+
+/** Only the user's own token: another user's id deletes nothing. True when a token was deleted. */
+export async function deleteOwnToken(db: Database, userId: string, tokenId: string): Promise<boolean> {
+  const deleted = await db
+    .delete(apiTokens)
+    .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId)))
+    .returning({ id: apiTokens.id });
+  return deleted.length > 0;
+}
+
+/** Any user's token, for the operator's CLI. Undefined when there is no such token. */
+export async function deleteTokenById(
+  db: Database,
+  tokenId: string,
+): Promise<(TokenSummary & { username: string }) | undefined> {
+  const [deleted] = await db
+    .delete(apiTokens)
+    .where(eq(apiTokens.id, tokenId))
+    .returning({
+      ...summaryColumns,
+      userId: apiTokens.userId,
+    });
+  if (!deleted) return undefined;
+  const [owner] = await db.select({ username: users.username }).from(users).where(eq(users.id, deleted.userId));
+  const { userId: _userId, ...summary } = deleted;
+  return { ...summary, username: owner?.username ?? '' };
+}
+
+/**
+ * Of the given tokens, those that can still be used (not deleted, not
+ * expired): what open WebSockets check against now and then.
+ */
+export async function findLiveTokenIds(db: Database, tokenIds: string[]): Promise<Set<string>> {
+  if (tokenIds.length === 0) return new Set();
+  const rows = await db
+    .select({ id: apiTokens.id })
+    .from(apiTokens)
+    .where(
+      and(inArray(apiTokens.id, tokenIds), sql`(${apiTokens.expiresAt} is null or ${apiTokens.expiresAt} > now())`),
+    );
+  return new Set(rows.map((row) => row.id));
 }
 
 /** Replaces a password hash, unless it changed since it was read (a new password wins over an upgrade). */

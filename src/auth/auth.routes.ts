@@ -1,13 +1,24 @@
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { responses } from '../kernel/http-errors.js';
+import type { Config } from '../kernel/config.js';
 import type { Database } from '../db/client.js';
-import { revokeToken, signIn } from './auth.service.js';
+import type { TokenRevocations } from '../events/revocations.js';
+import { isExpired, listTokens, revokeOwnToken, revokeToken, signIn, type TokenSummary } from './auth.service.js';
 import { currentUser, requireToken } from './authenticate.js';
-import { loginBody, meResponse, tokenResponse } from './auth.schema.js';
+import { loginBody, meResponse, tokenList, tokenParams, tokenResponse } from './auth.schema.js';
 import type { SignInGuard } from './sign-in-guard.js';
 
-export const authRoutes: FastifyPluginAsyncZod<{ db: Database; guard: SignInGuard }> = async (app, { db, guard }) => {
+export interface AuthRouteDeps {
+  db: Database;
+  config: Pick<Config, 'tokens'>;
+  /** Tells every process about a revoke, so the token's WebSockets close everywhere. */
+  revocations: TokenRevocations;
+  /** Counts failed sign-ins per username and locks it out. */
+  guard: SignInGuard;
+}
+
+export const authRoutes: FastifyPluginAsyncZod<AuthRouteDeps> = async (app, { db, config, revocations, guard }) => {
   app.post(
     '/api/v1/auth/token/',
     {
@@ -15,14 +26,18 @@ export const authRoutes: FastifyPluginAsyncZod<{ db: Database; guard: SignInGuar
       schema: {
         tags: ['auth'],
         summary: 'Exchange a username and password for an API token',
+        description: 'The token expires after PARLEY_SIGN_IN_TOKEN_DAYS (30 days by default).',
         body: loginBody,
         response: responses({ 200: tokenResponse }, 400, 401, 429),
       },
     },
-    async (request) => ({ token: await signIn({ db, guard }, request.body.username, request.body.password) }),
+    async (request) => ({
+      token: await signIn({ db, guard }, request.body.username, request.body.password, config.tokens.signInTtlDays),
+    }),
   );
 
-  await app.register(async (authed) => {
+  await app.register(async (plugin) => {
+    const authed = plugin.withTypeProvider<ZodTypeProvider>();
     authed.addHook('onRequest', requireToken(db));
 
     authed.delete(
@@ -36,7 +51,41 @@ export const authRoutes: FastifyPluginAsyncZod<{ db: Database; guard: SignInGuar
         },
       },
       async (request, reply) => {
-        await revokeToken(db, currentUser(request));
+        await revokeToken(db, currentUser(request), revocations);
+        return reply.code(204).send(null);
+      },
+    );
+
+    authed.get(
+      '/api/v1/auth/tokens/',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Your API tokens (never the tokens themselves)',
+          security: [{ bearer: [] }],
+          response: responses({ 200: tokenList }, 401),
+        },
+      },
+      async (request) => {
+        const user = currentUser(request);
+        const results = (await listTokens(db, user.id)).map((token) => tokenView(token, user.tokenId));
+        return { count: results.length, next: null, previous: null, results };
+      },
+    );
+
+    authed.delete(
+      '/api/v1/auth/tokens/:token_id/',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Revoke one of your tokens by id; its live connections close',
+          security: [{ bearer: [] }],
+          params: tokenParams,
+          response: responses({ 204: z.null().describe('Revoked') }, 401, 404),
+        },
+      },
+      async (request, reply) => {
+        await revokeOwnToken(db, currentUser(request).id, request.params.token_id, revocations);
         return reply.code(204).send(null);
       },
     );
@@ -63,3 +112,15 @@ export const authRoutes: FastifyPluginAsyncZod<{ db: Database; guard: SignInGuar
     );
   });
 };
+
+function tokenView(token: TokenSummary, currentTokenId: string) {
+  return {
+    id: token.id,
+    name: token.name,
+    created_at: token.createdAt.toISOString(),
+    last_used_at: token.lastUsedAt?.toISOString() ?? null,
+    expires_at: token.expiresAt?.toISOString() ?? null,
+    expired: isExpired(token.expiresAt),
+    current: token.id === currentTokenId,
+  };
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageOf } from '../kernel/pagination.js';
 import { REPLY_HANDLERS } from '../db/schema/index.js';
 
 export const loginBody = z.object({
@@ -22,3 +23,18 @@ export const defaultHandlerBody = z.object({
 });
 
 export const defaultHandlerResponse = defaultHandlerBody.meta({ id: 'DefaultHandler' });
+
+export const tokenItem = z
+  .object({
+    id: z.string(),
+    name: z.string().describe('"sign-in" for tokens from the sign-in endpoint, "cli" or a given name otherwise.'),
+    created_at: z.string(),
+    last_used_at: z.string().nullable().describe('Kept to within about a minute.'),
+    expires_at: z.string().nullable().describe('Null: the token never expires.'),
+    expired: z.boolean(),
+    current: z.boolean().describe('The token this request presents.'),
+  })
+  .meta({ id: 'ApiToken' });
+
+export const tokenList = pageOf(tokenItem).meta({ id: 'ApiTokenList' });
+export const tokenParams = z.object({ token_id: z.string().min(1).max(100) });

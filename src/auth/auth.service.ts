@@ -6,18 +6,24 @@ import {
   type FieldErrors,
 } from '../kernel/errors.js';
 import { randomId } from '../kernel/ids.js';
+import { DEFAULT_SIGN_IN_TOKEN_DAYS } from '../kernel/config.js';
 import { perDatabaseCache } from '../db/cache.js';
 import type { Database } from '../db/client.js';
 import type { ReplyHandler } from '../db/schema/index.js';
+import type { TokenRevocations } from '../events/revocations.js';
 import {
   deleteOwnToken,
+  deleteTokenById,
+  findLiveTokenIds,
   findTokenBySelector,
+  listUserTokens,
   findUserByUsername,
   insertApiToken,
   insertUser,
   touchToken,
   updateDefaultReplyHandler,
   updatePasswordHash,
+  type TokenSummary,
   type User,
 } from './auth.repo.js';
 import { burnPasswordCheck, hashPassword, needsRehash, passwordProblems, verifyPassword } from './password.js';
@@ -32,7 +38,11 @@ export interface AuthUser {
   defaultReplyHandler: ReplyHandler;
   /** The token this request was authenticated with. */
   tokenId: string;
+  /** When that token stops working; null: never. */
+  tokenExpiresAt: Date | null;
 }
+
+export type { TokenSummary };
 
 export interface NewUser {
   username: string;
@@ -46,6 +56,7 @@ export const USERNAME_PATTERN = /^[\w.@+-]{1,150}$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** How stale `last_used_at` may get before a request refreshes it; saves a write per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
+const DAY_MS = 86_400_000;
 
 /**
  * Tokens are checked on every request, so a verified one is remembered for a
@@ -83,17 +94,35 @@ export async function findUser(db: Database, username: string): Promise<User | u
   return findUserByUsername(db, username);
 }
 
-export async function createApiToken(db: Database, userId: string, name: string): Promise<string> {
+export async function createApiToken(
+  db: Database,
+  userId: string,
+  name: string,
+  options: { expiresAt?: Date | null } = {},
+): Promise<string> {
   const { token, selector, hash } = generateToken();
-  await insertApiToken(db, { id: randomId(16), userId, selector, tokenHash: hash, name });
+  await insertApiToken(db, {
+    id: randomId(16),
+    userId,
+    selector,
+    tokenHash: hash,
+    name,
+    expiresAt: options.expiresAt ?? null,
+  });
   return token;
 }
 
 /**
- * Exchanges a username and password for a new token. A hash made with weaker
- * parameters than today's is replaced while the password is at hand.
+ * Exchanges a username and password for a new token that expires after
+ * `ttlDays`. A hash made with weaker parameters than today's is replaced while
+ * the password is at hand.
  */
-export async function login(db: Database, username: string, password: string): Promise<string> {
+export async function login(
+  db: Database,
+  username: string,
+  password: string,
+  ttlDays = DEFAULT_SIGN_IN_TOKEN_DAYS,
+): Promise<string> {
   const user = await findUser(db, username);
   if (!user?.passwordHash) {
     await burnPasswordCheck(password);
@@ -103,7 +132,7 @@ export async function login(db: Database, username: string, password: string): P
   if (needsRehash(user.passwordHash)) {
     await updatePasswordHash(db, user.id, user.passwordHash, await hashPassword(password));
   }
-  return createApiToken(db, user.id, 'login');
+  return createApiToken(db, user.id, 'sign-in', { expiresAt: new Date(Date.now() + ttlDays * DAY_MS) });
 }
 
 /** `login` behind the username's lock-out: failures count towards it, a success clears it. */
@@ -111,11 +140,12 @@ export async function signIn(
   deps: { db: Database; guard: SignInGuard },
   username: string,
   password: string,
+  ttlDays = DEFAULT_SIGN_IN_TOKEN_DAYS,
 ): Promise<string> {
   const attempt = await deps.guard.admit(username);
   let token: string;
   try {
-    token = await login(deps.db, username, password);
+    token = await login(deps.db, username, password, ttlDays);
   } catch (error) {
     if (error instanceof NotAuthenticatedError) await attempt.failed();
     throw error;
@@ -133,9 +163,10 @@ export async function authenticateToken(db: Database, token: string): Promise<Au
   if (!selector) return undefined;
   const key = hashToken(token);
   const hit = tokenCache.get(db, key);
-  if (hit) return hit;
+  if (hit) return isExpired(hit.tokenExpiresAt) ? undefined : hit;
   const row = await findTokenBySelector(db, selector);
-  if (!row || !tokenMatches(token, row.tokenHash)) return undefined;
+  if (!row || !tokenMatches(token, row.tokenHash) || isExpired(row.tokenExpiresAt)) return undefined;
+  // Read on a cache miss only (every few seconds per busy token), written once a minute at most.
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await touchToken(db, row.tokenId);
   }
@@ -144,9 +175,64 @@ export async function authenticateToken(db: Database, token: string): Promise<Au
   return user;
 }
 
-export async function revokeToken(db: Database, user: AuthUser): Promise<void> {
+export function isExpired(expiresAt: Date | null, now = Date.now()): boolean {
+  return expiresAt !== null && expiresAt.getTime() <= now;
+}
+
+/** The user's tokens, newest first, expired ones included (they can only be revoked). */
+export async function listTokens(db: Database, userId: string): Promise<TokenSummary[]> {
+  return listUserTokens(db, userId);
+}
+
+/**
+ * Revokes the token a request presents (sign-out). With `revocations`, every
+ * process closes the WebSockets opened with it.
+ */
+export async function revokeToken(db: Database, user: AuthUser, revocations?: TokenRevocations): Promise<void> {
   await deleteOwnToken(db, user.id, user.tokenId);
-  tokenCache.invalidateWhere(db, (cached) => cached.tokenId === user.tokenId);
+  await forgetRevoked(db, [user.tokenId], revocations);
+}
+
+/** Revokes one of the user's own tokens by id; another user's id is not found, as an unknown one. */
+export async function revokeOwnToken(
+  db: Database,
+  userId: string,
+  tokenId: string,
+  revocations: TokenRevocations,
+): Promise<void> {
+  if (!(await deleteOwnToken(db, userId, tokenId))) throw new NotFoundError('No such token.');
+  await forgetRevoked(db, [tokenId], revocations);
+}
+
+/** Revokes any user's token by id (the operator's CLI); undefined when there is no such token. */
+export async function revokeAnyToken(
+  db: Database,
+  tokenId: string,
+  revocations: TokenRevocations,
+): Promise<(TokenSummary & { username: string }) | undefined> {
+  const revoked = await deleteTokenById(db, tokenId);
+  if (revoked) await forgetRevoked(db, [tokenId], revocations);
+  return revoked;
+}
+
+/**
+ * Forgets tokens another process revoked. That process's own cache forgot
+ * them at once; this narrows the window elsewhere from the cache's TTL to the
+ * pub/sub's delivery.
+ */
+export function forgetTokens(db: Database, tokenIds: string[]): void {
+  const ids = new Set(tokenIds);
+  tokenCache.invalidateWhere(db, (cached) => ids.has(cached.tokenId));
+}
+
+/** Of these tokens, the ones still usable: not revoked, not expired. */
+export async function liveTokenIds(db: Database, tokenIds: string[]): Promise<Set<string>> {
+  return findLiveTokenIds(db, tokenIds);
+}
+
+async function forgetRevoked(db: Database, tokenIds: string[], revocations: TokenRevocations | undefined) {
+  forgetTokens(db, tokenIds);
+  await revocations?.announce(tokenIds);
 }
 
 export async function setDefaultReplyHandler(

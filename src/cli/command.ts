@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Config } from '../kernel/config.js';
 import type { DatabaseHandle } from '../db/client.js';
+import type { TokenRevocations } from '../events/revocations.js';
 
 /** Where a command writes: the terminal, or the control socket back to a waiting CLI. */
 export interface CommandIO {
@@ -12,6 +13,8 @@ export interface CommandContext {
   database: DatabaseHandle;
   config: Config;
   io: CommandIO;
+  /** Where a revoke is announced, so running servers close the token's WebSockets. */
+  revocations: TokenRevocations;
 }
 
 /**

@@ -5,10 +5,13 @@ import { startServer, startWorker } from '../app/runtime.js';
 import { withAppSecret } from '../kernel/app-secret.js';
 import { openDatabase } from '../db/client.js';
 import { EmbeddedDatabaseBusyError, lockHolder } from '../db/lock.js';
+import { createTokenRevocations } from '../events/revocations.js';
+import { createLocalPubSub, type PubSub } from '../infra/pubsub.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { EXIT, type CommandIO } from './command.js';
 import { CAP_USAGE, parseCap } from './commands/ai-quota.js';
 import { databaseCommands } from './commands/index.js';
+import { EXPIRES_IN_USAGE, parseExpiresIn } from './commands/token.js';
 import { runInServer, startControlServer } from './control.js';
 import { demoBanner, startDemo } from './demo.js';
 import { readPassword } from './prompt.js';
@@ -56,12 +59,40 @@ async function runDatabaseCommand(name: string, args: unknown): Promise<number> 
     }
   }
   const database = await openDatabase(config.database, { dataDir: config.dataDir, poolSize: 2 });
+  const pubsub = config.redisUrl ? lazyRedisPubSub(config.redisUrl, config.redisPrefix) : createLocalPubSub();
+  const revocations = createTokenRevocations(pubsub, {
+    listen: false,
+    onPublishError: () =>
+      terminal.err(
+        "Warning: Redis did not take the news; running servers close the token's live connections at their next check, within 30 seconds.",
+      ),
+  });
   try {
     if (name !== 'migrate') await migrateDatabase(database);
-    return await definition.run({ database, config, io: terminal }, args);
+    return await definition.run({ database, config, io: terminal, revocations }, args);
   } finally {
+    await pubsub.close();
     await database.close();
   }
+}
+
+/**
+ * Redis for the CLI's one announcement (a revoke reaching running servers),
+ * connected only when a command has something to announce: most have not.
+ */
+function lazyRedisPubSub(url: string, prefix: string): PubSub {
+  let opened: Promise<PubSub> | undefined;
+  const open = () =>
+    (opened ??= import('../infra/redis-pubsub.js').then(({ createRedisPubSub }) =>
+      // Connection trouble shows as the publish failing; the retries' own errors would only be noise.
+      createRedisPubSub(url, () => {}, prefix),
+    ));
+  return {
+    kind: 'redis',
+    publish: async (channel, message) => (await open()).publish(channel, message),
+    subscribe: () => Promise.reject(new Error('the CLI does not listen to live channels')),
+    close: async () => (opened ? (await opened).close() : undefined),
+  };
 }
 
 /** Keeps a server running until SIGTERM or SIGINT, then closes it gracefully (forcefully after 10 s). */
@@ -152,14 +183,33 @@ export function buildProgram(): Command {
     });
 
   const token = program.command('token').description('API tokens');
+  const expiresIn = (value: string) => {
+    const seconds = parseExpiresIn(value);
+    if (seconds === undefined) throw new InvalidArgumentError(`Expected ${EXPIRES_IN_USAGE}.`);
+    return seconds;
+  };
   token
     .command('create')
     .description('print a new API token for a user, and nothing else')
     .argument('<username>')
     .option('--name <name>', 'a label to recognise the token by', 'cli')
-    .action(async (username: string, options: { name: string }) =>
-      exitWith(await runDatabaseCommand('token create', { username, name: options.name })),
+    .option('--expires-in <duration>', 'expire after 30d, 12h, 45m or a number of seconds (default: never)', expiresIn)
+    .action(async (username: string, options: { name: string; expiresIn?: number }) =>
+      exitWith(await runDatabaseCommand('token create', { username, ...options })),
     );
+  token
+    .command('list')
+    .description("a user's tokens: id, name, created, last used, expires (never the tokens themselves)")
+    .argument('<username>')
+    .addOption(new Option('--json', 'machine-readable output').default(false))
+    .action(async (username: string, options: { json: boolean }) =>
+      exitWith(await runDatabaseCommand('token list', { username, ...options })),
+    );
+  token
+    .command('revoke')
+    .description('revoke a token by id; its live connections close on every server')
+    .argument('<id>', 'as `token list` shows it')
+    .action(async (id: string) => exitWith(await runDatabaseCommand('token revoke', { id })));
 
   const aiControl = program
     .command('ai_control')

@@ -156,6 +156,27 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('limits tokens and live connections: defaults, overrides, and a bad value shown', () => {
+    const defaults = loadConfig({});
+    expect(defaults.tokens).toEqual({ signInTtlDays: 30 });
+    expect(defaults.websocket).toEqual({
+      maxPerBusiness: 50,
+      maxPerToken: 10,
+      maxConnections: 10_000,
+      messagesPerSecond: 20,
+    });
+    const set = loadConfig({ PARLEY_SIGN_IN_TOKEN_DAYS: '7', PARLEY_WS_MAX_PER_TOKEN: '3' });
+    expect(set.tokens.signInTtlDays).toBe(7);
+    expect(set.websocket.maxPerToken).toBe(3);
+    expect(problems({ PARLEY_SIGN_IN_TOKEN_DAYS: '0', PARLEY_WS_MAX_PER_TOKEN: 'lots' })).toEqual([
+      'Invalid configuration: PARLEY_SIGN_IN_TOKEN_DAYS must be between 1 and 3650 (got "0")',
+      'Invalid configuration: PARLEY_WS_MAX_PER_TOKEN must be a number of connections (got "lots")',
+    ]);
+    expect(problems({ PARLEY_WS_MESSAGES_PER_SECOND: '2.5' })).toEqual([
+      'Invalid configuration: PARLEY_WS_MESSAGES_PER_SECOND must be a whole number of messages a second (got "2.5")',
+    ]);
+  });
+
   it('treats empty values as unset', () => {
     const config = loadConfig({ DATABASE_URL: '', REDIS_URL: ' ', GEMINI_API_KEY: '' });
     expect(config.database.kind).toBe('embedded');

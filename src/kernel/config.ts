@@ -67,7 +67,16 @@ const seconds = (fallback: number, max: number) =>
     .number({ error: 'must be a number of seconds' })
     .int('must be a whole number of seconds')
     .min(1, 'must be at least 1')
-    .max(max, `must be at most ${max}`)
+    .max(max, `must be at most ${max}`);
+/** How long a token from the sign-in endpoint lasts unless PARLEY_SIGN_IN_TOKEN_DAYS says otherwise. */
+export const DEFAULT_SIGN_IN_TOKEN_DAYS = 30;
+
+const wholeNumber = (unit: string, min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: `must be a number of ${unit}` })
+    .int(`must be a whole number of ${unit}`)
+    .min(min, `must be between ${min} and ${max}`)
+    .max(max, `must be between ${min} and ${max}`)
     .default(fallback);
 
 const modelPrice = z.object({ input: z.number().min(0), output: z.number().min(0) });
@@ -178,6 +187,13 @@ const envSchema = z.object({
       .max(65535, 'must be between 0 and 65535')
       .optional(),
   ),
+  // Tokens and live connections (issue #11): how long a sign-in lasts, and what one business,
+  // one token and one process may hold open on /ws/.
+  PARLEY_SIGN_IN_TOKEN_DAYS: wholeNumber('days', 1, 3650, DEFAULT_SIGN_IN_TOKEN_DAYS),
+  PARLEY_WS_MAX_PER_BUSINESS: wholeNumber('connections', 1, 100_000, 50),
+  PARLEY_WS_MAX_PER_TOKEN: wholeNumber('connections', 1, 100_000, 10),
+  PARLEY_WS_MAX_CONNECTIONS: wholeNumber('connections', 1, 1_000_000, 10_000),
+  PARLEY_WS_MESSAGES_PER_SECOND: wholeNumber('messages a second', 1, 10_000, 20),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
 
   // Sealed credentials and what the health and metrics endpoints show (issue #11).
@@ -255,6 +271,18 @@ export interface Config {
   sessionIdleDays: number;
   /** Where `parley worker` serves /metrics; unset = it serves nothing. */
   metricsPort: number | undefined;
+  tokens: {
+    /** Tokens from `POST /api/v1/auth/token/` expire this many days after sign-in. */
+    signInTtlDays: number;
+  };
+  /** Limits on `/ws/`, each counted on one `serve` process. */
+  websocket: {
+    maxPerBusiness: number;
+    maxPerToken: number;
+    maxConnections: number;
+    /** A socket's inbound budget: a burst of this many, refilled at this rate. */
+    messagesPerSecond: number;
+  };
   logLevel: LogLevel;
   /** APP_SECRET_PREVIOUS: still opens credentials sealed under it, which are re-sealed under appSecret. */
   previousAppSecret: string | undefined;
@@ -379,9 +407,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       keepAliveMs: e.PARLEY_KEEP_ALIVE_TIMEOUT_MS,
     },
     passwordCost: e.PARLEY_PASSWORD_COST,
+    tokens: { signInTtlDays: e.PARLEY_SIGN_IN_TOKEN_DAYS },
+    websocket: {
+      maxPerBusiness: e.PARLEY_WS_MAX_PER_BUSINESS,
+      maxPerToken: e.PARLEY_WS_MAX_PER_TOKEN,
+      maxConnections: e.PARLEY_WS_MAX_CONNECTIONS,
+      messagesPerSecond: e.PARLEY_WS_MESSAGES_PER_SECOND,
+    },
   };
 }
 
+/** Numbers about tokens, not tokens: their bad values are shown like any other. */
+const NOT_SECRET = new Set(['PARLEY_SIGN_IN_TOKEN_DAYS', 'PARLEY_WS_MAX_PER_TOKEN']);
+
 function isSecret(variable: string): boolean {
+  if (NOT_SECRET.has(variable)) return false;
   return /SECRET|KEY|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL/.test(variable);
 }

@@ -5,12 +5,14 @@ import type { RawData, WebSocket } from 'ws';
 import type { Config } from '../kernel/config.js';
 import { AppError, NotAuthenticatedError, PermissionDeniedError } from '../kernel/errors.js';
 import { errorBody } from '../kernel/http-errors.js';
-import { authenticateToken } from '../auth/auth.service.js';
+import { authenticateToken, liveTokenIds, type AuthUser } from '../auth/auth.service.js';
 import { currentUser } from '../auth/authenticate.js';
 import { tokenFromHeader } from '../auth/tokens.js';
 import type { Database } from '../db/client.js';
 import type { Watchers } from '../events/watchers.js';
 import type { EventBus, ParleyEvent } from '../events/events.js';
+import type { TokenRevocations } from '../events/revocations.js';
+import { createConnectionRegistry, messageBudget } from './connections.js';
 import { clientMessage, WEBSOCKET_DESCRIPTION, websocketQuery } from './ws.schema.js';
 
 declare module 'fastify' {
@@ -22,8 +24,10 @@ declare module 'fastify' {
 
 export interface WebSocketDeps {
   db: Database;
-  config: Pick<Config, 'corsOrigins'>;
+  config: Pick<Config, 'corsOrigins' | 'websocket'>;
   events: EventBus;
+  /** Revokes announced by any process: the token's sockets here close. */
+  revocations: TokenRevocations;
   /** Protocol ping period; a socket that has not answered the previous ping by the next is dropped. */
   heartbeatMs?: number;
   /** Told which businesses are watched, so their replies stream; without it every reply streams. */
@@ -38,6 +42,14 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 // On shutdown, how long clients get to answer the close frame before their sockets are cut.
 const CLOSE_GRACE_MS = 1_000;
 const GOING_AWAY = 1001;
+/** A limit passed: too many connections, or too many messages. */
+const POLICY_VIOLATION = 1008;
+/** The token is no longer valid (revoked or expired): sign in again rather than retry. */
+const TOKEN_INVALID = 4001;
+// setTimeout holds at most 2^31 - 1 ms (about 24.8 days); a later expiry is re-armed on the way.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+// How many token ids one backstop query checks at once.
+const SWEEP_BATCH = 1_000;
 
 class UpgradeRequiredError extends AppError {
   override readonly status = 426;
@@ -68,14 +80,37 @@ export async function installWebSocket(app: FastifyInstance, deps: WebSocketDeps
 }
 
 const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) => {
-  const rooms = new Map<string, Set<WebSocket>>();
-  const unsubscribe = deps.events.subscribe((userId, event) => deliver(rooms.get(userId), event));
+  const connections = createConnectionRegistry<WebSocket>(deps.config.websocket);
+  const unsubscribe = deps.events.subscribe((userId, event) => deliver(connections.room(userId), event));
+  const closeToken = (tokenId: string, reason: string) => {
+    for (const socket of connections.withToken(tokenId)) {
+      // Out of the rooms at once: not one more event after the revoke.
+      connections.remove(socket);
+      socket.close(TOKEN_INVALID, reason);
+    }
+  };
+  const stopRevocations = deps.revocations.subscribe((tokenIds) => {
+    for (const tokenId of tokenIds) closeToken(tokenId, 'token revoked');
+  });
   const alive = new WeakSet<WebSocket>();
   const heartbeatMs = deps.heartbeatMs ?? HEARTBEAT_MS;
   // Outlives a missed renewal or two, so a watched business does not flicker to unwatched.
   const watch = (userId: string) => deps.watchers?.watch(userId, heartbeatMs * 2.5).catch(() => undefined);
+  /**
+   * The backstop for a revoke this process never heard of: a pub/sub message
+   * lost while Redis was away, or the CLI on PostgreSQL without Redis.
+   */
+  const sweep = async () => {
+    const open = connections.tokenIds();
+    for (let start = 0; start < open.length; start += SWEEP_BATCH) {
+      const batch = open.slice(start, start + SWEEP_BATCH);
+      const live = await liveTokenIds(deps.db, batch);
+      for (const tokenId of batch) if (!live.has(tokenId)) closeToken(tokenId, 'token revoked or expired');
+    }
+  };
   const heartbeat = setInterval(() => {
-    for (const userId of rooms.keys()) void watch(userId);
+    for (const userId of connections.businesses()) void watch(userId);
+    sweep().catch((error: unknown) => app.log.warn({ err: error }, 'could not recheck the tokens of open sockets'));
     for (const socket of app.websocketServer.clients) {
       if (!alive.has(socket)) {
         socket.terminate();
@@ -89,6 +124,7 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
   app.addHook('onClose', async () => {
     clearInterval(heartbeat);
     unsubscribe();
+    stopRevocations();
   });
 
   // Before the upgrade: a refused client gets a plain HTTP answer in the error shape, never a socket.
@@ -117,15 +153,25 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
     },
     wsHandler: (socket, request) => {
       const user = currentUser(request);
-      let room = rooms.get(user.id);
-      if (!room) {
-        room = new Set();
-        rooms.set(user.id, room);
+      // Accepted, then closed with the reason: a browser sees the close reason, never a refused handshake's status.
+      const refusal = connections.admit(socket, { userId: user.id, tokenId: user.tokenId });
+      if (refusal) {
+        socket.close(POLICY_VIOLATION, refusal);
+        return;
       }
-      room.add(socket);
+      const expiry = closeOnExpiry(user, () => {
+        connections.remove(socket);
+        socket.close(TOKEN_INVALID, 'token expired');
+      });
+      const withinBudget = messageBudget(deps.config.websocket.messagesPerSecond);
       alive.add(socket);
       socket.on('pong', () => alive.add(socket));
       socket.on('message', (data, isBinary) => {
+        if (!withinBudget()) {
+          connections.remove(socket);
+          socket.close(POLICY_VIOLATION, 'too many messages');
+          return;
+        }
         const parsed = isBinary ? undefined : clientMessage.safeParse(parseJson(textOf(data)));
         if (parsed?.success) {
           send(socket, JSON.stringify({ type: 'pong' }));
@@ -140,8 +186,8 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
         );
       });
       socket.on('close', () => {
-        room.delete(socket);
-        if (room.size === 0 && rooms.get(user.id) === room) rooms.delete(user.id);
+        expiry.cancel();
+        connections.remove(socket);
       });
       const heartbeatSeconds = Math.round(heartbeatMs / 1000);
       // Hello once marked watched: from then on this business's replies stream.
@@ -155,7 +201,24 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
   });
 };
 
-function deliver(room: Set<WebSocket> | undefined, event: ParleyEvent): void {
+/** Calls `expire` when the token expires, however far away that is; never for a token without an expiry. */
+function closeOnExpiry(user: AuthUser, expire: () => void): { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    if (user.tokenExpiresAt === null) return;
+    const remaining = user.tokenExpiresAt.getTime() - Date.now();
+    if (remaining <= 0) {
+      expire();
+      return;
+    }
+    timer = setTimeout(arm, Math.min(remaining, MAX_TIMER_MS));
+    timer.unref();
+  };
+  arm();
+  return { cancel: () => clearTimeout(timer) };
+}
+
+function deliver(room: ReadonlySet<WebSocket> | undefined, event: ParleyEvent): void {
   if (!room || room.size === 0) return;
   // Serialised once for the whole room.
   const frame = JSON.stringify(event);

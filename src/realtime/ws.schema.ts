@@ -18,4 +18,8 @@ export const WEBSOCKET_DESCRIPTION = [
   'a client may also send `{"type": "ping"}` and gets `{"type": "pong"}`.',
   'A missing or bad token is refused with 401 before the upgrade; a browser `Origin` that is neither this',
   "server's nor one of CORS_ORIGINS with 403; a plain GET without the upgrade with 426.",
+  'When the token is revoked or expires the socket closes with 4001 (`token revoked`, `token expired`): sign in again.',
+  'Past a limit of this server the socket is accepted and closed at once with 1008, the reason naming the limit',
+  '(`too many connections for this business`, `… for this token`, `… to this server`); a client sending more than',
+  'PARLEY_WS_MESSAGES_PER_SECOND messages a second is closed with 1008 `too many messages`.',
 ].join(' ');

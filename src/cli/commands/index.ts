@@ -8,13 +8,15 @@ import { aiControlValidate } from './ai-validate.js';
 import { testAiSetup } from './test-ai-setup.js';
 import { createuser } from './createuser.js';
 import { migrate } from './migrate.js';
-import { tokenCreate } from './token.js';
+import { tokenCreate, tokenList, tokenRevoke } from './token.js';
 
 /** Every command that works on the database, by the name the control socket uses. */
 export const databaseCommands: Record<string, DatabaseCommand> = {
   migrate,
   createuser,
   'token create': tokenCreate,
+  'token list': tokenList,
+  'token revoke': tokenRevoke,
   'ai_control enable': aiControlEnable,
   'ai_control disable': aiControlDisable,
   'ai_control status': aiControlStatus,

@@ -37,6 +37,8 @@ export const apiTokens = pgTable(
     name: text('name').notNull().default(''),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    /** Null: never expires (CLI tokens unless `--expires-in`). */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
   },
   (table) => [
     uniqueIndex('api_tokens_selector_key').on(table.selector),
