@@ -8,6 +8,7 @@ import {
   errorShapeProblem,
   fillPath,
   loadOperations,
+  malformedProbes,
   sweepOperations,
   unknownPathParams,
   type Operation,
@@ -114,6 +115,36 @@ describe('the operations read from /api/openapi.json', () => {
       .map((operation) => operation.name)
       .filter((name) => !FORBIDDEN_FOR_OTHER_REASONS.has(name));
     expect(unexplained).toEqual([]);
+  });
+
+  it('yield the malformed requests the sweep promises', () => {
+    const labels = (name: string) => malformedProbes(byName(name)!, values).map((probe) => probe.label);
+    expect(labels('POST /api/v1/ai/ask/')).toEqual(
+      expect.arrayContaining([
+        'body invalid JSON',
+        'body text/plain',
+        'body without question',
+        'body question of the wrong type ({"not":"a string"})',
+        'body question of 4001 characters',
+        'body question with NUL',
+        'body question with ESC',
+        'body question with a lone surrogate',
+        'form body question with %00',
+      ]),
+    );
+    expect(labels('GET /api/v1/conversations/{conversation_id}/messages/')).toEqual(
+      expect.arrayContaining([
+        'path {conversation_id} = NUL (%00)',
+        'path {conversation_id} = ..',
+        'path {conversation_id} = 10,000 characters',
+        'query page=-1',
+        'query page=abc',
+        'query page_size=past its maximum',
+      ]),
+    );
+    expect(labels('GET /api/v1/ai/usage/stats/')).toEqual(
+      expect.arrayContaining(['query days=0', 'query days=past its maximum', 'query days=99999999999999999999999']),
+    );
   });
 
   it('have a value of business A for every path parameter', () => {
