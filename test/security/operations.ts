@@ -149,12 +149,14 @@ export function unknownPathParams(operations: Operation[], values: Record<string
   );
 }
 
-/** Values of fields whose pattern a generic generator cannot guess. */
+/** Values of fields a generic generator cannot guess: patterns, and switches that depend on other fields. */
 const EXAMPLES: Record<string, unknown> = {
   model_name: 'gemini-flash-latest',
   bot_token: '123456789:AAsecuritySweepExampleBotToken00',
   ig_user_id: '17841400000000000',
   access_token: 'IGsecuritySweepExampleAccessToken',
+  // Enabled business hours need the hours themselves; the AI stays on so handing a conversation to it is allowed.
+  business_hours_enabled: false,
 };
 
 /** The first branch of a `oneOf` or `anyOf`, or `null` where `null` is allowed. */
@@ -495,6 +497,20 @@ export async function sweepOperations(
   let probes = 0;
   for (const operation of operations) {
     const token = options.tokenFor(operation);
+    if (operation.body) {
+      // Each probe spoils one part of a valid request: if the generator cannot build a valid one, they prove nothing.
+      const request = { method: operation.method, url: fillPath(operation, options.values), ...bodyOf(operation) };
+      if (token) request.headers = { ...request.headers, authorization: `Bearer ${token}` };
+      const response = await app.inject(request);
+      if (response.statusCode === 400 && response.json<{ code?: string }>().code === 'validation_error') {
+        failures.push({
+          operation: operation.name,
+          probe: 'the valid request the probes start from',
+          problem: 'refused as invalid: teach example() (or EXAMPLES) to build this body',
+          exchange: describeExchange(request, response),
+        });
+      }
+    }
     for (const probe of malformedProbes(operation, options.values)) {
       probes++;
       const headers = { ...probe.request.headers };
