@@ -3,17 +3,13 @@ import { createTelegramTestApp, type TelegramTestApp } from '../helpers/telegram
 import {
   ADMIN_ONLY,
   FORBIDDEN_FOR_OTHER_REASONS,
-  bodyOf,
-  describeExchange,
-  errorShapeProblem,
   fillPath,
   loadOperations,
-  malformedProbes,
-  sweepOperations,
   unknownPathParams,
   type Operation,
-  type SweepRequest,
 } from './operations.js';
+import { bodyOf, malformedProbes, type SweepRequest } from './probes.js';
+import { describeExchange, errorShapeProblem, sweepOperations } from './sweep.js';
 
 /**
  * Every operation of the OpenAPI document, swept: another business's ids are
