@@ -40,7 +40,7 @@ import type { Watchers } from '../events/watchers.js';
 import type { Config } from '../kernel/config.js';
 import { healthRoutes, type ModelHealth, type ReadinessCheck } from './health.routes.js';
 import { installRateLimits } from './rate-limits.js';
-import { installErrorHandling } from '../kernel/http-errors.js';
+import { answerUnreadableUrl, installErrorHandling } from '../kernel/http-errors.js';
 import { loggerOptions } from '../kernel/logger.js';
 import { secretBox } from '../kernel/secret-box.js';
 import { FORM_BODY, validatorCompiler } from '../kernel/validation.js';
@@ -98,6 +98,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    frameworkErrors: (error, request, reply) => {
+      void answerUnreadableUrl(error, request, reply);
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',

@@ -67,7 +67,9 @@ const seconds = (fallback: number, max: number) =>
     .number({ error: 'must be a number of seconds' })
     .int('must be a whole number of seconds')
     .min(1, 'must be at least 1')
-    .max(max, `must be at most ${max}`);
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
 /** How long a token from the sign-in endpoint lasts unless PARLEY_SIGN_IN_TOKEN_DAYS says otherwise. */
 export const DEFAULT_SIGN_IN_TOKEN_DAYS = 30;
 

@@ -12,7 +12,7 @@ export const errorBody = z
 
 type ErrorBody = z.infer<typeof errorBody>;
 
-type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 502 | 503;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 414 | 415 | 429 | 502 | 503;
 
 /** Response schemas for a route: its success shape plus the error shape for each listed status. */
 export function responses<S extends Record<number, z.ZodType>>(success: S, ...errors: ErrorStatus[]) {
@@ -46,6 +46,18 @@ function send(reply: FastifyReply, status: number, body: ErrorBody, headers?: Re
   if (headers) reply.headers(headers);
   // Error bodies bypass the route's response schema: they have their own fixed shape.
   return reply.code(status).type('application/json; charset=utf-8').serializer(JSON.stringify).send(body);
+}
+
+/**
+ * For Fastify's `frameworkErrors`: a URL its router cannot read (bad percent-encoding, a path
+ * part longer than any id) is refused before any hook runs, so it gets the error shape here.
+ */
+export function answerUnreadableUrl(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  reply.header('x-request-id', request.id);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return send(reply, 414, { detail: 'A part of the URL is longer than any id.', code: 'uri_too_long' });
+  }
+  return send(reply, 400, { detail: 'The URL is not valid percent-encoded UTF-8.', code: 'bad_url' });
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
