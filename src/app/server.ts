@@ -158,7 +158,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     db: deps.db,
     config: deps.config,
     revocations,
-    guard: signInGuard(deps.cache ?? createLocalCache(), deps.config.limits),
+    guard: signInGuard(deps.cache ?? createLocalCache(), deps.config.limits, (error) =>
+      app.log.warn({ err: error }, 'sign-in lock-out unavailable: this attempt is not counted'),
+    ),
   });
   await app.register(defaultHandlerRoutes, {
     db: deps.db,

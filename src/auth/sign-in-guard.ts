@@ -36,7 +36,40 @@ interface Lock {
 
 const NO_ATTEMPT: SignInAttempt = { failed: async () => {}, succeeded: async () => {} };
 
-export function signInGuard(cache: Cache, limits: SignInLimits): SignInGuard {
+/**
+ * While the cache cannot be reached (Redis down), sign-ins go on uncounted rather
+ * than failing, as the request limits do; `onUnavailable` hears why. The bounded
+ * number of hashes in flight still caps what guessing can cost meanwhile.
+ */
+export function signInGuard(
+  cache: Cache,
+  limits: SignInLimits,
+  onUnavailable: (error: unknown) => void = () => {},
+): SignInGuard {
+  const guard = countingGuard(cache, limits);
+  const tolerant = (step: () => Promise<void>) => async () => {
+    try {
+      await step();
+    } catch (error) {
+      onUnavailable(error);
+    }
+  };
+  return {
+    async admit(username) {
+      let attempt: SignInAttempt;
+      try {
+        attempt = await guard.admit(username);
+      } catch (error) {
+        if (error instanceof RateLimitedError) throw error;
+        onUnavailable(error);
+        return NO_ATTEMPT;
+      }
+      return { failed: tolerant(() => attempt.failed()), succeeded: tolerant(() => attempt.succeeded()) };
+    },
+  };
+}
+
+function countingGuard(cache: Cache, limits: SignInLimits): SignInGuard {
   if (limits.signInFailures === 0) return { admit: async () => NO_ATTEMPT };
   const keys = (username: string) => ({
     failures: `sign-in:failures:${username}`,

@@ -3,6 +3,7 @@ import { buildApp } from '../../src/app/server.js';
 import { createApiToken, createUser, findUser } from '../../src/auth/auth.service.js';
 import { createLocalQueue } from '../../src/infra/local-queue.js';
 import { closeRedis, connectRedis } from '../../src/infra/redis.js';
+import { createRedisCache } from '../../src/infra/redis-cache.js';
 import { createTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import { freePort } from '../helpers/wait.js';
 
@@ -149,6 +150,36 @@ describe('a rate-limit store that cannot be reached', () => {
     } finally {
       await app.close();
       await closeRedis(redis);
+    }
+  });
+});
+
+describe('a sign-in lock-out whose store cannot be reached', () => {
+  it('lets sign-ins through, uncounted, rather than failing them', async () => {
+    const cache = createRedisCache(`redis://127.0.0.1:${await freePort()}`, () => {});
+    const app = await buildApp({
+      config: testConfig({ PARLEY_SIGN_IN_FAILURES: '1' }),
+      db: t.db,
+      readiness: {},
+      queue: createLocalQueue(),
+      logger: false,
+      cache,
+    });
+    try {
+      await createUser(t.db, { username: 'no-store', password: 'correct horse battery' });
+      const signIn = (password: string) =>
+        app.inject({ method: 'POST', url: '/api/v1/auth/token/', payload: { username: 'no-store', password } });
+      for (const guess of ['wrong one', 'wrong two']) {
+        const refused = await signIn(guess);
+        expect(refused.statusCode).toBe(401);
+        expect(refused.json()).toMatchObject({ code: 'invalid_credentials' });
+      }
+      const accepted = await signIn('correct horse battery');
+      expect(accepted.statusCode).toBe(200);
+      expect(accepted.json<{ token: string }>().token).toMatch(/\S{20,}/);
+    } finally {
+      await app.close();
+      await cache.close();
     }
   });
 });
