@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, startParley, type ParleyServer } from '../helpers/processes.js';
+import { until } from '../helpers/wait.js';
 
 /** `parley demo` as a newcomer runs it: no key, no database, an answer from the bakery's FAQ. */
 let dataDir: string;
@@ -20,8 +21,9 @@ afterAll(async () => {
 
 describe('parley demo', () => {
   it('prints a token and answers as the demo bakery, plainly simulated', async () => {
-    const token = /API token:\s+(prl_\w+)/.exec(demo!.output())?.[1];
-    expect(token).toBeDefined();
+    // The banner with the token follows the "listening" line the start helper waits for.
+    const token = await until(() => /API token:\s+(prl_\w+)/.exec(demo!.output())?.[1]);
+    expect(token).toMatch(/^prl_/);
     expect(demo!.output()).toContain('SIMULATED');
 
     const response = await fetch(`${demo!.url}/api/v1/ai/ask/`, {
