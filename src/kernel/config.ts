@@ -1,5 +1,16 @@
 import path from 'node:path';
 import { z } from 'zod';
+import {
+  httpUrl,
+  milliseconds,
+  optionalString,
+  optionalUrl,
+  perMinute,
+  seconds,
+  timeZone,
+  url,
+  wholeNumber,
+} from './config-fields.js';
 
 /**
  * The one place Parley reads its environment (contract §2). Everything else
@@ -8,78 +19,8 @@ import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const optionalString = z
-  .string()
-  .trim()
-  .transform((value) => (value === '' ? undefined : value))
-  .optional();
-
-const url = (protocols: readonly string[]) =>
-  z
-    .string()
-    .trim()
-    .refine(
-      (value) => {
-        try {
-          return protocols.includes(new URL(value).protocol);
-        } catch {
-          return false;
-        }
-      },
-      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
-    );
-
-const optionalUrl = (protocols: readonly string[]) =>
-  z.preprocess(
-    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
-    url(protocols).optional(),
-  );
-
-const httpUrl = ['http:', 'https:'] as const;
-
-const timeZone = z.string().refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as UTC or Europe/Berlin');
-
-const milliseconds = (fallback: number, max: number) =>
-  z.coerce
-    .number({ error: 'must be a number of milliseconds' })
-    .int('must be a whole number of milliseconds')
-    .min(1, 'must be at least 1')
-    .max(max, `must be at most ${max}`)
-    .default(fallback);
-
-const perMinute = (fallback: number) =>
-  z.coerce
-    .number({ error: 'must be a number per minute' })
-    .int('must be a whole number')
-    .min(0, 'must be between 0 (no limit) and 1000000')
-    .max(1_000_000, 'must be between 0 (no limit) and 1000000')
-    .default(fallback);
-
-const seconds = (fallback: number, max: number) =>
-  z.coerce
-    .number({ error: 'must be a number of seconds' })
-    .int('must be a whole number of seconds')
-    .min(1, 'must be at least 1')
-    .max(max, `must be at most ${max}`)
-    .default(fallback);
-
 /** How long a token from the sign-in endpoint lasts unless PARLEY_SIGN_IN_TOKEN_DAYS says otherwise. */
 export const DEFAULT_SIGN_IN_TOKEN_DAYS = 30;
-
-const wholeNumber = (unit: string, min: number, max: number, fallback: number) =>
-  z.coerce
-    .number({ error: `must be a number of ${unit}` })
-    .int(`must be a whole number of ${unit}`)
-    .min(min, `must be between ${min} and ${max}`)
-    .max(max, `must be between ${min} and ${max}`)
-    .default(fallback);
 
 const modelPrice = z.object({ input: z.number().min(0), output: z.number().min(0) });
 

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/** The kinds of value Parley's environment variables hold, each with the message a bad one gets. */
+
+export const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+export const url = (protocols: readonly string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    );
+
+export const optionalUrl = (protocols: readonly string[]) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    url(protocols).optional(),
+  );
+
+export const httpUrl = ['http:', 'https:'] as const;
+
+export const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as UTC or Europe/Berlin');
+
+/** A whole number of `unit`, at least 1. */
+const positive = (unit: string, fallback: number, max: number) =>
+  z.coerce
+    .number({ error: `must be a number of ${unit}` })
+    .int(`must be a whole number of ${unit}`)
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+export const milliseconds = (fallback: number, max: number) => positive('milliseconds', fallback, max);
+
+export const perMinute = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a number per minute' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 (no limit) and 1000000')
+    .max(1_000_000, 'must be between 0 (no limit) and 1000000')
+    .default(fallback);
+
+export const seconds = (fallback: number, max: number) => positive('seconds', fallback, max);
+
+export const wholeNumber = (unit: string, min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: `must be a number of ${unit}` })
+    .int(`must be a whole number of ${unit}`)
+    .min(min, `must be between ${min} and ${max}`)
+    .max(max, `must be between ${min} and ${max}`)
+    .default(fallback);
