@@ -4,7 +4,7 @@ import { responses } from '../kernel/http-errors.js';
 import type { Config } from '../kernel/config.js';
 import type { Database } from '../db/client.js';
 import type { TokenRevocations } from '../events/revocations.js';
-import { isExpired, listTokens, revokeOwnToken, revokeToken, signIn, type TokenSummary } from './auth.service.js';
+import { listTokens, revokeOwnToken, revokeToken, signIn, tokenView } from './auth.service.js';
 import { currentUser, requireToken } from './authenticate.js';
 import { loginBody, meResponse, tokenList, tokenParams, tokenResponse } from './auth.schema.js';
 import type { SignInGuard } from './sign-in-guard.js';
@@ -68,7 +68,10 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRouteDeps> = async (app, { db
       },
       async (request) => {
         const user = currentUser(request);
-        const results = (await listTokens(db, user.id)).map((token) => tokenView(token, user.tokenId));
+        const results = (await listTokens(db, user.id)).map((token) => ({
+          ...tokenView(token),
+          current: token.id === user.tokenId,
+        }));
         return { count: results.length, next: null, previous: null, results };
       },
     );
@@ -112,15 +115,3 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRouteDeps> = async (app, { db
     );
   });
 };
-
-function tokenView(token: TokenSummary, currentTokenId: string) {
-  return {
-    id: token.id,
-    name: token.name,
-    created_at: token.createdAt.toISOString(),
-    last_used_at: token.lastUsedAt?.toISOString() ?? null,
-    expires_at: token.expiresAt?.toISOString() ?? null,
-    expired: isExpired(token.expiresAt),
-    current: token.id === currentTokenId,
-  };
-}

@@ -179,6 +179,18 @@ export function isExpired(expiresAt: Date | null, now = Date.now()): boolean {
   return expiresAt !== null && expiresAt.getTime() <= now;
 }
 
+/** A token as its owner and the operator see it: never the token or its hash. */
+export function tokenView(token: TokenSummary) {
+  return {
+    id: token.id,
+    name: token.name,
+    created_at: token.createdAt.toISOString(),
+    last_used_at: token.lastUsedAt?.toISOString() ?? null,
+    expires_at: token.expiresAt?.toISOString() ?? null,
+    expired: isExpired(token.expiresAt),
+  };
+}
+
 /** The user's tokens, newest first, expired ones included (they can only be revoked). */
 export async function listTokens(db: Database, userId: string): Promise<TokenSummary[]> {
   return listUserTokens(db, userId);

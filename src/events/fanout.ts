@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PubSub, Unsubscribe } from '../infra/pubsub.js';
+import type { PubSub } from '../infra/pubsub.js';
+import { listenToChannel } from './channel-listener.js';
 import { createLocalEventBus, type EventBus, type ParleyEvent } from './events.js';
 
 /**
@@ -39,16 +40,11 @@ export interface FanoutOptions {
   onListenerError?: (error: unknown) => void;
 }
 
-const RETRY_MIN_MS = 1_000;
-const RETRY_MAX_MS = 30_000;
-
 export async function createFanoutEventBus(pubsub: PubSub, options: FanoutOptions = {}): Promise<FanoutEventBus> {
   const onPublishError = options.onPublishError ?? (() => {});
   const onListenerError = options.onListenerError ?? (() => {});
   // Delivery inside this process, once a message is back from the channel.
   const local = createLocalEventBus(onListenerError);
-  const stopped = new AbortController();
-  let unsubscribe: Unsubscribe | undefined;
 
   const onMessage = (message: string) => {
     let envelope: Envelope;
@@ -60,21 +56,8 @@ export async function createFanoutEventBus(pubsub: PubSub, options: FanoutOption
     }
     local.publish(envelope.userId, envelope.event);
   };
-  const subscribe = async () => {
-    for (let attempt = 0; !stopped.signal.aborted; attempt++) {
-      try {
-        const done = await pubsub.subscribe(EVENTS_CHANNEL, onMessage);
-        if (stopped.signal.aborted) await done();
-        else unsubscribe = done;
-        return;
-      } catch (error) {
-        options.onSubscribeError?.(error);
-        const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt);
-        await sleep(delay, undefined, { signal: stopped.signal, ref: false }).catch(() => undefined);
-      }
-    }
-  };
-  const ready = options.listen === false ? Promise.resolve() : subscribe();
+  const listener = listenToChannel(pubsub, EVENTS_CHANNEL, onMessage, options);
+  const ready = listener.ready;
   // Subscribed before anyone can publish when the pub/sub answers, so that nothing sent here is missed.
   const waiting = new AbortController();
   const gaveUp = sleep(options.waitMs ?? 2_000, undefined, { signal: waiting.signal, ref: false }).catch(() => {});
@@ -89,12 +72,7 @@ export async function createFanoutEventBus(pubsub: PubSub, options: FanoutOption
       pubsub.publish(EVENTS_CHANNEL, JSON.stringify(envelope)).catch(onPublishError);
     },
     subscribe: (listener) => local.subscribe(listener),
-    async close() {
-      stopped.abort();
-      const done = unsubscribe;
-      unsubscribe = undefined;
-      await done?.();
-    },
+    close: () => listener.close(),
   };
 }
 

@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { PubSub, Unsubscribe } from '../infra/pubsub.js';
+import type { PubSub } from '../infra/pubsub.js';
+import { listenToChannel } from './channel-listener.js';
 
 /**
  * Tells every `serve` process that tokens were revoked, so each closes the
@@ -30,15 +30,9 @@ export interface RevocationOptions {
   onListenerError?: (error: unknown) => void;
 }
 
-const RETRY_MIN_MS = 1_000;
-const RETRY_MAX_MS = 30_000;
-
 export function createTokenRevocations(pubsub: PubSub, options: RevocationOptions = {}): TokenRevocations {
   const listeners = new Set<RevocationListener>();
   const onListenerError = options.onListenerError ?? (() => {});
-  const stopped = new AbortController();
-  let unsubscribe: Unsubscribe | undefined;
-
   const onMessage = (message: string) => {
     let tokenIds: string[];
     try {
@@ -55,25 +49,10 @@ export function createTokenRevocations(pubsub: PubSub, options: RevocationOption
       }
     }
   };
-  // Redis down at start-up must not stop a server: keep trying in the background.
-  const subscribe = async () => {
-    for (let attempt = 0; !stopped.signal.aborted; attempt++) {
-      try {
-        const done = await pubsub.subscribe(TOKEN_REVOCATIONS_CHANNEL, onMessage);
-        if (stopped.signal.aborted) await done();
-        else unsubscribe = done;
-        return;
-      } catch (error) {
-        options.onSubscribeError?.(error);
-        const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt);
-        await sleep(delay, undefined, { signal: stopped.signal, ref: false }).catch(() => undefined);
-      }
-    }
-  };
-  const ready = options.listen === false ? Promise.resolve() : subscribe();
+  const listener = listenToChannel(pubsub, TOKEN_REVOCATIONS_CHANNEL, onMessage, options);
 
   return {
-    ready,
+    ready: listener.ready,
     async announce(tokenIds) {
       if (tokenIds.length === 0) return;
       await pubsub
@@ -85,11 +64,8 @@ export function createTokenRevocations(pubsub: PubSub, options: RevocationOption
       return () => listeners.delete(listener);
     },
     async close() {
-      stopped.abort();
       listeners.clear();
-      const done = unsubscribe;
-      unsubscribe = undefined;
-      await done?.();
+      await listener.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createApiToken, findUser, isExpired, listTokens, revokeAnyToken } from '../../auth/auth.service.js';
+import { createApiToken, findUser, isExpired, listTokens, revokeAnyToken, tokenView } from '../../auth/auth.service.js';
 import { defineCommand, EXIT, table } from '../command.js';
 
 const UNIT_SECONDS = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
@@ -60,18 +60,7 @@ export const tokenList = defineCommand({
     }
     const tokens = await listTokens(database.db, user.id);
     if (args.json) {
-      io.out(
-        JSON.stringify(
-          tokens.map((token) => ({
-            id: token.id,
-            name: token.name,
-            created_at: token.createdAt.toISOString(),
-            last_used_at: token.lastUsedAt?.toISOString() ?? null,
-            expires_at: token.expiresAt?.toISOString() ?? null,
-            expired: isExpired(token.expiresAt),
-          })),
-        ),
-      );
+      io.out(JSON.stringify(tokens.map(tokenView)));
       return EXIT.ok;
     }
     if (tokens.length === 0) {
