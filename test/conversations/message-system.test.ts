@@ -70,6 +70,17 @@ describe('GET /api/v1/conversations/', () => {
     expect((await query('?channel=telegram')).count).toBe(0);
     expect((await query('?status=support_active')).count).toBe(0);
     expect((await query('?search=joao')).results.map((c) => c.customer_id)).toEqual(['joao@example.com']);
+    // A search's % and _ are the customer's characters, not wildcards.
+    for (const customer of ['50%_off', '50xyoff']) {
+      t.gemini.enqueue({ text: 'hi' });
+      await t.as(bob, {
+        method: 'POST',
+        url: '/api/v1/ai/ask/',
+        payload: { question: 'deal?', customer_id: customer },
+      });
+    }
+    const literal = await t.as(bob, { method: 'GET', url: '/api/v1/conversations/?search=50%25_' });
+    expect(literal.json<Page<Conversation>>().results.map((c) => c.customer_id)).toEqual(['50%_off']);
     const bad = await t.as(alice, { method: 'GET', url: '/api/v1/conversations/?channel=fax' });
     expect(bad.statusCode).toBe(400);
   });

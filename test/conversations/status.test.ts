@@ -66,7 +66,13 @@ describe('GET|PUT /api/v1/ai/conversations/{id}/status/', () => {
     const id = ids[1]!;
     t.published.length = 0;
     await t.as(alice, { method: 'PUT', url: statusUrl(id), payload: { status: 'support_active' } });
-    await t.as(alice, { method: 'PUT', url: statusUrl(id), payload: { status: 'support_active' } });
+    const again = await t.as(alice, { method: 'PUT', url: statusUrl(id), payload: { status: 'support_active' } });
+    expect(again.json()).toEqual({
+      conversation_id: id,
+      status: 'support_active',
+      ai_available: true,
+      reason: 'agent_takeover',
+    });
     await t.as(alice, { method: 'PUT', url: statusUrl(id), payload: { status: 'active' } });
     const changes = t.published.filter((p) => p.event.type === 'conversation.status_changed');
     expect(changes.map((p) => p.event.data)).toEqual([
@@ -91,6 +97,7 @@ describe('GET|PUT /api/v1/ai/conversations/{id}/status/', () => {
 
   it('refuses to hand a conversation to an AI that is unavailable, changing nothing', async () => {
     const id = ids[2]!;
+    const [open] = await converse(alice, ['c4']);
     await t.as(alice, { method: 'PUT', url: statusUrl(id), payload: { status: 'support_active' } });
     await t.as(alice, { method: 'PUT', url: '/api/v1/ai/config/', payload: { auto_response_enabled: false } });
     const refused = await t.as(alice, { method: 'PUT', url: statusUrl(id), payload: { status: 'active' } });
@@ -105,6 +112,10 @@ describe('GET|PUT /api/v1/ai/conversations/{id}/status/', () => {
       ai_available: false,
       reason: 'ai_disabled',
     });
+    // People can always take a conversation, AI or no AI.
+    const taken = await t.as(alice, { method: 'PUT', url: statusUrl(open!), payload: { status: 'support_active' } });
+    expect(taken.statusCode).toBe(200);
+    expect(taken.json()).toMatchObject({ status: 'support_active', ai_available: false });
     await t.as(alice, { method: 'PUT', url: '/api/v1/ai/config/', payload: { auto_response_enabled: true } });
   });
 
@@ -245,6 +256,32 @@ describe('PUT /api/v1/ai/conversations/bulk-status/', () => {
     } finally {
       await keyless.close();
     }
+  });
+});
+
+describe('bulk handovers', () => {
+  it('record each takeover as a handover, and a return to the AI as none', async () => {
+    const handovers = async () =>
+      (await t.as(alice, { method: 'GET', url: '/api/v1/ai/analytics/?days=1' })).json<{
+        totals: { handovers_by_reason: Record<string, number> };
+      }>().totals.handovers_by_reason.agent_takeover ?? 0;
+    const [fresh] = await converse(alice, ['c5']);
+    const before = await handovers();
+    const bulk = (status: string) =>
+      t.as(alice, {
+        method: 'PUT',
+        url: '/api/v1/ai/conversations/bulk-status/',
+        payload: { conversation_ids: [fresh], status },
+      });
+    await bulk('support_active');
+    expect((await t.as(alice, { method: 'GET', url: statusUrl(fresh!) })).json()).toMatchObject({
+      status: 'support_active',
+      reason: 'agent_takeover',
+    });
+    expect(await handovers()).toBe(before + 1);
+    await bulk('active');
+    expect((await t.as(alice, { method: 'GET', url: statusUrl(fresh!) })).json()).toMatchObject({ status: 'active' });
+    expect(await handovers()).toBe(before + 1);
   });
 });
 
