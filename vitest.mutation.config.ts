@@ -28,6 +28,8 @@ const auth = [
   'test/auth/auth.test.ts',
   'test/auth/tokens.test.ts',
   'test/auth/password-upgrade.test.ts',
+  // Sockets closed when their token is revoked or expires, and the heartbeat's recheck.
+  'test/realtime/token-sockets.test.ts',
 ];
 
 const SETS: Record<string, string[]> = {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiToken, findUser } from '../../src/auth/auth.service.js';
+import { createApiToken, findUser, liveTokenIds, revokeAnyToken } from '../../src/auth/auth.service.js';
+import { createTokenRevocations } from '../../src/events/revocations.js';
+import { createLocalPubSub } from '../../src/infra/pubsub.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
@@ -173,6 +175,32 @@ describe('PARLEY_SIGN_IN_TOKEN_DAYS', () => {
       expect(Math.abs(lifetime - 7 * DAY_MS)).toBeLessThan(60_000);
     } finally {
       await short.close();
+    }
+  });
+});
+
+describe("the operator's revoke (what `parley token revoke` runs)", () => {
+  it("revokes any business's token by id, says whose it was and announces it; an unknown id changes nothing", async () => {
+    const token = await t.signUp('opal');
+    const keep = await createApiToken(t.db, (await findUser(t.db, 'opal'))!.id, 'other');
+    const idOf = async (presented: string) => (await tokensOf(presented)).find((item) => item.current)!.id;
+    const [revokedId, keptId] = [await idOf(token), await idOf(keep)];
+    const announced: string[][] = [];
+    const revocations = createTokenRevocations(createLocalPubSub());
+    revocations.subscribe((ids) => announced.push(ids));
+    try {
+      expect(await revokeAnyToken(t.db, 'no-such-token', revocations)).toBeUndefined();
+      expect(announced).toEqual([]);
+      expect(await liveTokenIds(t.db, [revokedId, keptId])).toEqual(new Set([revokedId, keptId]));
+
+      expect(await revokeAnyToken(t.db, revokedId, revocations)).toMatchObject({ id: revokedId, username: 'opal' });
+      expect(announced).toEqual([[revokedId]]);
+      expect(await liveTokenIds(t.db, [revokedId, keptId])).toEqual(new Set([keptId]));
+      expect(await liveTokenIds(t.db, [])).toEqual(new Set());
+      expect((await t.as(token, { method: 'GET', url: '/api/v1/auth/me/' })).statusCode).toBe(401);
+      expect((await t.as(keep, { method: 'GET', url: '/api/v1/auth/me/' })).json()).toMatchObject({ username: 'opal' });
+    } finally {
+      await revocations.close();
     }
   });
 });
