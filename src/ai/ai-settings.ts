@@ -140,6 +140,7 @@ export interface AiStatusRow {
   modelName: string;
   active: number;
   supportActive: number;
+  waitingForAi: number;
 }
 
 /** One row per business: the figures `ai_control status` prints. */
@@ -152,5 +153,6 @@ export async function aiStatusRows(db: Database, defaultModel: string): Promise<
     modelName: row.modelName ?? defaultModel,
     active: Number(row.active ?? 0),
     supportActive: Number(row.supportActive ?? 0),
+    waitingForAi: Number(row.waitingForAi ?? 0),
   }));
 }

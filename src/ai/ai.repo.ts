@@ -1,7 +1,7 @@
-import { eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { rowsOf } from '../db/client.js';
-import { aiConfigs, aiPrompts, conversations, messages, users } from '../db/schema/index.js';
+import { aiConfigs, aiPrompts, conversations, messages, users, type ReplyHandler } from '../db/schema/index.js';
 
 export type AiConfigRow = typeof aiConfigs.$inferSelect;
 export type AiPromptsRow = typeof aiPrompts.$inferSelect;
@@ -84,6 +84,37 @@ export async function upsertAutoResponse(
     });
 }
 
+export interface WaitingBusiness {
+  userId: string;
+  username: string;
+  defaultReplyHandler: ReplyHandler;
+  autoResponseEnabled: boolean;
+  waiting: number;
+}
+
+/** Businesses (among `userIds`, or all) with conversations waiting for the AI, and what decides their fate. */
+export async function businessesWaitingForAi(db: Database, userIds?: string[]): Promise<WaitingBusiness[]> {
+  const rows = await db
+    .select({
+      userId: users.id,
+      username: users.username,
+      defaultReplyHandler: users.defaultReplyHandler,
+      autoResponseEnabled: aiConfigs.autoResponseEnabled,
+      waiting: sql<number>`count(*)::int`,
+    })
+    .from(conversations)
+    .innerJoin(users, eq(users.id, conversations.userId))
+    .leftJoin(aiConfigs, eq(aiConfigs.userId, users.id))
+    .where(and(eq(conversations.waitingForAi, true), userIds ? inArray(users.id, userIds) : undefined))
+    .groupBy(users.id, users.username, users.defaultReplyHandler, aiConfigs.autoResponseEnabled)
+    .orderBy(users.username);
+  return rows.map((row) => ({
+    ...row,
+    autoResponseEnabled: row.autoResponseEnabled ?? false,
+    waiting: Number(row.waiting),
+  }));
+}
+
 export interface AiStatusCounts {
   username: string;
   autoResponseEnabled: boolean | null;
@@ -91,6 +122,7 @@ export interface AiStatusCounts {
   modelName: string | null;
   active: number | null;
   supportActive: number | null;
+  waitingForAi: number | null;
 }
 
 /** Every business with its AI config, if any, and its conversations counted by status. */
@@ -102,6 +134,7 @@ export async function statusCounts(db: Database): Promise<AiStatusCounts[]> {
       supportActive: sql<number>`count(*) filter (where ${conversations.status} = 'support_active')::int`.as(
         'support_active',
       ),
+      waitingForAi: sql<number>`count(*) filter (where ${conversations.waitingForAi})::int`.as('waiting_for_ai'),
     })
     .from(conversations)
     .groupBy(conversations.userId)
@@ -114,6 +147,7 @@ export async function statusCounts(db: Database): Promise<AiStatusCounts[]> {
       modelName: aiConfigs.modelName,
       active: counts.active,
       supportActive: counts.supportActive,
+      waitingForAi: counts.waitingForAi,
     })
     .from(users)
     .leftJoin(aiConfigs, eq(aiConfigs.userId, users.id))

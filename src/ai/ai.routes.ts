@@ -6,7 +6,7 @@ import { paginate } from '../kernel/pagination.js';
 import { currentUser, requireToken } from '../auth/authenticate.js';
 import { conversationIdFromSession, getOwnConversation, sessionId } from '../conversations/conversations.service.js';
 import { listConversations, sessionDetail, sessionView } from '../conversations/sessions.service.js';
-import { getAiSettings, updateAiSettings, type AiSettings, type AiSettingsPatch } from './ai-settings.js';
+import { getAiSettings, type AiSettings, type AiSettingsPatch } from './ai-settings.js';
 import {
   aiConfigBody,
   aiConfigResponse,
@@ -19,6 +19,7 @@ import {
   sessionParams,
 } from './ai.schema.js';
 import { askAsCustomer, sendToConversation, type ReplyOutcome } from './ask.service.js';
+import { saveAiSettings } from './handback.js';
 import type { ReplyDeps } from './reply-deps.js';
 
 const security = [{ bearer: [] }];
@@ -192,7 +193,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
           patch.prompts = prompts;
         }
         const user = currentUser(request);
-        return configView(await updateAiSettings(db, user.id, config.gemini.defaultModel, patch));
+        return configView(await saveAiSettings(deps, user.id, patch));
       },
     });
   }

@@ -15,6 +15,7 @@ export const sendBody = z.object({ message: messageText });
 
 export const NO_ANSWER_REASONS = [
   'ai_disabled',
+  'no_api_key',
   'manual_handling',
   'outside_business_hours',
   'quota_exceeded',

@@ -23,7 +23,8 @@ export function whyNoAi(
   settings: AiSettings,
   now: Date,
 ): NoAnswerReason | undefined {
-  if (aiAvailability(deps.config, settings)) return 'ai_disabled';
+  const unavailable = aiAvailability(deps.config, settings);
+  if (unavailable) return unavailable;
   if (conversation.status === 'support_active') return 'manual_handling';
   if (settings.businessHoursEnabled && settings.businessHours && !isOpen(settings.businessHours, now)) {
     return 'outside_business_hours';
@@ -74,7 +75,7 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
     success,
     responseTimeMs: elapsed(),
   });
-  if (!model) return noAnswer('ai_disabled');
+  if (!model) return noAnswer('no_api_key');
   const handToPeople = (handover: Handover) =>
     handOver(db, deps.events, conversation, { customerMessage: settings.handoverMessage, ...handover });
   const replyFailed = (reason: string) =>

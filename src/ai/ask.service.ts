@@ -4,7 +4,7 @@ import {
   addMessageWithHistory,
   findOrCreateConversation,
   getOwnConversation,
-  initialStatus,
+  openingStatus,
   type Conversation,
   type StoredMessage,
 } from '../conversations/conversations.service.js';
@@ -13,6 +13,7 @@ import { getAiSettings, type AiSettings } from './ai-settings.js';
 import { generateAnswer, HISTORY_LIMIT, whyNoAi } from './answer.js';
 import { aiAvailability } from './availability.js';
 import { sendAwayMessageOnce } from './away-message.js';
+import { resumeIfWaiting } from './handback.js';
 import type { NoAnswerReason, ReplyDeps } from './reply-deps.js';
 
 export interface ReplyOutcome {
@@ -38,12 +39,13 @@ export async function askAsCustomer(
     userId: user.id,
     channel: 'api',
     customerId: input.customerId,
-    status: initialStatus(user.defaultReplyHandler, aiAvailability(deps.config, settings) === null),
+    ...openingStatus(user.defaultReplyHandler, aiAvailability(deps.config, settings) === null),
   });
   if (created) {
     deps.events.publish(user.id, conversationCreatedEvent(conversation));
   }
-  return replyToCustomer(deps, user, conversation, settings, input.question, startedAt);
+  const current = await resumeIfWaiting(deps, user, conversation, settings);
+  return replyToCustomer(deps, user, current, settings, input.question, startedAt);
 }
 
 /** `POST /ai/sessions/{id}/send/`: a customer message in an existing conversation. */
@@ -57,7 +59,8 @@ export async function sendToConversation(
   const conversation = await getOwnConversation(deps.db, user.id, conversationId);
   if (!conversation) throw new NotFoundError('No such session.');
   const settings = await getAiSettings(deps.db, user.id, deps.config.gemini.defaultModel);
-  return replyToCustomer(deps, user, conversation, settings, text, startedAt);
+  const current = await resumeIfWaiting(deps, user, conversation, settings);
+  return replyToCustomer(deps, user, current, settings, text, startedAt);
 }
 
 async function replyToCustomer(
@@ -96,7 +99,7 @@ async function replyToCustomer(
     if (away) await sendAwayMessageOnce(deps, user.id, conversation.id, away, now);
     return noAnswer('outside_business_hours', away);
   }
-  if (withoutAi || !deps.model) return noAnswer(withoutAi ?? 'ai_disabled');
+  if (withoutAi || !deps.model) return noAnswer(withoutAi ?? 'no_api_key');
 
   const generated = await generateAnswer(deps, {
     userId: user.id,

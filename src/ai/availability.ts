@@ -15,3 +15,10 @@ export function aiAvailability(
   if (!settings.autoResponseEnabled) return 'ai_disabled';
   return null;
 }
+
+/** What to do about a missing key, in the words the server's warning and the CLI both use. */
+export const NO_KEY_HELP = [
+  'No Gemini API key is configured (GEMINI_API_KEY), so the AI cannot answer: new conversations go to people.',
+  'Get a key at https://aistudio.google.com/apikey and restart with GEMINI_API_KEY=<your key>,',
+  'or try Parley with simulated AI replies: restart with PARLEY_SIMULATED_MODEL=1 (or `parley serve --simulated`).',
+];

@@ -23,6 +23,7 @@ export interface ReplyDeps {
 /** Why no AI answer was generated, the first that applies (contract §5). */
 export type NoAnswerReason =
   | 'ai_disabled'
+  | 'no_api_key'
   | 'manual_handling'
   | 'outside_business_hours'
   | 'quota_exceeded'

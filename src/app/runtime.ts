@@ -7,6 +7,7 @@ import { startAllJobs } from '../jobs/catalogue.js';
 import { modelHealthView, SCHEDULES } from '../jobs/scheduled.jobs.js';
 import { createFanoutEventBus } from '../events/fanout.js';
 import { cacheWatchers } from '../events/watchers.js';
+import type { EventBus } from '../events/events.js';
 import { createTokenRevocations, type TokenRevocations } from '../events/revocations.js';
 import { secretBox } from '../kernel/secret-box.js';
 import { resealCredentials } from '../channels/credentials.js';
@@ -21,6 +22,8 @@ import { loggerOptions } from '../kernel/logger.js';
 import { withAppSecret } from '../kernel/app-secret.js';
 import { buildApp } from './server.js';
 import { RECOMMENDED_COST } from '../auth/password.js';
+import { NO_KEY_HELP } from '../ai/availability.js';
+import { handBackWaiting, type HandbackDeps } from '../ai/handback.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -37,7 +40,7 @@ export interface ServeOptions {
    * commands run inside this process while it holds the database.
    */
   control?: (
-    context: { database: DatabaseHandle; config: Config; revocations: TokenRevocations },
+    context: { database: DatabaseHandle; config: Config; revocations: TokenRevocations; events: EventBus },
     logger: Logger,
   ) => Promise<Closable | undefined>;
 }
@@ -129,10 +132,11 @@ export async function startServer(
     cleanups.push(() => app.close());
 
     if (database.kind === 'embedded' && options.control) {
-      const control = await options.control({ database, config, revocations }, logger);
+      const control = await options.control({ database, config, revocations, events }, logger);
       if (control) cleanups.push(() => control.close());
     }
 
+    await handBackOnStart({ db: database.db, events, config }, logger);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -146,9 +150,11 @@ export async function startServer(
             : 'postgres',
         redis: redis ? 'configured' : 'not configured (in-process queue)',
         workers: runsWorkers ? 'in this process' : 'in `parley worker` processes',
+        model: modelSummary(config),
       },
       `Parley is listening on ${url}`,
     );
+    warnAboutModel(config, logger);
     return { app, url, logger, close };
   } catch (error) {
     await close();
@@ -209,6 +215,40 @@ export async function startWorker(
     await infra?.close();
     await database.close();
     throw error;
+  }
+}
+
+function modelSummary(config: Config): string {
+  if (config.gemini.simulated) return 'SIMULATED: a local stand-in for Gemini, every reply starts with [Simulated]';
+  if (!config.gemini.apiKey) return 'none: GEMINI_API_KEY is not set';
+  return `Gemini (${config.gemini.defaultModel} by default) with the shared key`;
+}
+
+/** The first thing a newcomer without a key needs to read: why the AI is silent, and what to do. */
+function warnAboutModel(config: Config, logger: Logger): void {
+  if (config.gemini.simulated) {
+    logger.warn(
+      'AI replies are SIMULATED by a local stand-in for Gemini and start with "[Simulated]". For real answers, set GEMINI_API_KEY instead of PARLEY_SIMULATED_MODEL.',
+    );
+  } else if (!config.gemini.apiKey) {
+    logger.warn(NO_KEY_HELP.join(' '));
+  }
+}
+
+/** Conversations that went to people only because the AI was unavailable follow their default handler again. */
+async function handBackOnStart(deps: HandbackDeps, logger: Logger): Promise<void> {
+  if (!deps.config.gemini.apiKey) return;
+  try {
+    const reports = await handBackWaiting(deps);
+    for (const report of reports.filter((each) => each.returned > 0)) {
+      logger.info(
+        { user: report.username, conversations: report.returned },
+        'conversations that waited for the AI are answered by the AI again',
+      );
+    }
+  } catch (error) {
+    // Their next customer message hands them back anyway: not a reason to refuse to start.
+    logger.warn({ err: error }, 'could not hand waiting conversations back to the AI');
   }
 }
 

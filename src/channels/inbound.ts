@@ -1,9 +1,10 @@
 import { getAiSettings } from '../ai/ai-settings.js';
 import { aiAvailability } from '../ai/availability.js';
+import { resumeIfWaiting } from '../ai/handback.js';
 import { enqueueReply } from '../ai/reply.jobs.js';
 import type { Config } from '../kernel/config.js';
 import { withTimeout } from '../kernel/timeout.js';
-import { addMessage, findOrCreateConversation, initialStatus } from '../conversations/conversations.service.js';
+import { addMessage, findOrCreateConversation, openingStatus } from '../conversations/conversations.service.js';
 import { conversationCreatedEvent, messageEvent } from '../conversations/conversation-events.js';
 import type { Database } from '../db/client.js';
 import type { ChannelType, ReplyHandler } from '../db/schema/index.js';
@@ -45,7 +46,7 @@ export async function receiveCustomerMessage(
     channelId: channel.id,
     customerId: inbound.customerId,
     customerName: inbound.customerName,
-    status: initialStatus(channel.owner.defaultReplyHandler, aiAvailability(deps.config, settings) === null),
+    ...openingStatus(channel.owner.defaultReplyHandler, aiAvailability(deps.config, settings) === null),
   });
   const stored = await addMessage(deps.db, {
     conversationId: conversation.id,
@@ -58,7 +59,8 @@ export async function receiveCustomerMessage(
     deps.events.publish(channel.owner.id, conversationCreatedEvent(conversation));
   }
   deps.events.publish(channel.owner.id, messageEvent(conversation.id, stored));
-  if (conversation.status === 'active') {
+  const current = await resumeIfWaiting(deps, channel.owner, conversation, settings);
+  if (current.status === 'active') {
     // The message is stored, which is what the acknowledgement promises. If the queue cannot
     // take the job quickly (Redis restarting), the add goes on in the background and the reply
     // sweep finds the message within a minute anyway; the platform is not kept waiting.

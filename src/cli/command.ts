@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Config } from '../kernel/config.js';
 import type { DatabaseHandle } from '../db/client.js';
+import type { EventBus } from '../events/events.js';
 import type { TokenRevocations } from '../events/revocations.js';
 
 /** Where a command writes: the terminal, or the control socket back to a waiting CLI. */
@@ -15,6 +16,8 @@ export interface CommandContext {
   io: CommandIO;
   /** Where a revoke is announced, so running servers close the token's WebSockets. */
   revocations: TokenRevocations;
+  /** Live events, for status changes a command makes (a hand-back) to reach the dashboards. */
+  events: EventBus;
 }
 
 /**

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../kernel/config.js';
 import type { DatabaseHandle } from '../db/client.js';
+import type { EventBus } from '../events/events.js';
 import type { TokenRevocations } from '../events/revocations.js';
 import { EXIT, type CommandIO } from './command.js';
 import { databaseCommands } from './commands/index.js';
@@ -39,7 +40,7 @@ export interface ControlServer {
 }
 
 export async function startControlServer(
-  context: { database: DatabaseHandle; config: Config; revocations: TokenRevocations },
+  context: { database: DatabaseHandle; config: Config; revocations: TokenRevocations; events: EventBus },
   logger: Logger,
 ): Promise<ControlServer | undefined> {
   const socketPath = controlSocketPath(context.config.dataDir);

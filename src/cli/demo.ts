@@ -8,7 +8,7 @@ import { withAppSecret } from '../kernel/app-secret.js';
 import { createApiToken, createUser, findUser } from '../auth/auth.service.js';
 import { openDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
-import { GeminiEmulator } from '../emulator/gemini.js';
+import { startSimulatedModel } from './simulated-model.js';
 
 /**
  * `parley demo`: Parley with a made-up bakery and a simulated model, so a
@@ -43,7 +43,7 @@ const DEMO_PROMPTS = {
   ].join('\n'),
 };
 
-export function demoConfig(base: Config, modelUrl: string): Config {
+export function demoConfig(base: Config): Config {
   const dataDir = path.join(base.dataDir, 'demo');
   return {
     ...base,
@@ -51,7 +51,6 @@ export function demoConfig(base: Config, modelUrl: string): Config {
     database: { kind: 'embedded', directory: path.join(dataDir, 'pglite') },
     // The demo's queue, cache and pub/sub are in-process, whatever the environment says.
     redisUrl: undefined,
-    gemini: { ...base.gemini, apiKey: 'simulated-demo-key', baseUrl: modelUrl },
   };
 }
 
@@ -76,28 +75,27 @@ export async function seedDemo(config: Config): Promise<string> {
 
 export interface RunningDemo {
   server: RunningServer;
-  emulator: GeminiEmulator;
   token: string;
   close(): Promise<void>;
 }
 
 export async function startDemo(base: Config, logger?: Logger): Promise<RunningDemo> {
-  const emulator = await GeminiEmulator.start();
+  // The banner says the replies are simulated; the demo is not flagged `simulated`, which would log it again.
+  const model = await startSimulatedModel(demoConfig(base));
   try {
-    const config = await withAppSecret(demoConfig(base, emulator.url));
+    const config = await withAppSecret(model.config);
     const token = await seedDemo(config);
     const server = await startServer(config, logger, { control: startControlServer });
     return {
       server,
-      emulator,
       token,
       async close() {
         await server.close();
-        await emulator.close();
+        await model.close();
       },
     };
   } catch (error) {
-    await emulator.close();
+    await model.close();
     throw error;
   }
 }

@@ -5,6 +5,7 @@ import { startServer, startWorker } from '../app/runtime.js';
 import { withAppSecret } from '../kernel/app-secret.js';
 import { openDatabase } from '../db/client.js';
 import { EmbeddedDatabaseBusyError, lockHolder } from '../db/lock.js';
+import { createFanoutEventBus } from '../events/fanout.js';
 import { createTokenRevocations } from '../events/revocations.js';
 import { createLocalPubSub, type PubSub } from '../infra/pubsub.js';
 import { migrateDatabase } from '../db/migrate.js';
@@ -14,6 +15,7 @@ import { databaseCommands } from './commands/index.js';
 import { EXPIRES_IN_USAGE, parseExpiresIn } from './commands/token.js';
 import { runInServer, startControlServer } from './control.js';
 import { demoBanner, startDemo } from './demo.js';
+import { withSimulatedModel } from './simulated-model.js';
 import { readPassword } from './prompt.js';
 import { setPasswordCost } from '../auth/password.js';
 
@@ -67,10 +69,15 @@ async function runDatabaseCommand(name: string, args: unknown): Promise<number> 
         "Warning: Redis did not take the news; running servers close the token's live connections at their next check, within 30 seconds.",
       ),
   });
+  // Nobody listens in the CLI: its events (a hand-back's status changes) are for running servers.
+  const events = await createFanoutEventBus(pubsub, { listen: false });
+  // `ai_control test` and `test_ai_setup` call the model: simulated here too when the server's would be.
+  const model = await withSimulatedModel(config);
   try {
     if (name !== 'migrate') await migrateDatabase(database);
-    return await definition.run({ database, config, io: terminal, revocations }, args);
+    return await definition.run({ database, config: model.config, io: terminal, revocations, events }, args);
   } finally {
+    await model.close();
     await pubsub.close();
     await database.close();
   }
@@ -113,14 +120,40 @@ function stopOnSignal(logger: Logger, close: () => Promise<void>): void {
   process.on('SIGINT', stop);
 }
 
-async function serve(options: { worker: boolean }): Promise<void> {
-  const server = await startServer(configOrExit(), undefined, { worker: options.worker, control: startControlServer });
-  stopOnSignal(server.logger, () => server.close());
+async function serve(options: { worker: boolean; simulated: boolean }): Promise<void> {
+  const config = configOrExit();
+  if (options.simulated) {
+    if (config.gemini.apiKey || config.gemini.baseUrl) {
+      terminal.err('Error: --simulated answers with simulated replies, GEMINI_API_KEY with the real model: use one.');
+      process.exit(EXIT.usage);
+    }
+    config.gemini.simulated = true;
+  }
+  const model = await withSimulatedModel(config);
+  try {
+    const server = await startServer(model.config, undefined, { worker: options.worker, control: startControlServer });
+    stopOnSignal(server.logger, async () => {
+      await server.close();
+      await model.close();
+    });
+  } catch (error) {
+    await model.close();
+    throw error;
+  }
 }
 
 async function worker(): Promise<void> {
-  const running = await startWorker(configOrExit());
-  stopOnSignal(running.logger, () => running.close());
+  const model = await withSimulatedModel(configOrExit());
+  try {
+    const running = await startWorker(model.config);
+    stopOnSignal(running.logger, async () => {
+      await running.close();
+      await model.close();
+    });
+  } catch (error) {
+    await model.close();
+    throw error;
+  }
 }
 
 async function demo(): Promise<void> {
@@ -146,6 +179,11 @@ export function buildProgram(): Command {
     .command('serve')
     .description('migrate the database, then serve the HTTP API (and the jobs, without Redis or with --worker)')
     .option('--worker', 'also run the queue workers and schedules in this process', false)
+    .option(
+      '--simulated',
+      'answer with simulated AI replies (no Gemini key needed), as PARLEY_SIMULATED_MODEL=1 does',
+      false,
+    )
     .action(serve);
 
   program
@@ -258,6 +296,17 @@ export function buildProgram(): Command {
     .addOption(new Option('--json', 'machine-readable output').default(false))
     .action(async (options: { user?: string; json: boolean }) =>
       exitWith(await runDatabaseCommand('ai_control conversations', options)),
+    );
+  aiControl
+    .command('handback')
+    .description(
+      'hand back to the AI the conversations that went to people only because the AI was unavailable when they began',
+    )
+    .option('--user <username>')
+    .option('--dry-run', 'say what would change, change nothing', false)
+    .addOption(new Option('--json', 'machine-readable output').default(false))
+    .action(async (options: { user?: string; dryRun: boolean; json: boolean }) =>
+      exitWith(await runDatabaseCommand('ai_control handback', options)),
     );
   const cap = (value: string) => {
     const parsed = parseCap(value);

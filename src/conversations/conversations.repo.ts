@@ -86,11 +86,21 @@ export async function lockOwnConversations(tx: Database, userId: string, ids: st
     .for('update');
 }
 
+function statusChange(status: ConversationStatus) {
+  return {
+    status,
+    // A status set on purpose ends the wait that the AI's unavailability at the start began.
+    waitingForAi: false,
+    ownershipVersion: sql`${conversations.ownershipVersion} + 1`,
+    updatedAt: sql`now()`,
+  };
+}
+
 /** Sets a locked conversation's status; returns its new ownership version. */
 export async function setStatus(tx: Database, conversationId: string, status: ConversationStatus): Promise<number> {
   const [updated] = await tx
     .update(conversations)
-    .set({ status, ownershipVersion: sql`${conversations.ownershipVersion} + 1`, updatedAt: sql`now()` })
+    .set(statusChange(status))
     .where(eq(conversations.id, conversationId))
     .returning({ version: conversations.ownershipVersion });
   return updated?.version ?? 0;
@@ -104,8 +114,34 @@ export async function setStatuses(
 ): Promise<{ id: string; version: number }[]> {
   return tx
     .update(conversations)
-    .set({ status, ownershipVersion: sql`${conversations.ownershipVersion} + 1`, updatedAt: sql`now()` })
+    .set(statusChange(status))
     .where(inArray(conversations.id, conversationIds))
+    .returning({ id: conversations.id, version: conversations.ownershipVersion });
+}
+
+/**
+ * Ends the wait of a business's waiting conversations (or of one of them):
+ * to the AI (`active`, a new ownership version) or, when the business now
+ * wants people first, with people as they are.
+ */
+export async function endWaitForAi(
+  db: Database,
+  userId: string,
+  to: ConversationStatus,
+  conversationId?: string,
+): Promise<{ id: string; version: number }[]> {
+  return db
+    .update(conversations)
+    .set(to === 'active' ? statusChange('active') : { waitingForAi: false, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(conversations.userId, userId),
+        eq(conversations.waitingForAi, true),
+        // A person's status change clears the mark in the same statement, so this is belt and braces.
+        eq(conversations.status, 'support_active'),
+        conversationId === undefined ? undefined : eq(conversations.id, conversationId),
+      ),
+    )
     .returning({ id: conversations.id, version: conversations.ownershipVersion });
 }
 

@@ -50,7 +50,12 @@ export const statusResponse = z
       .string()
       .nullable()
       .describe(
-        'Why the AI is not answering this conversation, null while it is: ai_disabled, no_api_key, the last handover reason (agent_takeover, customer_request, complaint, ai_unavailable …), or default_handler_manual.',
+        'Why the AI is not answering this conversation, null while it is: ai_disabled, no_api_key, the last handover reason (agent_takeover, customer_request, complaint, ai_unavailable …), default_handler_manual, or waiting_for_ai (see waiting_for_ai).',
+      ),
+    waiting_for_ai: z
+      .boolean()
+      .describe(
+        'True when the conversation is with people only because the AI was unavailable when it began (no key, auto-response off) and no person has touched it: it goes back to the AI when the AI becomes available (on the next customer message, when auto-response is switched on, or with `parley ai_control handback`).',
       ),
   })
   .meta({ id: 'ConversationStatus' });

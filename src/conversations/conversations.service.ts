@@ -9,7 +9,12 @@ import { insertMessage, type NewMessage, type StoredMessage } from './messages.r
 export type { Conversation } from './conversations.repo.js';
 export type { NewMessage, StoredMessage } from './messages.repo.js';
 export { recentMessages } from './messages.repo.js';
-export { deactivateIdleConversations, findWithOwnerAndChannel, markAnsweredThrough } from './conversations.repo.js';
+export {
+  deactivateIdleConversations,
+  endWaitForAi,
+  findWithOwnerAndChannel,
+  markAnsweredThrough,
+} from './conversations.repo.js';
 
 export const CONVERSATION_ID_LENGTH = 12;
 /** A session is the AI's view of a conversation (contract §5). */
@@ -27,9 +32,15 @@ export function conversationIdFromSession(session: string): string | undefined {
  * The seed's status rule: a new conversation is answered by the AI only when
  * the owner's default handler is AI and the AI is available to the business
  * (auto-response on, the shared key configured); otherwise people answer it.
+ * When only the AI's unavailability sends it to people, it waits for the AI:
+ * it goes back once the AI can answer, unless a person touches it first.
  */
-export function initialStatus(defaultHandler: ReplyHandler, aiAvailable: boolean): ConversationStatus {
-  return defaultHandler === 'AI' && aiAvailable ? 'active' : 'support_active';
+export function openingStatus(
+  defaultHandler: ReplyHandler,
+  aiAvailable: boolean,
+): { status: ConversationStatus; waitingForAi: boolean } {
+  if (defaultHandler !== 'AI') return { status: 'support_active', waitingForAi: false };
+  return aiAvailable ? { status: 'active', waitingForAi: false } : { status: 'support_active', waitingForAi: true };
 }
 
 /**
@@ -44,6 +55,7 @@ export async function findOrCreateConversation(
     channel: Channel;
     customerId: string;
     status: ConversationStatus;
+    waitingForAi?: boolean;
     channelId?: string | null;
     customerName?: string | null;
   },
@@ -56,6 +68,7 @@ export async function findOrCreateConversation(
     channel: input.channel,
     customerId: input.customerId,
     status: input.status,
+    waitingForAi: input.waitingForAi ?? false,
     channelId: input.channelId ?? null,
     customerName: input.customerName ?? null,
   });

@@ -64,8 +64,11 @@ export async function insertMessage(db: Database, input: NewMessage, historyLimi
               ${input.responseTimeMs ?? null}, ${input.channelMessageId ?? null}, ${delivery},
               ${input.answeredCount ?? null}`;
   const answered = input.answers === undefined ? sql`` : sql`, answered_through_seq = ${input.answers}`;
+  // A person's reply means people have the conversation: it no longer waits for the AI.
+  const personWrote = input.type === 'support' ? sql`, waiting_for_ai = false` : sql``;
   const touch = sql`update ${conversations}
-         set message_count = message_count + 1, last_message_at = now(), is_active = true, updated_at = now() ${answered}`;
+         set message_count = message_count + 1, last_message_at = now(), is_active = true, updated_at = now()
+             ${answered} ${personWrote}`;
   // Guarded: the conversation's update comes first and carries the ownership check. Its row lock
   // makes PostgreSQL re-check the condition against a concurrent takeover's committed row, and
   // the message goes in only if the update did. Unguarded: the insert comes first, so a

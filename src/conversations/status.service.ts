@@ -16,6 +16,8 @@ export interface StatusView {
   ai_available: boolean;
   /** Why the AI is not answering this conversation; null while it is. */
   reason: string | null;
+  /** With people only because the AI was unavailable when it began; back to the AI once it can answer. */
+  waiting_for_ai: boolean;
 }
 
 export async function statusView(
@@ -26,15 +28,19 @@ export async function statusView(
 ): Promise<StatusView> {
   let reason: string | null = availability;
   if (!reason && conversation.status === 'support_active') {
-    reason =
-      (await lastHandoverReason(db, conversation.id)) ??
-      (defaultHandler === 'Manual' ? 'default_handler_manual' : 'manual_handling');
+    // The AI became available and nothing has handed this one back yet (its next customer message will).
+    if (conversation.waitingForAi) reason = 'waiting_for_ai';
+    else
+      reason =
+        (await lastHandoverReason(db, conversation.id)) ??
+        (defaultHandler === 'Manual' ? 'default_handler_manual' : 'manual_handling');
   }
   return {
     conversation_id: conversation.id,
     status: conversation.status,
     ai_available: availability === null,
     reason,
+    waiting_for_ai: conversation.waitingForAi && conversation.status === 'support_active',
   };
 }
 
@@ -61,10 +67,15 @@ export async function changeStatus(
   const result = await db.transaction(async (tx) => {
     const locked = await lockOwnConversation(tx, userId, conversationId);
     if (!locked) throw new NotFoundError('No such conversation.');
-    if (locked.status === status) return { conversation: locked, previous: null };
+    // Taking over a conversation that only waits for the AI is still a person's decision: it stops waiting.
+    const waitingTakenOver = status === 'support_active' && locked.waitingForAi;
+    if (locked.status === status && !waitingTakenOver) return { conversation: locked, previous: null };
     const version = await setStatus(tx, conversationId, status);
     if (status === 'support_active') await recordHandover(tx, locked, { source: 'agent', reason: 'agent_takeover' });
-    return { conversation: { ...locked, status, ownershipVersion: version }, previous: locked.status };
+    return {
+      conversation: { ...locked, status, waitingForAi: false, ownershipVersion: version },
+      previous: locked.status,
+    };
   });
   if (result.previous) {
     events.publish(
@@ -96,7 +107,9 @@ export async function changeStatuses(
   const wanted = [...new Set(conversationIds)];
   const changes = await db.transaction(async (tx) => {
     const owned = await lockOwnConversations(tx, userId, wanted);
-    const moving = owned.filter((conversation) => conversation.status !== status);
+    const moving = owned.filter(
+      (conversation) => conversation.status !== status || (status === 'support_active' && conversation.waitingForAi),
+    );
     const movingIds = moving.map((conversation) => conversation.id);
     // Stryker disable next-line ConditionalExpression: skipping an empty update only saves a round trip
     const moved = moving.length ? await setStatuses(tx, movingIds, status) : [];

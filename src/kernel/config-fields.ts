@@ -68,3 +68,12 @@ export const wholeNumber = (unit: string, min: number, max: number, fallback: nu
     .min(min, `must be between ${min} and ${max}`)
     .max(max, `must be between ${min} and ${max}`)
     .default(fallback);
+
+/** An on/off switch: 1, true, yes or on; 0, false, no, off or empty. */
+export const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .default('')
+  .refine((value) => ['', '0', '1', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(value), 'must be 1 or 0')
+  .transform((value) => ['1', 'true', 'yes', 'on'].includes(value));

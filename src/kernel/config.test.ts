@@ -23,6 +23,7 @@ describe('loadConfig', () => {
     expect(config.redisUrl).toBeUndefined();
     expect(config.gemini).toEqual({
       apiKey: undefined,
+      simulated: false,
       baseUrl: undefined,
       defaultModel: 'gemini-flash-latest',
       timeoutMs: 30_000,
@@ -71,6 +72,23 @@ describe('loadConfig', () => {
       'Invalid configuration: GEMINI_REQUESTS_PER_MINUTE must be between 0 (no limit) and 100000 (got "-1")',
       'Invalid configuration: PARLEY_METRICS_PORT must be a port number (got "x")',
     ]);
+  });
+
+  it('answers with the simulated model when asked, never beside a real key', () => {
+    for (const on of ['1', 'true', 'YES', 'on']) {
+      expect(loadConfig({ PARLEY_SIMULATED_MODEL: on }, '/srv').gemini.simulated).toBe(true);
+    }
+    for (const off of ['0', 'false', 'no', '']) {
+      expect(loadConfig({ PARLEY_SIMULATED_MODEL: off }, '/srv').gemini.simulated).toBe(false);
+    }
+    expect(problems({ PARLEY_SIMULATED_MODEL: 'maybe' })).toEqual([
+      'Invalid configuration: PARLEY_SIMULATED_MODEL must be 1 or 0 (got "maybe")',
+    ]);
+    const both = problems({ PARLEY_SIMULATED_MODEL: '1', GEMINI_API_KEY: 'real-key-123' });
+    expect(both).toEqual([
+      'Invalid configuration: PARLEY_SIMULATED_MODEL answers with simulated replies, GEMINI_API_KEY and GEMINI_BASE_URL with a real model: set one or the other',
+    ]);
+    expect(both[0]).not.toContain('real-key-123');
   });
 
   it('requires APP_SECRET with DATABASE_URL, and never echoes secrets', () => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import {
+  flag,
   httpUrl,
   milliseconds,
   optionalString,
@@ -73,6 +74,7 @@ const envSchema = z.object({
     .default('parley'),
   GEMINI_API_KEY: optionalString,
   GEMINI_BASE_URL: optionalUrl(httpUrl),
+  PARLEY_SIMULATED_MODEL: flag,
   PARLEY_DEFAULT_MODEL: z
     .string()
     .trim()
@@ -196,6 +198,12 @@ export interface Config {
   appSecret: string | undefined;
   gemini: {
     apiKey: string | undefined;
+    /**
+     * Answer with the built-in stand-in for Gemini (every reply starts with
+     * "[Simulated]"), for trying Parley without a key. The process that serves
+     * starts it and points apiKey and baseUrl at it (src/cli/simulated-model.ts).
+     */
+    simulated: boolean;
     baseUrl: string | undefined;
     defaultModel: string;
     timeoutMs: number;
@@ -294,6 +302,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ? [`PARLEY_CONNECTION_TIMEOUT_MS must be longer than GEMINI_DEADLINE_MS (${e.GEMINI_DEADLINE_MS})`]
       : []),
   ];
+  if (e.PARLEY_SIMULATED_MODEL && (e.GEMINI_API_KEY || e.GEMINI_BASE_URL)) {
+    limitProblems.push(
+      'PARLEY_SIMULATED_MODEL answers with simulated replies, GEMINI_API_KEY and GEMINI_BASE_URL with a real model: set one or the other',
+    );
+  }
   if (limitProblems.length > 0) {
     throw new ConfigError(limitProblems.map((problem) => `Invalid configuration: ${problem}`));
   }
@@ -312,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     appSecret: e.APP_SECRET,
     gemini: {
       apiKey: e.GEMINI_API_KEY,
+      simulated: e.PARLEY_SIMULATED_MODEL,
       baseUrl: e.GEMINI_BASE_URL,
       defaultModel: e.PARLEY_DEFAULT_MODEL,
       timeoutMs: e.GEMINI_TIMEOUT_MS,

@@ -317,7 +317,7 @@ describe('POST /api/v1/ai/ask/', () => {
 });
 
 describe('without a global key', () => {
-  it('stores the question and says the AI is disabled', async () => {
+  it('stores the question and says no key is configured', async () => {
     const keyless = await createTestApp();
     try {
       const token = await keyless.signUp('nokey');
@@ -328,7 +328,7 @@ describe('without a global key', () => {
         payload: { question: 'hi', customer_id: 'c1' },
       });
       expect(response.statusCode).toBe(200);
-      expect(response.json()).toMatchObject({ reason: 'ai_disabled', auto_response_generated: false });
+      expect(response.json()).toMatchObject({ reason: 'no_api_key', auto_response_generated: false });
       const sessionId = response.json<AskBody>().session_id;
       const stored = await keyless.as(token, { method: 'GET', url: `/api/v1/ai/sessions/${sessionId}/` });
       expect(stored.json<{ messages: { type: string; text: string }[] }>().messages).toEqual([

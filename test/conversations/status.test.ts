@@ -37,7 +37,7 @@ describe('GET|PUT /api/v1/ai/conversations/{id}/status/', () => {
     const [id] = ids;
     const get = await t.as(alice, { method: 'GET', url: statusUrl(id!) });
     expect(get.statusCode).toBe(200);
-    expect(get.json()).toEqual({ conversation_id: id, status: 'active', ai_available: true, reason: null });
+    expect(get.json()).toEqual({ conversation_id: id, status: 'active', ai_available: true, reason: null, waiting_for_ai: false });
 
     const toPeople = await t.as(alice, {
       method: 'PUT',
@@ -51,6 +51,7 @@ describe('GET|PUT /api/v1/ai/conversations/{id}/status/', () => {
       status: 'support_active',
       ai_available: true,
       reason: 'agent_takeover',
+      waiting_for_ai: false,
     });
 
     const toAi = await t.as(alice, {
@@ -72,6 +73,7 @@ describe('GET|PUT /api/v1/ai/conversations/{id}/status/', () => {
       status: 'support_active',
       ai_available: true,
       reason: 'agent_takeover',
+      waiting_for_ai: false,
     });
     await t.as(alice, { method: 'PUT', url: statusUrl(id), payload: { status: 'active' } });
     const changes = t.published.filter((p) => p.event.type === 'conversation.status_changed');
@@ -111,6 +113,7 @@ describe('GET|PUT /api/v1/ai/conversations/{id}/status/', () => {
       status: 'support_active',
       ai_available: false,
       reason: 'ai_disabled',
+      waiting_for_ai: false,
     });
     // People can always take a conversation, AI or no AI.
     const taken = await t.as(alice, { method: 'PUT', url: statusUrl(open!), payload: { status: 'support_active' } });
@@ -206,6 +209,7 @@ describe('PUT /api/v1/ai/conversations/bulk-status/', () => {
       status: 'support_active',
       ai_available: true,
       reason: 'agent_takeover',
+      waiting_for_ai: false,
     });
     expect((await t.as(alice, { method: 'GET', url: statusUrl(ids[1]!) })).json()).toMatchObject({
       status: 'active',
@@ -252,6 +256,7 @@ describe('PUT /api/v1/ai/conversations/bulk-status/', () => {
         status: 'support_active',
         ai_available: false,
         reason: 'no_api_key',
+        waiting_for_ai: true,
       });
     } finally {
       await keyless.close();
@@ -302,6 +307,7 @@ describe('why people have a conversation', () => {
       status: 'support_active',
       ai_available: true,
       reason: 'default_handler_manual',
+      waiting_for_ai: false,
     });
     expect((await handler('AI')).statusCode).toBe(200);
     expect((await t.as(carol, { method: 'GET', url: statusUrl(id) })).json()).toEqual({
@@ -309,6 +315,7 @@ describe('why people have a conversation', () => {
       status: 'support_active',
       ai_available: true,
       reason: 'manual_handling',
+      waiting_for_ai: false,
     });
   });
 });

@@ -1,5 +1,5 @@
 import type { DatabaseCommand } from '../command.js';
-import { aiControlDisable, aiControlEnable, aiControlStatus } from './ai-control.js';
+import { aiControlDisable, aiControlEnable, aiControlHandback, aiControlStatus } from './ai-control.js';
 import { aiControlConversations } from './ai-conversations.js';
 import { aiControlQuota } from './ai-quota.js';
 import { aiControlSync } from './ai-sync.js';
@@ -25,5 +25,6 @@ export const databaseCommands: Record<string, DatabaseCommand> = {
   'ai_control sync': aiControlSync,
   'ai_control conversations': aiControlConversations,
   'ai_control quota': aiControlQuota,
+  'ai_control handback': aiControlHandback,
   test_ai_setup: testAiSetup,
 };

@@ -34,6 +34,12 @@ export const conversations = pgTable(
      */
     ownershipVersion: integer('ownership_version').notNull().default(0),
     /**
+     * With people only because the AI was unavailable when the conversation
+     * began (no key, auto-response off) and no person has touched it since:
+     * it goes back to the AI once the AI can answer (src/ai/handback.ts).
+     */
+    waitingForAi: boolean('waiting_for_ai').notNull().default(false),
+    /**
      * The `seq` of the last customer message the AI has answered. A reply job
      * stores its answer only if it moves this forward, so a job that runs twice
      * (queues deliver at least once) cannot answer twice.
@@ -50,6 +56,9 @@ export const conversations = pgTable(
     index('conversations_user_activity_idx').on(table.userId, sql`${table.lastMessageAt} desc nulls last`),
     index('conversations_user_status_idx').on(table.userId, table.status),
     index('conversations_user_created_idx').on(table.userId, table.createdAt),
+    index('conversations_waiting_for_ai_idx')
+      .on(table.userId)
+      .where(sql`${table.waitingForAi}`),
     check('conversations_status_check', sql`${table.status} in ('active', 'support_active')`),
     check('conversations_channel_check', sql`${table.channel} in ('api', 'telegram', 'instagram')`),
   ],
