@@ -37,7 +37,13 @@ describe('GET|PUT /api/v1/ai/conversations/{id}/status/', () => {
     const [id] = ids;
     const get = await t.as(alice, { method: 'GET', url: statusUrl(id!) });
     expect(get.statusCode).toBe(200);
-    expect(get.json()).toEqual({ conversation_id: id, status: 'active', ai_available: true, reason: null, waiting_for_ai: false });
+    expect(get.json()).toEqual({
+      conversation_id: id,
+      status: 'active',
+      ai_available: true,
+      reason: null,
+      waiting_for_ai: false,
+    });
 
     const toPeople = await t.as(alice, {
       method: 'PUT',
