@@ -97,13 +97,13 @@ describe(`parley CLI (${testDatabaseKind})`, () => {
       expect.objectContaining({
         username: 'bob',
         auto_response_enabled: false,
-        conversations: { active: 0, support_active: 0 },
+        conversations: { active: 0, support_active: 0, waiting_for_ai: 0 },
       }),
     ]);
 
     const table = await parley(['ai_control', 'status']);
     expect(table.stdout).toContain('Last model health check: none yet (it runs every 12 hours)');
-    expect(table.stdout).toMatch(/alice\s+enabled\s+AI\s+gemini-flash-latest\s+no\s+0\s+0/);
+    expect(table.stdout).toMatch(/alice\s+enabled\s+AI\s+gemini-flash-latest\s+no\s+0\s+0\s+0/);
 
     const disableAll = await parley(['ai_control', 'disable']);
     expect(disableAll.stdout).toContain('Disabled AI auto-response for 2 users.');

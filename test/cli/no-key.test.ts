@@ -26,7 +26,7 @@ async function api(method: string, url: string, body?: unknown) {
 }
 
 beforeAll(async () => {
-  ({ env, cleanup } = await parleyEnvironment('no-key', { PARLEY_PASSWORD_COST: '10' }));
+  ({ env, cleanup } = await parleyEnvironment('no-key'));
   server = await startParley(env);
   expect((await parley(['createuser', 'alice', '--password', 'correct horse'])).code).toBe(0);
   token = (await parley(['token', 'create', 'alice'])).stdout.trim();

@@ -15,7 +15,9 @@ export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR', 'SYSTEMROOT']) {
     if (process.env[key] !== undefined) env[key] = process.env[key];
   }
-  return { ...env, LOG_LEVEL: 'info', ...extra };
+  // Cheap password hashes, as in the in-process suites: a process test at OWASP's cost spends
+  // seconds per `createuser`. Production's cost has its own tests (test/auth).
+  return { ...env, LOG_LEVEL: 'info', PARLEY_PASSWORD_COST: '10', ...extra };
 }
 
 export interface ParleyEnvironment {
