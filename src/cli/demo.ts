@@ -86,7 +86,7 @@ export async function startDemo(base: Config, logger?: Logger): Promise<RunningD
   try {
     const config = await withAppSecret(demoConfig(base, emulator.url));
     const token = await seedDemo(config);
-    const server = await startServer(config, logger, { control: startControlServer });
+    const server = await startServer(config, logger, { control: startControlServer, startCommand: 'npx parley demo' });
     return {
       server,
       emulator,
