@@ -59,12 +59,19 @@ export async function usersWithIds(db: Database, ids?: string[]): Promise<UserNa
     .orderBy(users.username);
 }
 
-/** Businesses by username (all when `usernames` is undefined), by username. */
+/** Businesses by username, whatever its case (all when `usernames` is undefined), by username. */
 export async function usersNamed(db: Database, usernames?: string[]): Promise<UserName[]> {
   return db
     .select({ id: users.id, username: users.username })
     .from(users)
-    .where(usernames ? inArray(users.username, usernames) : undefined)
+    .where(
+      usernames
+        ? inArray(
+            sql`lower(${users.username})`,
+            usernames.map((name) => sql`lower(${name})`),
+          )
+        : undefined,
+    )
     .orderBy(users.username);
 }
 

@@ -43,10 +43,36 @@ export interface ServeOptions {
     context: { database: DatabaseHandle; config: Config; revocations: TokenRevocations; events: EventBus },
     logger: Logger,
   ) => Promise<Closable | undefined>;
+  /** How the person started this server, for the hint when its port is taken. Default: `npm start`. */
+  startCommand?: string;
 }
 
 interface Closable {
   close(): Promise<void>;
+}
+
+/** A port another process holds: one line saying which variable moves Parley elsewhere, not a stack. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    variable: 'PORT' | 'PARLEY_METRICS_PORT',
+    command: string,
+  ) {
+    const free = port < 65535 ? port + 1 : port - 1;
+    super(
+      `port ${port} is already in use (is another Parley running?). Set ${variable} to a free port, e.g. ${variable}=${free} ${command}.`,
+    );
+    this.name = 'PortInUseError';
+  }
+}
+
+async function listenOn<T>(listen: () => Promise<T>, port: number, error: () => PortInUseError): Promise<T> {
+  try {
+    return await listen();
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'EADDRINUSE' && port !== 0) throw error();
+    throw cause;
+  }
 }
 
 /** Everything `parley serve` owns: database, Redis, queue, HTTP server, control socket. */
@@ -137,7 +163,11 @@ export async function startServer(
     }
 
     await handBackOnStart({ db: database.db, events, config }, logger);
-    await app.listen({ port: config.port, host: config.host });
+    await listenOn(
+      () => app.listen({ port: config.port, host: config.host }),
+      config.port,
+      () => new PortInUseError(config.port, 'PORT', options.startCommand ?? 'npm start'),
+    );
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -191,10 +221,15 @@ export async function startWorker(
     metrics.observeQueue(infra.queue);
     await startAllJobs(infra.queue, jobDeps);
     // Only when asked for: a worker listens on nothing by default.
+    const metricsPort = config.metricsPort;
     const metricsServer: MetricsServer | undefined =
-      config.metricsPort === undefined
+      metricsPort === undefined
         ? undefined
-        : await startMetricsServer(metrics, config.metricsPort, config.host, config.metricsToken);
+        : await listenOn(
+            () => startMetricsServer(metrics, metricsPort, config.host, config.metricsToken),
+            metricsPort,
+            () => new PortInUseError(metricsPort, 'PARLEY_METRICS_PORT', 'parley worker'),
+          );
     logger.info(
       {
         schedules: SCHEDULES.map((s) => `${s.type.name} ${s.pattern} ${config.timezone}`),

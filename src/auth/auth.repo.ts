@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { apiTokens, users, type ReplyHandler } from '../db/schema/index.js';
 
@@ -19,14 +19,22 @@ export interface TokenWithUser {
   defaultReplyHandler: ReplyHandler;
 }
 
-/** Undefined when the username is taken. */
+/**
+ * Usernames compare without regard to case, as the unique index on
+ * lower(username) does (so the index serves the lookup too).
+ */
+export const usernameIs = (username: string): SQL => sql`lower(${users.username}) = lower(${username})`;
+
+/** Undefined when the username is taken, whatever its case. */
 export async function insertUser(db: Database, values: NewUserRow): Promise<User | undefined> {
-  const [created] = await db.insert(users).values(values).onConflictDoNothing({ target: users.username }).returning();
+  // No conflict target: the one that can conflict is the index on lower(username) (ids are random).
+  const [created] = await db.insert(users).values(values).onConflictDoNothing().returning();
   return created;
 }
 
+/** The user of that name, whatever the case it is typed in. */
 export async function findUserByUsername(db: Database, username: string): Promise<User | undefined> {
-  const [user] = await db.select().from(users).where(eq(users.username, username)).limit(1);
+  const [user] = await db.select().from(users).where(usernameIs(username)).limit(1);
   return user;
 }
 

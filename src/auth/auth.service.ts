@@ -65,7 +65,14 @@ const DAY_MS = 86_400_000;
  */
 const tokenCache = perDatabaseCache<AuthUser>({ ttlMs: 5_000, maxEntries: 10_000 });
 
+/**
+ * A name already taken (whatever its case) is said first: fixing the password
+ * of an account that cannot be created would be wasted effort.
+ */
 export async function createUser(db: Database, input: NewUser): Promise<User> {
+  const existing = await findUserByUsername(db, input.username);
+  if (existing) throw userExists(input.username, existing.username);
+
   const errors: FieldErrors = {};
   if (!USERNAME_PATTERN.test(input.username)) {
     errors.username = ['Use 1 to 150 letters, digits and @ . + - _ only.'];
@@ -86,8 +93,20 @@ export async function createUser(db: Database, input: NewUser): Promise<User> {
     passwordHash,
     isAdmin: input.isAdmin ?? false,
   });
-  if (!created) throw new ConflictError(`A user named "${input.username}" already exists.`, 'user_exists');
+  // Taken meanwhile (the hash takes a while): the same answer as above.
+  if (!created) {
+    throw userExists(input.username, (await findUserByUsername(db, input.username))?.username ?? input.username);
+  }
   return created;
+}
+
+function userExists(asked: string, stored: string): ConflictError {
+  return new ConflictError(
+    asked === stored
+      ? `A user named "${stored}" already exists.`
+      : `A user named "${stored}" already exists (usernames are the same whatever their case).`,
+    'user_exists',
+  );
 }
 
 export async function findUser(db: Database, username: string): Promise<User | undefined> {

@@ -71,11 +71,15 @@ export function signInGuard(
 
 function countingGuard(cache: Cache, limits: SignInLimits): SignInGuard {
   if (limits.signInFailures === 0) return { admit: async () => NO_ATTEMPT };
-  const keys = (username: string) => ({
-    failures: `sign-in:failures:${username}`,
-    lock: `sign-in:lock:${username}`,
-    turn: (lock: Lock) => `sign-in:turn:${username}:${lock.until}`,
-  });
+  const keys = (typed: string) => {
+    // Usernames are the same whatever their case, so "ALICE" and "alice" share one count.
+    const username = typed.toLowerCase();
+    return {
+      failures: `sign-in:failures:${username}`,
+      lock: `sign-in:lock:${username}`,
+      turn: (lock: Lock) => `sign-in:turn:${username}:${lock.until}`,
+    };
+  };
 
   const lockFor = async (key: string, ms: number) => {
     const lock: Lock = { until: Date.now() + ms, ms };

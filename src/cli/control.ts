@@ -2,12 +2,13 @@ import { chmod, unlink } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../kernel/config.js';
+import { configEnvironment, type Config } from '../kernel/config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { EventBus } from '../events/events.js';
 import type { TokenRevocations } from '../events/revocations.js';
 import { EXIT, type CommandIO } from './command.js';
 import { databaseCommands } from './commands/index.js';
+import { differingVariables, environmentDigests, forwardedNotice } from './environment.js';
 
 /**
  * The embedded database (PGlite) admits one process. While `parley serve`
@@ -31,9 +32,16 @@ export function controlSocketPath(dataDir: string): string {
 interface ControlRequest {
   command: string;
   args: unknown;
+  /** Digests of the configuration variables the CLI's shell sets (see environment.ts). */
+  environment?: unknown;
 }
 
-type ControlFrame = { out: string } | { err: string } | { exit: number };
+/** The server's first frame: who runs the command, and which of the shell's variables it does not share. */
+interface ServerFrame {
+  server: { pid: number; differing: string[] };
+}
+
+type ControlFrame = ServerFrame | { out: string } | { err: string } | { exit: number };
 
 export interface ControlServer {
   close(): Promise<void>;
@@ -48,6 +56,8 @@ export async function startControlServer(
     logger.warn({ socketPath }, 'data dir path too long for the control socket: CLI commands need the server stopped');
     return undefined;
   }
+  // What commands run with here; the shell that sends one may have other values.
+  const environment = configEnvironment();
   // We hold the embedded lock, so a socket file left here is a dead server's.
   await unlink(socketPath).catch(() => {});
 
@@ -67,10 +77,11 @@ export async function startControlServer(
       return;
     }
     const body = await readBody(request);
-    const { command, args } = JSON.parse(body) as ControlRequest;
+    const { command, args, environment: digests } = JSON.parse(body) as ControlRequest;
     const definition = Object.hasOwn(databaseCommands, command) ? databaseCommands[command] : undefined;
     response.writeHead(200, { 'content-type': 'application/x-ndjson' });
     const write = (frame: ControlFrame) => response.write(`${JSON.stringify(frame)}\n`);
+    write({ server: { pid: process.pid, differing: differingVariables(digests, environment) } });
     if (!definition) {
       write({ err: `Error: the running server does not know the command "${command}".` });
       write({ exit: EXIT.usage });
@@ -127,15 +138,17 @@ function readBody(request: http.IncomingMessage): Promise<string> {
 }
 
 /**
- * Runs a command in the server holding the embedded database. Resolves to
- * undefined when no server answers on the socket, so the caller opens the
- * database itself.
+ * Runs a command in the server holding the embedded database, first saying so
+ * on stderr, with a warning for each configuration variable this shell sets
+ * that the server does not share. Resolves to undefined when no server answers
+ * on the socket, so the caller opens the database itself.
  */
 export function runInServer(
   dataDir: string,
   command: string,
   args: unknown,
   io: CommandIO,
+  shell: Record<string, string> = configEnvironment(),
 ): Promise<number | undefined> {
   const socketPath = controlSocketPath(dataDir);
   return new Promise((resolve, reject) => {
@@ -152,6 +165,13 @@ export function runInServer(
     request.on('response', (response) => {
       let buffer = '';
       let exit: number | undefined;
+      let announced = false;
+      const announce = (frame?: ServerFrame) => {
+        if (announced) return;
+        announced = true;
+        // A server from before the first frame existed still runs the command: said without its pid.
+        for (const line of forwardedNotice(frame?.server.pid, frame?.server.differing ?? [])) io.err(line);
+      };
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
         buffer += chunk;
@@ -159,6 +179,11 @@ export function runInServer(
         while ((newline = buffer.indexOf('\n')) >= 0) {
           const frame = JSON.parse(buffer.slice(0, newline)) as ControlFrame;
           buffer = buffer.slice(newline + 1);
+          if ('server' in frame) {
+            announce(frame);
+            continue;
+          }
+          announce();
           if ('out' in frame) io.out(frame.out);
           else if ('err' in frame) io.err(frame.err);
           else exit = frame.exit;
@@ -172,6 +197,6 @@ export function runInServer(
       });
       response.on('error', reject);
     });
-    request.end(JSON.stringify({ command, args } satisfies ControlRequest));
+    request.end(JSON.stringify({ command, args, environment: environmentDigests(shell) } satisfies ControlRequest));
   });
 }

@@ -43,6 +43,10 @@ const DEMO_PROMPTS = {
   ].join('\n'),
 };
 
+/** What a customer is told when the AI hands the conversation to the bakery's people. */
+export const DEMO_HANDOVER_MESSAGE =
+  "I've passed your message to the team at Rosa's Bakery; someone will answer here shortly.";
+
 export function demoConfig(base: Config): Config {
   const dataDir = path.join(base.dataDir, 'demo');
   return {
@@ -65,6 +69,7 @@ export async function seedDemo(config: Config): Promise<string> {
       (await createUser(db, { username: DEMO_USER, password: DEMO_PASSWORD, email: 'demo@example.com' }));
     await updateAiSettings(db, user.id, config.gemini.defaultModel, {
       autoResponseEnabled: true,
+      handoverMessage: DEMO_HANDOVER_MESSAGE,
       prompts: DEMO_PROMPTS,
     });
     return await createApiToken(db, user.id, 'demo');
@@ -85,7 +90,7 @@ export async function startDemo(base: Config, logger?: Logger): Promise<RunningD
   try {
     const config = await withAppSecret(model.config);
     const token = await seedDemo(config);
-    const server = await startServer(config, logger, { control: startControlServer });
+    const server = await startServer(config, logger, { control: startControlServer, startCommand: 'npx parley demo' });
     return {
       server,
       token,
@@ -100,6 +105,9 @@ export async function startDemo(base: Config, logger?: Logger): Promise<RunningD
   }
 }
 
+/** Where the banner's hand-back command wants the `session_id` from an `ask` answer. */
+export const SESSION_PLACEHOLDER = '<session_id from the answer>';
+
 export function demoBanner(url: string, token: string): string[] {
   return [
     '',
@@ -112,6 +120,14 @@ export function demoBanner(url: string, token: string): string[] {
     'Ask it something, as a customer would:',
     `  curl -s ${url}/api/v1/ai/ask/ -H "Authorization: Bearer ${token}" \\`,
     `       -d question="Are you open on Sunday?" -d customer_id=ana@example.com`,
+    '',
+    "Ask for a person: the AI hands the conversation to the bakery's people and stops answering it.",
+    `  curl -s ${url}/api/v1/ai/ask/ -H "Authorization: Bearer ${token}" \\`,
+    `       -d question="Can I talk to a person?" -d customer_id=ana@example.com`,
+    '',
+    'Hand it back to the AI (put in the session_id that ask answered):',
+    `  curl -s -X PUT ${url}/api/v1/ai/conversations/${SESSION_PLACEHOLDER}/status/ \\`,
+    `       -H "Authorization: Bearer ${token}" -d status=active`,
     '',
     'For real answers, stop the demo and run `GEMINI_API_KEY=<your key> npm start`.',
     '',

@@ -16,8 +16,8 @@ import { EXPIRES_IN_USAGE, parseExpiresIn } from './commands/token.js';
 import { runInServer, startControlServer } from './control.js';
 import { demoBanner, startDemo } from './demo.js';
 import { withSimulatedModel } from './simulated-model.js';
-import { readPassword } from './prompt.js';
-import { setPasswordCost } from '../auth/password.js';
+import { EXIT_CANCELLED, PromptCancelled, readPassword } from './prompt.js';
+import { PASSWORD_MIN_LENGTH, setPasswordCost } from '../auth/password.js';
 
 const terminal: CommandIO = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -206,10 +206,20 @@ export function buildProgram(): Command {
     .description('create a business account')
     .argument('<username>', 'letters, digits and @ . + - _')
     .option('--email <email>', 'contact address')
-    .option('--password <password>', 'password (or PARLEY_PASSWORD, or a prompt)')
+    .option(
+      '--password <password>',
+      `at least ${PASSWORD_MIN_LENGTH} characters, not all digits (else PARLEY_PASSWORD, else asked for)`,
+    )
     .option('--admin', 'may see every business (global usage)', false)
     .action(async (username: string, options: { email?: string; password?: string; admin: boolean }) => {
-      const password = options.password ?? process.env.PARLEY_PASSWORD ?? (await readPassword());
+      let password: string;
+      try {
+        password = options.password ?? process.env.PARLEY_PASSWORD ?? (await readPassword());
+      } catch (error) {
+        if (!(error instanceof PromptCancelled)) throw error;
+        terminal.err('\nCancelled.');
+        return exitWith(EXIT_CANCELLED);
+      }
       exitWith(
         await runDatabaseCommand('createuser', {
           username,

@@ -20,6 +20,33 @@ export interface MigrationResult {
  * concurrent starters (several `serve`/`worker` processes booting at once).
  */
 export async function migrateDatabase(handle: DatabaseHandle): Promise<MigrationResult> {
+  try {
+    return await applyMigrations(handle);
+  } catch (error) {
+    throw refusal(error) ?? error;
+  }
+}
+
+/**
+ * A migration that cannot apply to the data it finds stops with a message
+ * written for the operator (RAISE EXCEPTION, SQLSTATE P0001), and the whole
+ * upgrade is rolled back. That message is the error, not the failed query.
+ */
+export class MigrationRefusedError extends Error {
+  constructor(reason: string) {
+    super(`The database cannot be upgraded: ${reason}`);
+    this.name = 'MigrationRefusedError';
+  }
+}
+
+function refusal(error: unknown): MigrationRefusedError | undefined {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if ((cause as { code?: unknown }).code === 'P0001') return new MigrationRefusedError(cause.message);
+  }
+  return undefined;
+}
+
+async function applyMigrations(handle: DatabaseHandle): Promise<MigrationResult> {
   const total = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length;
   if (handle.pglite) {
     const before = await countApplied((text) => handle.pglite!.query<{ n: number }>(text).then((r) => r.rows));

@@ -183,6 +183,19 @@ const envSchema = z.object({
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Every variable the configuration reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+/** The configuration variables an environment sets, by name; blank ones count as unset, as they do above. */
+export function configEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const name of CONFIG_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') set[name] = value;
+  }
+  return set;
+}
+
 export type DatabaseConfig = { kind: 'embedded'; directory: string } | { kind: 'postgres'; url: string };
 
 export interface Config {

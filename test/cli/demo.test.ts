@@ -4,6 +4,45 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, startParley, type ParleyServer } from '../helpers/processes.js';
 import { until } from '../helpers/wait.js';
+import { SESSION_PLACEHOLDER } from '../../src/cli/demo.js';
+
+interface AskAnswer {
+  session_id: string;
+  answer: string | null;
+  auto_response_generated: boolean;
+  reason?: string;
+}
+
+/** The banner's hand-back command for one conversation, read as curl would: method, URL, headers and form body. */
+function handBackCommand(output: string, conversation: string) {
+  const lines = output.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('Hand it back to the AI'));
+  expect(start).toBeGreaterThan(0);
+  let command = '';
+  for (const line of lines.slice(start + 1)) {
+    command += line.replace(/\\$/, '');
+    if (!line.endsWith('\\')) break;
+  }
+  expect(command).toContain(SESSION_PLACEHOLDER);
+  command = command.replace(SESSION_PLACEHOLDER, conversation);
+  const words = [...command.matchAll(/"([^"]*)"|(\S+)/g)].map((match) => match[1] ?? match[2]!);
+  expect(words[0]).toBe('curl');
+  const parsed = { method: 'GET', url: '', headers: {} as Record<string, string>, body: '' };
+  for (let i = 1; i < words.length; i++) {
+    const word = words[i]!;
+    if (word === '-s') continue;
+    else if (word === '-X') parsed.method = words[++i]!;
+    else if (word === '-H') {
+      const [name, ...value] = words[++i]!.split(':');
+      parsed.headers[name!.toLowerCase()] = value.join(':').trim();
+    } else if (word === '-d') {
+      // As curl sends -d.
+      parsed.headers['content-type'] = 'application/x-www-form-urlencoded';
+      parsed.body = [parsed.body, words[++i]!].filter(Boolean).join('&');
+    } else parsed.url = word;
+  }
+  return parsed;
+}
 
 /** `parley demo` as a newcomer runs it: no key, no database, an answer from the bakery's FAQ. */
 let dataDir: string;
@@ -36,6 +75,43 @@ describe('parley demo', () => {
     expect(body.auto_response_generated).toBe(true);
     expect(body.answer.startsWith('[Simulated] ')).toBe(true);
     expect(body.answer).toContain('closed on Sundays');
+  });
+
+  it('tells the customer when it hands over to people, and its banner shows how to hand back', async () => {
+    const token = await until(() => /API token:\s+(prl_\w+)/.exec(demo!.output())?.[1]);
+    const ask = async (question: string) => {
+      const response = await fetch(`${demo!.url}/api/v1/ai/ask/`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ question, customer_id: 'bea@example.com' }).toString(),
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as AskAnswer;
+    };
+
+    // The banner's own question for a person is what the simulated model hands over on.
+    const handover = await until(
+      () => /-d question="([^"]+)" -d customer_id=\S+\n\nHand it back/.exec(demo!.output())?.[1],
+    );
+    expect(handover).toBe('Can I talk to a person?');
+    const handedOver = await ask(handover);
+    expect(handedOver).toMatchObject({
+      answer: "I've passed your message to the team at Rosa's Bakery; someone will answer here shortly.",
+      auto_response_generated: false,
+      reason: 'handed_over',
+    });
+    // With people now, the AI stays out of it.
+    expect(await ask('Do you deliver?')).toMatchObject({ answer: null, reason: 'manual_handling' });
+
+    // The conversation id is the session id without its msg_ prefix; both name the conversation.
+    const back = handBackCommand(demo!.output(), handedOver.session_id.replace(/^msg_/, ''));
+    const response = await fetch(back.url, { method: back.method, headers: back.headers, body: back.body });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'active' });
+
+    const answered = await ask('Do you deliver?');
+    expect(answered.auto_response_generated).toBe(true);
+    expect(answered.answer).toMatch(/^\[Simulated\] .*within 3 km/);
   });
 
   it('shuts down cleanly', async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeminiFake } from '../fakes/gemini.js';
 import { modelHealthCheck } from '../../src/jobs/scheduled.jobs.js';
 import { createPostgresDatabase } from '../helpers/database.js';
-import { cleanEnv, startParleyWorker, type ParleyProcess } from '../helpers/processes.js';
+import { cleanEnv, runParley, startParleyWorker, type ParleyProcess } from '../helpers/processes.js';
 import { freePort, until } from '../helpers/wait.js';
 
 /** A `parley worker` with PARLEY_METRICS_PORT: what it does is scrapeable though it serves no API. */
@@ -16,6 +16,8 @@ let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
 let gemini: GeminiFake;
 let worker: ParleyProcess;
 let metricsUrl: string;
+let env: NodeJS.ProcessEnv;
+let port: number;
 
 const metric = (text: string, series: string) => {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -25,8 +27,8 @@ const metric = (text: string, series: string) => {
 beforeAll(async () => {
   database = await createPostgresDatabase();
   gemini = await GeminiFake.start({ apiKey: GEMINI_KEY });
-  const port = await freePort();
-  const env = cleanEnv({
+  port = await freePort();
+  env = cleanEnv({
     DATABASE_URL: database.url,
     REDIS_URL: process.env.TEST_REDIS_URL!,
     APP_SECRET: 'worker-metrics-secret-worker-metrics-0123',
@@ -88,6 +90,17 @@ describe('parley worker with PARLEY_METRICS_PORT', () => {
     const other = await fetch(new URL('/api/v1/ai/ask/', metricsUrl));
     expect(other.status).toBe(404);
     expect(await other.json()).toMatchObject({ code: 'not_found' });
+  });
+
+  it('a second worker on the same metrics port says so in one line naming PARLEY_METRICS_PORT, and exits 1', async () => {
+    const second = await runParley(['worker'], env);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toBe(
+      `Error: port ${port} is already in use (is another Parley running?). Set PARLEY_METRICS_PORT to a free port, e.g. PARLEY_METRICS_PORT=${port + 1} parley worker.\n`,
+    );
+    expect(`${second.stdout}${second.stderr}`).not.toMatch(/EADDRINUSE|\n\s+at /);
+    // The first one still serves.
+    expect((await fetch(metricsUrl)).status).toBe(200);
   });
 
   it('stops listening when the worker stops', async () => {

@@ -18,7 +18,8 @@ export const users = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
-    uniqueIndex('users_username_key').on(table.username),
+    // Unique without regard to case, so "ALICE" and "alice" cannot both exist; the spelling given is kept.
+    uniqueIndex('users_username_lower_key').on(sql`lower(${table.username})`),
     check('users_default_reply_handler_check', sql`${table.defaultReplyHandler} in ('AI', 'Manual')`),
   ],
 );
