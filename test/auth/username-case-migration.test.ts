@@ -1,14 +1,7 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, openPglite, rowsOf, type DatabaseHandle } from '../../src/db/client.js';
-import { migrateDatabase, MigrationRefusedError, MIGRATIONS_FOLDER } from '../../src/db/migrate.js';
-import { createPostgresDatabase, testDatabaseKind } from '../helpers/database.js';
+import { rowsOf, type DatabaseHandle } from '../../src/db/client.js';
+import { migrateDatabase, MigrationRefusedError } from '../../src/db/migrate.js';
+import { databaseMigratedBefore } from '../helpers/migrations.js';
 
 /**
  * Migration 0008 makes usernames unique without regard to case. A database
@@ -21,28 +14,12 @@ afterEach(async () => {
 });
 
 /** A database migrated as an older Parley left it: up to 0007, before usernames ignored case. */
-async function databaseBeforeUsernameCase(): Promise<DatabaseHandle> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), 'parley-migrations-'));
-  cleanups.push(() => rm(folder, { recursive: true, force: true }));
-  await cp(MIGRATIONS_FOLDER, folder, { recursive: true });
-  const journalPath = path.join(folder, 'meta', '_journal.json');
-  const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { entries: { tag: string }[] };
-  const upTo = journal.entries.findIndex((entry) => entry.tag === '0008_username_case');
-  expect(upTo).toBeGreaterThan(0);
-  await writeFile(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo) }));
+const databaseBeforeUsernameCase = () => databaseMigratedBefore('0008_username_case', cleanups);
 
-  let handle: DatabaseHandle;
-  if (testDatabaseKind === 'embedded') {
-    handle = await openPglite('memory://');
-    await migratePglite(drizzlePglite({ client: handle.pglite! }), { migrationsFolder: folder });
-  } else {
-    const database = await createPostgresDatabase();
-    cleanups.push(() => database.drop());
-    handle = await openDatabase({ kind: 'postgres', url: database.url }, { poolSize: 2 });
-    await migratePg(drizzlePg({ client: handle.pool! }), { migrationsFolder: folder });
-  }
-  cleanups.push(() => handle.close());
-  return handle;
+/** Whether migrating applied every migration from 0008 on. */
+async function upgraded(handle: DatabaseHandle): Promise<boolean> {
+  const result = await migrateDatabase(handle);
+  return result.applied === result.total - 8;
 }
 
 async function addUsers(handle: DatabaseHandle, names: string[]) {
@@ -62,7 +39,7 @@ describe('upgrading to usernames unique without regard to case', () => {
   it('keeps every user and the spelling each was given when no two names differ only by case', async () => {
     const handle = await databaseBeforeUsernameCase();
     await addUsers(handle, ['Alice', 'bob', 'Bobby']);
-    expect(await migrateDatabase(handle)).toMatchObject({ applied: 1 });
+    expect(await upgraded(handle)).toBe(true);
     expect(await usernames(handle)).toEqual(['Alice', 'bob', 'Bobby']);
     // From now on the database itself refuses a second spelling.
     await expect(handle.db.execute("insert into users (id, username) values ('u9', 'ALICE')")).rejects.toThrow();
@@ -85,7 +62,7 @@ describe('upgrading to usernames unique without regard to case', () => {
     await handle.db.execute("update users set username = 'alice-work' where username = 'ALICE'");
     await handle.db.execute("update users set username = 'alice-home' where username = 'Alice'");
     await handle.db.execute("update users set username = 'bob2' where username = 'bob'");
-    expect(await migrateDatabase(handle)).toMatchObject({ applied: 1 });
+    expect(await upgraded(handle)).toBe(true);
     expect(await usernames(handle)).toEqual(['alice', 'carol', 'alice-work', 'Bob', 'bob2', 'alice-home']);
   });
 });
