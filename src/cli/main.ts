@@ -128,6 +128,8 @@ async function serve(options: { worker: boolean; simulated: boolean }): Promise<
       process.exit(EXIT.usage);
     }
     config.gemini.simulated = true;
+    // As if set in the environment, so a CLI whose shell sets it too is not told the server differs.
+    process.env.PARLEY_SIMULATED_MODEL = '1';
   }
   const model = await withSimulatedModel(config);
   try {
