@@ -1,7 +1,7 @@
 /**
  * The folders of src/ depend one way: a folder may import from the layers
  * below it, never from a layer above or from a neighbour on its own layer.
- * The README's "Code layout" section draws the same picture; `npm test`
+ * docs/architecture.md ("Code layout") draws the same picture; `npm test`
  * runs this check first, so a new cycle between folders fails CI.
  */
 const LAYERS = [
@@ -41,7 +41,7 @@ module.exports = {
     ...layerRules,
     {
       name: 'unknown-folder',
-      comment: 'Every folder of src/ has a place in LAYERS (.dependency-cruiser.cjs) and in the README.',
+      comment: 'Every folder of src/ has a place in LAYERS (.dependency-cruiser.cjs) and in docs/architecture.md.',
       severity: 'error',
       from: { path: '^src/', pathNot: `^src/(${[...rank.keys()].join('|')})/` },
       to: {},
