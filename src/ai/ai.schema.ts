@@ -36,7 +36,9 @@ export const askResponse = z
   })
   .meta({ id: 'AskResponse' });
 
-export const sessionParams = z.object({ session_id: z.string().max(100) });
+export const sessionParams = z.object({
+  session_id: z.string().max(100).describe('The session id ("msg_" + the conversation id), as `ask` returns it.'),
+});
 
 export const sessionDetail = sessionItem.extend({ messages: z.array(sessionMessage) }).meta({ id: 'SessionDetail' });
 
