@@ -43,7 +43,7 @@ import { installRateLimits } from './rate-limits.js';
 import { answerUnreadableUrl, installErrorHandling } from '../kernel/http-errors.js';
 import { loggerOptions } from '../kernel/logger.js';
 import { secretBox } from '../kernel/secret-box.js';
-import { FORM_BODY, validatorCompiler } from '../kernel/validation.js';
+import { FORM_BODY, jsonSentAsForm, validatorCompiler } from '../kernel/validation.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -196,7 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 /**
  * JSON with an empty body treated as no body (some clients send the header on
  * DELETE), and form bodies where a repeated key becomes a list, as the seed's
- * Python examples send them.
+ * Python examples send them; JSON sent as a form is refused with what to do.
  */
 function installBodyParsers(app: FastifyInstance): void {
   const json = app.getDefaultJsonParser('error', 'error');
@@ -212,6 +212,11 @@ function installBodyParsers(app: FastifyInstance): void {
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     const parsed = querystring.parse(body as string);
+    const mistake = jsonSentAsForm(parsed);
+    if (mistake) {
+      done(mistake, undefined);
+      return;
+    }
     done(null, Object.assign(Object.create(null) as object, parsed, { [FORM_BODY]: true }));
   });
 }

@@ -1,6 +1,6 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import type { z } from 'zod';
-import { ValidationError, type FieldErrors } from './errors.js';
+import { BadRequestError, ValidationError, type FieldErrors } from './errors.js';
 import { UNSAFE_TEXT_MESSAGE, unsafeTextPaths } from './text.js';
 
 /**
@@ -12,6 +12,21 @@ import { UNSAFE_TEXT_MESSAGE, unsafeTextPaths } from './text.js';
 export const FORM_BODY = Symbol('parley.formBody');
 
 type AnySchema = z.ZodType;
+
+/**
+ * `curl -d '{"question": …}'` sends JSON labelled as a form; read as a form it is one key named
+ * after the whole text, and the answer would only say every field is missing. A form whose first
+ * key opens like JSON is that mistake: no form field's name starts with `{` or `[`.
+ */
+export function jsonSentAsForm(form: Record<string, unknown>): BadRequestError | undefined {
+  const first = Object.keys(form)[0]?.trimStart();
+  if (!first || (first[0] !== '{' && first[0] !== '[')) return undefined;
+  return new BadRequestError(
+    "The body looks like JSON but was sent as a form (application/x-www-form-urlencoded, curl's default for -d). " +
+      "Send it with the header content-type: application/json (curl: -H 'content-type: application/json').",
+    'json_needs_content_type',
+  );
+}
 
 export const validatorCompiler: FastifySchemaCompiler<AnySchema> = ({ schema, httpPart }) => {
   return (data: unknown) => {
