@@ -41,6 +41,7 @@ import type { Config } from '../kernel/config.js';
 import { healthRoutes, type ModelHealth, type ReadinessCheck } from './health.routes.js';
 import { installRateLimits } from './rate-limits.js';
 import { answerUnreadableUrl, installErrorHandling } from '../kernel/http-errors.js';
+import { installIgnoredFieldWarnings } from '../kernel/ignored-fields.js';
 import { loggerOptions } from '../kernel/logger.js';
 import { secretBox } from '../kernel/secret-box.js';
 import { FORM_BODY, jsonSentAsForm, validatorCompiler } from '../kernel/validation.js';
@@ -113,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   installErrorHandling(app);
+  installIgnoredFieldWarnings(app);
   const metrics = deps.metrics ?? createMetrics();
   metrics.observeQueue(deps.queue);
   installMetrics(app, metrics, deps.config.metricsToken);

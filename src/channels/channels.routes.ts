@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { responses } from '../kernel/http-errors.js';
+import { withWarnings } from '../kernel/ignored-fields.js';
 import { currentUser, requireToken } from '../auth/authenticate.js';
 import { channelBody, channelItem, channelList, channelParams } from './channels.schema.js';
 import { channelView, connectChannel, deleteChannel, listChannels, type ChannelDeps } from './channels.service.js';
@@ -37,7 +38,7 @@ export const channelRoutes: FastifyPluginAsyncZod<ChannelDeps> = async (app, dep
           'Telegram: `{type: "telegram", bot_token}`; the token is checked with Telegram (400 `invalid_bot_token` with Telegram’s reason) and the bot’s webhook is set to Parley with a secret. Instagram: `{type: "instagram", ig_user_id, access_token}`; Instagram is asked whose token it is (`GET /me`), and a token it refuses, or one of another account, is 400 `invalid_access_token`. A platform that cannot be reached is 502 `platform_unavailable`. A bot or account already connected (here or to another business) is 409.',
         security,
         body: channelBody,
-        response: responses({ 201: channelItem }, 400, 401, 409, 502),
+        response: responses({ 201: withWarnings(channelItem) }, 400, 401, 409, 502),
       },
     },
     async (request, reply) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withWarnings } from '../kernel/ignored-fields.js';
 import { pageOf, pageQuery } from '../kernel/pagination.js';
 import { CHANNELS, CONVERSATION_STATUSES, MESSAGE_TYPES } from '../db/schema/index.js';
 import { BULK_LIMIT } from './status.service.js';
@@ -82,15 +83,15 @@ export const bulkStatusBody = z.object({
   status,
 });
 
-export const bulkStatusResponse = z
-  .object({
+export const bulkStatusResponse = withWarnings(
+  z.object({
     status: z.enum(CONVERSATION_STATUSES),
     updated: z.array(z.string()).describe('The ids changed or already in that status, as they were sent.'),
     not_found: z
       .array(z.string())
       .describe("The ids that name none of this business's conversations, as they were sent."),
-  })
-  .meta({ id: 'BulkStatus' });
+  }),
+).meta({ id: 'BulkStatus' });
 
 /** The message system's view of a conversation: the session, keyed by `id`, with the customer's name and last change. */
 export const conversationItem = sessionItem
@@ -118,6 +119,6 @@ export const agentReplyBody = z.object({
     .describe('Leave the AI answering; by default an agent reply takes the conversation over.'),
 });
 
-export const agentReplyResponse = z
-  .object({ message: sessionMessage, conversation: conversationItem })
-  .meta({ id: 'AgentReply' });
+export const agentReplyResponse = withWarnings(
+  z.object({ message: sessionMessage, conversation: conversationItem }),
+).meta({ id: 'AgentReply' });
