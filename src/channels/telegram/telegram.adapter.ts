@@ -8,6 +8,7 @@ import type { ChannelAdapter } from '../adapter.js';
 import { splitText } from '../split.js';
 import { ALLOWED_UPDATES, TelegramError, telegramClient } from './telegram.client.js';
 import { hashWebhookSecret, telegramWebhookRoutes } from './telegram.webhook.js';
+import { unusableWebhookAddress } from './webhook-address.js';
 
 const TELEGRAM_LIMIT = 4_096;
 /** Waits Telegram asks for up to this long are waited out in the job; longer ones go back to the queue. */
@@ -41,6 +42,11 @@ export const telegramAdapter: ChannelAdapter<z.infer<typeof connectBody>> = {
   type: 'telegram',
   accountNoun: 'bot',
   connectBody,
+
+  preflight({ config }) {
+    const unusable = unusableWebhookAddress(config);
+    if (unusable) throw new BadRequestError(unusable, 'public_url_unusable');
+  },
 
   async verify({ config }, { bot_token: botToken }) {
     let bot;
