@@ -135,8 +135,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'Parley API',
         version: '1',
-        description:
+        description: [
           'Customer chats answered by AI, watched and taken over by people. Authenticate with `Authorization: Bearer <token>`.',
+          'Errors have the shape `{"detail", "code", "errors"?}`. Bodies are JSON (`content-type: application/json`) or forms;',
+          'JSON sent as a form is 400 `json_needs_content_type`. Unknown fields are ignored, and a write names each one in its',
+          "answer's `warnings`. A method a path does not have is 405 `method_not_allowed`, with `Allow` listing those it has.",
+        ].join(' '),
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
