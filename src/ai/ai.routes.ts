@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply } from 'fastify';
 import { NotFoundError } from '../kernel/errors.js';
 import { responses } from '../kernel/http-errors.js';
+import { withWarnings } from '../kernel/ignored-fields.js';
 import { paginate } from '../kernel/pagination.js';
 import { currentUser, requireToken } from '../auth/authenticate.js';
 import { conversationIdFromSession, getOwnConversation, sessionId } from '../conversations/conversations.service.js';
@@ -170,7 +171,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
         summary: 'Change any subset of the AI configuration and prompts',
         security,
         body: aiConfigBody,
-        response: responses({ 200: aiConfigResponse }, 400, 401),
+        response: responses({ 200: withWarnings(aiConfigResponse) }, 400, 401),
       },
       handler: async (request) => {
         const body = request.body;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONVERSATION_STATUSES } from '../db/schema/index.js';
+import { withWarnings } from '../kernel/ignored-fields.js';
 import { pageOf, pageQuery } from '../kernel/pagination.js';
 import { businessHoursSchema } from './business-hours.js';
 import { messageText, sessionItem, sessionMessage } from '../conversations/conversations.schema.js';
@@ -24,8 +25,8 @@ export const NO_ANSWER_REASONS = [
   'ai_unavailable',
 ] as const;
 
-export const askResponse = z
-  .object({
+export const askResponse = withWarnings(
+  z.object({
     session_id: z.string(),
     customer_id: z.string(),
     question: z.string(),
@@ -34,10 +35,12 @@ export const askResponse = z
     success: z.boolean(),
     auto_response_generated: z.boolean(),
     reason: z.enum(NO_ANSWER_REASONS).optional().describe('Why no AI answer was generated, when none was.'),
-  })
-  .meta({ id: 'AskResponse' });
+  }),
+).meta({ id: 'AskResponse' });
 
-export const sessionParams = z.object({ session_id: z.string().max(100) });
+export const sessionParams = z.object({
+  session_id: z.string().max(100).describe('The session id ("msg_" + the conversation id), as `ask` returns it.'),
+});
 
 export const sessionDetail = sessionItem.extend({ messages: z.array(sessionMessage) }).meta({ id: 'SessionDetail' });
 

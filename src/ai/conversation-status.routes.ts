@@ -14,6 +14,7 @@ import type { Database } from '../db/client.js';
 import type { EventBus } from '../events/events.js';
 import type { Config } from '../kernel/config.js';
 import { responses } from '../kernel/http-errors.js';
+import { withWarnings } from '../kernel/ignored-fields.js';
 import { getAiSettings } from './ai-settings.js';
 import { aiAvailability } from './availability.js';
 
@@ -60,7 +61,7 @@ export const conversationStatusRoutes: FastifyPluginAsyncZod<{
         security,
         params: conversationParams,
         body: statusBody,
-        response: responses({ 200: statusResponse }, 400, 401, 404),
+        response: responses({ 200: withWarnings(statusResponse) }, 400, 401, 404),
       },
     },
     async (request) => {

@@ -41,9 +41,10 @@ import type { Config } from '../kernel/config.js';
 import { healthRoutes, type ModelHealth, type ReadinessCheck } from './health.routes.js';
 import { installRateLimits } from './rate-limits.js';
 import { answerUnreadableUrl, installErrorHandling } from '../kernel/http-errors.js';
+import { installIgnoredFieldWarnings } from '../kernel/ignored-fields.js';
 import { loggerOptions } from '../kernel/logger.js';
 import { secretBox } from '../kernel/secret-box.js';
-import { FORM_BODY, validatorCompiler } from '../kernel/validation.js';
+import { FORM_BODY, jsonSentAsForm, validatorCompiler } from '../kernel/validation.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -113,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   installErrorHandling(app);
+  installIgnoredFieldWarnings(app);
   const metrics = deps.metrics ?? createMetrics();
   metrics.observeQueue(deps.queue);
   installMetrics(app, metrics, deps.config.metricsToken);
@@ -133,8 +135,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'Parley API',
         version: '1',
-        description:
+        description: [
           'Customer chats answered by AI, watched and taken over by people. Authenticate with `Authorization: Bearer <token>`.',
+          'Errors have the shape `{"detail", "code", "errors"?}`. Bodies are JSON (`content-type: application/json`) or forms;',
+          'JSON sent as a form is 400 `json_needs_content_type`. Unknown fields are ignored, and a write names each one in its',
+          "answer's `warnings`. A method a path does not have is 405 `method_not_allowed`, with `Allow` listing those it has.",
+        ].join(' '),
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
@@ -196,7 +202,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 /**
  * JSON with an empty body treated as no body (some clients send the header on
  * DELETE), and form bodies where a repeated key becomes a list, as the seed's
- * Python examples send them.
+ * Python examples send them; JSON sent as a form is refused with what to do.
  */
 function installBodyParsers(app: FastifyInstance): void {
   const json = app.getDefaultJsonParser('error', 'error');
@@ -212,6 +218,11 @@ function installBodyParsers(app: FastifyInstance): void {
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     const parsed = querystring.parse(body as string);
+    const mistake = jsonSentAsForm(parsed);
+    if (mistake) {
+      done(mistake, undefined);
+      return;
+    }
     done(null, Object.assign(Object.create(null) as object, parsed, { [FORM_BODY]: true }));
   });
 }

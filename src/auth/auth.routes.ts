@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { responses } from '../kernel/http-errors.js';
+import { withWarnings } from '../kernel/ignored-fields.js';
 import type { Config } from '../kernel/config.js';
 import type { Database } from '../db/client.js';
 import type { TokenRevocations } from '../events/revocations.js';
@@ -28,7 +29,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRouteDeps> = async (app, { db
         summary: 'Exchange a username and password for an API token',
         description: 'The token expires after PARLEY_SIGN_IN_TOKEN_DAYS (30 days by default).',
         body: loginBody,
-        response: responses({ 200: tokenResponse }, 400, 401, 429),
+        response: responses({ 200: withWarnings(tokenResponse) }, 400, 401, 429),
       },
     },
     async (request) => ({

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { responses } from '../kernel/http-errors.js';
+import { withWarnings } from '../kernel/ignored-fields.js';
 import { defaultHandlerBody, defaultHandlerResponse } from './auth.schema.js';
 import { setDefaultReplyHandler } from './auth.service.js';
 import { currentUser, requireToken } from './authenticate.js';
@@ -33,7 +34,7 @@ export const defaultHandlerRoutes: FastifyPluginAsyncZod<{
         ...schema,
         summary: 'Set who answers new conversations: "AI" or "Manual"',
         body: defaultHandlerBody,
-        response: responses({ 200: defaultHandlerResponse }, 400, 401),
+        response: responses({ 200: withWarnings(defaultHandlerResponse) }, 400, 401),
       },
     },
     async (request) => {

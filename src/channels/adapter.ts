@@ -41,6 +41,8 @@ export interface ChannelAdapter<Input extends { type: ChannelType } = { type: Ch
   /** How people call one of its accounts in errors: "bot", "Instagram account". */
   readonly accountNoun: string;
   readonly connectBody: ConnectBody;
+  /** Before the platform is asked anything: refuses (throws) when Parley's own setup would make the channel useless. */
+  preflight?(deps: AdapterDeps): void;
   /** Checks the credentials with the platform; a refusal is a 400 in the platform's words. */
   verify(deps: AdapterDeps, input: Input): Promise<VerifiedAccount>;
   /** Once stored: tells the platform to deliver here. A throw undoes the connection. */

@@ -17,9 +17,10 @@ export interface ChannelDeps {
 }
 
 /**
- * Connects a platform account: the adapter has the platform vouch for the
- * credentials, the channel is stored with them sealed, and the platform is
- * told to deliver here. If that last step fails, nothing stays connected.
+ * Connects a platform account: the adapter checks Parley's own setup for it,
+ * the platform vouches for the credentials, the channel is stored with them
+ * sealed, and the platform is told to deliver here. If that last step fails,
+ * nothing stays connected.
  */
 export async function connectChannel(
   deps: ChannelDeps,
@@ -27,6 +28,7 @@ export async function connectChannel(
   input: { type: ChannelType },
 ): Promise<Channel> {
   const adapter = adapterFor(input.type);
+  adapter.preflight?.(deps);
   const account = await adapter.verify(deps, input);
   const id = randomId(12);
   const channel = await repo.insertChannel(deps.db, {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { withWarnings } from '../kernel/ignored-fields.js';
 import { pageOf, pageQuery } from '../kernel/pagination.js';
 import { CHANNELS, CONVERSATION_STATUSES, MESSAGE_TYPES } from '../db/schema/index.js';
 import { BULK_LIMIT } from './status.service.js';
+import { conversationIdOf } from './session-id.js';
 
 /** A customer's message is capped: longer texts are not chat and cost tokens for nothing. */
 export const MAX_MESSAGE_LENGTH = 4_000;
@@ -36,10 +38,24 @@ export const sessionMessage = z
   })
   .meta({ id: 'SessionMessage' });
 
-const conversationId = z.string().min(1).max(100);
+const REF_DESCRIPTION =
+  'The conversation id, or its session id ("msg_" + the conversation id, as `ask` returns it): either names the same conversation.';
+
+/** How a client names a conversation, as it was given: the id or the session id. */
+const conversationRefText = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine((ref) => conversationIdOf(ref) !== undefined, 'A session id is "msg_" followed by the conversation id.');
+
+/** A conversation named by its id or its session id, read as the conversation id. */
+export const conversationRef = conversationRefText
+  .transform((ref) => conversationIdOf(ref) ?? ref)
+  .describe(REF_DESCRIPTION);
+
 const status = z.enum(CONVERSATION_STATUSES, { error: 'Must be "active" or "support_active".' });
 
-export const conversationParams = z.object({ conversation_id: conversationId });
+export const conversationParams = z.object({ conversation_id: conversationRef });
 
 export const statusResponse = z
   .object({
@@ -64,15 +80,23 @@ export const statusBody = z.object({ status });
 
 export const bulkStatusBody = z.object({
   conversation_ids: z
-    .array(conversationId)
+    // Kept as given, so `updated` and `not_found` list the ids the client sent.
+    .array(conversationRefText)
+    .describe('Conversations to change, each by its id or its session id ("msg_" + the id, as `ask` returns it).')
     .min(1, 'List at least one conversation.')
     .max(BULK_LIMIT, `At most ${BULK_LIMIT} conversations at once.`),
   status,
 });
 
-export const bulkStatusResponse = z
-  .object({ status: z.enum(CONVERSATION_STATUSES), updated: z.array(z.string()), not_found: z.array(z.string()) })
-  .meta({ id: 'BulkStatus' });
+export const bulkStatusResponse = withWarnings(
+  z.object({
+    status: z.enum(CONVERSATION_STATUSES),
+    updated: z.array(z.string()).describe('The ids changed or already in that status, as they were sent.'),
+    not_found: z
+      .array(z.string())
+      .describe("The ids that name none of this business's conversations, as they were sent."),
+  }),
+).meta({ id: 'BulkStatus' });
 
 /** The message system's view of a conversation: the session, keyed by `id`, with the customer's name and last change. */
 export const conversationItem = sessionItem
@@ -100,6 +124,6 @@ export const agentReplyBody = z.object({
     .describe('Leave the AI answering; by default an agent reply takes the conversation over.'),
 });
 
-export const agentReplyResponse = z
-  .object({ message: sessionMessage, conversation: conversationItem })
-  .meta({ id: 'AgentReply' });
+export const agentReplyResponse = withWarnings(
+  z.object({ message: sessionMessage, conversation: conversationItem }),
+).meta({ id: 'AgentReply' });

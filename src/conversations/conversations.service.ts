@@ -17,16 +17,7 @@ export {
 } from './conversations.repo.js';
 
 export const CONVERSATION_ID_LENGTH = 12;
-/** A session is the AI's view of a conversation (contract §5). */
-const SESSION_PREFIX = 'msg_';
-
-export function sessionId(conversationId: string): string {
-  return `${SESSION_PREFIX}${conversationId}`;
-}
-
-export function conversationIdFromSession(session: string): string | undefined {
-  return session.startsWith(SESSION_PREFIX) ? session.slice(SESSION_PREFIX.length) : undefined;
-}
+export { conversationIdFromSession, sessionId } from './session-id.js';
 
 /**
  * The seed's status rule: a new conversation is answered by the AI only when

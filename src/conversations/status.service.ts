@@ -5,6 +5,7 @@ import type { EventBus } from '../events/events.js';
 import { statusEvent } from './conversation-events.js';
 import { lockOwnConversation, lockOwnConversations, setStatus, setStatuses } from './conversations.repo.js';
 import type { Conversation } from './conversations.service.js';
+import { conversationIdOf } from './session-id.js';
 import { lastHandoverReason, recordAgentTakeovers, recordHandover } from './handover.repo.js';
 
 /** Why the AI is not answering a business's conversations at all. */
@@ -94,17 +95,26 @@ export async function changeStatus(
 
 export const BULK_LIMIT = 500;
 
-/** One transaction: every conversation found changes, or none does. Other businesses' ids are not found. */
+/**
+ * One transaction: every conversation found changes, or none does. Other businesses' ids are not
+ * found. Each conversation may be named by its id or its session id; the answer lists them as
+ * named, once each (the first spelling, when one is named both ways).
+ */
 export async function changeStatuses(
   db: Database,
   events: EventBus,
   userId: string,
-  conversationIds: string[],
+  refs: string[],
   status: ConversationStatus,
   availability: AiUnavailableReason | null,
 ): Promise<{ updated: string[]; notFound: string[] }> {
   refuseActiveWithoutAi(status, availability);
-  const wanted = [...new Set(conversationIds)];
+  const named = new Map<string, string>();
+  for (const ref of refs) {
+    const id = conversationIdOf(ref);
+    if (id !== undefined && !named.has(id)) named.set(id, ref);
+  }
+  const wanted = [...named.keys()];
   const changes = await db.transaction(async (tx) => {
     const owned = await lockOwnConversations(tx, userId, wanted);
     const moving = owned.filter(
@@ -131,7 +141,7 @@ export async function changeStatuses(
   }
   const found = new Set(changes.owned.map((conversation) => conversation.id));
   return {
-    updated: wanted.filter((id) => found.has(id)),
-    notFound: wanted.filter((id) => !found.has(id)),
+    updated: wanted.filter((id) => found.has(id)).map((id) => named.get(id)!),
+    notFound: wanted.filter((id) => !found.has(id)).map((id) => named.get(id)!),
   };
 }

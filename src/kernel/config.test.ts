@@ -35,6 +35,7 @@ describe('loadConfig', () => {
     expect(config.metricsPort).toBeUndefined();
     expect(config.modelPrices.default).toEqual({ input: 0.3, output: 2.5 });
     expect(config.telegramApiBase).toBe('https://api.telegram.org');
+    expect(config.publicUrlSet).toBe(false);
     expect(config.timezone).toBe('UTC');
     expect(config.corsOrigins).toEqual([]);
   });
@@ -50,6 +51,7 @@ describe('loadConfig', () => {
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://parley@db/parley' });
     expect(config.redisUrl).toBe('redis://cache:6379');
     expect(config.publicUrl).toBe('https://chat.example.com');
+    expect(config.publicUrlSet).toBe(true);
     expect(config.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
   });
 

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from './errors.js';
+import { trackRouteMethods } from './route-methods.js';
 
 export const errorBody = z
   .object({
@@ -85,7 +86,19 @@ export function installErrorHandling(app: FastifyInstance): void {
     });
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    send(reply, 404, { detail: `No route for ${request.method} ${request.url.split('?')[0]}.`, code: 'not_found' }),
-  );
+  const methodsOf = trackRouteMethods(app);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = methodsOf(path);
+    if (allowed.length > 0) {
+      const list = allowed.join(', ');
+      return send(
+        reply,
+        405,
+        { detail: `${request.method} is not allowed on ${path}; it answers ${list}.`, code: 'method_not_allowed' },
+        { allow: list },
+      );
+    }
+    return send(reply, 404, { detail: `No route for ${request.method} ${path}.`, code: 'not_found' });
+  });
 }

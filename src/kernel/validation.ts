@@ -1,6 +1,8 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import type { z } from 'zod';
-import { ValidationError, type FieldErrors } from './errors.js';
+import { BadRequestError, ValidationError, type FieldErrors } from './errors.js';
+import { noteIgnoredFields } from './ignored-fields.js';
+import { core, defType, type AnySchema } from './schema-walk.js';
 import { UNSAFE_TEXT_MESSAGE, unsafeTextPaths } from './text.js';
 
 /**
@@ -11,7 +13,20 @@ import { UNSAFE_TEXT_MESSAGE, unsafeTextPaths } from './text.js';
  */
 export const FORM_BODY = Symbol('parley.formBody');
 
-type AnySchema = z.ZodType;
+/**
+ * `curl -d '{"question": …}'` sends JSON labelled as a form; read as a form it is one key named
+ * after the whole text, and the answer would only say every field is missing. A form whose first
+ * key opens like JSON is that mistake: no form field's name starts with `{` or `[`.
+ */
+export function jsonSentAsForm(form: Record<string, unknown>): BadRequestError | undefined {
+  const first = Object.keys(form)[0]?.trimStart();
+  if (!first || (first[0] !== '{' && first[0] !== '[')) return undefined;
+  return new BadRequestError(
+    "The body looks like JSON but was sent as a form (application/x-www-form-urlencoded, curl's default for -d). " +
+      "Send it with the header content-type: application/json (curl: -H 'content-type: application/json').",
+    'json_needs_content_type',
+  );
+}
 
 export const validatorCompiler: FastifySchemaCompiler<AnySchema> = ({ schema, httpPart }) => {
   return (data: unknown) => {
@@ -23,7 +38,9 @@ export const validatorCompiler: FastifySchemaCompiler<AnySchema> = ({ schema, ht
     const result = schema.safeParse(input);
     if (result.success) {
       const unsafe = unsafeText(schema, result.data);
-      return unsafe ? { error: unsafe } : { value: result.data };
+      if (unsafe) return { error: unsafe };
+      if (httpPart === 'body') noteIgnoredFields(input, result.data);
+      return { value: result.data };
     }
     return { error: new ValidationError(toFieldErrors(result.error, input)) };
   };
@@ -72,22 +89,6 @@ function humanMessage(issue: z.core.$ZodIssue, input: unknown): string {
   if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) return 'This field is required.';
   if (issue.code === 'unrecognized_keys') return `Unknown field(s): ${issue.keys.join(', ')}.`;
   return issue.message.endsWith('.') ? issue.message : `${issue.message}.`;
-}
-
-/** Peels wrappers (optional, default, pipe …) off a schema to find what it holds. */
-function core(schema: AnySchema): AnySchema {
-  let current = schema as AnySchema & { _zod: { def: Record<string, unknown> } };
-  for (let depth = 0; depth < 10; depth++) {
-    const def = current._zod.def;
-    const inner = (def.innerType ?? (def.type === 'pipe' ? def.in : undefined)) as typeof current | undefined;
-    if (!inner) break;
-    current = inner;
-  }
-  return current;
-}
-
-function defType(schema: AnySchema): string {
-  return (schema as unknown as { _zod: { def: { type: string } } })._zod.def.type;
 }
 
 function coerceStrings(schema: AnySchema, input: unknown): unknown {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../kernel/config.js';
 import { responses } from '../kernel/http-errors.js';
+import { withWarnings } from '../kernel/ignored-fields.js';
 import { currentUser, requireAdmin, requireToken } from '../auth/authenticate.js';
 import type { Database } from '../db/client.js';
 import { quotaStatusView, setUserQuota, userQuota, userQuotaView } from './quota.service.js';
@@ -114,7 +115,7 @@ export const usageRoutes: FastifyPluginAsyncZod<{ db: Database; config: Config }
         security,
         params: quotaParams,
         body: quotaBody,
-        response: responses({ 200: userQuotaResponse }, 400, 401, 403, 404),
+        response: responses({ 200: withWarnings(userQuotaResponse) }, 400, 401, 403, 404),
       },
     },
     async (request) => {

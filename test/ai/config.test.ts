@@ -94,11 +94,15 @@ describe('/api/v1/ai/config/', () => {
     expect((await get(token)).json()).toMatchObject({ temperature: 0.7, max_tokens: 1024, business_hours: null });
   });
 
-  it('ignores the read-only key flag and unknown fields', async () => {
+  it('ignores the read-only key flag and unknown fields, and says so', async () => {
     const token = await t.signUp('sneaky');
     const response = await put(token, { api_key_configured: false, api_key: 'mine', temperature: 0.1 });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ api_key_configured: true, temperature: 0.1 });
+    expect(response.json<{ warnings: { field: string }[] }>().warnings.map((w) => w.field)).toEqual([
+      'api_key_configured',
+      'api_key',
+    ]);
   });
 
   it('takes effect on the next answer', async () => {

@@ -42,7 +42,7 @@ describe('unknown routes', () => {
   it('answer 404 in the error shape', async () => {
     for (const [method, url] of [
       ['GET', '/api/v1/nothing-here/'],
-      ['POST', '/api/v1/auth/me/'],
+      ['POST', '/api/v1/auth/you/'],
       ['GET', '/'],
     ] as const) {
       const response = await t.app.inject({ method, url });

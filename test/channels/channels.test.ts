@@ -93,8 +93,9 @@ describe('/api/v1/channels/', () => {
     const response = await connect(bob, { type: 'telegram', bot_token: OTHER_BOT });
     expect(response.statusCode).toBe(502);
     expect(response.json()).toEqual({
-      detail: 'Telegram could not check the bot token (Bad Gateway); try again in a moment.',
-      code: 'platform_unavailable',
+      detail:
+        'Telegram is unavailable: it answered 502 (Bad Gateway). The bot token could not be checked and nothing was connected; try again in a moment.',
+      code: 'telegram_unreachable',
     });
     expect(await channelsOf(bob)).toMatchObject({ count: 0 });
   });
@@ -154,8 +155,9 @@ describe('/api/v1/channels/', () => {
     const response = await connect(bob, { type: 'instagram', ig_user_id: BOB_IG, access_token: BOB_IG_TOKEN });
     expect(response.statusCode).toBe(502);
     expect(response.json()).toEqual({
-      detail: 'Instagram could not check the access token (An unexpected error has occurred.); try again in a moment.',
-      code: 'platform_unavailable',
+      detail:
+        'Instagram is unavailable: it answered 500 (An unexpected error has occurred). The access token could not be checked and nothing was connected; try again in a moment.',
+      code: 'instagram_unreachable',
     });
     expect(await channelsOf(bob)).toMatchObject({ count: 0 });
   });

@@ -35,8 +35,8 @@ async function accountOf(graphBase: string, accessToken: string): Promise<Instag
       );
     }
     throw new UpstreamError(
-      `Instagram could not check the access token (${error.message}); try again in a moment.`,
-      'platform_unavailable',
+      `${error.outage}. The access token could not be checked and nothing was connected; try again in a moment.`,
+      'instagram_unreachable',
     );
   }
 }
@@ -84,7 +84,8 @@ export const instagramAdapter: ChannelAdapter<z.infer<typeof connectBody>> = {
       }
     } catch (error) {
       if (!(error instanceof InstagramError)) throw error;
-      throw new DeliveryError(`Instagram ${error.code}: ${error.message}`, error.permanent);
+      const detail = error.status === 0 ? error.outage : `Instagram ${error.code}: ${error.message}`;
+      throw new DeliveryError(detail, error.permanent);
     }
   },
 };

@@ -1,3 +1,5 @@
+import { fetchFailureReason } from '../../kernel/fetch-failure.js';
+
 /**
  * The Instagram Graph API (Instagram API with Instagram Login) over fetch: the
  * only module that speaks it. Errors come in the Graph shape
@@ -17,6 +19,12 @@ export class InstagramError extends Error {
   /** Errors that sending again cannot fix: bad token, outside the window, person unavailable, bad request. */
   get permanent(): boolean {
     return this.status >= 400 && this.status < 500 && ![4, 17, 32, 613].includes(this.code);
+  }
+
+  /** Why Instagram could not do it when it is not a refusal, in words for a person. */
+  get outage(): string {
+    if (this.status === 0) return `Instagram could not be reached: ${this.message}`;
+    return `Instagram is unavailable: it answered ${this.status} (${this.message.replace(/\.$/, '')})`;
   }
 }
 
@@ -39,7 +47,7 @@ async function graphRequest(
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (error) {
-    throw new InstagramError(0, 0, `cannot reach Instagram: ${(error as Error).message}`);
+    throw new InstagramError(0, 0, fetchFailureReason(error, TIMEOUT_MS));
   }
   const body = (await response.json().catch(() => ({}))) as GraphAnswer;
   if (!response.ok || body.error) {

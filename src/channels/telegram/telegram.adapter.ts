@@ -8,6 +8,7 @@ import type { ChannelAdapter } from '../adapter.js';
 import { splitText } from '../split.js';
 import { ALLOWED_UPDATES, TelegramError, telegramClient } from './telegram.client.js';
 import { hashWebhookSecret, telegramWebhookRoutes } from './telegram.webhook.js';
+import { unusableWebhookAddress } from './webhook-address.js';
 
 const TELEGRAM_LIMIT = 4_096;
 /** Waits Telegram asks for up to this long are waited out in the job; longer ones go back to the queue. */
@@ -27,7 +28,13 @@ function webhookUrl(config: Config, channelId: string): string {
 
 function deliveryError(error: unknown): unknown {
   if (!(error instanceof TelegramError)) return error;
-  return new DeliveryError(`Telegram ${error.code}: ${error.description}`, error.code === 400 || error.code === 403);
+  const detail = error.code === 0 ? error.outage : `Telegram ${error.code}: ${error.description}`;
+  return new DeliveryError(detail, error.code === 400 || error.code === 403);
+}
+
+/** Telegram down, failing or busy while a request waits on it: a 502 the client may retry, never a 500. */
+function unreachable(error: TelegramError, state: string): UpstreamError {
+  return new UpstreamError(`${error.outage}. ${state}; try again in a moment.`, 'telegram_unreachable');
 }
 
 /** A Telegram bot: its token proves itself with getMe, and its webhook carries a secret Telegram echoes. */
@@ -36,19 +43,19 @@ export const telegramAdapter: ChannelAdapter<z.infer<typeof connectBody>> = {
   accountNoun: 'bot',
   connectBody,
 
+  preflight({ config }) {
+    const unusable = unusableWebhookAddress(config);
+    if (unusable) throw new BadRequestError(unusable, 'public_url_unusable');
+  },
+
   async verify({ config }, { bot_token: botToken }) {
     let bot;
     try {
       bot = await telegramClient(config.telegramApiBase, botToken).getMe();
     } catch (error) {
       if (!(error instanceof TelegramError)) throw error;
-      // Unreachable (code 0), failing (5xx) or busy (429): the token may be fine, so the client may try again.
-      if (error.code === 0 || error.code === 429 || error.code >= 500) {
-        throw new UpstreamError(
-          `Telegram could not check the bot token (${error.description}); try again in a moment.`,
-          'platform_unavailable',
-        );
-      }
+      // Unreachable, failing (5xx) or busy (429): the token may be fine, so the client may try again.
+      if (!error.refusal) throw unreachable(error, 'The bot token could not be checked and nothing was connected');
       throw new BadRequestError(`Telegram rejected the bot token: ${error.description}.`, 'invalid_bot_token');
     }
     const secret = randomBytes(32).toString('base64url');
@@ -69,8 +76,9 @@ export const telegramAdapter: ChannelAdapter<z.infer<typeof connectBody>> = {
         allowed_updates: ALLOWED_UPDATES,
       });
     } catch (error) {
-      const reason = error instanceof TelegramError ? error.description : (error as Error).message;
-      throw new BadRequestError(`Telegram refused the webhook: ${reason}.`, 'webhook_refused');
+      if (!(error instanceof TelegramError)) throw error;
+      if (!error.refusal) throw unreachable(error, 'The webhook could not be set and nothing was connected');
+      throw new BadRequestError(`Telegram refused the webhook: ${error.description}.`, 'webhook_refused');
     }
   },
 
@@ -79,9 +87,11 @@ export const telegramAdapter: ChannelAdapter<z.infer<typeof connectBody>> = {
       await telegramClient(config.telegramApiBase, botToken).deleteWebhook();
       return true;
     } catch (error) {
+      if (!(error instanceof TelegramError)) throw error;
       // A revoked token cannot remove its webhook; Telegram stops delivering to a bot that is gone anyway.
-      if (error instanceof TelegramError) return false;
-      throw error;
+      if (error.refusal) return false;
+      // Gone now, the channel would leave Telegram delivering to Parley with nobody to tell it to stop.
+      throw unreachable(error, 'The channel is still connected, so its webhook can be removed');
     }
   },
 

@@ -1,3 +1,5 @@
+import { fetchFailureReason } from '../../kernel/fetch-failure.js';
+
 /**
  * The Telegram Bot API over fetch: the only module that speaks it. Telegram
  * answers JSON `{ok, result}` or `{ok: false, error_code, description,
@@ -5,13 +7,29 @@
  */
 export class TelegramError extends Error {
   constructor(
+    /** Telegram's error code (its HTTP status); 0 when Telegram could not be reached at all. */
     readonly code: number,
+    /** Telegram's description, or why it could not be reached. */
     readonly description: string,
     /** Seconds Telegram asks us to wait (429). */
     readonly retryAfter?: number,
   ) {
     super(description);
     this.name = 'TelegramError';
+  }
+
+  /** Telegram itself said no (a bad token, a bad request): asking again cannot help. */
+  get refusal(): boolean {
+    return this.code >= 400 && this.code < 500 && this.code !== 429;
+  }
+
+  /** Why Telegram could not do it when it is not a refusal, in words for a person. */
+  get outage(): string {
+    if (this.code === 0) return `Telegram could not be reached: ${this.description}`;
+    if (this.code === 429) {
+      return `Telegram is busy and asks to wait${this.retryAfter ? ` ${this.retryAfter} s` : ''} (${this.description})`;
+    }
+    return `Telegram is unavailable: it answered ${this.code} (${this.description})`;
   }
 }
 
@@ -42,7 +60,7 @@ export function telegramClient(apiBase: string, token: string) {
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (error) {
-      throw new TelegramError(0, `cannot reach Telegram: ${(error as Error).message}`);
+      throw new TelegramError(0, fetchFailureReason(error, TIMEOUT_MS));
     }
     let answer: TelegramAnswer;
     try {

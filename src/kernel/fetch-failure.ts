@@ -1,0 +1,18 @@
+/**
+ * Why a `fetch` to another service failed, in words a person can act on.
+ * Node's fetch says only "fetch failed"; the reason (refused, no such host,
+ * no answer in time) is in its cause.
+ */
+export function fetchFailureReason(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `no answer within ${timeoutMs / 1000} s`;
+  }
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof AggregateError && cause.message === '') {
+    // Every address of a name failed (localhost: ::1 and 127.0.0.1): one line each, once.
+    const reasons = cause.errors.map((each: unknown) => (each instanceof Error ? each.message : String(each)));
+    return [...new Set(reasons)].join('; ');
+  }
+  if (cause instanceof Error && cause.message !== '') return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
