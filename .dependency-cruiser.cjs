@@ -48,9 +48,13 @@ module.exports = {
     },
     {
       name: 'emulator-stands-alone',
-      comment: 'The Gemini emulator fakes Google: it uses nothing of Parley, and only the simulated model of the CLI (`parley demo`, `serve --simulated`) uses it in src/.',
+      comment:
+        'The Gemini emulator fakes Google: it uses nothing of Parley, and only the simulated model of the CLI (`parley demo`, `serve --simulated`) uses it in src/.',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/emulator/', '^src/cli/demo\\.ts$', '^src/cli/simulated-model\\.ts$', '\\.test\\.ts$'] },
+      from: {
+        path: '^src/',
+        pathNot: ['^src/emulator/', '^src/cli/demo\\.ts$', '^src/cli/simulated-model\\.ts$', '\\.test\\.ts$'],
+      },
       to: { path: '^src/emulator/' },
     },
     {

@@ -103,8 +103,8 @@ describe('parley demo', () => {
     // With people now, the AI stays out of it.
     expect(await ask('Do you deliver?')).toMatchObject({ answer: null, reason: 'manual_handling' });
 
-    // The conversation id is the session id without its msg_ prefix; both name the conversation.
-    const back = handBackCommand(demo!.output(), handedOver.session_id.replace(/^msg_/, ''));
+    // The banner says to put in the session id as the answer gave it.
+    const back = handBackCommand(demo!.output(), handedOver.session_id);
     const response = await fetch(back.url, { method: back.method, headers: back.headers, body: back.body });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: 'active' });
