@@ -147,6 +147,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
       question_answer: settings.prompts.questionAnswer,
     },
     api_key_configured: Boolean(config.gemini.apiKey),
+    simulated: config.gemini.simulated,
   });
 
   app.get(

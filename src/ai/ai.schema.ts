@@ -79,10 +79,15 @@ export const aiConfigResponse = z
       .describe('On Telegram and Instagram, how long a burst of messages is awaited before one answer to all of them.'),
     prompts,
     api_key_configured: z.boolean().describe('Whether the server has the shared Gemini key; the key is never shown.'),
+    simulated: z
+      .boolean()
+      .describe(
+        'Whether the server answers with its simulated model (PARLEY_SIMULATED_MODEL) instead of Gemini: every AI reply then starts with "[Simulated]".',
+      ),
   })
   .meta({ id: 'AiConfig' });
 
-/** PUT and PATCH take any subset; `api_key_configured` is read-only and ignored. */
+/** PUT and PATCH take any subset; `api_key_configured` and `simulated` are read-only and ignored. */
 export const aiConfigBody = z.object({
   model_name: z
     .string()

@@ -29,6 +29,7 @@ describe('/api/v1/ai/config/', () => {
       reply_debounce_ms: 2000,
       prompts: { manual_prompt: '', knowledge_source: '', product_service: '', question_answer: '' },
       api_key_configured: true,
+      simulated: false,
     });
     expect(response.body).not.toContain(TEST_GEMINI_KEY);
   });

@@ -70,7 +70,7 @@ describe(`without a Gemini key (${testDatabaseKind})`, () => {
       const current = (await api('GET', '/api/v1/ai/config/')).body;
       return current.auto_response_enabled === true ? current : undefined;
     });
-    expect(config).toMatchObject({ api_key_configured: false });
+    expect(config).toMatchObject({ api_key_configured: false, simulated: false });
   });
 
   it('ai_control handback leaves the waiting conversation waiting, and says why', async () => {
@@ -106,6 +106,7 @@ describe(`restarted with simulated replies (${testDatabaseKind})`, () => {
   });
 
   it('answers the customer with a reply labelled as simulated', async () => {
+    expect((await api('GET', '/api/v1/ai/config/')).body).toMatchObject({ api_key_configured: true, simulated: true });
     const asked = await api('POST', '/api/v1/ai/ask/', { question: 'Hello?', customer_id: 'ana' });
     expect(asked.body).toMatchObject({ auto_response_generated: true, success: true });
     expect(String(asked.body.answer)).toMatch(/^\[Simulated\] /);
