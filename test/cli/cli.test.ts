@@ -30,7 +30,7 @@ async function me(url: string, token: string) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-describe(`parley CLI (${testDatabaseKind})`, () => {
+describe(`parley CLI (${testDatabaseKind})`, { timeout: 60_000 }, () => {
   it('creates users before any server has run', async () => {
     const created = await parley([
       'createuser',

@@ -58,7 +58,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-describe('parley demo', () => {
+describe('parley demo', { timeout: 60_000 }, () => {
   it('prints a token and answers as the demo bakery, plainly simulated', async () => {
     // The banner with the token follows the "listening" line the start helper waits for.
     const token = await until(() => /API token:\s+(prl_\w+)/.exec(demo!.output())?.[1]);

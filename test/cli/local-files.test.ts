@@ -20,7 +20,7 @@ afterEach(async () => {
 
 const modeOf = async (file: string) => (await stat(file)).mode & 0o777;
 
-describe('the data dir and the control socket', () => {
+describe('the data dir and the control socket', { timeout: 60_000 }, () => {
   it('refuses to start on a data dir anyone can read and write, with one line saying what to do', async () => {
     const dataDir = path.join(root, 'data');
     await mkdir(dataDir);

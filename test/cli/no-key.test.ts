@@ -37,7 +37,7 @@ afterAll(async () => {
   await cleanup?.();
 });
 
-describe(`without a Gemini key (${testDatabaseKind})`, () => {
+describe(`without a Gemini key (${testDatabaseKind})`, { timeout: 60_000 }, () => {
   it('warns at start, with where a key comes from and how to simulate', async () => {
     const warning = await until(() => /No Gemini API key is configured[^\n]*/.exec(server!.output())?.[0]);
     expect(warning).toContain('https://aistudio.google.com/apikey');
@@ -87,7 +87,7 @@ describe(`without a Gemini key (${testDatabaseKind})`, () => {
   });
 });
 
-describe(`restarted with simulated replies (${testDatabaseKind})`, () => {
+describe(`restarted with simulated replies (${testDatabaseKind})`, { timeout: 60_000 }, () => {
   it('says the replies are simulated and hands the waiting conversation back at start', async () => {
     await server!.stop('SIGTERM');
     env = { ...env, PARLEY_SIMULATED_MODEL: '1' };
