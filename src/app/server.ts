@@ -38,6 +38,7 @@ import { installMetrics } from '../metrics/metrics.routes.js';
 import { installWebSocket } from '../realtime/ws.routes.js';
 import type { Watchers } from '../events/watchers.js';
 import type { Config } from '../kernel/config.js';
+import { installDashboard } from './dashboard.js';
 import { healthRoutes, type ModelHealth, type ReadinessCheck } from './health.routes.js';
 import { installRateLimits } from './rate-limits.js';
 import { answerUnreadableUrl, installErrorHandling } from '../kernel/http-errors.js';
@@ -195,6 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   await installWebSocket(app, { db: deps.db, config: deps.config, events, revocations, watchers: deps.watchers });
   metrics.observeWebsocketConnections(() => app.websocketConnections());
+  await installDashboard(app);
 
   return app;
 }
