@@ -7,7 +7,7 @@ import type {
   sessionMessage,
   statusResponse,
 } from '../../src/conversations/conversations.schema.js';
-import type { meResponse } from '../../src/auth/auth.schema.js';
+import type { sessionResponse } from '../../src/auth/auth.schema.js';
 import type { ParleyEvent } from '../../src/events/events.js';
 
 /**
@@ -32,12 +32,9 @@ export type ConversationStatus = z.infer<typeof statusResponse>;
 export type AgentReply = z.infer<typeof agentReplyResponse>;
 export type Channel = Conversation['channel'];
 
-/** Who is signed in: the user as `/api/v1/auth/me/` describes them, plus their id. */
-export type User = z.infer<typeof meResponse> & { id?: string };
-export interface Session {
-  user: User;
-  csrf_token: string;
-}
+/** `GET/POST /api/v1/auth/session/`: who is signed in, and the token their writes carry. */
+export type Session = z.infer<typeof sessionResponse>;
+export type User = Session['user'];
 
 export type LiveEvent = ParleyEvent | { type: 'hello'; data: { username: string; heartbeat_seconds: number } };
 

@@ -20,14 +20,19 @@ export function Inbox({ openId }: { openId: string | null }) {
     document.title = waiting > 0 ? `(${waiting}) Inbox · Parley` : 'Inbox · Parley';
   }, [waiting]);
 
-  // "/" jumps to the search, as on many sites; never a bare Alt+letter.
+  // "/" jumps to the search, as on many sites, and Escape back to the open conversation's row;
+  // never a bare Alt+letter (it types accented letters on many layouts).
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement;
-      if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (target.closest('input, textarea, select, [contenteditable]')) return;
-      event.preventDefault();
-      searchBox.current?.focus();
+      if (event.key === '/') {
+        event.preventDefault();
+        searchBox.current?.focus();
+      } else if (event.key === 'Escape') {
+        document.querySelector<HTMLElement>('.row--open')?.focus();
+      }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);

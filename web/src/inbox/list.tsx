@@ -103,7 +103,11 @@ function Row({ row, index, open }: { row: Conversation; index: number; open: boo
         <span class="row-time">{shortTime(row.last_message_at ?? row.updated_at)}</span>
       </span>
       <span class="row-preview">
-        {row.last_message ? `${AUTHOR[row.last_message.type]}: ${row.last_message.text}` : 'No messages yet'}
+        {row.last_message
+          ? `${AUTHOR[row.last_message.type]}: ${row.last_message.text}`
+          : row.last_message === null
+            ? 'No messages yet'
+            : ''}
       </span>
       <span class="row-tags">
         <span class={`tag ${people ? 'tag--people' : 'tag--ai'}`}>{people ? 'People' : 'AI'}</span>

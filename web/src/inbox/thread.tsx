@@ -2,7 +2,6 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { addMessage, keys, patchConversation, threadMessages, useThread, useWriting } from '../data.js';
-import { navigate } from '../router.js';
 import type { AgentReply, Conversation, ConversationStatus, Message } from '../types.js';
 import { AUTHOR, CHANNEL, reasonText, shortTime } from './labels.js';
 
@@ -46,16 +45,7 @@ export function Thread({ id }: { id: string }) {
   const why = reasonText(status.data?.reason);
 
   return (
-    <div
-      class="thread"
-      onKeyDown={(event) => {
-        if (event.key === 'Escape' && !(event.target as HTMLElement).closest('textarea')) {
-          const row = document.querySelector<HTMLElement>('.row--open');
-          if (row) row.focus();
-          else navigate('/');
-        }
-      }}
-    >
+    <div class="thread">
       <header class="thread-head">
         <div>
           <h2 ref={heading} tabIndex={-1}>
@@ -78,8 +68,11 @@ export function Thread({ id }: { id: string }) {
           <button
             type="button"
             class={people ? 'secondary' : 'primary'}
-            disabled={toggle.isPending}
-            onClick={() => toggle.mutate(people ? 'active' : 'support_active')}
+            // Not `disabled`: a disabled button drops the keyboard focus.
+            aria-disabled={toggle.isPending}
+            onClick={() => {
+              if (!toggle.isPending) toggle.mutate(people ? 'active' : 'support_active');
+            }}
           >
             {people ? 'Hand back to AI' : 'Take over'}
           </button>

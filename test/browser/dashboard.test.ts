@@ -1,0 +1,197 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { GeminiFake } from '../fakes/gemini.js';
+import { parleyEnvironment, runParley, startParley, type ParleyServer } from '../helpers/processes.js';
+import { accessibilityProblems, launchBrowser, screenshot, type TestBrowser } from './browser.js';
+
+/**
+ * The dashboard in a real browser (Debian's chromium through playwright-core) against a real
+ * `parley serve` whose model is the Gemini fake: what a shop's people see and do.
+ */
+let gemini: GeminiFake;
+let server: ParleyServer;
+let cleanup: () => Promise<void>;
+let token: string;
+let b: TestBrowser;
+let page: Page;
+
+const PASSWORD = 'correct horse';
+
+async function ask(question: string, customer: string): Promise<{ session_id: string }> {
+  const response = await fetch(`${server.url}/api/v1/ai/ask/`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ question, customer_id: customer }),
+  });
+  if (!response.ok) throw new Error(`ask answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as { session_id: string };
+}
+
+async function signIn(password = PASSWORD): Promise<void> {
+  await page.getByLabel('Username').fill('rosa');
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+async function expectAccessible(): Promise<void> {
+  expect(await accessibilityProblems(page)).toEqual([]);
+}
+
+beforeAll(async () => {
+  gemini = await GeminiFake.start({ apiKey: 'browser-key' });
+  const environment = await parleyEnvironment('browser', {
+    GEMINI_API_KEY: 'browser-key',
+    GEMINI_BASE_URL: gemini.url,
+    GEMINI_RETRIES: '0',
+  });
+  cleanup = environment.cleanup;
+  server = await startParley(environment.env);
+  const parley = async (args: string[]) => {
+    const result = await runParley(args, environment.env);
+    if (result.code !== 0) throw new Error(`parley ${args.join(' ')} failed:\n${result.stderr}`);
+    return result.stdout.trim();
+  };
+  await parley(['createuser', 'rosa', '--password', PASSWORD]);
+  token = await parley(['token', 'create', 'rosa']);
+  await parley(['ai_control', 'enable', '--user', 'rosa']);
+  b = await launchBrowser(server.url);
+  page = b.page;
+}, 120_000);
+
+afterAll(async () => {
+  await b?.close();
+  await server?.stop('SIGKILL');
+  await gemini?.close();
+  await cleanup?.();
+});
+
+describe('the dashboard', () => {
+  it('sends a visitor to sign in, says when the password is wrong, and signs in', async () => {
+    await page.goto('/');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/sign-in');
+    await page.getByRole('heading', { name: 'Sign in to Parley' }).waitFor();
+    await expectAccessible();
+
+    await signIn('wrong password');
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('do not match');
+    await screenshot(page, 'sign-in-error');
+
+    await signIn();
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    // Nothing yet: the page says how to get a first conversation.
+    await page.getByRole('heading', { name: 'No conversations yet' }).waitFor();
+    expect(await page.locator('.empty pre').textContent()).toContain('/api/v1/ai/ask/');
+    await screenshot(page, 'inbox-empty');
+    await expectAccessible();
+  });
+
+  it('shows a new conversation as it arrives, and streams the AI answer into the open thread', async () => {
+    gemini.enqueue({ text: 'We open at 9 on Sunday.' });
+    await ask('Are you open on Sunday?', 'ana@example.com');
+    const row = page.getByRole('link', { name: /ana@example\.com/ });
+    await row.waitFor();
+    await row.click();
+    await page.getByRole('heading', { name: 'ana@example.com' }).waitFor();
+    await page.locator('.msg--AI', { hasText: 'We open at 9 on Sunday.' }).waitFor();
+    await page.getByText('The AI answers.').waitFor();
+
+    // A slow answer, written piece by piece while the thread is open.
+    gemini.enqueue({
+      text: 'Yes, we bake gluten-free bread.',
+      chunks: ['Yes, we bake ', 'gluten-free ', 'bread.'],
+      chunkDelayMs: 700,
+    });
+    const asked = ask('Do you have gluten-free bread?', 'ana@example.com');
+    const writing = page.locator('.msg--writing');
+    await writing.filter({ hasText: 'Yes, we bake' }).waitFor();
+    expect(await writing.textContent()).not.toContain('bread.');
+    await screenshot(page, 'thread-streaming');
+    await asked;
+    await page.locator('.msg--AI', { hasText: 'Yes, we bake gluten-free bread.' }).waitFor();
+    await expect.poll(() => writing.count()).toBe(0);
+    // Once, not twice: the streamed answer became the stored message.
+    expect(await page.locator('.msg--AI', { hasText: 'gluten-free' }).count()).toBe(1);
+    expect(await page.locator('.msg--customer').allTextContents()).toEqual([
+      expect.stringContaining('Are you open on Sunday?'),
+      expect.stringContaining('Do you have gluten-free bread?'),
+    ]);
+    await expectAccessible();
+  });
+
+  it('takes over, answers as a person, and hands back to the AI', async () => {
+    await page.getByRole('button', { name: 'Take over' }).click();
+    await page.getByText('People answer — a person took it over.').waitFor();
+    await page
+      .getByRole('link', { name: /ana@example\.com/ })
+      .getByText('People')
+      .waitFor();
+
+    const reply = page.getByLabel('Your reply');
+    await reply.fill('Hello Ana, this is Rosa.');
+    await reply.press('Shift+Enter');
+    await reply.pressSequentially('We also have rye.');
+    expect(await reply.inputValue()).toBe('Hello Ana, this is Rosa.\nWe also have rye.');
+    await reply.press('Enter');
+    const sent = page.locator('.msg--support');
+    await sent.filter({ hasText: 'We also have rye.' }).waitFor();
+    expect(await sent.locator('.msg-author').textContent()).toContain('Agent');
+    expect(await reply.inputValue()).toBe('');
+    await screenshot(page, 'thread-taken-over');
+    await expectAccessible();
+
+    await page.getByRole('button', { name: 'Hand back to AI' }).click();
+    await page.getByText('The AI answers.').waitFor();
+    await page.getByRole('button', { name: 'Take over' }).waitFor();
+  });
+
+  it('shows what a customer wrote as text, never as markup', async () => {
+    gemini.enqueue({ text: 'Noted.' });
+    await ask('<img src=x onerror="document.title=\'owned\'"><b>bold</b>', 'mallory@example.com');
+    const row = page.getByRole('link', { name: /mallory@example\.com/ });
+    await row.waitFor();
+    await row.click();
+    await page.locator('.msg--customer', { hasText: '<b>bold</b>' }).waitFor();
+    expect(await page.locator('.messages img, .messages b').count()).toBe(0);
+    expect(await page.title()).not.toBe('owned');
+  });
+
+  it('is usable by keyboard alone: moving in the list, opening, acting, and back', async () => {
+    await page.getByRole('link', { name: /mallory@example\.com/ }).focus();
+    // Newest first: mallory, then ana.
+    await page.keyboard.press('ArrowDown');
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.textContent ?? ''))
+      .toContain('ana@example.com');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'ana@example.com' }).waitFor();
+    await page.keyboard.press('Tab');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent ?? '')).toBe('Take over');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Hand back to AI' }).waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-current'))).toBe('page');
+    await page.keyboard.press('/');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('search');
+    await page.keyboard.type('mallory');
+    await expect.poll(() => page.getByRole('link', { name: /ana@example\.com/ }).count()).toBe(0);
+    await page.getByRole('link', { name: /mallory@example\.com/ }).waitFor();
+  });
+
+  it('signs out, and back in returns to the page that asked', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Parley' }).waitFor();
+    const conversations = await fetch(`${server.url}/api/v1/conversations/`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const ana = ((await conversations.json()) as { results: { id: string; customer_id: string }[] }).results.find(
+      (row) => row.customer_id === 'ana@example.com',
+    )!;
+    await page.goto(`/c/${ana.id}`);
+    await expect.poll(() => page.url()).toContain(`/sign-in?next=${encodeURIComponent(`/c/${ana.id}`)}`);
+    await signIn();
+    await page.getByRole('heading', { name: 'ana@example.com' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/c/${ana.id}`);
+  });
+});
