@@ -12,6 +12,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { aiRoutes } from '../ai/ai.routes.js';
 import { conversationStatusRoutes } from '../ai/conversation-status.routes.js';
+import { businessAiAvailability } from '../ai/availability.js';
 import { analyticsRoutes } from '../analytics/analytics.routes.js';
 import { defaultHandlerRoutes } from '../auth/default-handler.routes.js';
 import { sharedKeyModel } from '../model/shared-key.js';
@@ -189,7 +190,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.watchers ? { watchers: deps.watchers } : {}),
   });
   await app.register(conversationStatusRoutes, { db: deps.db, config: deps.config, events });
-  await app.register(conversationRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue });
+  await app.register(conversationRoutes, {
+    db: deps.db,
+    config: deps.config,
+    events,
+    queue: deps.queue,
+    // The inbox says why people have a conversation; whether the AI can answer at all is the AI's to say.
+    availability: (userId) => businessAiAvailability(deps.db, deps.config, userId),
+  });
   await app.register(usageRoutes, { db: deps.db, config: deps.config });
   await app.register(analyticsRoutes, { db: deps.db, config: deps.config });
   if (!deps.config.appSecret) throw new Error('APP_SECRET must be loaded before the server is built');

@@ -41,7 +41,13 @@ describe('a session id where a conversation id is expected', () => {
     const url = `/api/v1/ai/conversations/${session}/status/`;
     const read = await t.as(alice, { method: 'GET', url });
     expect(read.statusCode).toBe(200);
-    expect(read.json()).toEqual({ conversation_id: idOf(session), status: 'active', ai_available: true, reason: null });
+    expect(read.json()).toEqual({
+      conversation_id: idOf(session),
+      status: 'active',
+      ai_available: true,
+      reason: null,
+      waiting_for_ai: false,
+    });
 
     const changed = await t.as(alice, { method: 'PUT', url, payload: { status: 'support_active' } });
     expect(changed.statusCode).toBe(200);
