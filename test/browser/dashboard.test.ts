@@ -162,18 +162,18 @@ describe('the dashboard', () => {
     // Newest first: mallory, then ana.
     await page.keyboard.press('ArrowDown');
     await expect
-      .poll(() => page.evaluate(() => document.activeElement?.textContent ?? ''))
+      .poll(() => page.locator(':focus').textContent())
       .toContain('ana@example.com');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'ana@example.com' }).waitFor();
     await page.keyboard.press('Tab');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent ?? '')).toBe('Take over');
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Take over');
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Hand back to AI' }).waitFor();
     await page.keyboard.press('Escape');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-current'))).toBe('page');
+    await expect.poll(() => page.locator(':focus').getAttribute('aria-current')).toBe('page');
     await page.keyboard.press('/');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('search');
+    await expect.poll(() => page.locator(':focus').getAttribute('id')).toBe('search');
     await page.keyboard.type('mallory');
     await expect.poll(() => page.getByRole('link', { name: /ana@example\.com/ }).count()).toBe(0);
     await page.getByRole('link', { name: /mallory@example\.com/ }).waitFor();
