@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { GeminiFake } from '../fakes/gemini.js';
 import { parleyEnvironment, runParley, startParley, type ParleyServer } from '../helpers/processes.js';
+import { freePort } from '../helpers/wait.js';
 import { accessibilityProblems, launchBrowser, screenshot, type TestBrowser } from './browser.js';
 
 /**
@@ -11,6 +12,7 @@ import { accessibilityProblems, launchBrowser, screenshot, type TestBrowser } fr
 let gemini: GeminiFake;
 let server: ParleyServer;
 let cleanup: () => Promise<void>;
+let env: NodeJS.ProcessEnv;
 let token: string;
 let b: TestBrowser;
 let page: Page;
@@ -43,9 +45,12 @@ beforeAll(async () => {
     GEMINI_API_KEY: 'browser-key',
     GEMINI_BASE_URL: gemini.url,
     GEMINI_RETRIES: '0',
+    // A fixed port, so the page reconnects to the same address after a restart.
+    PORT: String(await freePort()),
   });
   cleanup = environment.cleanup;
-  server = await startParley(environment.env);
+  env = environment.env;
+  server = await startParley(env);
   const parley = async (args: string[]) => {
     const result = await runParley(args, environment.env);
     if (result.code !== 0) throw new Error(`parley ${args.join(' ')} failed:\n${result.stderr}`);
@@ -161,9 +166,7 @@ describe('the dashboard', () => {
     await page.getByRole('link', { name: /mallory@example\.com/ }).focus();
     // Newest first: mallory, then ana.
     await page.keyboard.press('ArrowDown');
-    await expect
-      .poll(() => page.locator(':focus').textContent())
-      .toContain('ana@example.com');
+    await expect.poll(() => page.locator(':focus').textContent()).toContain('ana@example.com');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'ana@example.com' }).waitFor();
     await page.keyboard.press('Tab');
@@ -178,6 +181,29 @@ describe('the dashboard', () => {
     await expect.poll(() => page.getByRole('link', { name: /ana@example\.com/ }).count()).toBe(0);
     await page.getByRole('link', { name: /mallory@example\.com/ }).waitFor();
   });
+
+  it('reconnects after the server restarts and shows what it missed, once', async () => {
+    await page.getByLabel('Search customers and messages').fill('');
+    await page.getByRole('link', { name: /ana@example\.com/ }).click();
+    await page.getByRole('heading', { name: 'ana@example.com' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    const before = await page.locator('.msg').count();
+
+    expect(await server.stop('SIGTERM')).toBe(0);
+    await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
+    server = await startParley(env);
+    // Sent while the page is still waiting out its backoff: it learns of these from the catch-up.
+    gemini.enqueue({ text: 'Missed answer one.' }, { text: 'Missed answer two.' });
+    await ask('Sent during the restart, one', 'ana@example.com');
+    await ask('Sent during the restart, two', 'ana@example.com');
+
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor({ timeout: 20_000 });
+    await page.locator('.msg--AI', { hasText: 'Missed answer two.' }).waitFor();
+    for (const text of ['Sent during the restart, one', 'Missed answer one.', 'Sent during the restart, two']) {
+      expect(await page.locator('.msg', { hasText: text }).count(), text).toBe(1);
+    }
+    expect(await page.locator('.msg').count()).toBe(before + 4);
+  }, 60_000);
 
   it('signs out, and back in returns to the page that asked', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();

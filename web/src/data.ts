@@ -104,10 +104,22 @@ export function addMessage(client: QueryClient, conversationId: string, message:
   sawSeq(message.seq);
   client.setQueryData<ThreadData>(keys.thread(conversationId), (data) => {
     if (!data) return data;
-    if (data.pages.some((page) => page.results.some((known) => known.id === message.id))) return data;
+    // Known already (the reply's own answer, then its event; or a catch-up): merge what is new.
+    if (data.pages.some((page) => page.results.some((known) => known.id === message.id))) {
+      return {
+        ...data,
+        pages: data.pages.map((page) => ({
+          ...page,
+          results: page.results.map((known) => (known.id === message.id ? { ...known, ...message } : known)),
+        })),
+      };
+    }
     const [newest, ...older] = data.pages;
     if (!newest) return data;
-    const results = [...newest.results, message].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+    // In seq order; a message without one yet (just sent) goes last.
+    const results = [...newest.results, message].sort(
+      (a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER),
+    );
     return { ...data, pages: [{ ...newest, results }, ...older] };
   });
 }
@@ -213,18 +225,10 @@ export function applyEvent(client: QueryClient, event: LiveEvent, context: LiveC
     case 'ai.reply.failed':
       setWriting(event.data.conversation_id, undefined);
       return;
-    default: {
-      const other = event as { type: string; data?: Record<string, unknown> };
-      if (other.type === 'message.delivery_changed' && other.data) {
-        const data = other.data as { conversation_id: string; message_id: string } & Pick<
-          Message,
-          'delivery_status' | 'delivery_error'
-        >;
-        patchMessage(client, data.conversation_id, data.message_id, {
-          delivery_status: data.delivery_status,
-          delivery_error: data.delivery_error,
-        });
-      }
+    case 'message.delivery_changed': {
+      const { conversation_id: id, message_id: messageId, delivery_status, delivery_error } = event.data;
+      patchMessage(client, id, messageId, { delivery_status, delivery_error });
+      return;
     }
   }
 }

@@ -3,39 +3,29 @@
 import type { z } from 'zod';
 import type {
   agentReplyResponse,
-  conversationItem,
-  sessionMessage,
+  inboxConversation,
+  messageList,
   statusResponse,
+  syncResponse,
+  threadMessage,
 } from '../../src/conversations/conversations.schema.js';
 import type { sessionResponse } from '../../src/auth/auth.schema.js';
 import type { ParleyEvent } from '../../src/events/events.js';
 
-/**
- * What the inbox API adds to conversation rows and messages (issue #13's shared design).
- * Optional until the server's schemas carry them; then these become the schemas' own fields.
- */
-interface InboxConversationFields {
-  status_reason?: string | null;
-  needs_person?: boolean;
-  unread_count?: number;
-  last_message?: { type: Message['type']; text: string; created_at: string } | null;
-}
-interface InboxMessageFields {
-  seq?: number;
-  delivery_status?: 'pending' | 'sent' | 'failed' | null;
-  delivery_error?: string | null;
-}
-
-export type Message = z.infer<typeof sessionMessage> & InboxMessageFields;
-export type Conversation = z.infer<typeof conversationItem> & InboxConversationFields;
-export type ConversationStatus = z.infer<typeof statusResponse>;
 export type AgentReply = z.infer<typeof agentReplyResponse>;
-export type Channel = Conversation['channel'];
+type StoredMessage = z.infer<typeof threadMessage>;
+type Later = 'seq' | 'delivery_status' | 'delivery_error';
+/** A message as the thread shows it; an agent reply's answer comes without seq or delivery (its event has them). */
+export type Message = Omit<StoredMessage, Later> & Partial<Pick<StoredMessage, Later>>;
+/** A conversation as the inbox lists it. */
+export type Conversation = z.infer<typeof inboxConversation>;
+export type ConversationStatus = z.infer<typeof statusResponse>;
 
 /** `GET/POST /api/v1/auth/session/`: who is signed in, and the token their writes carry. */
 export type Session = z.infer<typeof sessionResponse>;
 export type User = Session['user'];
 
+/** The hello frame the WebSocket opens with, then the server's events. */
 export type LiveEvent = ParleyEvent | { type: 'hello'; data: { username: string; heartbeat_seconds: number } };
 
 export interface Page<T> {
@@ -46,15 +36,7 @@ export interface Page<T> {
 }
 
 /** `GET /api/v1/conversations/{id}/messages/?before_seq=` */
-export interface ThreadPage {
-  results: Message[];
-  has_more: boolean;
-}
+export type ThreadPage = Pick<z.infer<typeof messageList>, 'has_more'> & { results: Message[] };
 
 /** `GET /api/v1/conversations/sync/?after_seq=` */
-export interface SyncPage {
-  messages: (Message & { conversation_id: string })[];
-  conversations: Conversation[];
-  last_seq: number;
-  has_more: boolean;
-}
+export type SyncPage = z.infer<typeof syncResponse>;

@@ -187,7 +187,7 @@ function Reply({ id, people }: { id: string; people: boolean }) {
     onSuccess: (answer) => {
       setText('');
       addMessage(client, id, answer.message);
-      patchConversation(client, id, () => answer.conversation);
+      patchConversation(client, id, (row) => ({ ...row, ...answer.conversation }));
       void client.invalidateQueries({ queryKey: keys.status(id) });
       void client.invalidateQueries({ queryKey: keys.attention });
     },
