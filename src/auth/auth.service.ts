@@ -26,28 +26,13 @@ import {
   type TokenSummary,
   type User,
 } from './auth.repo.js';
+import type { AuthUser } from './auth-user.js';
 import { credentialCache as tokenCache } from './credential-cache.js';
 import { burnPasswordCheck, hashPassword, needsRehash, passwordProblems, verifyPassword } from './password.js';
 import type { SignInGuard } from './sign-in-guard.js';
 import { generateToken, hashToken, tokenMatches, tokenSelector } from './tokens.js';
 
-export interface AuthUser {
-  id: string;
-  username: string;
-  email: string;
-  isAdmin: boolean;
-  defaultReplyHandler: ReplyHandler;
-  /**
-   * The token this request was authenticated with, or for a dashboard session
-   * its id (which never looks like a token id): what per-token limits, sockets
-   * and revocations count by.
-   */
-  tokenId: string;
-  /** When that token stops working; null: never, or a dashboard session (which expires when left idle). */
-  tokenExpiresAt: Date | null;
-  /** Set when the request was authenticated by a dashboard session cookie rather than a token. */
-  sessionId?: string;
-}
+export type { AuthUser };
 
 export type { TokenSummary };
 

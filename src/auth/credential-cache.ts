@@ -1,5 +1,5 @@
 import { perDatabaseCache } from '../db/cache.js';
-import type { AuthUser } from './auth.service.js';
+import type { AuthUser } from './auth-user.js';
 
 /**
  * Tokens and dashboard sessions are checked on every request, so a verified
