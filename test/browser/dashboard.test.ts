@@ -173,6 +173,9 @@ describe('the dashboard', () => {
     await expect.poll(() => page.locator(':focus').textContent()).toBe('Take over');
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Hand back to AI' }).waitFor();
+    // The focus stayed on the button: Enter again hands back.
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Take over' }).waitFor();
     await page.keyboard.press('Escape');
     await expect.poll(() => page.locator(':focus').getAttribute('aria-current')).toBe('page');
     await page.keyboard.press('/');
