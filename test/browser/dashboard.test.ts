@@ -151,6 +151,24 @@ describe('the dashboard', () => {
     await page.getByRole('button', { name: 'Take over' }).waitFor();
   });
 
+  it('raises the attention badge and the tab title when the AI hands a conversation to people', async () => {
+    expect(await page.title()).toBe('Inbox · Parley');
+    gemini.enqueue({ functionCall: { name: 'handover_to_human', args: { reason: 'customer_request' } } });
+    await ask('Can I talk to a person?', 'carl@example.com');
+    const row = page.getByRole('link', { name: /carl@example\.com/ });
+    await row.getByText('Needs a person: the customer asked for a person').waitFor();
+    await page.getByText('1 needs a person').waitFor();
+    await expect.poll(() => page.title()).toBe('(1) Inbox · Parley');
+    await screenshot(page, 'inbox-attention');
+    // A person answering settles it.
+    await row.click();
+    await page.getByText('People answer — the customer asked for a person.').waitFor();
+    await page.getByLabel('Your reply').fill('Hi Carl, Rosa here.');
+    await page.getByLabel('Your reply').press('Enter');
+    await expect.poll(() => page.title()).toBe('Inbox · Parley');
+    await expect.poll(() => row.getByText(/Needs a person/).count()).toBe(0);
+  });
+
   it('shows what a customer wrote as text, never as markup', async () => {
     gemini.enqueue({ text: 'Noted.' });
     await ask('<img src=x onerror="document.title=\'owned\'"><b>bold</b>', 'mallory@example.com');
@@ -164,7 +182,9 @@ describe('the dashboard', () => {
 
   it('is usable by keyboard alone: moving in the list, opening, acting, and back', async () => {
     await page.getByRole('link', { name: /mallory@example\.com/ }).focus();
-    // Newest first: mallory, then ana.
+    // Newest first: mallory, carl, then ana.
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.locator(':focus').textContent()).toContain('carl@example.com');
     await page.keyboard.press('ArrowDown');
     await expect.poll(() => page.locator(':focus').textContent()).toContain('ana@example.com');
     await page.keyboard.press('Enter');
