@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { GeminiFake } from '../fakes/gemini.js';
+import { TelegramFake, telegramTextUpdate } from '../fakes/telegram.js';
 import { parleyEnvironment, runParley, startParley, type ParleyServer } from '../helpers/processes.js';
 import { freePort } from '../helpers/wait.js';
 import { accessibilityProblems, launchBrowser, screenshot, type TestBrowser } from './browser.js';
@@ -10,6 +11,8 @@ import { accessibilityProblems, launchBrowser, screenshot, type TestBrowser } fr
  * `parley serve` whose model is the Gemini fake: what a shop's people see and do.
  */
 let gemini: GeminiFake;
+let telegram: TelegramFake;
+const BOT_TOKEN = '555000222:AAEbakeryBotTokenForTheDashboardTest';
 let server: ParleyServer;
 let cleanup: () => Promise<void>;
 let env: NodeJS.ProcessEnv;
@@ -41,12 +44,17 @@ async function expectAccessible(): Promise<void> {
 
 beforeAll(async () => {
   gemini = await GeminiFake.start({ apiKey: 'browser-key' });
+  telegram = await TelegramFake.start();
+  telegram.addBot(BOT_TOKEN, { id: 555000222, username: 'rosa_bot' });
+  const port = await freePort();
   const environment = await parleyEnvironment('browser', {
     GEMINI_API_KEY: 'browser-key',
     GEMINI_BASE_URL: gemini.url,
     GEMINI_RETRIES: '0',
     // A fixed port, so the page reconnects to the same address after a restart.
-    PORT: String(await freePort()),
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    TELEGRAM_API_BASE: telegram.url,
   });
   cleanup = environment.cleanup;
   env = environment.env;
@@ -59,6 +67,12 @@ beforeAll(async () => {
   await parley(['createuser', 'rosa', '--password', PASSWORD]);
   token = await parley(['token', 'create', 'rosa']);
   await parley(['ai_control', 'enable', '--user', 'rosa']);
+  const channel = await fetch(`${server.url}/api/v1/channels/`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'telegram', bot_token: BOT_TOKEN }),
+  });
+  if (channel.status !== 201) throw new Error(`connecting the bot failed: ${await channel.text()}`);
   b = await launchBrowser(server.url);
   page = b.page;
 }, 120_000);
@@ -67,6 +81,7 @@ afterAll(async () => {
   await b?.close();
   await server?.stop('SIGKILL');
   await gemini?.close();
+  await telegram?.close();
   await cleanup?.();
 });
 
@@ -203,6 +218,37 @@ describe('the dashboard', () => {
     await page.keyboard.type('mallory');
     await expect.poll(() => page.getByRole('link', { name: /ana@example\.com/ }).count()).toBe(0);
     await page.getByRole('link', { name: /mallory@example\.com/ }).waitFor();
+  });
+
+  it("shows a Telegram customer live, and delivers a person's reply through the bot", async () => {
+    await page.getByLabel('Search customers and messages').fill('');
+    gemini.enqueue({ text: 'Our croissants are baked at 7.' });
+    await telegram.deliver(
+      BOT_TOKEN,
+      telegramTextUpdate({
+        updateId: 1,
+        messageId: 10,
+        chatId: 777,
+        text: 'When are croissants ready?',
+        firstName: 'Tomas',
+      }),
+    );
+    const row = page.getByRole('link', { name: /Tomas/ });
+    await row.getByText('Telegram').waitFor();
+    await row.click();
+    await page.locator('.msg--AI', { hasText: 'Our croissants are baked at 7.' }).waitFor();
+    await page.getByRole('button', { name: 'Take over' }).click();
+    await page.getByText('People answer — a person took it over.').waitFor();
+    await page.getByLabel('Your reply').fill('I will keep two for you, Tomas.');
+    await page.getByLabel('Your reply').press('Enter');
+    const reply = page.locator('.msg--support', { hasText: 'I will keep two for you' });
+    await reply.getByText('Delivered').waitFor();
+    await screenshot(page, 'thread-telegram');
+    expect(telegram.sent(BOT_TOKEN).map((message) => message.text)).toEqual(
+      expect.arrayContaining(['I will keep two for you, Tomas.']),
+    );
+    await page.getByRole('button', { name: 'Hand back to AI' }).click();
+    await page.getByRole('button', { name: 'Take over' }).waitFor();
   });
 
   it('reconnects after the server restarts and shows what it missed, once', async () => {
