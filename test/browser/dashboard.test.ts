@@ -166,6 +166,33 @@ describe('the dashboard', () => {
     await page.getByRole('button', { name: 'Take over' }).waitFor();
   });
 
+  it('never shows the AI answer that was still being written when a person took over', async () => {
+    gemini.enqueue({
+      text: 'A late answer nobody should see.',
+      chunks: ['A late answer ', 'nobody should see.'],
+      chunkDelayMs: 1_500,
+    });
+    const asked = ask('Is the shop open late?', 'ana@example.com').catch(() => undefined);
+    await page.locator('.msg--customer', { hasText: 'Is the shop open late?' }).waitFor();
+    await page.getByRole('button', { name: 'Take over' }).click();
+    await page.getByText('People answer — a person took it over.').waitFor();
+    await asked;
+    // The conversation's own record says the same as the page: no AI message after the takeover.
+    const stored = await fetch(
+      `${server.url}${new URL(page.url()).pathname.replace('/c/', '/api/v1/conversations/')}/messages/`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
+    const texts = ((await stored.json()) as { results: { text: string }[] }).results.map((message) => message.text);
+    expect(texts).toContain('Is the shop open late?');
+    expect(texts).not.toContain('A late answer nobody should see.');
+    expect(await page.getByText('A late answer nobody should see.').count()).toBe(0);
+    expect(await page.locator('.msg--writing').count()).toBe(0);
+    await page.getByRole('button', { name: 'Hand back to AI' }).click();
+    await page.getByRole('button', { name: 'Take over' }).waitFor();
+  });
+
   it('raises the attention badge and the tab title when the AI hands a conversation to people', async () => {
     expect(await page.title()).toBe('Inbox · Parley');
     gemini.enqueue({ functionCall: { name: 'handover_to_human', args: { reason: 'customer_request' } } });
