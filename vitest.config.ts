@@ -2,10 +2,13 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 
 const everything = ['src/**/*.test.ts', 'test/**/*.test.ts'];
 const integration = 'test/integration/**';
+// The dashboard in a real browser: once, on the embedded database (the API below it is tested on both).
+const browser = 'test/browser/**';
 
 const projects: TestProjectInlineConfiguration[] = [
   // The fast suite: in-memory PGlite, in-process infrastructure. Runs everywhere.
-  { extends: true, test: { name: 'embedded', include: everything, exclude: [integration] } },
+  { extends: true, test: { name: 'embedded', include: everything, exclude: [integration, browser] } },
+  { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 30_000 } },
 ];
 
 if (process.env.TEST_DATABASE_URL) {
@@ -16,7 +19,7 @@ if (process.env.TEST_DATABASE_URL) {
       name: 'postgres',
       include: ['test/**/*.test.ts'],
       // The fakes' own tests touch no database.
-      exclude: [integration, 'test/fakes/**'],
+      exclude: [integration, browser, 'test/fakes/**'],
       env: { PARLEY_TEST_DB: 'postgres' },
     },
   });

@@ -1,4 +1,5 @@
-// Builds dist/ from src/ when it is missing or older than the sources.
+// Builds dist/ from src/, and the dashboard dist/web/ from web/, each when it is missing or
+// older than its own sources (separate stamps: changing one never rebuilds the other).
 // Shared by `npm run build` (always builds) and bin/parley.js (builds only when needed).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = path.join(root, 'dist', '.build-stamp');
+// Outside dist/web, which Vite empties on every build.
+const webStamp = path.join(root, 'dist', '.web-build-stamp');
+const webOut = path.join(root, 'dist', 'web', 'index.html');
 
 /** @param {string} dir @returns {number} */
 function newestSource(dir) {
@@ -20,6 +24,11 @@ function newestSource(dir) {
   return newest;
 }
 
+/** @param {string} file */
+function mtime(file) {
+  return statSync(file).mtimeMs;
+}
+
 export function needsBuild() {
   if (!existsSync(stamp) || !existsSync(path.join(root, 'dist', 'cli', 'main.js'))) return true;
   const inputs = Math.max(
@@ -28,6 +37,33 @@ export function needsBuild() {
     statSync(path.join(root, 'tsconfig.build.json')).mtimeMs,
   );
   return inputs > statSync(stamp).mtimeMs;
+}
+
+export function webNeedsBuild() {
+  if (!existsSync(webStamp) || !existsSync(webOut)) return true;
+  const inputs = Math.max(newestSource(path.join(root, 'web')), mtime(path.join(root, 'package-lock.json')));
+  return inputs > mtime(webStamp);
+}
+
+/** @param {{ required?: boolean }} [options] required: fail when Vite is missing (npm run build) rather than skip. */
+export function buildWeb({ required = false } = {}) {
+  const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  if (!existsSync(vite)) {
+    // An install without dev dependencies: the server runs, and `/` says how to build the dashboard.
+    process.stderr.write('The dashboard needs building, but Vite is not installed: run `npm ci` first.\n');
+    if (required) process.exit(1);
+    return;
+  }
+  process.stderr.write('Building the dashboard (web/ → dist/web/)…\n');
+  const result = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: ['ignore', process.stderr, process.stderr],
+  });
+  if (result.status !== 0) {
+    process.stderr.write('The dashboard build failed; see the errors above.\n');
+    process.exit(result.status ?? 1);
+  }
+  writeFileSync(webStamp, `${new Date().toISOString()}\n`);
 }
 
 export function build() {
@@ -53,6 +89,10 @@ export function build() {
 
 export function buildIfNeeded() {
   if (needsBuild()) build();
+  if (webNeedsBuild()) buildWeb();
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) build();
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  build();
+  buildWeb({ required: true });
+}

@@ -1,6 +1,7 @@
 import type { AiUnavailableReason } from '../conversations/status.service.js';
 import type { Config } from '../kernel/config.js';
-import type { AiSettings } from './ai-settings.js';
+import type { Database } from '../db/client.js';
+import { getAiSettings, type AiSettings } from './ai-settings.js';
 
 /**
  * Whether the AI can answer this business's conversations, and if not, why:
@@ -14,6 +15,15 @@ export function aiAvailability(
   if (!config.gemini.apiKey) return 'no_api_key';
   if (!settings.autoResponseEnabled) return 'ai_disabled';
   return null;
+}
+
+/** `aiAvailability` for a business, read from its stored settings. */
+export async function businessAiAvailability(
+  db: Database,
+  config: Pick<Config, 'gemini'>,
+  userId: string,
+): Promise<AiUnavailableReason | null> {
+  return aiAvailability(config, await getAiSettings(db, userId, config.gemini.defaultModel));
 }
 
 /** What to do about a missing key, in the words the server's warning and the CLI both use. */

@@ -12,11 +12,14 @@ import {
 } from 'fastify-type-provider-zod';
 import { aiRoutes } from '../ai/ai.routes.js';
 import { conversationStatusRoutes } from '../ai/conversation-status.routes.js';
+import { businessAiAvailability } from '../ai/availability.js';
 import { analyticsRoutes } from '../analytics/analytics.routes.js';
 import { defaultHandlerRoutes } from '../auth/default-handler.routes.js';
 import { sharedKeyModel } from '../model/shared-key.js';
 import type { ModelProvider } from '../model/model-provider.js';
 import { authRoutes } from '../auth/auth.routes.js';
+import { installDashboardSessions } from '../auth/authenticate.js';
+import { sessionRoutes } from '../auth/sessions.routes.js';
 import { setPasswordCost } from '../auth/password.js';
 import { signInGuard } from '../auth/sign-in-guard.js';
 import { forgetTokens } from '../auth/auth.service.js';
@@ -38,6 +41,7 @@ import { installMetrics } from '../metrics/metrics.routes.js';
 import { installWebSocket } from '../realtime/ws.routes.js';
 import type { Watchers } from '../events/watchers.js';
 import type { Config } from '../kernel/config.js';
+import { installDashboard } from './dashboard.js';
 import { healthRoutes, type ModelHealth, type ReadinessCheck } from './health.routes.js';
 import { installRateLimits } from './rate-limits.js';
 import { answerUnreadableUrl, installErrorHandling } from '../kernel/http-errors.js';
@@ -136,13 +140,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         title: 'Parley API',
         version: '1',
         description: [
-          'Customer chats answered by AI, watched and taken over by people. Authenticate with `Authorization: Bearer <token>`.',
+          'Customer chats answered by AI, watched and taken over by people. Authenticate with `Authorization: Bearer <token>`',
+          '(or, in the dashboard, the `parley_session` cookie from `POST /api/v1/auth/session/`).',
           'Errors have the shape `{"detail", "code", "errors"?}`. Bodies are JSON (`content-type: application/json`) or forms;',
           'JSON sent as a form is 400 `json_needs_content_type`. Unknown fields are ignored, and a write names each one in its',
           "answer's `warnings`. A method a path does not have is 405 `method_not_allowed`, with `Allow` listing those it has.",
         ].join(' '),
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: 'parley_session' },
+        },
+      },
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
@@ -160,14 +170,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // A revoke on another process: forget the token here too, rather than trust it for the cache's TTL.
   const stopForgetting = revocations.subscribe((tokenIds) => forgetTokens(deps.db, tokenIds));
   app.addHook('onClose', async () => stopForgetting());
-  await app.register(authRoutes, {
-    db: deps.db,
-    config: deps.config,
-    revocations,
-    guard: signInGuard(deps.cache ?? createLocalCache(), deps.config.limits, (error) =>
-      app.log.warn({ err: error }, 'sign-in lock-out unavailable: this attempt is not counted'),
-    ),
-  });
+  // One lock-out for token and dashboard sign-in: guesses count together whichever endpoint they hit.
+  const guard = signInGuard(deps.cache ?? createLocalCache(), deps.config.limits, (error) =>
+    app.log.warn({ err: error }, 'sign-in lock-out unavailable: this attempt is not counted'),
+  );
+  const sessionPolicy = installDashboardSessions(app, deps.config);
+  await app.register(authRoutes, { db: deps.db, config: deps.config, revocations, guard });
+  await app.register(sessionRoutes, { db: deps.db, policy: sessionPolicy, revocations, guard });
   await app.register(defaultHandlerRoutes, {
     db: deps.db,
     // New conversations on the business's channels start with the new handler.
@@ -181,7 +190,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.watchers ? { watchers: deps.watchers } : {}),
   });
   await app.register(conversationStatusRoutes, { db: deps.db, config: deps.config, events });
-  await app.register(conversationRoutes, { db: deps.db, config: deps.config, events, queue: deps.queue });
+  await app.register(conversationRoutes, {
+    db: deps.db,
+    config: deps.config,
+    events,
+    queue: deps.queue,
+    // The inbox says why people have a conversation; whether the AI can answer at all is the AI's to say.
+    availability: (userId) => businessAiAvailability(deps.db, deps.config, userId),
+  });
   await app.register(usageRoutes, { db: deps.db, config: deps.config });
   await app.register(analyticsRoutes, { db: deps.db, config: deps.config });
   if (!deps.config.appSecret) throw new Error('APP_SECRET must be loaded before the server is built');
@@ -195,6 +211,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   await installWebSocket(app, { db: deps.db, config: deps.config, events, revocations, watchers: deps.watchers });
   metrics.observeWebsocketConnections(() => app.websocketConnections());
+  await installDashboard(app);
 
   return app;
 }

@@ -38,3 +38,20 @@ export const tokenItem = z
 
 export const tokenList = pageOf(tokenItem).meta({ id: 'ApiTokenList' });
 export const tokenParams = z.object({ token_id: z.string().min(1).max(100) });
+
+export const sessionResponse = z
+  .object({
+    user: z.object({
+      id: z.string(),
+      username: z.string(),
+      email: z.string(),
+      is_admin: z.boolean(),
+      default_reply_handler: z.enum(REPLY_HANDLERS),
+    }),
+    csrf_token: z
+      .string()
+      .describe(
+        'Send it as the X-CSRF-Token header on every POST, PUT, PATCH and DELETE made with the session cookie.',
+      ),
+  })
+  .meta({ id: 'DashboardSession' });

@@ -1,4 +1,5 @@
 import {
+  BadRequestError,
   ConflictError,
   NotAuthenticatedError,
   NotFoundError,
@@ -7,7 +8,6 @@ import {
 } from '../kernel/errors.js';
 import { randomId } from '../kernel/ids.js';
 import { DEFAULT_SIGN_IN_TOKEN_DAYS } from '../kernel/config.js';
-import { perDatabaseCache } from '../db/cache.js';
 import type { Database } from '../db/client.js';
 import type { ReplyHandler } from '../db/schema/index.js';
 import type { TokenRevocations } from '../events/revocations.js';
@@ -26,21 +26,13 @@ import {
   type TokenSummary,
   type User,
 } from './auth.repo.js';
+import type { AuthUser } from './auth-user.js';
+import { credentialCache as tokenCache } from './credential-cache.js';
 import { burnPasswordCheck, hashPassword, needsRehash, passwordProblems, verifyPassword } from './password.js';
 import type { SignInGuard } from './sign-in-guard.js';
 import { generateToken, hashToken, tokenMatches, tokenSelector } from './tokens.js';
 
-export interface AuthUser {
-  id: string;
-  username: string;
-  email: string;
-  isAdmin: boolean;
-  defaultReplyHandler: ReplyHandler;
-  /** The token this request was authenticated with. */
-  tokenId: string;
-  /** When that token stops working; null: never. */
-  tokenExpiresAt: Date | null;
-}
+export type { AuthUser };
 
 export type { TokenSummary };
 
@@ -57,13 +49,6 @@ const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** How stale `last_used_at` may get before a request refreshes it; saves a write per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 const DAY_MS = 86_400_000;
-
-/**
- * Tokens are checked on every request, so a verified one is remembered for a
- * few seconds. Revoking it, or changing its user, forgets it at once in this
- * process; another process sees the change within the TTL.
- */
-const tokenCache = perDatabaseCache<AuthUser>({ ttlMs: 5_000, maxEntries: 10_000 });
 
 /**
  * A name already taken (whatever its case) is said first: fixing the password
@@ -142,6 +127,15 @@ export async function login(
   password: string,
   ttlDays = DEFAULT_SIGN_IN_TOKEN_DAYS,
 ): Promise<string> {
+  const user = await verifyCredentials(db, username, password);
+  return createApiToken(db, user.id, 'sign-in', { expiresAt: new Date(Date.now() + ttlDays * DAY_MS) });
+}
+
+/**
+ * The user whose password this is, or 401 `invalid_credentials`. A hash made
+ * with weaker parameters than today's is replaced while the password is at hand.
+ */
+export async function verifyCredentials(db: Database, username: string, password: string): Promise<User> {
   const user = await findUser(db, username);
   if (!user?.passwordHash) {
     await burnPasswordCheck(password);
@@ -151,7 +145,7 @@ export async function login(
   if (needsRehash(user.passwordHash)) {
     await updatePasswordHash(db, user.id, user.passwordHash, await hashPassword(password));
   }
-  return createApiToken(db, user.id, 'sign-in', { expiresAt: new Date(Date.now() + ttlDays * DAY_MS) });
+  return user;
 }
 
 /** `login` behind the username's lock-out: failures count towards it, a success clears it. */
@@ -161,16 +155,21 @@ export async function signIn(
   password: string,
   ttlDays = DEFAULT_SIGN_IN_TOKEN_DAYS,
 ): Promise<string> {
-  const attempt = await deps.guard.admit(username);
-  let token: string;
+  return withLockOut(deps.guard, username, () => login(deps.db, username, password, ttlDays));
+}
+
+/** Runs a password check behind the username's lock-out, shared by token and dashboard sign-in. */
+export async function withLockOut<T>(guard: SignInGuard, username: string, check: () => Promise<T>): Promise<T> {
+  const attempt = await guard.admit(username);
+  let result: T;
   try {
-    token = await login(deps.db, username, password, ttlDays);
+    result = await check();
   } catch (error) {
     if (error instanceof NotAuthenticatedError) await attempt.failed();
     throw error;
   }
   await attempt.succeeded();
-  return token;
+  return result;
 }
 
 function invalidCredentials() {
@@ -220,6 +219,12 @@ export async function listTokens(db: Database, userId: string): Promise<TokenSum
  * process closes the WebSockets opened with it.
  */
 export async function revokeToken(db: Database, user: AuthUser, revocations?: TokenRevocations): Promise<void> {
+  if (user.sessionId) {
+    throw new BadRequestError(
+      'This request is signed in with a dashboard session, not a token: sign out with DELETE /api/v1/auth/session/.',
+      'not_a_token',
+    );
+  }
   await deleteOwnToken(db, user.id, user.tokenId);
   await forgetRevoked(db, [user.tokenId], revocations);
 }

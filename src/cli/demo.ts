@@ -114,6 +114,8 @@ export function demoBanner(url: string, token: string): string[] {
     `Parley demo: Rosa's Bakery is open at ${url}`,
     'Every AI reply in the demo is SIMULATED by a local stand-in for Gemini and starts with "[Simulated]".',
     '',
+    `Open the dashboard at ${url}/ and sign in as ${DEMO_USER} / ${DEMO_PASSWORD}: the bakery's inbox, live.`,
+    '',
     `API token:  ${token}`,
     `Password:   ${DEMO_USER} / ${DEMO_PASSWORD}   (API docs: ${url}/api/docs)`,
     '',

@@ -8,6 +8,7 @@ export function messageEvent(conversationId: string, message: StoredMessage) {
       conversation_id: conversationId,
       message: {
         id: message.id,
+        seq: message.seq,
         type: message.type,
         text: message.text,
         created_at: message.createdAt.toISOString(),
@@ -39,5 +40,17 @@ export function statusEvent(
   return {
     type: 'conversation.status_changed' as const,
     data: { conversation_id: conversationId, status, previous, reason, ownership_version: version },
+  };
+}
+
+export function deliveryChangedEvent(
+  conversationId: string,
+  messageId: string,
+  status: 'sent' | 'failed',
+  error: string | null,
+) {
+  return {
+    type: 'message.delivery_changed' as const,
+    data: { conversation_id: conversationId, message_id: messageId, delivery_status: status, delivery_error: error },
   };
 }

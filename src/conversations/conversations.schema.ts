@@ -104,17 +104,122 @@ export const conversationItem = sessionItem
   .extend({ id: z.string(), customer_name: z.string().nullable(), updated_at: z.string() })
   .meta({ id: 'Conversation' });
 
-export const conversationList = pageOf(conversationItem).meta({ id: 'ConversationList' });
+/** A conversation as the inbox lists it: why people have it, whether one must answer, what is unread. */
+export const inboxConversation = conversationItem
+  .extend({
+    status_reason: z
+      .string()
+      .nullable()
+      .describe(
+        "Why people have it, null while the AI answers: the last handover's reason (customer_request, complaint, ai_unavailable, quota_exceeded, safety_blocked, agent_takeover …), default_handler_manual, manual_handling, waiting_for_ai, or for the whole business no_api_key / ai_disabled — as GET /api/v1/ai/conversations/{id}/status/ says.",
+      ),
+    needs_person: z
+      .boolean()
+      .describe(
+        'True when people have it because the AI handed over, failed, was blocked or hit the quota, and no person has replied since.',
+      ),
+    unread_count: z.number().int().describe("The customer's messages after the business's read mark."),
+    last_message: z
+      .object({
+        type: z.enum(MESSAGE_TYPES),
+        text: z.string().describe('The first 200 characters.'),
+        created_at: z.string(),
+      })
+      .nullable(),
+  })
+  .meta({ id: 'InboxConversation' });
+
+export const conversationList = pageOf(inboxConversation).meta({ id: 'ConversationList' });
 
 export const conversationListQuery = z.object({
   ...pageQuery,
   status: z.enum(CONVERSATION_STATUSES).optional(),
   channel: z.enum(CHANNELS).optional(),
-  search: z.string().trim().max(255).optional(),
+  needs_person: z
+    .boolean()
+    .optional()
+    .describe('true: only the conversations a person must answer; false: the others.'),
+  search: z
+    .string()
+    .trim()
+    .max(255)
+    .optional()
+    .describe("Part of the customer's id or name, or of any message's text (case-insensitive; % and _ are literal)."),
 });
 
-export const messageList = pageOf(sessionMessage).meta({ id: 'MessageList' });
-export const messageListQuery = z.object({ ...pageQuery, page_size: pageQuery.page_size.default(50) });
+/** A message as the inbox's thread shows it: with its place in the order and, on a channel, its delivery. */
+export const threadMessage = sessionMessage
+  .extend({
+    seq: z
+      .number()
+      .int()
+      .describe("The message's place in the order of all messages: the cursor of paging and of sync."),
+    delivery_status: z
+      .enum(['pending', 'sent', 'failed'])
+      .nullable()
+      .describe('For a reply to a customer on Telegram or Instagram: pending, sent or failed; null otherwise.'),
+    delivery_error: z.string().nullable().describe("Why delivery failed, in the platform's words; null otherwise."),
+  })
+  .meta({ id: 'ThreadMessage' });
+
+export const MAX_THREAD_LIMIT = 200;
+
+export const messageList = pageOf(threadMessage)
+  .extend({ has_more: z.boolean().describe('Whether older messages (cursor paging) or further pages exist.') })
+  .meta({ id: 'MessageList' });
+export const messageListQuery = z.object({
+  ...pageQuery,
+  page_size: pageQuery.page_size.default(50),
+  before_seq: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('Cursor paging: the messages before this seq, newest last (page and page_size are then ignored).'),
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_THREAD_LIMIT, `At most ${MAX_THREAD_LIMIT} messages at once.`)
+    .optional()
+    .describe(`Cursor paging: how many messages (1–${MAX_THREAD_LIMIT}, default 50); without before_seq, the newest.`),
+});
+
+export const readBody = z.object({
+  through_seq: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("Mark read up to this message's seq; by default every message. The mark never moves back."),
+});
+
+export const readResponse = z
+  .object({ unread_count: z.number().int().describe("The customer's messages still unread.") })
+  .meta({ id: 'ReadMark' });
+
+export const SYNC_LIMIT = 500;
+
+export const syncQuery = z.object({
+  after_seq: z
+    .number({ error: 'A whole number: the highest message seq the dashboard has seen (0 for none).' })
+    .int()
+    .min(0)
+    .describe('The highest message seq the client has seen.'),
+});
+
+export const syncResponse = z
+  .object({
+    messages: z
+      .array(threadMessage.extend({ conversation_id: z.string() }))
+      .describe(`The business's messages after after_seq, in seq order, at most ${SYNC_LIMIT}.`),
+    conversations: z
+      .array(inboxConversation)
+      .describe('The current rows of the conversations those messages belong to and of those changed since.'),
+    last_seq: z.number().int().describe('The seq to give as after_seq next time.'),
+    has_more: z.boolean().describe('More messages follow: call again with after_seq=last_seq.'),
+  })
+  .meta({ id: 'InboxSync' });
 
 export const agentReplyBody = z.object({
   text: messageText,

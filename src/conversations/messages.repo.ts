@@ -156,18 +156,3 @@ export async function recentMessages(db: Database, conversationId: string, limit
     .limit(limit);
   return rows.reverse();
 }
-
-/** One page of a conversation's messages, oldest first. */
-export async function messagesPage(
-  db: Database,
-  conversationId: string,
-  page: { page: number; pageSize: number },
-): Promise<StoredMessage[]> {
-  return db
-    .select(messageColumns)
-    .from(messages)
-    .where(eq(messages.conversationId, conversationId))
-    .orderBy(messages.seq)
-    .limit(page.pageSize)
-    .offset((page.page - 1) * page.pageSize);
-}

@@ -35,7 +35,7 @@ export async function findPendingDelivery(db: Database, messageId: string) {
         deliveryStatus: messages.deliveryStatus,
         channelMessageId: messages.channelMessageId,
       },
-      conversation: { id: conversations.id, customerId: conversations.customerId },
+      conversation: { id: conversations.id, userId: conversations.userId, customerId: conversations.customerId },
       channel: channels,
     })
     .from(messages)

@@ -1,5 +1,7 @@
 import type { Database } from '../db/client.js';
 import type { MessageType } from '../db/schema/index.js';
+import type { EventBus } from '../events/events.js';
+import { deliveryChangedEvent } from './conversation-events.js';
 import { DEFAULT_ATTEMPTS, jobType, PermanentJobError, type Queue } from '../infra/queue.js';
 import * as outbox from './outbox.repo.js';
 import type { ChannelRow } from './outbox.repo.js';
@@ -47,6 +49,8 @@ export class DeliveryError extends Error {
 export interface OutboxDeps {
   db: Database;
   courier: ChannelCourier;
+  /** Where the dashboard learns that a message went out or failed. */
+  events: EventBus;
 }
 
 export async function enqueueDelivery(queue: Queue, messageId: string): Promise<void> {
@@ -65,15 +69,19 @@ export async function enqueuePending(
   return ids.length;
 }
 
-export function registerOutboxJobs(queue: Queue, { db, courier }: OutboxDeps): void {
+export function registerOutboxJobs(queue: Queue, { db, courier, events }: OutboxDeps): void {
   queue.handle(
     deliverMessage,
     async (job) => {
       const found = await outbox.findPendingDelivery(db, job.data.messageId);
       if (!found) return;
       const { message, conversation, channel } = found;
+      const failed = async (why: string) => {
+        await outbox.markUndeliverable(db, message.id, why);
+        events.publish(conversation.userId, deliveryChangedEvent(conversation.id, message.id, 'failed', why));
+      };
       if (!channel) {
-        await outbox.markUndeliverable(db, message.id, 'the channel was disconnected');
+        await failed('the channel was disconnected');
         return;
       }
       // Parts a failed try already delivered are not sent again: their ids are kept as they go out.
@@ -94,12 +102,13 @@ export function registerOutboxJobs(queue: Queue, { db, courier }: OutboxDeps): v
         const permanent = error instanceof DeliveryError && error.permanent;
         if (permanent || job.attempt >= DEFAULT_ATTEMPTS) {
           const why = error instanceof DeliveryError ? error.message : String(error);
-          await outbox.markUndeliverable(db, message.id, why);
+          await failed(why);
           throw new PermanentJobError(why);
         }
         throw error;
       }
       await outbox.markDelivered(db, message.id, sentIds.join(','));
+      events.publish(conversation.userId, deliveryChangedEvent(conversation.id, message.id, 'sent', null));
     },
     { concurrency: 8 },
   );

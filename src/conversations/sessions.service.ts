@@ -1,6 +1,6 @@
 import type { Database } from '../db/client.js';
 import { sessionId, type Conversation } from './conversations.service.js';
-import { messagesPage, recentMessages, type StoredMessage } from './messages.repo.js';
+import { recentMessages, type StoredMessage } from './messages.repo.js';
 
 export { listConversations, type ConversationFilters } from './conversations.repo.js';
 
@@ -34,11 +34,6 @@ export function messageView(message: StoredMessage) {
 export async function sessionDetail(db: Database, conversation: Conversation) {
   const messages = await recentMessages(db, conversation.id, SESSION_DETAIL_MESSAGES);
   return { ...sessionView(conversation), messages: messages.map(messageView) };
-}
-
-/** One page of a conversation's messages, oldest first; the count is the conversation's own counter. */
-export async function listMessages(db: Database, conversationId: string, page: { page: number; pageSize: number }) {
-  return (await messagesPage(db, conversationId, page)).map(messageView);
 }
 
 /** The message system's view: the session view keyed by `id`, with the customer's name and last change. */

@@ -21,21 +21,34 @@ export interface StatusView {
   waiting_for_ai: boolean;
 }
 
+/**
+ * Why the AI is not answering a conversation, null while it is: the business's
+ * unavailability first, then for a conversation with people its wait for the
+ * AI, its last handover's reason, or the owner's default handler. The inbox
+ * reads the handover reason for a whole page in one query and asks here too.
+ */
+export function statusReason(
+  conversation: Pick<Conversation, 'status' | 'waitingForAi'>,
+  availability: AiUnavailableReason | null,
+  defaultHandler: ReplyHandler,
+  lastHandoverReason: string | null,
+): string | null {
+  if (availability) return availability;
+  if (conversation.status !== 'support_active') return null;
+  // The AI became available and nothing has handed this one back yet (its next customer message will).
+  if (conversation.waitingForAi) return 'waiting_for_ai';
+  return lastHandoverReason ?? (defaultHandler === 'Manual' ? 'default_handler_manual' : 'manual_handling');
+}
+
 export async function statusView(
   db: Database,
   conversation: Conversation,
   availability: AiUnavailableReason | null,
   defaultHandler: ReplyHandler,
 ): Promise<StatusView> {
-  let reason: string | null = availability;
-  if (!reason && conversation.status === 'support_active') {
-    // The AI became available and nothing has handed this one back yet (its next customer message will).
-    if (conversation.waitingForAi) reason = 'waiting_for_ai';
-    else
-      reason =
-        (await lastHandoverReason(db, conversation.id)) ??
-        (defaultHandler === 'Manual' ? 'default_handler_manual' : 'manual_handling');
-  }
+  const needsHandover = !availability && conversation.status === 'support_active' && !conversation.waitingForAi;
+  const handoverReason = needsHandover ? await lastHandoverReason(db, conversation.id) : undefined;
+  const reason = statusReason(conversation, availability, defaultHandler, handoverReason ?? null);
   return {
     conversation_id: conversation.id,
     status: conversation.status,

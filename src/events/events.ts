@@ -6,7 +6,23 @@ import type { ConversationStatus, MessageType } from '../db/schema/index.js';
  */
 export interface MessageEventData {
   conversation_id: string;
-  message: { id: string; type: MessageType; text: string; created_at: string; response_time_ms: number | null };
+  message: {
+    id: string;
+    /** The message's place in the global order: what a dashboard gives `sync/?after_seq=` after reconnecting. */
+    seq: number;
+    type: MessageType;
+    text: string;
+    created_at: string;
+    response_time_ms: number | null;
+  };
+}
+
+/** A message to a customer on a channel went out (`sent`) or will not (`failed`, with why). */
+export interface DeliveryChangedData {
+  conversation_id: string;
+  message_id: string;
+  delivery_status: 'pending' | 'sent' | 'failed';
+  delivery_error: string | null;
 }
 
 export interface ConversationEventData {
@@ -44,6 +60,7 @@ export type ParleyEvent =
   | { type: 'message.created'; data: MessageEventData }
   | { type: 'conversation.created'; data: ConversationEventData }
   | { type: 'conversation.status_changed'; data: StatusChangedData }
+  | { type: 'message.delivery_changed'; data: DeliveryChangedData }
   /** The model was called; a `completed` or a `failed` follows. */
   | { type: 'ai.reply.started'; data: ReplyStartedData }
   | { type: 'ai.reply.delta'; data: ReplyDeltaData }

@@ -24,7 +24,7 @@ export interface JobDeps {
 export async function startAllJobs(queue: Queue, deps: JobDeps): Promise<void> {
   registerScheduledJobs(queue, deps);
   registerReplyJobs(queue, { ...deps, queue, showTyping: typingIndicator(deps) });
-  registerOutboxJobs(queue, { db: deps.db, courier: channelCourier(deps) });
+  registerOutboxJobs(queue, { db: deps.db, courier: channelCourier(deps), events: deps.events });
   await scheduleJobs(queue, deps.config.timezone);
   // Anything left pending (a crash between storing and enqueuing) is picked up within a minute.
   await queue.schedule(sweepOutbox, '* * * * *', deps.config.timezone, {});

@@ -5,6 +5,7 @@ import { reconcileConversations } from '../conversations/reconcile.js';
 import type { Database } from '../db/client.js';
 import { jobType, type JobType, type Queue } from '../infra/queue.js';
 import { findJobRun, markRunFinished, markRunStarted, type JobRun } from './job-runs.repo.js';
+import { deleteIdleSessions } from '../auth/sessions.service.js';
 import { deactivateIdleConversations } from '../conversations/conversations.service.js';
 
 /**
@@ -22,7 +23,11 @@ export const aggregateAnalytics = jobType<NoData>('aggregate-analytics');
 /** Cron patterns, read in PARLEY_TIMEZONE. */
 export const SCHEDULES: { type: JobType<NoData>; pattern: string; what: string }[] = [
   { type: aggregateAnalytics, pattern: '0 1 * * *', what: "aggregate yesterday's chat statistics (daily 01:00)" },
-  { type: cleanupSessions, pattern: '0 2 * * *', what: 'mark sessions idle too long inactive (daily 02:00)' },
+  {
+    type: cleanupSessions,
+    pattern: '0 2 * * *',
+    what: 'mark sessions idle too long inactive, delete expired dashboard sign-ins (daily 02:00)',
+  },
   { type: syncConversations, pattern: '*/30 * * * *', what: 'reconcile conversation counters (every 30 min)' },
   { type: modelHealthCheck, pattern: '0 */12 * * *', what: 'one model call with the global key (every 12 h)' },
 ];
@@ -75,7 +80,11 @@ export function registerScheduledJobs(queue: Queue, { db, config, model }: Sched
   queue.handle(cleanupSessions, () =>
     recordRun(db, cleanupSessions.name, async () => {
       const count = await markIdleSessionsInactive(db, config.sessionIdleDays);
-      return { ok: true, detail: `${count} sessions idle over ${config.sessionIdleDays} days marked inactive` };
+      const signIns = await deleteIdleSessions(db);
+      return {
+        ok: true,
+        detail: `${count} sessions idle over ${config.sessionIdleDays} days marked inactive, ${signIns} expired dashboard sign-ins deleted`,
+      };
     }),
   );
   queue.handle(syncConversations, () =>

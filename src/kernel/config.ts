@@ -135,6 +135,8 @@ const envSchema = z.object({
   // Tokens and live connections (issue #11): how long a sign-in lasts, and what one business,
   // one token and one process may hold open on /ws/.
   PARLEY_SIGN_IN_TOKEN_DAYS: wholeNumber('days', 1, 3650, DEFAULT_SIGN_IN_TOKEN_DAYS),
+  // Dashboard sign-in (issue #13): a session unused this long is signed out.
+  PARLEY_DASHBOARD_IDLE_HOURS: wholeNumber('hours', 1, 8760, 72),
   PARLEY_WS_MAX_PER_BUSINESS: wholeNumber('connections', 1, 100_000, 50),
   PARLEY_WS_MAX_PER_TOKEN: wholeNumber('connections', 1, 100_000, 10),
   PARLEY_WS_MAX_CONNECTIONS: wholeNumber('connections', 1, 1_000_000, 10_000),
@@ -240,6 +242,10 @@ export interface Config {
   tokens: {
     /** Tokens from `POST /api/v1/auth/token/` expire this many days after sign-in. */
     signInTtlDays: number;
+  };
+  dashboard: {
+    /** A dashboard session unused this many hours is refused, and deleted by the nightly cleanup. */
+    idleHours: number;
   };
   /** Limits on `/ws/`, each counted on one `serve` process. */
   websocket: {
@@ -381,6 +387,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     passwordCost: e.PARLEY_PASSWORD_COST,
     tokens: { signInTtlDays: e.PARLEY_SIGN_IN_TOKEN_DAYS },
+    dashboard: { idleHours: e.PARLEY_DASHBOARD_IDLE_HOURS },
     websocket: {
       maxPerBusiness: e.PARLEY_WS_MAX_PER_BUSINESS,
       maxPerToken: e.PARLEY_WS_MAX_PER_TOKEN,

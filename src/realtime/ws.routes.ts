@@ -6,7 +6,13 @@ import type { Config } from '../kernel/config.js';
 import { AppError, NotAuthenticatedError, PermissionDeniedError } from '../kernel/errors.js';
 import { errorBody } from '../kernel/http-errors.js';
 import { authenticateToken, liveTokenIds, type AuthUser } from '../auth/auth.service.js';
-import { currentUser } from '../auth/authenticate.js';
+import { checkOrigin as checkSessionOrigin, currentUser } from '../auth/authenticate.js';
+import {
+  authenticateSession,
+  isSessionId,
+  keepLiveSessions,
+  sessionFromCookieHeader,
+} from '../auth/sessions.service.js';
 import { tokenFromHeader } from '../auth/tokens.js';
 import type { Database } from '../db/client.js';
 import type { Watchers } from '../events/watchers.js';
@@ -24,9 +30,9 @@ declare module 'fastify' {
 
 export interface WebSocketDeps {
   db: Database;
-  config: Pick<Config, 'corsOrigins' | 'websocket'>;
+  config: Pick<Config, 'corsOrigins' | 'websocket' | 'publicUrl' | 'dashboard'>;
   events: EventBus;
-  /** Revokes announced by any process: the token's sockets here close. */
+  /** Revokes and sign-outs announced by any process: the token's or session's sockets here close. */
   revocations: TokenRevocations;
   /** Protocol ping period; a socket that has not answered the previous ping by the next is dropped. */
   heartbeatMs?: number;
@@ -90,7 +96,7 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
     }
   };
   const stopRevocations = deps.revocations.subscribe((tokenIds) => {
-    for (const tokenId of tokenIds) closeToken(tokenId, 'token revoked');
+    for (const tokenId of tokenIds) closeToken(tokenId, isSessionId(tokenId) ? 'signed out' : 'token revoked');
   });
   const alive = new WeakSet<WebSocket>();
   const heartbeatMs = deps.heartbeatMs ?? HEARTBEAT_MS;
@@ -102,10 +108,18 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
    */
   const sweep = async () => {
     const open = connections.tokenIds();
-    for (let start = 0; start < open.length; start += SWEEP_BATCH) {
-      const batch = open.slice(start, start + SWEEP_BATCH);
+    const sessions = open.filter(isSessionId);
+    const tokens = open.filter((id) => !isSessionId(id));
+    for (let start = 0; start < tokens.length; start += SWEEP_BATCH) {
+      const batch = tokens.slice(start, start + SWEEP_BATCH);
       const live = await liveTokenIds(deps.db, batch);
       for (const tokenId of batch) if (!live.has(tokenId)) closeToken(tokenId, 'token revoked or expired');
+    }
+    // A socket open on a session keeps it in use, so a dashboard left open to watch stays signed in.
+    for (let start = 0; start < sessions.length; start += SWEEP_BATCH) {
+      const batch = sessions.slice(start, start + SWEEP_BATCH);
+      const live = await keepLiveSessions(deps.db, batch, { idleHours: deps.config.dashboard.idleHours });
+      for (const sessionId of batch) if (!live.has(sessionId)) closeToken(sessionId, 'signed out or session expired');
     }
   };
   const heartbeat = setInterval(() => {
@@ -131,6 +145,15 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
   app.addHook('onRequest', async (request) => {
     checkOrigin(request, deps.config.corsOrigins);
     const token = tokenFromQuery(request) ?? tokenFromHeader(request.headers.authorization);
+    const cookie = token === undefined ? sessionFromCookieHeader(request.headers.cookie) : undefined;
+    if (cookie !== undefined) {
+      // A cookie goes with every request the browser makes, from any site: only the dashboard's own pages may use it.
+      checkSessionOrigin(request, deps.config);
+      const sessionUser = await authenticateSession(deps.db, cookie, { idleHours: deps.config.dashboard.idleHours });
+      if (!sessionUser) throw new NotAuthenticatedError('The session has ended or expired: sign in again.');
+      request.user = sessionUser;
+      return;
+    }
     if (!token) throw new NotAuthenticatedError();
     const user = await authenticateToken(deps.db, token);
     if (!user) throw new NotAuthenticatedError('The token is invalid or has been revoked.', 'invalid_token');
@@ -144,7 +167,7 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
       tags: ['realtime'],
       summary: "Live events of this business's conversations (WebSocket)",
       description: WEBSOCKET_DESCRIPTION,
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }, { session: [] }],
       querystring: websocketQuery,
       response: { 401: errorBody, 403: errorBody, 426: errorBody },
     },

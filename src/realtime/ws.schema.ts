@@ -10,7 +10,10 @@ export const clientMessage = z.object({ type: z.literal('ping') });
 
 export const WEBSOCKET_DESCRIPTION = [
   'Upgrades to a WebSocket carrying this business\'s live events as JSON text frames `{"type", "data"}`:',
-  '`message.created`, `conversation.created`, `conversation.status_changed`, `ai.reply.started`,',
+  '`message.created` (`{conversation_id, message}`, the message with its `seq`: give the highest seen to',
+  '`GET /api/v1/conversations/sync/?after_seq=` after reconnecting), `message.delivery_changed`',
+  '(`{conversation_id, message_id, delivery_status, delivery_error}`, a reply on a channel sent or failed),',
+  '`conversation.created`, `conversation.status_changed`, `ai.reply.started`,',
   '`ai.reply.delta` (`{conversation_id, text}`, a piece of the answer being written), `ai.reply.completed`',
   '(`{conversation_id, message}`, the stored answer) and `ai.reply.failed` (`{conversation_id, reason}`).',
   'The first frame is `{"type": "hello", "data": {"username", "heartbeat_seconds"}}`: from then on nothing is missed.',

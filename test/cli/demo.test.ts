@@ -64,6 +64,11 @@ describe('parley demo', { timeout: 60_000 }, () => {
     const token = await until(() => /API token:\s+(prl_\w+)/.exec(demo!.output())?.[1]);
     expect(token).toMatch(/^prl_/);
     expect(demo!.output()).toContain('SIMULATED');
+    expect(demo!.output()).toContain(`Open the dashboard at ${demo!.url}/ and sign in as demo / demo-password`);
+    // The dashboard it names is there.
+    const page = await fetch(`${demo!.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app">');
 
     const response = await fetch(`${demo!.url}/api/v1/ai/ask/`, {
       method: 'POST',

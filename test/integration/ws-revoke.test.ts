@@ -6,8 +6,9 @@ import { connectLive, type LiveClient } from '../helpers/ws.js';
 
 /**
  * Two `parley serve` processes on one PostgreSQL and one Redis: a token
- * revoked through one closes its sockets on the other. And a server without
- * Redis, which nobody can tell, finds a CLI revoke at its next heartbeat.
+ * revoked, or a dashboard session signed out, through one closes its sockets
+ * on the other. And a server without Redis, which nobody can tell, finds a
+ * CLI revoke at its next heartbeat.
  */
 let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
 let env: NodeJS.ProcessEnv;
@@ -93,6 +94,30 @@ describe('token revokes across serve processes (PostgreSQL + Redis)', { timeout:
     const closed = closeOf(onB);
     expect((await request(serverA, token, 'DELETE', '/api/v1/auth/token/')).status).toBe(204);
     expect(await closed).toEqual({ code: 4001, reason: 'token revoked' });
+  });
+
+  it('closes the socket on B of a dashboard session signed out on A', async () => {
+    const signedIn = await fetch(`${serverA.url}/api/v1/auth/session/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'shop', password: 'revoke-password' }),
+    });
+    expect(signedIn.status).toBe(200);
+    const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+    const { csrf_token: csrf } = (await signedIn.json()) as { csrf_token: string };
+    const onB = await connectLive(serverB.url, { headers: { cookie, origin: serverB.url } });
+    clients.push(onB);
+    const closed = closeOf(onB);
+
+    const signedOut = await fetch(`${serverA.url}/api/v1/auth/session/`, {
+      method: 'DELETE',
+      headers: { cookie, 'x-csrf-token': csrf, origin: serverA.url },
+    });
+    expect(signedOut.status).toBe(204);
+    expect(await closed).toEqual({ code: 4001, reason: 'signed out' });
+    // B heard it, so its session cache does not keep the session alive either.
+    const me = await fetch(`${serverB.url}/api/v1/auth/me/`, { headers: { cookie } });
+    expect(me.status).toBe(401);
   });
 
   it(

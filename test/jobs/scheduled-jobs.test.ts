@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedKeyModel } from '../../src/model/shared-key.js';
+import { rowsOf } from '../../src/db/client.js';
 import { conversations } from '../../src/db/schema/index.js';
 import { createLocalQueue } from '../../src/infra/local-queue.js';
 import type { Queue } from '../../src/infra/queue.js';
@@ -64,7 +65,10 @@ describe('scheduled jobs', () => {
 
     await queue.add(cleanupSessions, {});
     const run = await finished(cleanupSessions.name, 1);
-    expect(run).toMatchObject({ ok: true, detail: '1 sessions idle over 30 days marked inactive' });
+    expect(run).toMatchObject({
+      ok: true,
+      detail: '1 sessions idle over 30 days marked inactive, 0 expired dashboard sign-ins deleted',
+    });
     const inactive = await t.as(token, { method: 'GET', url: '/api/v1/ai/sessions/?is_active=false' });
     expect(inactive.json<{ results: { conversation_id: string }[] }>().results.map((s) => s.conversation_id)).toEqual([
       stale,
@@ -73,12 +77,41 @@ describe('scheduled jobs', () => {
     // Running it again changes nothing.
     await queue.add(cleanupSessions, {});
     expect(await finished(cleanupSessions.name, 2)).toMatchObject({
-      detail: '0 sessions idle over 30 days marked inactive',
+      detail: '0 sessions idle over 30 days marked inactive, 0 expired dashboard sign-ins deleted',
     });
 
     await ask('old@example.com');
     const active = await t.as(token, { method: 'GET', url: '/api/v1/ai/sessions/?is_active=false' });
     expect(active.json<{ count: number }>().count).toBe(0);
+  });
+
+  it('cleanup deletes expired dashboard sign-ins and keeps live ones', async () => {
+    await t.signUp('cashier', { password: 'cashier-password' });
+    const signIn = async () => {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/session/',
+        payload: { username: 'cashier', password: 'cashier-password' },
+      });
+      return String(response.headers['set-cookie']).split(';')[0]!;
+    };
+    const expired = await signIn();
+    const live = await signIn();
+    await t.db.execute(sql`update dashboard_sessions set expires_at = now() - interval '1 hour'
+      where token_hash = encode(sha256(convert_to(${expired.split('=')[1]!}, 'UTF8')), 'hex')`);
+
+    await queue.add(cleanupSessions, {});
+    expect(await finished(cleanupSessions.name, 3)).toMatchObject({
+      ok: true,
+      detail: '0 sessions idle over 30 days marked inactive, 1 expired dashboard sign-ins deleted',
+    });
+    const left = rowsOf<{ count: number }>(
+      await t.db.execute(sql`select count(*)::int as count from dashboard_sessions`),
+    );
+    expect(Number(left[0]!.count)).toBe(1);
+    const me = (cookie: string) => t.app.inject({ method: 'GET', url: '/api/v1/auth/me/', headers: { cookie } });
+    expect((await me(live)).statusCode).toBe(200);
+    expect((await me(expired)).statusCode).toBe(401);
   });
 
   it('sync repairs drifted counters', async () => {

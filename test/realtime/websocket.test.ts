@@ -143,6 +143,7 @@ describe(`GET /ws/ live events (${testDatabaseKind})`, () => {
       conversation_id: conversationId,
       message: {
         id: answer?.id,
+        seq: answer?.seq,
         type: 'AI',
         text: 'We are open 9 to 5.',
         created_at: answer?.created_at,

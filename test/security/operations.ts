@@ -66,7 +66,10 @@ export const ADMIN_ONLY = new Set([
 ]);
 
 /** Token-protected operations whose documented 403 is not about being an administrator. */
-export const FORBIDDEN_FOR_OTHER_REASONS = new Map([['GET /ws/', 'a browser page from an origin that is not allowed']]);
+export const FORBIDDEN_FOR_OTHER_REASONS = new Map([
+  ['GET /ws/', 'a browser page from an origin that is not allowed'],
+  ['DELETE /api/v1/auth/session/', 'a sign-out without the CSRF token or from another site (csrf_failed)'],
+]);
 
 interface OpenApiOperation {
   security?: Record<string, string[]>[];

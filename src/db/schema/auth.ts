@@ -46,3 +46,33 @@ export const apiTokens = pgTable(
     index('api_tokens_user_id_idx').on(table.userId),
   ],
 );
+
+/**
+ * A person signed in to the dashboard (issue #13): the browser holds an opaque
+ * value in the `parley_session` cookie and only its SHA-256 is stored here.
+ * A session left unused past its `expires_at` (last use + PARLEY_DASHBOARD_IDLE_HOURS)
+ * is refused, and the nightly cleanup deletes it.
+ */
+export const dashboardSessions = pgTable(
+  'dashboard_sessions',
+  {
+    /** Public short id (`ds_…`): what logs, revocations and sockets name the session by. */
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** SHA-256 of the cookie's value, hex; the value itself is never stored. */
+    tokenHash: text('token_hash').notNull(),
+    userAgent: text('user_agent'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Refreshed at most once a minute while the session is used. */
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Last use plus the idle allowance; moved forward with `last_seen_at`. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [
+    uniqueIndex('dashboard_sessions_token_hash_key').on(table.tokenHash),
+    index('dashboard_sessions_user_id_idx').on(table.userId),
+    index('dashboard_sessions_expires_at_idx').on(table.expiresAt),
+  ],
+);

@@ -45,6 +45,8 @@ export const conversations = pgTable(
      * (queues deliver at least once) cannot answer twice.
      */
     answeredThroughSeq: bigint('answered_through_seq', { mode: 'number' }).notNull().default(0),
+    /** The business's read mark: customer messages with a `seq` above it are unread in the inbox. */
+    readThroughSeq: bigint('read_through_seq', { mode: 'number' }).notNull().default(0),
     /** Kept with each insert so session lists need no count per row. */
     messageCount: integer('message_count').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -56,6 +58,8 @@ export const conversations = pgTable(
     index('conversations_user_activity_idx').on(table.userId, sql`${table.lastMessageAt} desc nulls last`),
     index('conversations_user_status_idx').on(table.userId, table.status),
     index('conversations_user_created_idx').on(table.userId, table.createdAt),
+    // The inbox's sync finds a business's conversations changed since a moment.
+    index('conversations_user_updated_idx').on(table.userId, table.updatedAt),
     index('conversations_waiting_for_ai_idx')
       .on(table.userId)
       .where(sql`${table.waitingForAi}`),
@@ -92,6 +96,8 @@ export const messages = pgTable(
   },
   (table) => [
     index('messages_conversation_seq_idx').on(table.conversationId, table.seq),
+    // The inbox's sync reads every message after a global `seq`, in order: a range scan here.
+    index('messages_seq_idx').on(table.seq),
     uniqueIndex('messages_channel_message_key')
       .on(table.conversationId, table.channelMessageId)
       .where(sql`${table.channelMessageId} is not null`),

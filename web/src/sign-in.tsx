@@ -1,0 +1,65 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from './api.js';
+import { navigate, safeNext } from './router.js';
+import { SESSION_KEY, signIn } from './session.js';
+
+export function SignIn({ next, signedIn }: { next: string | null; signedIn: boolean }) {
+  const client = useQueryClient();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const username = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    document.title = 'Sign in · Parley';
+    if (signedIn) navigate(safeNext(next), true);
+    else username.current?.focus();
+  }, [signedIn, next]);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    setBusy(true);
+    setError(null);
+    try {
+      const session = await signIn(field(form, 'username'), field(form, 'password'));
+      client.setQueryData(SESSION_KEY, session);
+      navigate(safeNext(next), true);
+    } catch (caught) {
+      setError(
+        caught instanceof ApiError && caught.status === 401
+          ? 'That username and password do not match. Try again.'
+          : caught instanceof Error
+            ? caught.message
+            : 'Signing in failed.',
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main class="centered sign-in">
+      <h1>Sign in to Parley</h1>
+      <form onSubmit={(event) => void submit(event)} aria-describedby={error ? 'sign-in-error' : undefined}>
+        <label for="username">Username</label>
+        <input id="username" name="username" autocomplete="username" required ref={username} />
+        <label for="password">Password</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <p id="sign-in-error" class="error" role="alert">
+          {error}
+        </p>
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+      <p class="hint">
+        No account yet? Create one with <code>npx parley createuser</code>.
+      </p>
+    </main>
+  );
+}
+
+function field(form: FormData, name: string): string {
+  const value = form.get(name);
+  return typeof value === 'string' ? value : '';
+}
