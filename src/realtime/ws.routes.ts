@@ -145,7 +145,8 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
   app.addHook('onRequest', async (request) => {
     checkOrigin(request, deps.config.corsOrigins);
     const token = tokenFromQuery(request) ?? tokenFromHeader(request.headers.authorization);
-    const cookie = token === undefined ? sessionFromCookieHeader(request.headers.cookie) : undefined;
+    const noToken = token === undefined && request.headers.authorization === undefined;
+    const cookie = noToken ? sessionFromCookieHeader(request.headers.cookie) : undefined;
     if (cookie !== undefined) {
       // A cookie goes with every request the browser makes, from any site: only the dashboard's own pages may use it.
       checkSessionOrigin(request, deps.config);

@@ -22,6 +22,8 @@ export const WEBSOCKET_DESCRIPTION = [
   'A missing or bad token is refused with 401 before the upgrade; a browser `Origin` that is neither this',
   "server's nor one of CORS_ORIGINS with 403; a plain GET without the upgrade with 426.",
   'When the token is revoked or expires the socket closes with 4001 (`token revoked`, `token expired`): sign in again.',
+  "Without a token the dashboard's `parley_session` cookie is taken, from this server's own pages only (else 403",
+  '`csrf_failed`); signing out, or the session ending, closes the socket with 4001 (`signed out`).',
   'Past a limit of this server the socket is accepted and closed at once with 1008, the reason naming the limit',
   '(`too many connections for this business`, `… for this token`, `… to this server`); a client sending more than',
   'PARLEY_WS_MESSAGES_PER_SECOND messages a second is closed with 1008 `too many messages`.',
