@@ -26,7 +26,7 @@ export interface InboxFilters {
 }
 
 export interface LastMessage {
-  type: string;
+  type: MessageType;
   text: string;
   createdAt: Date;
 }
@@ -82,7 +82,7 @@ const lastMessage = sql<LastMessageJson | null>`(select json_build_object(
   from ${messages} m where m.conversation_id = ${outer.id} order by m.seq desc limit 1)`;
 
 interface LastMessageJson {
-  type: string;
+  type: MessageType;
   text: string;
   created_at: string;
 }

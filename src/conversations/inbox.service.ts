@@ -26,7 +26,7 @@ export function inboxView(row: InboxRow, context: InboxContext) {
     unread_count: row.unreadCount,
     last_message: row.lastMessage
       ? {
-          type: row.lastMessage.type as ThreadMessage['type'],
+          type: row.lastMessage.type,
           text: row.lastMessage.text,
           created_at: row.lastMessage.createdAt.toISOString(),
         }
