@@ -8,8 +8,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 /** Where the build puts the dashboard: dist/web, from src/app and dist/app alike. */
 export const DASHBOARD_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/web');
 
-/** Paths that belong to the API and the machinery, never to the dashboard's pages. */
-const NOT_DASHBOARD = /^\/(?:api|webhooks|ws|healthz|readyz|metrics)(?:\/|$)/;
+/**
+ * The dashboard's own pages (web/src/app.tsx routes them): the inbox, sign-in and a conversation.
+ * Any other path is the API's 404, so a scanner's `/wp-admin/…` is not answered with a page.
+ */
+const DASHBOARD_PAGE = /^\/(?:sign-in\/?|c\/[\w-]+\/?)?$/;
 /** Vite's output, named by content hash: cached for a year, never revalidated. */
 const ASSETS = '/assets/';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -21,8 +24,8 @@ export interface DashboardOptions {
 }
 
 /**
- * The web dashboard at `/`: built files from dist/web, and index.html for every other page path
- * (the app routes in the browser). API paths keep their own 404 and 405 answers.
+ * The web dashboard at `/`: built files from dist/web, and index.html for the app's page paths
+ * (the app routes in the browser). Every other path keeps the API's 404 and 405 answers.
  */
 export async function installDashboard(app: FastifyInstance, options: DashboardOptions = {}): Promise<void> {
   const root = options.root ?? DASHBOARD_ROOT;
@@ -47,7 +50,7 @@ export async function installDashboard(app: FastifyInstance, options: DashboardO
 
   const page = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = request.url.split('?')[0] ?? '/';
-    if (NOT_DASHBOARD.test(url) || url.startsWith(ASSETS)) return reply.callNotFound();
+    if (!DASHBOARD_PAGE.test(url)) return reply.callNotFound();
     reply
       .header('content-security-policy', policy(request.headers.host))
       .header('x-content-type-options', 'nosniff')

@@ -59,7 +59,10 @@ describe('the built dashboard', () => {
   });
 
   it('leaves API and machinery paths their own 404 and 405', async () => {
-    for (const url of ['/api/v1/nothing/', '/webhooks/nothing', '/ws/x', '/healthz/x', '/metrics/x', '/readyz/x']) {
+    const machinery = ['/api/v1/nothing/', '/webhooks/nothing', '/ws/x', '/healthz/x', '/metrics/x', '/readyz/x'];
+    // Nor is a path the dashboard has no page for (a scanner's guesses among them).
+    const unknown = ['/wp-admin/setup.php', '/c/abc123/extra', '/settings', '/.env'];
+    for (const url of [...machinery, ...unknown]) {
       const response = await built.inject({ url });
       expect(response.statusCode, url).toBe(404);
       expect(response.json()).toEqual({ detail: `No route for GET ${url}.`, code: 'not_found' });
