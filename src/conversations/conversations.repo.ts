@@ -153,7 +153,8 @@ export interface ConversationFilters {
   search?: string | undefined;
 }
 
-function escapeLike(text: string): string {
+/** A search taken literally by ILIKE: its own `%`, `_` and `\\` match themselves. */
+export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (match) => `\\${match}`);
 }
 

@@ -8,7 +8,8 @@ import {
   type ConversationStatus,
   type MessageType,
 } from '../db/schema/index.js';
-import type { Conversation } from './conversations.repo.js';
+import { escapeLike, type Conversation } from './conversations.repo.js';
+import type { StoredMessage } from './messages.repo.js';
 
 /**
  * The inbox's queries: each conversation with what the dashboard shows beside
@@ -38,10 +39,6 @@ export interface InboxRow {
   needsPerson: boolean;
   unreadCount: number;
   lastMessage: LastMessage | null;
-}
-
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (match) => `\\${match}`);
 }
 
 /**
@@ -168,13 +165,8 @@ export async function inboxRowsOf(db: Database, userId: string, ids: string[]): 
   return rows.map(inboxRow);
 }
 
-export interface ThreadMessage {
-  id: string;
-  seq: number;
-  type: MessageType;
-  text: string;
-  createdAt: Date;
-  responseTimeMs: number | null;
+/** A stored message as the thread shows it: with its delivery to the customer's channel. */
+export interface ThreadMessage extends StoredMessage {
   deliveryStatus: 'pending' | 'sent' | 'failed' | null;
   deliveryError: string | null;
 }

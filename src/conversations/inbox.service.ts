@@ -3,7 +3,7 @@ import type { Database } from '../db/client.js';
 import type { ReplyHandler } from '../db/schema/index.js';
 import * as inbox from './inbox.repo.js';
 import type { InboxFilters, InboxRow, ThreadMessage } from './inbox.repo.js';
-import { conversationView } from './sessions.service.js';
+import { conversationView, messageView } from './sessions.service.js';
 import { statusReason, type AiUnavailableReason } from './status.service.js';
 
 /**
@@ -36,12 +36,8 @@ export function inboxView(row: InboxRow, context: InboxContext) {
 
 export function threadMessageView(message: ThreadMessage) {
   return {
-    id: message.id,
+    ...messageView(message),
     seq: message.seq,
-    type: message.type,
-    text: message.text,
-    created_at: message.createdAt.toISOString(),
-    response_time_ms: message.responseTimeMs,
     delivery_status: message.deliveryStatus,
     delivery_error: message.deliveryError,
   };
