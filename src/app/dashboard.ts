@@ -9,10 +9,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export const DASHBOARD_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/web');
 
 /**
- * The dashboard's own pages (web/src/app.tsx routes them): the inbox, sign-in and a conversation.
+ * The dashboard's own pages (web/src/app.tsx and web/src/screens.ts route them).
  * Any other path is the API's 404, so a scanner's `/wp-admin/…` is not answered with a page.
  */
-const DASHBOARD_PAGE = /^\/(?:sign-in\/?|c\/[\w-]+\/?)?$/;
+const DASHBOARD_PAGE =
+  /^\/(?:sign-in|c\/[\w-]+|start|ai(?:\/(?:prompts|try))?|hours|channels|usage|admin(?:\/[\w-]+)?|account)?\/?$/;
 /** Vite's output, named by content hash: cached for a year, never revalidated. */
 const ASSETS = '/assets/';
 const IMMUTABLE = 'public, max-age=31536000, immutable';

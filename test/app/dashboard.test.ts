@@ -34,7 +34,8 @@ afterAll(async () => {
 
 describe('the built dashboard', () => {
   it('answers its pages with index.html, never cached, under a policy without inline scripts', async () => {
-    for (const url of ['/', '/sign-in?next=%2F', '/c/abc123']) {
+    const screens = ['/start', '/ai', '/ai/prompts', '/ai/try', '/hours', '/channels', '/usage', '/admin', '/account'];
+    for (const url of ['/', '/sign-in?next=%2F', '/c/abc123', ...screens, '/admin/abc123', '/hours/']) {
       const response = await built.inject({ url, headers: { host: 'parley.example:8000' } });
       expect(response.statusCode).toBe(200);
       expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -61,7 +62,7 @@ describe('the built dashboard', () => {
   it('leaves API and machinery paths their own 404 and 405', async () => {
     const machinery = ['/api/v1/nothing/', '/webhooks/nothing', '/ws/x', '/healthz/x', '/metrics/x', '/readyz/x'];
     // Nor is a path the dashboard has no page for (a scanner's guesses among them).
-    const unknown = ['/wp-admin/setup.php', '/c/abc123/extra', '/settings', '/.env'];
+    const unknown = ['/wp-admin/setup.php', '/c/abc123/extra', '/settings', '/.env', '/ai/other', '/admin/a/b'];
     for (const url of [...machinery, ...unknown]) {
       const response = await built.inject({ url });
       expect(response.statusCode, url).toBe(404);

@@ -1,10 +1,13 @@
 import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
+import { Suspense } from 'preact/compat';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { onUnauthorized } from './api.js';
 import { applyEvent, catchUp } from './data.js';
 import { Inbox } from './inbox/inbox.js';
 import { connectLive, type ConnectionState } from './live.js';
+import { Link, MainNav } from './nav.js';
 import { goToSignIn, navigate, useLocation } from './router.js';
+import { findScreen } from './screens.js';
 import { SESSION_KEY, useSession, useSignOut } from './session.js';
 import { SignIn } from './sign-in.js';
 import type { Session } from './types.js';
@@ -44,8 +47,7 @@ function Screens() {
     );
   }
   if (!session.data) return null;
-  const match = /^\/c\/([^/]+)$/.exec(path);
-  return <SignedIn session={session.data} openId={match ? decodeURIComponent(match[1]!) : null} />;
+  return <SignedIn session={session.data} path={path} />;
 }
 
 const STATE_TEXT: Record<ConnectionState, string> = {
@@ -54,7 +56,9 @@ const STATE_TEXT: Record<ConnectionState, string> = {
   reconnecting: 'Reconnecting…',
 };
 
-function SignedIn({ session, openId }: { session: Session; openId: string | null }) {
+function SignedIn({ session, path }: { session: Session; path: string }) {
+  const conversation = /^\/c\/([^/]+)$/.exec(path);
+  const openId = conversation ? decodeURIComponent(conversation[1]!) : null;
   const queryClient = useQueryClient();
   const signOut = useSignOut();
   const [state, setState] = useState<ConnectionState>('connecting');
@@ -72,9 +76,10 @@ function SignedIn({ session, openId }: { session: Session; openId: string | null
   return (
     <div class="shell">
       <header class="topbar">
-        <a class="brand" href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
+        <Link class="brand" href="/">
           Parley
-        </a>
+        </Link>
+        <MainNav session={session} path={path} />
         <span class={`connection connection--${state}`} role="status">
           <span class="dot" aria-hidden="true" />
           {STATE_TEXT[state]}
@@ -91,7 +96,43 @@ function SignedIn({ session, openId }: { session: Session; openId: string | null
           Sign out
         </button>
       </header>
-      <Inbox openId={openId} />
+      {path === '/' || openId ? <Inbox openId={openId} /> : <ScreenAt session={session} path={path} />}
     </div>
+  );
+}
+
+function ScreenAt({ session, path }: { session: Session; path: string }) {
+  const found = findScreen(path);
+  const title = !found
+    ? 'Not found'
+    : found.screen.admin && !session.user.is_admin
+      ? 'For administrators'
+      : found.screen.title;
+  useEffect(() => {
+    document.title = `${title} · Parley`;
+  }, [title]);
+  if (!found) {
+    return (
+      <main class="screen">
+        <h1>Nothing here</h1>
+        <p>
+          This page does not exist. <Link href="/">Go to the inbox</Link>.
+        </p>
+      </main>
+    );
+  }
+  if (found.screen.admin && !session.user.is_admin) {
+    return (
+      <main class="screen">
+        <h1>For administrators</h1>
+        <p>Only Parley's administrators can open this page. Ask the person who runs Parley for your business.</p>
+      </main>
+    );
+  }
+  const Screen = found.screen.component;
+  return (
+    <Suspense fallback={<p class="loading">Loading…</p>}>
+      <Screen session={session} params={found.params} />
+    </Suspense>
   );
 }

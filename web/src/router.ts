@@ -1,12 +1,45 @@
 import { useEffect, useState } from 'preact/hooks';
 
-// History routing for two screens: no router library needed.
+// History routing for a handful of screens: no router library needed.
 const CHANGE = 'parley:navigate';
 
-export function navigate(to: string, replace = false): void {
+/** Screens with unsaved changes: asked before the app leaves them. */
+const guards = new Set<() => string | null>();
+
+/** Whether a guard objects to leaving, and the person agrees to leave anyway. */
+function mayLeave(): boolean {
+  for (const guard of guards) {
+    const reason = guard();
+    if (reason && !window.confirm(reason)) return false;
+  }
+  return true;
+}
+
+/** Goes to `to` inside the app; false when the person chose to stay with unsaved changes. */
+export function navigate(to: string, replace = false): boolean {
+  if (!replace && !mayLeave()) return false;
   if (replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
   window.dispatchEvent(new Event(CHANGE));
+  return true;
+}
+
+/**
+ * Warns before unsaved changes are lost, by the app's own links, the browser's back button,
+ * or closing the tab. `reason` returns the warning, or null when there is nothing to lose.
+ */
+export function useLeaveGuard(reason: () => string | null): void {
+  useEffect(() => {
+    guards.add(reason);
+    const beforeUnload = (event: BeforeUnloadEvent) => {
+      if (reason()) event.preventDefault();
+    };
+    window.addEventListener('beforeunload', beforeUnload);
+    return () => {
+      guards.delete(reason);
+      window.removeEventListener('beforeunload', beforeUnload);
+    };
+  }, [reason]);
 }
 
 export interface Location {
@@ -21,12 +54,26 @@ function current(): Location {
 export function useLocation(): Location {
   const [value, setValue] = useState(current);
   useEffect(() => {
+    let shown = location.pathname + location.search;
     const update = () => setValue(current());
-    window.addEventListener('popstate', update);
-    window.addEventListener(CHANGE, update);
+    const popped = () => {
+      // The browser has already moved: go back where we were if the person chose to stay.
+      if (!mayLeave()) {
+        history.pushState(null, '', shown);
+        return;
+      }
+      shown = location.pathname + location.search;
+      update();
+    };
+    const changed = () => {
+      shown = location.pathname + location.search;
+      update();
+    };
+    window.addEventListener('popstate', popped);
+    window.addEventListener(CHANGE, changed);
     return () => {
-      window.removeEventListener('popstate', update);
-      window.removeEventListener(CHANGE, update);
+      window.removeEventListener('popstate', popped);
+      window.removeEventListener(CHANGE, changed);
     };
   }, []);
   return value;
@@ -39,6 +86,7 @@ export function safeNext(next: string | null): string {
 
 export function goToSignIn(): void {
   if (location.pathname === '/sign-in') return;
+  guards.clear();
   const here = location.pathname + location.search;
   navigate(here === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(here)}`, true);
 }
