@@ -7,6 +7,14 @@ export const loginBody = z.object({
   password: z.string().min(1, 'This field may not be blank.').max(1024),
 });
 
+export const signInLinkBody = z.object({
+  token: z
+    .string()
+    .min(1, 'This field may not be blank.')
+    .max(100)
+    .describe('What follows `#link=` in a one-time sign-in link, such as the one `parley demo` prints.'),
+});
+
 export const tokenResponse = z.object({ token: z.string() }).meta({ id: 'Token' });
 
 export const meResponse = z

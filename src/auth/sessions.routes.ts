@@ -6,7 +6,7 @@ import type { Database } from '../db/client.js';
 import type { TokenRevocations } from '../events/revocations.js';
 import type { AuthUser } from './auth.service.js';
 import { checkOrigin, currentUser, requireSession, type SessionPolicy } from './authenticate.js';
-import { loginBody, sessionResponse } from './auth.schema.js';
+import { loginBody, sessionResponse, signInLinkBody } from './auth.schema.js';
 import {
   clearedSessionCookie,
   csrfTokenFor,
@@ -16,6 +16,7 @@ import {
   startSession,
 } from './sessions.service.js';
 import type { SignInGuard } from './sign-in-guard.js';
+import { signInWithLink } from './sign-in-links.service.js';
 
 export interface SessionRouteDeps {
   db: Database;
@@ -66,6 +67,33 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteDeps> = async (
       const session = await startSession(
         { db, guard },
         { ...request.body, userAgent: request.headers['user-agent'] },
+        policy,
+      );
+      reply.header('set-cookie', sessionCookie(session.value, policy.secureCookie));
+      return view(session.user, session.value);
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/session/link/',
+    {
+      config: { limit: 'sign-in' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in to the dashboard with a one-time sign-in link',
+        description:
+          'The dashboard posts the token of a `/sign-in#link=<token>` link (as `parley demo` prints). ' +
+          'A link signs in once, before it expires; after that it answers 401 `sign_in_link_invalid`. ' +
+          COOKIE_DESCRIPTION,
+        body: signInLinkBody,
+        response: responses({ 200: withWarnings(sessionResponse) }, 400, 401, 403, 429),
+      },
+    },
+    async (request, reply) => {
+      checkOrigin(request, policy);
+      const session = await signInWithLink(
+        db,
+        { token: request.body.token, userAgent: request.headers['user-agent'] },
         policy,
       );
       reply.header('set-cookie', sessionCookie(session.value, policy.secureCookie));

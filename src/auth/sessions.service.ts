@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { randomId } from '../kernel/ids.js';
 import type { Database } from '../db/client.js';
 import type { TokenRevocations } from '../events/revocations.js';
+import type { User } from './auth.repo.js';
 import { type AuthUser, verifyCredentials, withLockOut } from './auth.service.js';
 import { credentialCache } from './credential-cache.js';
 import {
@@ -70,13 +71,23 @@ export async function startSession(
   const user = await withLockOut(deps.guard, credentials.username, () =>
     verifyCredentials(deps.db, credentials.username, credentials.password),
   );
+  return openSession(deps.db, user, credentials.userAgent, options);
+}
+
+/** A new session for a user whose identity is already proven (a password, a one-time link). */
+export async function openSession(
+  db: Database,
+  user: User,
+  userAgent: string | undefined,
+  options: SessionOptions,
+): Promise<StartedSession> {
   const value = randomBytes(32).toString('base64url');
   const sessionId = `${SESSION_ID_PREFIX}${randomId(16)}`;
-  await insertSession(deps.db, {
+  await insertSession(db, {
     id: sessionId,
     userId: user.id,
     tokenHash: hashValue(value),
-    userAgent: credentials.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+    userAgent: userAgent?.slice(0, MAX_USER_AGENT) ?? null,
     idleHours: options.idleHours,
   });
   return {

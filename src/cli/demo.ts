@@ -6,6 +6,7 @@ import { startServer, type RunningServer } from '../app/runtime.js';
 import { startControlServer } from './control.js';
 import { withAppSecret } from '../kernel/app-secret.js';
 import { createApiToken, createUser, findUser } from '../auth/auth.service.js';
+import { createSignInLink, signInLinkUrl } from '../auth/sign-in-links.service.js';
 import { openDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { startSimulatedModel } from './simulated-model.js';
@@ -58,8 +59,18 @@ export function demoConfig(base: Config): Config {
   };
 }
 
-/** Creates (or refreshes) the demo business and returns a fresh token for it. */
-export async function seedDemo(config: Config): Promise<string> {
+/** The demo's sign-in link works for a day: long enough to come back to the banner after lunch. */
+const DEMO_LINK_MINUTES = 24 * 60;
+
+export interface DemoCredentials {
+  /** An API token, for curl. */
+  token: string;
+  /** A one-time sign-in link's token, to open the inbox without typing the password. */
+  link: string;
+}
+
+/** Creates (or refreshes) the demo business and returns a fresh API token and sign-in link for it. */
+export async function seedDemo(config: Config): Promise<DemoCredentials> {
   const database = await openDatabase(config.database, { dataDir: config.dataDir });
   try {
     await migrateDatabase(database);
@@ -72,15 +83,16 @@ export async function seedDemo(config: Config): Promise<string> {
       handoverMessage: DEMO_HANDOVER_MESSAGE,
       prompts: DEMO_PROMPTS,
     });
-    return await createApiToken(db, user.id, 'demo');
+    const token = await createApiToken(db, user.id, 'demo');
+    const link = await createSignInLink(db, { username: DEMO_USER, minutes: DEMO_LINK_MINUTES });
+    return { token, link: link.token };
   } finally {
     await database.close();
   }
 }
 
-export interface RunningDemo {
+export interface RunningDemo extends DemoCredentials {
   server: RunningServer;
-  token: string;
   close(): Promise<void>;
 }
 
@@ -89,11 +101,11 @@ export async function startDemo(base: Config, logger?: Logger): Promise<RunningD
   const model = await startSimulatedModel(demoConfig(base));
   try {
     const config = await withAppSecret(model.config);
-    const token = await seedDemo(config);
+    const credentials = await seedDemo(config);
     const server = await startServer(config, logger, { control: startControlServer, startCommand: 'npx parley demo' });
     return {
+      ...credentials,
       server,
-      token,
       async close() {
         await server.close();
         await model.close();
@@ -108,13 +120,15 @@ export async function startDemo(base: Config, logger?: Logger): Promise<RunningD
 /** Where the banner's hand-back command wants the `session_id` from an `ask` answer. */
 export const SESSION_PLACEHOLDER = '<session_id from the answer>';
 
-export function demoBanner(url: string, token: string): string[] {
+export function demoBanner(url: string, { token, link }: DemoCredentials): string[] {
   return [
     '',
     `Parley demo: Rosa's Bakery is open at ${url}`,
     'Every AI reply in the demo is SIMULATED by a local stand-in for Gemini and starts with "[Simulated]".',
     '',
-    `Open the dashboard at ${url}/ and sign in as ${DEMO_USER} / ${DEMO_PASSWORD}: the bakery's inbox, live.`,
+    "Open the bakery's inbox, live, signed in (this link works once, for a day):",
+    `  ${signInLinkUrl(url, link)}`,
+    `or open ${url}/ and sign in as ${DEMO_USER} / ${DEMO_PASSWORD}.`,
     '',
     `API token:  ${token}`,
     `Password:   ${DEMO_USER} / ${DEMO_PASSWORD}   (API docs: ${url}/api/docs)`,

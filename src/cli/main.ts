@@ -15,6 +15,7 @@ import { databaseCommands } from './commands/index.js';
 import { EXPIRES_IN_USAGE, parseExpiresIn } from './commands/token.js';
 import { runInServer, startControlServer } from './control.js';
 import { demoBanner, startDemo } from './demo.js';
+import { DEFAULT_LINK_MINUTES, MAX_LINK_MINUTES } from '../auth/sign-in-links.service.js';
 import { withSimulatedModel } from './simulated-model.js';
 import { EXIT_CANCELLED, PromptCancelled, readPassword } from './prompt.js';
 import { PASSWORD_MIN_LENGTH, setPasswordCost } from '../auth/password.js';
@@ -163,7 +164,7 @@ async function demo(): Promise<void> {
   // Request logs would bury the banner; LOG_LEVEL still wins when set.
   if (process.env.LOG_LEVEL === undefined) config.logLevel = 'warn';
   const running = await startDemo(config);
-  for (const line of demoBanner(running.server.url, running.token)) terminal.err(line);
+  for (const line of demoBanner(running.server.url, running)) terminal.err(line);
   stopOnSignal(running.server.logger, () => running.close());
 }
 
@@ -260,6 +261,20 @@ export function buildProgram(): Command {
     .description('revoke a token by id; its live connections close on every server')
     .argument('<id>', 'as `token list` shows it')
     .action(async (id: string) => exitWith(await runDatabaseCommand('token revoke', { id })));
+
+  const wholeNumber = (value: string) => {
+    if (!/^\d{1,7}$/.test(value.trim())) throw new InvalidArgumentError('Expected a whole number.');
+    return Number(value);
+  };
+  program
+    .command('signin_link')
+    .alias('signin-link')
+    .description('print a one-time link that opens the dashboard signed in as a user (for a first sign-in)')
+    .argument('<username>')
+    .option('--minutes <n>', `how long the link works, 1 to ${MAX_LINK_MINUTES}`, wholeNumber, DEFAULT_LINK_MINUTES)
+    .action(async (username: string, options: { minutes: number }) =>
+      exitWith(await runDatabaseCommand('signin_link', { username, ...options })),
+    );
 
   const aiControl = program
     .command('ai_control')

@@ -6,6 +6,7 @@ import type { Database } from '../db/client.js';
 import { jobType, type JobType, type Queue } from '../infra/queue.js';
 import { findJobRun, markRunFinished, markRunStarted, type JobRun } from './job-runs.repo.js';
 import { deleteIdleSessions } from '../auth/sessions.service.js';
+import { deleteSpentSignInLinks } from '../auth/sign-in-links.service.js';
 import { deactivateIdleConversations } from '../conversations/conversations.service.js';
 
 /**
@@ -81,9 +82,10 @@ export function registerScheduledJobs(queue: Queue, { db, config, model }: Sched
     recordRun(db, cleanupSessions.name, async () => {
       const count = await markIdleSessionsInactive(db, config.sessionIdleDays);
       const signIns = await deleteIdleSessions(db);
+      const links = await deleteSpentSignInLinks(db);
       return {
         ok: true,
-        detail: `${count} sessions idle over ${config.sessionIdleDays} days marked inactive, ${signIns} expired dashboard sign-ins deleted`,
+        detail: `${count} sessions idle over ${config.sessionIdleDays} days marked inactive, ${signIns} expired dashboard sign-ins and ${links} spent sign-in links deleted`,
       };
     }),
   );

@@ -123,4 +123,34 @@ describe(`parley token (${testDatabaseKind})`, { timeout: 60_000 }, () => {
       await Promise.all([doomedSocket.close(), keptSocket.close()]);
     }
   });
+
+  it('signin_link prints a one-time link to the dashboard, and refuses an unknown user or a bad lifetime', async () => {
+    const made = await parley(['signin_link', 'Alice', '--minutes', '30']);
+    expect(made.code, made.stderr).toBe(0);
+    const link = new URL(made.stdout.trim());
+    // PUBLIC_URL (here unset: this server's own address, as configured) followed by the sign-in page.
+    expect(link.pathname).toBe('/sign-in');
+    expect(link.hash).toMatch(/^#link=[\w-]{43}$/);
+    expect(made.stderr).toContain('It signs in once');
+    const redeem = () =>
+      fetch(`${server.url}/api/v1/auth/session/link/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: link.hash.slice('#link='.length) }),
+      });
+    const signedIn = await redeem();
+    expect(signedIn.status).toBe(200);
+    expect(await signedIn.json()).toMatchObject({ user: { username: 'alice' } });
+    expect((await redeem()).status).toBe(401);
+
+    const nobody = await parley(['signin_link', 'nobody']);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toContain('no user named "nobody"');
+    for (const minutes of ['0', 'soon', '20000']) {
+      const refused = await parley(['signin_link', 'alice', '--minutes', minutes]);
+      expect(refused.code, minutes).not.toBe(0);
+      expect(refused.stdout, minutes).toBe('');
+      expect(refused.stderr, minutes).toMatch(/--minutes|whole number/);
+    }
+  });
 });

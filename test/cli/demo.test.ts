@@ -64,11 +64,25 @@ describe('parley demo', { timeout: 60_000 }, () => {
     const token = await until(() => /API token:\s+(prl_\w+)/.exec(demo!.output())?.[1]);
     expect(token).toMatch(/^prl_/);
     expect(demo!.output()).toContain('SIMULATED');
-    expect(demo!.output()).toContain(`Open the dashboard at ${demo!.url}/ and sign in as demo / demo-password`);
-    // The dashboard it names is there.
-    const page = await fetch(`${demo!.url}/`);
+    expect(demo!.output()).toContain(`or open ${demo!.url}/ and sign in as demo / demo-password.`);
+    // The dashboard it names is there, and its link signs the browser in to the bakery, once.
+    const link = new URL(
+      await until(() => new RegExp(`^\\s+(${demo!.url}/sign-in#link=\\S+)$`, 'm').exec(demo!.output())?.[1]),
+    );
+    const page = await fetch(new URL(link.pathname, link));
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="app">');
+    const redeem = () =>
+      fetch(`${demo!.url}/api/v1/auth/session/link/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: demo!.url },
+        body: JSON.stringify({ token: link.hash.slice('#link='.length) }),
+      });
+    const signedIn = await redeem();
+    expect(signedIn.status).toBe(200);
+    expect(await signedIn.json()).toMatchObject({ user: { username: 'demo' } });
+    expect(signedIn.headers.get('set-cookie')).toMatch(/^parley_session=/);
+    expect((await redeem()).status).toBe(401);
 
     const response = await fetch(`${demo!.url}/api/v1/ai/ask/`, {
       method: 'POST',

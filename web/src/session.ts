@@ -34,6 +34,13 @@ export async function signIn(username: string, password: string): Promise<Sessio
   return session;
 }
 
+/** Spends a one-time sign-in link's token for a session. */
+export async function signInWithLink(token: string): Promise<Session> {
+  const session = await api<Session>('POST', '/api/v1/auth/session/link/', { token }, { expectUnauthorized: true });
+  setCsrfToken(session.csrf_token);
+  return session;
+}
+
 export function useSignOut() {
   const client = useQueryClient();
   return async () => {

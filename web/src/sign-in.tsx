@@ -2,18 +2,44 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
 import { navigate, safeNext } from './router.js';
-import { SESSION_KEY, signIn } from './session.js';
+import { SESSION_KEY, signIn, signInWithLink } from './session.js';
+
+/** The token of a one-time sign-in link (`/sign-in#link=…`), taken out of the address bar. */
+function takeLinkToken(): string | null {
+  const match = /^#link=([\w-]+)$/.exec(location.hash);
+  if (!match) return null;
+  history.replaceState(null, '', location.pathname + location.search);
+  return match[1]!;
+}
 
 export function SignIn({ next, signedIn }: { next: string | null; signedIn: boolean }) {
   const client = useQueryClient();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const username = useRef<HTMLInputElement>(null);
+  const [link] = useState(takeLinkToken);
   useEffect(() => {
     document.title = 'Sign in · Parley';
+    if (link) return;
     if (signedIn) navigate(safeNext(next), true);
     else username.current?.focus();
-  }, [signedIn, next]);
+  }, [signedIn, next, link]);
+
+  // A one-time link signs in by itself; if it is spent, the form is there with the reason.
+  useEffect(() => {
+    if (!link) return;
+    setBusy(true);
+    signInWithLink(link)
+      .then((session) => {
+        client.setQueryData(SESSION_KEY, session);
+        navigate(safeNext(next), true);
+      })
+      .catch((caught: unknown) => {
+        setError(caught instanceof Error ? caught.message : 'Signing in with the link failed.');
+        setBusy(false);
+        username.current?.focus();
+      });
+  }, [link]);
 
   const submit = async (event: Event) => {
     event.preventDefault();

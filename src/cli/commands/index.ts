@@ -8,6 +8,7 @@ import { aiControlValidate } from './ai-validate.js';
 import { testAiSetup } from './test-ai-setup.js';
 import { createuser } from './createuser.js';
 import { migrate } from './migrate.js';
+import { signinLink } from './signin-link.js';
 import { tokenCreate, tokenList, tokenRevoke } from './token.js';
 
 /** Every command that works on the database, by the name the control socket uses. */
@@ -27,4 +28,5 @@ export const databaseCommands: Record<string, DatabaseCommand> = {
   'ai_control quota': aiControlQuota,
   'ai_control handback': aiControlHandback,
   test_ai_setup: testAiSetup,
+  signin_link: signinLink,
 };

@@ -76,3 +76,26 @@ export const dashboardSessions = pgTable(
     index('dashboard_sessions_expires_at_idx').on(table.expiresAt),
   ],
 );
+
+/**
+ * One-time sign-in links (`/sign-in#link=…`), such as the one `parley demo` prints: redeemed once,
+ * within minutes or hours, for a dashboard session. Only the token's SHA-256 is stored.
+ */
+export const signInLinks = pgTable(
+  'sign_in_links',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** Set when redeemed: a link signs in once. */
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (table) => [
+    uniqueIndex('sign_in_links_token_hash_key').on(table.tokenHash),
+    index('sign_in_links_expires_at_idx').on(table.expiresAt),
+  ],
+);

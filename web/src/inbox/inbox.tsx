@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useAttentionCount, type ConversationFilters } from '../data.js';
+import { useAttentionSound, useSoundPreference } from './attention-sound.js';
 import { ConversationList } from './list.js';
 import { Thread } from './thread.js';
 
@@ -16,6 +17,8 @@ export function Inbox({ openId }: { openId: string | null }) {
   }, [search]);
 
   const waiting = attention.data ?? 0;
+  const [sound, setSound] = useSoundPreference();
+  useAttentionSound(attention.data, sound);
   useEffect(() => {
     document.title = waiting > 0 ? `(${waiting}) Inbox · Parley` : 'Inbox · Parley';
   }, [waiting]);
@@ -50,6 +53,15 @@ export function Inbox({ openId }: { openId: string | null }) {
               </span>
             )}
           </h1>
+          <button
+            type="button"
+            class="quiet sound-switch"
+            aria-pressed={sound}
+            title="A chime when a conversation starts waiting for a person (one tab plays it)"
+            onClick={() => setSound(!sound)}
+          >
+            Sound {sound ? 'on' : 'off'}
+          </button>
           <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
             <label class="visually-hidden" for="search">
               Search customers and messages

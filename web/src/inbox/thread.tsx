@@ -3,6 +3,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { addMessage, keys, patchConversation, threadMessages, useThread, useWriting } from '../data.js';
 import type { AgentReply, Conversation, ConversationStatus, Message } from '../types.js';
+import { Link } from '../nav.js';
 import { AUTHOR, CHANNEL, reasonText, shortTime } from './labels.js';
 
 export function Thread({ id }: { id: string }) {
@@ -47,7 +48,11 @@ export function Thread({ id }: { id: string }) {
   return (
     <div class="thread">
       <header class="thread-head">
-        <div>
+        {/* On a phone the list and the thread take turns: this is the way back (so is the browser's back button). */}
+        <Link href="/" class="back-to-list">
+          <span aria-hidden="true">←</span> Conversations
+        </Link>
+        <div class="thread-title">
           <h2 ref={heading} tabIndex={-1}>
             {name}
           </h2>
