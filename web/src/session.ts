@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api, ApiError, setCsrfToken } from './api.js';
 import type { Session } from './types.js';
 
@@ -21,6 +21,12 @@ export function useSession() {
       }
     },
   });
+}
+
+/** Who is signed in now; a "who is it?" question still on its way (asked before the cookie was set) is dropped. */
+export async function rememberSession(client: QueryClient, session: Session): Promise<void> {
+  await client.cancelQueries({ queryKey: SESSION_KEY });
+  client.setQueryData(SESSION_KEY, session);
 }
 
 export async function signIn(username: string, password: string): Promise<Session> {

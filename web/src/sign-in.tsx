@@ -2,7 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
 import { navigate, safeNext } from './router.js';
-import { SESSION_KEY, signIn, signInWithLink } from './session.js';
+import { rememberSession, signIn, signInWithLink } from './session.js';
 
 /** The token of a one-time sign-in link (`/sign-in#link=…`), taken out of the address bar. */
 function takeLinkToken(): string | null {
@@ -17,7 +17,16 @@ export function SignIn({ next, signedIn }: { next: string | null; signedIn: bool
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const username = useRef<HTMLInputElement>(null);
-  const [link] = useState(takeLinkToken);
+  const [link, setLink] = useState(takeLinkToken);
+  // A link opened while this page is already showing changes only the fragment: no new page load.
+  useEffect(() => {
+    const changed = () => {
+      const token = takeLinkToken();
+      if (token) setLink(token);
+    };
+    window.addEventListener('hashchange', changed);
+    return () => window.removeEventListener('hashchange', changed);
+  }, []);
   useEffect(() => {
     document.title = 'Sign in · Parley';
     if (link) return;
@@ -30,10 +39,8 @@ export function SignIn({ next, signedIn }: { next: string | null; signedIn: bool
     if (!link) return;
     setBusy(true);
     signInWithLink(link)
-      .then((session) => {
-        client.setQueryData(SESSION_KEY, session);
-        navigate(safeNext(next), true);
-      })
+      .then((session) => rememberSession(client, session))
+      .then(() => navigate(safeNext(next), true))
       .catch((caught: unknown) => {
         setError(caught instanceof Error ? caught.message : 'Signing in with the link failed.');
         setBusy(false);
@@ -48,7 +55,7 @@ export function SignIn({ next, signedIn }: { next: string | null; signedIn: bool
     setError(null);
     try {
       const session = await signIn(field(form, 'username'), field(form, 'password'));
-      client.setQueryData(SESSION_KEY, session);
+      await rememberSession(client, session);
       navigate(safeNext(next), true);
     } catch (caught) {
       setError(

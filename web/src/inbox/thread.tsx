@@ -117,14 +117,19 @@ function Messages({ messages, writing, hasOlder, loadingOlder, loadOlder, loadin
   const pinned = useRef(true);
   const fromBottom = useRef(0);
   const firstId = messages[0]?.id;
+  const shownFirstId = useRef(firstId);
 
   // Keep the view where the reader left it: at the bottom when they were there (new messages
-  // scroll in), otherwise at the same message when older ones are added above.
+  // scroll in); otherwise older messages added above keep the same distance from the bottom,
+  // and new ones added below leave the view alone.
   useLayoutEffect(() => {
     const el = box.current;
     if (!el) return;
+    const olderAdded = shownFirstId.current !== undefined && firstId !== shownFirstId.current;
+    shownFirstId.current = firstId;
     if (pinned.current) el.scrollTop = el.scrollHeight;
-    else el.scrollTop = el.scrollHeight - el.clientHeight - fromBottom.current;
+    else if (olderAdded) el.scrollTop = el.scrollHeight - el.clientHeight - fromBottom.current;
+    fromBottom.current = el.scrollHeight - el.clientHeight - el.scrollTop;
   }, [messages.length, firstId, writing]);
 
   const onScroll = () => {
