@@ -33,6 +33,12 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<T> 
   return (await response.json()) as T;
 }
 
+/** What the tests use of a scrolling element (this file is typed without the DOM's types). */
+interface Scrollable {
+  scrollHeight: number;
+  scrollTo(options: { top: number }): void;
+}
+
 const ask = (question: string, customer: string) =>
   api<{ session_id: string; reason?: string }>('POST', '/api/v1/ai/ask/', { question, customer_id: customer });
 
@@ -112,7 +118,7 @@ describe('the inbox, further', () => {
     await expect
       .poll(
         async () => {
-          await list.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+          await list.evaluate((el: Scrollable) => el.scrollTo({ top: el.scrollHeight }));
           most.rows = Math.max(most.rows, await rows.count());
           return page.getByRole('link', { name: /c000@example\.com/ }).count();
         },
@@ -145,7 +151,7 @@ describe('the inbox, further', () => {
     });
     const anchor = page.locator('.msg-text', { hasText: /^Reply 30$/ });
     await anchor.waitFor();
-    await messages.evaluate((el) => el.scrollTo({ top: 150 }));
+    await messages.evaluate((el: Scrollable) => el.scrollTo({ top: 150 }));
     await page.getByRole('button', { name: 'Loading older messages…' }).waitFor();
     const before = (await anchor.boundingBox())!.y;
     release();
