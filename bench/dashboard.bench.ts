@@ -11,11 +11,9 @@
  * animation frame's time is taken as its paint. Wall-clock times are `performance.timeOrigin +
  * performance.now()` in the page and `Date.now()` here: one machine, one clock. See bench/README.md.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+// The same Chromium, flags and fresh profile as the browser tests (PARLEY_TEST_CHROMIUM for another path).
+import { launchBrowser } from '../test/browser/browser.js';
 import { buildIfNeeded } from '../scripts/build.js';
 import type { EmulatorRequest } from '../src/emulator/gemini.js';
 import { percentile } from './lib/load.js';
@@ -36,7 +34,6 @@ import {
   writeResults,
 } from './lib/setup.js';
 
-const CHROMIUM = process.env.PARLEY_BENCH_CHROMIUM ?? '/usr/bin/chromium';
 const USER = 'bench-dash';
 
 const config = {
@@ -130,7 +127,6 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(CHROMIUM)) throw new Error(`This bench needs Chromium at ${CHROMIUM}: apt-get install -y chromium`);
   buildIfNeeded();
   const gemini = await startEmulator({ respond }, cleanups);
   const env = parleyEnv(gemini.url, await tempDir(cleanups));
@@ -159,24 +155,9 @@ async function main(): Promise<void> {
   const ask = (question: string, customer: string) =>
     api('POST', '/api/v1/ai/ask/', { question, customer_id: customer });
 
-  const profile = await mkdtemp(path.join(os.tmpdir(), 'parley-bench-chromium-'));
-  cleanups.push(() => rm(profile, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    baseURL: base,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  cleanups.push(() => context.close());
+  const browser = await launchBrowser(base);
+  cleanups.push(() => browser.close());
+  const { context } = browser;
   await context.addInitScript(PAGE_PROBE);
   const page = context.pages()[0] ?? (await context.newPage());
 
