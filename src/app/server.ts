@@ -20,6 +20,7 @@ import type { ModelProvider } from '../model/model-provider.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { installDashboardSessions } from '../auth/authenticate.js';
 import { sessionRoutes } from '../auth/sessions.routes.js';
+import { accountRoutes } from '../auth/account.routes.js';
 import { setPasswordCost } from '../auth/password.js';
 import { signInGuard } from '../auth/sign-in-guard.js';
 import { forgetTokens } from '../auth/auth.service.js';
@@ -177,6 +178,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const sessionPolicy = installDashboardSessions(app, deps.config);
   await app.register(authRoutes, { db: deps.db, config: deps.config, revocations, guard });
   await app.register(sessionRoutes, { db: deps.db, policy: sessionPolicy, revocations, guard });
+  await app.register(accountRoutes, { db: deps.db, policy: sessionPolicy, revocations, guard });
   await app.register(defaultHandlerRoutes, {
     db: deps.db,
     // New conversations on the business's channels start with the new handler.
