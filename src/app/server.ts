@@ -11,6 +11,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { aiRoutes } from '../ai/ai.routes.js';
+import { setupRoutes } from '../ai/setup.routes.js';
 import { conversationStatusRoutes } from '../ai/conversation-status.routes.js';
 import { businessAiAvailability } from '../ai/availability.js';
 import { analyticsRoutes } from '../analytics/analytics.routes.js';
@@ -184,13 +185,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // New conversations on the business's channels start with the new handler.
     onChange: (userId) => forgetDeliveryChannels(deps.db, userId),
   });
+  const model = 'model' in deps ? deps.model : instrumentModel(sharedKeyModel(deps.config), metrics);
   await app.register(aiRoutes, {
     db: deps.db,
     config: deps.config,
-    model: 'model' in deps ? deps.model : instrumentModel(sharedKeyModel(deps.config), metrics),
+    model,
     events,
     ...(deps.watchers ? { watchers: deps.watchers } : {}),
   });
+  await app.register(setupRoutes, { db: deps.db, config: deps.config, model });
   await app.register(conversationStatusRoutes, { db: deps.db, config: deps.config, events });
   await app.register(conversationRoutes, {
     db: deps.db,
