@@ -109,14 +109,11 @@ describe(`management commands (${testDatabaseKind})`, () => {
       status: 'broken',
       findings: [{ code: 'model_unavailable', message: expect.stringContaining('"gemini-1.5-flash" does not exist') }],
     });
-    const failing = await parley(['test_ai_setup']);
-    expect(failing.code).toBe(1);
-    expect(failing.stdout).toContain('[FAIL] user alice: BROKEN: the AI is on but cannot answer:');
     await api('PUT', '/api/v1/ai/config/', { model_name: 'gemini-flash-latest' });
 
     expect((await parley(['ai_control', 'validate', '--user', 'ghost'])).code).toBe(1);
     expect((await parley(['ai_control', 'validate', '--bogus'])).code).toBe(2);
-  });
+  }, 60_000);
 
   it('ai_control conversations breaks conversations down by who answers them', async () => {
     gemini.enqueue({ text: 'hi' }, { text: 'hi' });
@@ -157,6 +154,15 @@ describe(`management commands (${testDatabaseKind})`, () => {
     expect(warned.stdout).toContain('Ready, with 1 business not set up yet (--strict fails on those).');
     if (env.REDIS_URL) expect(warned.stdout).toContain('[ OK ] redis: answers PONG');
 
+    // Alice has the AI on and a model her key cannot use: broken, so the check fails.
+    await api('PUT', '/api/v1/ai/config/', { model_name: 'gemini-1.5-flash' });
+    const broken = await parley(['test_ai_setup']);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain('[FAIL] user alice: BROKEN: the AI is on but cannot answer: the model');
+    expect(broken.stdout).toContain('[WARN] user bob:');
+    expect(broken.stdout).toContain('1 check failed.');
+    await api('PUT', '/api/v1/ai/config/', { model_name: 'gemini-flash-latest' });
+
     const strict = await parley(['test-ai-setup', '--strict', '--json']);
     expect(strict.code).toBe(1);
     expect(JSON.parse(strict.stdout)).toMatchObject({
@@ -165,12 +171,11 @@ describe(`management commands (${testDatabaseKind})`, () => {
       checks: expect.arrayContaining([{ name: 'user bob', ok: false, state: 'fail', detail: expect.any(String) }]),
     });
 
-    await parley(['ai_control', 'enable']);
     const bobToken = (await parley(['token', 'create', 'bob'])).stdout.trim();
     await fetch(`${server.url}/api/v1/ai/config/`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${bobToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ prompts: { manual_prompt: "Bob's bikes." } }),
+      body: JSON.stringify({ auto_response_enabled: true, prompts: { manual_prompt: "Bob's bikes." } }),
     });
     const passing = await parley(['test-ai-setup', '--strict', '--json']);
     expect(passing.code).toBe(0);
@@ -180,7 +185,7 @@ describe(`management commands (${testDatabaseKind})`, () => {
       expect.arrayContaining(['database', 'migrations', 'gemini key', 'model', 'user alice', 'user bob']),
     );
     expect(report.checks.every((check) => check.state === 'ok')).toBe(true);
-  });
+  }, 60_000);
 
   it("runs with the configuration of whoever holds the database: the embedded server's, or the CLI's own", async () => {
     const keyless = { ...env, GEMINI_API_KEY: '' };
