@@ -11,6 +11,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { aiRoutes } from '../ai/ai.routes.js';
+import { setupRoutes } from '../ai/setup.routes.js';
 import { conversationStatusRoutes } from '../ai/conversation-status.routes.js';
 import { businessAiAvailability } from '../ai/availability.js';
 import { analyticsRoutes } from '../analytics/analytics.routes.js';
@@ -20,6 +21,7 @@ import type { ModelProvider } from '../model/model-provider.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { installDashboardSessions } from '../auth/authenticate.js';
 import { sessionRoutes } from '../auth/sessions.routes.js';
+import { accountRoutes } from '../auth/account.routes.js';
 import { setPasswordCost } from '../auth/password.js';
 import { signInGuard } from '../auth/sign-in-guard.js';
 import { forgetTokens } from '../auth/auth.service.js';
@@ -177,18 +179,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const sessionPolicy = installDashboardSessions(app, deps.config);
   await app.register(authRoutes, { db: deps.db, config: deps.config, revocations, guard });
   await app.register(sessionRoutes, { db: deps.db, policy: sessionPolicy, revocations, guard });
+  await app.register(accountRoutes, { db: deps.db, policy: sessionPolicy, revocations, guard });
   await app.register(defaultHandlerRoutes, {
     db: deps.db,
     // New conversations on the business's channels start with the new handler.
     onChange: (userId) => forgetDeliveryChannels(deps.db, userId),
   });
+  const model = 'model' in deps ? deps.model : instrumentModel(sharedKeyModel(deps.config), metrics);
   await app.register(aiRoutes, {
     db: deps.db,
     config: deps.config,
-    model: 'model' in deps ? deps.model : instrumentModel(sharedKeyModel(deps.config), metrics),
+    model,
     events,
     ...(deps.watchers ? { watchers: deps.watchers } : {}),
   });
+  await app.register(setupRoutes, { db: deps.db, config: deps.config, model });
   await app.register(conversationStatusRoutes, { db: deps.db, config: deps.config, events });
   await app.register(conversationRoutes, {
     db: deps.db,

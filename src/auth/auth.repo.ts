@@ -38,8 +38,9 @@ export async function findUserByUsername(db: Database, username: string): Promis
   return user;
 }
 
-export async function insertApiToken(db: Database, values: NewApiTokenRow): Promise<void> {
-  await db.insert(apiTokens).values(values);
+export async function insertApiToken(db: Database, values: NewApiTokenRow): Promise<TokenSummary> {
+  const [created] = await db.insert(apiTokens).values(values).returning(summaryColumns);
+  return created!;
 }
 
 export async function findTokenBySelector(db: Database, selector: string): Promise<TokenWithUser | undefined> {
@@ -135,6 +136,14 @@ export async function findLiveTokenIds(db: Database, tokenIds: string[]): Promis
       and(inArray(apiTokens.id, tokenIds), sql`(${apiTokens.expiresAt} is null or ${apiTokens.expiresAt} > now())`),
     );
   return new Set(rows.map((row) => row.id));
+}
+
+/** Sets a new password, whatever the hash was (the person proved they knew the current one). */
+export async function setPasswordHash(db: Database, userId: string, hash: string): Promise<void> {
+  await db
+    .update(users)
+    .set({ passwordHash: hash, updatedAt: sql`now()` })
+    .where(eq(users.id, userId));
 }
 
 /** Replaces a password hash, unless it changed since it was read (a new password wins over an upgrade). */

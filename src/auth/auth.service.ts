@@ -28,7 +28,7 @@ import {
 } from './auth.repo.js';
 import type { AuthUser } from './auth-user.js';
 import { credentialCache as tokenCache } from './credential-cache.js';
-import { burnPasswordCheck, hashPassword, needsRehash, passwordProblems, verifyPassword } from './password.js';
+import { burnPasswordCheck, hashPassword, needsRehash, passwordProblemSentences, verifyPassword } from './password.js';
 import type { SignInGuard } from './sign-in-guard.js';
 import { generateToken, hashToken, tokenMatches, tokenSelector } from './tokens.js';
 
@@ -65,8 +65,8 @@ export async function createUser(db: Database, input: NewUser): Promise<User> {
   const email = input.email?.trim() ?? '';
   if (email !== '' && !EMAIL_PATTERN.test(email)) errors.email = ['Enter a valid email address.'];
   if (input.password !== undefined) {
-    const problems = passwordProblems(input.password);
-    if (problems.length > 0) errors.password = problems.map((p) => `The password ${p}.`);
+    const problems = passwordProblemSentences(input.password);
+    if (problems.length > 0) errors.password = problems;
   }
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
 
@@ -104,16 +104,19 @@ export async function createApiToken(
   name: string,
   options: { expiresAt?: Date | null } = {},
 ): Promise<string> {
+  return (await issueToken(db, userId, name, options.expiresAt ?? null)).token;
+}
+
+/** A new token and what its owner may see of it: the token itself is shown this once. */
+export async function issueToken(
+  db: Database,
+  userId: string,
+  name: string,
+  expiresAt: Date | null,
+): Promise<{ token: string; summary: TokenSummary }> {
   const { token, selector, hash } = generateToken();
-  await insertApiToken(db, {
-    id: randomId(16),
-    userId,
-    selector,
-    tokenHash: hash,
-    name,
-    expiresAt: options.expiresAt ?? null,
-  });
-  return token;
+  const summary = await insertApiToken(db, { id: randomId(16), userId, selector, tokenHash: hash, name, expiresAt });
+  return { token, summary };
 }
 
 /**

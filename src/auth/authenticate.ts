@@ -18,6 +18,7 @@ declare module 'fastify' {
 
 export interface SessionPolicy {
   idleHours: number;
+  maxDays: number;
   /** Its origin is one a browser may send requests from. */
   publicUrl: string;
   /** Only over https (PUBLIC_URL is https). */
@@ -39,6 +40,7 @@ export function installDashboardSessions(
 ): SessionPolicy {
   const policy: SessionPolicy = {
     idleHours: config.dashboard.idleHours,
+    maxDays: config.dashboard.maxDays,
     publicUrl: config.publicUrl,
     secureCookie: config.publicUrlSet && config.publicUrl.startsWith('https:'),
   };

@@ -134,6 +134,11 @@ export async function burnPasswordCheck(password: string): Promise<void> {
   await verifyPassword(password, await dummyHash);
 }
 
+/** The same, as sentences to show beside the field: "The password must be at least 8 characters." */
+export function passwordProblemSentences(password: string): string[] {
+  return passwordProblems(password).map((problem) => `The password ${problem}.`);
+}
+
 /** Problems with a new password, in words a person can act on. */
 export function passwordProblems(password: string): string[] {
   const problems: string[] = [];

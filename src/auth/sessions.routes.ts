@@ -31,7 +31,8 @@ const COOKIE_DESCRIPTION =
   'Sets the HttpOnly cookie `parley_session` (SameSite=Lax, Path=/, Secure when PUBLIC_URL is https). ' +
   'Every route that takes a token takes the cookie too; POST, PUT, PATCH and DELETE made with it need the ' +
   'X-CSRF-Token header and, from a browser, this server’s own Origin (else 403 `csrf_failed`). ' +
-  'A session unused for PARLEY_DASHBOARD_IDLE_HOURS (72 by default) ends.';
+  'A session unused for PARLEY_DASHBOARD_IDLE_HOURS (72 by default), or older than PARLEY_DASHBOARD_MAX_DAYS ' +
+  '(30 by default), ends. Signing in again ends the session the cookie held before.';
 
 /** Sign-in for the dashboard (issue #13): a cookie instead of a bearer token. */
 export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteDeps> = async (
@@ -65,8 +66,12 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteDeps> = async (
       // A page on another site must not sign the browser in to an account of its choosing.
       checkOrigin(request, policy);
       const session = await startSession(
-        { db, guard },
-        { ...request.body, userAgent: request.headers['user-agent'] },
+        { db, guard, revocations },
+        {
+          ...request.body,
+          userAgent: request.headers['user-agent'],
+          previous: sessionFromCookieHeader(request.headers.cookie),
+        },
         policy,
       );
       reply.header('set-cookie', sessionCookie(session.value, policy.secureCookie));
@@ -92,8 +97,12 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteDeps> = async (
     async (request, reply) => {
       checkOrigin(request, policy);
       const session = await signInWithLink(
-        db,
-        { token: request.body.token, userAgent: request.headers['user-agent'] },
+        { db, revocations },
+        {
+          token: request.body.token,
+          userAgent: request.headers['user-agent'],
+          previous: sessionFromCookieHeader(request.headers.cookie),
+        },
         policy,
       );
       reply.header('set-cookie', sessionCookie(session.value, policy.secureCookie));

@@ -8,10 +8,15 @@ import { credentialCache } from './credential-cache.js';
 import {
   deleteExpiredSessions,
   deleteOwnSession,
+  deleteSessionByHash,
+  deleteUserSessions,
   findLiveSessionByHash,
   findLiveSessionIds,
   insertSession,
+  listLiveSessions,
   touchSessions,
+  type SessionLifetime,
+  type SessionSummary,
 } from './sessions.repo.js';
 import type { SignInGuard } from './sign-in-guard.js';
 
@@ -32,9 +37,9 @@ const LAST_SEEN_RESOLUTION_MS = 60_000;
 const CSRF_LABEL = 'parley dashboard csrf v1';
 const MAX_USER_AGENT = 512;
 
-export interface SessionOptions {
-  idleHours: number;
-}
+/** PARLEY_DASHBOARD_IDLE_HOURS and PARLEY_DASHBOARD_MAX_DAYS. */
+export type SessionOptions = SessionLifetime;
+export type { SessionSummary };
 
 export interface StartedSession {
   /** The cookie's value: handed to the browser once, never stored. */
@@ -62,34 +67,55 @@ export function csrfTokenMatches(value: string, presented: string | undefined): 
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
+/** What a new session needs besides its user: the browser, and the session its cookie held before. */
+export interface SessionStart {
+  userAgent: string | undefined;
+  /** The cookie's value before this sign-in, if any: that session ends. */
+  previous?: string | undefined;
+}
+
+export interface SessionDeps {
+  db: Database;
+  /** Where the replaced session's end is announced, so its sockets close on every server. */
+  revocations?: TokenRevocations | undefined;
+}
+
 /** Signs in with a username and password, behind the same lock-out as token sign-in. */
 export async function startSession(
-  deps: { db: Database; guard: SignInGuard },
-  credentials: { username: string; password: string; userAgent: string | undefined },
+  deps: SessionDeps & { guard: SignInGuard },
+  credentials: SessionStart & { username: string; password: string },
   options: SessionOptions,
 ): Promise<StartedSession> {
   const user = await withLockOut(deps.guard, credentials.username, () =>
     verifyCredentials(deps.db, credentials.username, credentials.password),
   );
-  return openSession(deps.db, user, credentials.userAgent, options);
+  return openSession(deps, user, credentials, options);
 }
 
-/** A new session for a user whose identity is already proven (a password, a one-time link). */
+/**
+ * A new session for a user whose identity is already proven (a password, a one-time link).
+ * The session the browser's cookie held before, if any, ends: the new cookie replaces it, so
+ * nothing could use it again, and it would only linger until it expired.
+ */
 export async function openSession(
-  db: Database,
+  deps: SessionDeps,
   user: User,
-  userAgent: string | undefined,
+  start: SessionStart,
   options: SessionOptions,
 ): Promise<StartedSession> {
   const value = randomBytes(32).toString('base64url');
   const sessionId = `${SESSION_ID_PREFIX}${randomId(16)}`;
-  await insertSession(db, {
+  await insertSession(deps.db, {
     id: sessionId,
     userId: user.id,
     tokenHash: hashValue(value),
-    userAgent: userAgent?.slice(0, MAX_USER_AGENT) ?? null,
-    idleHours: options.idleHours,
+    userAgent: start.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+    lifetime: options,
   });
+  if (start.previous !== undefined) {
+    const replaced = await deleteSessionByHash(deps.db, hashValue(start.previous));
+    if (replaced) await forgetSessions(deps.db, [replaced], deps.revocations);
+  }
   return {
     value,
     csrfToken: csrfTokenFor(value),
@@ -120,10 +146,10 @@ export async function authenticateSession(
   const key = `session:${hashValue(value)}`;
   const hit = credentialCache.get(db, key);
   if (hit) return hit;
-  const row = await findLiveSessionByHash(db, hashValue(value));
+  const row = await findLiveSessionByHash(db, hashValue(value), options);
   if (!row) return undefined;
   if (Date.now() - row.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
-    await touchSessions(db, [row.sessionId], options.idleHours);
+    await touchSessions(db, [row.sessionId], options);
   }
   const { sessionId, lastSeenAt: _lastSeen, ...person } = row;
   const user: AuthUser = { ...person, tokenId: sessionId, tokenExpiresAt: null, sessionId };
@@ -139,8 +165,35 @@ export async function endSession(
 ): Promise<void> {
   if (!user.sessionId) return;
   await deleteOwnSession(db, user.id, user.sessionId);
-  credentialCache.invalidateWhere(db, (cached) => cached.tokenId === user.sessionId);
-  await revocations?.announce([user.sessionId]);
+  await forgetSessions(db, [user.sessionId], revocations);
+}
+
+/**
+ * Ends every dashboard session of the user but `keep` (every one without it),
+ * at once on every process, their WebSockets included. How many ended.
+ */
+export async function endUserSessions(
+  db: Database,
+  userId: string,
+  revocations: TokenRevocations | undefined,
+  keep?: string,
+): Promise<number> {
+  const ended = await deleteUserSessions(db, userId, keep);
+  await forgetSessions(db, ended, revocations);
+  return ended.length;
+}
+
+/** The user's sessions still usable, most recently used first. */
+export async function listSessions(db: Database, userId: string, options: SessionOptions): Promise<SessionSummary[]> {
+  return listLiveSessions(db, userId, options);
+}
+
+/** Ended sessions stop working here at once, and their sockets close on every process. */
+async function forgetSessions(db: Database, sessionIds: string[], revocations: TokenRevocations | undefined) {
+  if (sessionIds.length === 0) return;
+  const ended = new Set(sessionIds);
+  credentialCache.invalidateWhere(db, (cached) => ended.has(cached.tokenId));
+  await revocations?.announce(sessionIds);
 }
 
 /**
@@ -149,14 +202,14 @@ export async function endSession(
  * does not expire.
  */
 export async function keepLiveSessions(db: Database, sessionIds: string[], options: SessionOptions) {
-  const live = await findLiveSessionIds(db, sessionIds);
-  await touchSessions(db, [...live], options.idleHours);
+  const live = await findLiveSessionIds(db, sessionIds, options);
+  await touchSessions(db, [...live], options);
   return live;
 }
 
-/** The nightly cleanup: expired sessions are deleted (they are refused already). */
-export async function deleteIdleSessions(db: Database): Promise<number> {
-  return deleteExpiredSessions(db);
+/** The nightly cleanup: sessions idle too long or too old are deleted (they are refused already). */
+export async function deleteIdleSessions(db: Database, options: SessionOptions): Promise<number> {
+  return deleteExpiredSessions(db, options);
 }
 
 /** `Set-Cookie` for a new session: no Max-Age, as the server decides when it ends. */

@@ -3,7 +3,13 @@ import { BadRequestError, NotAuthenticatedError, NotFoundError } from '../kernel
 import { randomId } from '../kernel/ids.js';
 import type { Database } from '../db/client.js';
 import { findUser } from './auth.service.js';
-import { openSession, type SessionOptions, type StartedSession } from './sessions.service.js';
+import {
+  openSession,
+  type SessionDeps,
+  type SessionOptions,
+  type SessionStart,
+  type StartedSession,
+} from './sessions.service.js';
 import { deleteSpentSignInLinks, insertSignInLink, redeemSignInLink } from './sign-in-links.repo.js';
 
 /**
@@ -49,18 +55,18 @@ export async function createSignInLink(
 
 /** Spends a link for a dashboard session; a used, expired or unknown link is a 401. */
 export async function signInWithLink(
-  db: Database,
-  input: { token: string; userAgent: string | undefined },
+  deps: SessionDeps,
+  input: SessionStart & { token: string },
   options: SessionOptions,
 ): Promise<StartedSession> {
-  const user = await redeemSignInLink(db, hashToken(input.token));
+  const user = await redeemSignInLink(deps.db, hashToken(input.token));
   if (!user) {
     throw new NotAuthenticatedError(
       'This sign-in link has been used or has expired. Sign in with your username and password, or ask for a new link.',
       'sign_in_link_invalid',
     );
   }
-  return openSession(db, user, input.userAgent, options);
+  return openSession(deps, user, input, options);
 }
 
 export { deleteSpentSignInLinks };

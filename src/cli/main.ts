@@ -305,10 +305,14 @@ export function buildProgram(): Command {
     );
   aiControl
     .command('validate')
-    .description("check each user's AI setup and name every problem (exit 1 if any is invalid)")
+    .description(
+      "check each user's AI setup and name every finding; exit 1 if a business has the AI on and it cannot " +
+        'answer (not for one that has the AI off or no prompts)',
+    )
     .option('--user <username>')
+    .option('--strict', 'also exit 1 while a business has not finished setting up (AI off, no prompts)', false)
     .addOption(new Option('--json', 'machine-readable output').default(false))
-    .action(async (options: { user?: string; json: boolean }) =>
+    .action(async (options: { user?: string; json: boolean; strict: boolean }) =>
       exitWith(await runDatabaseCommand('ai_control validate', options)),
     );
   aiControl
@@ -354,9 +358,15 @@ export function buildProgram(): Command {
   program
     .command('test_ai_setup')
     .alias('test-ai-setup')
-    .description("check database, migrations, Redis, key, model and each user's AI setup (exit 1 on any failure)")
+    .description(
+      "check database, migrations, Redis, key, model and each user's AI setup; exit 1 on what is broken " +
+        '(a business with the AI on that cannot answer), not on one that has the AI off or no prompts',
+    )
+    .option('--strict', 'also exit 1 while any business has not finished setting up (AI off, no prompts)', false)
     .addOption(new Option('--json', 'machine-readable output').default(false))
-    .action(async (options: { json: boolean }) => exitWith(await runDatabaseCommand('test_ai_setup', options)));
+    .action(async (options: { json: boolean; strict: boolean }) =>
+      exitWith(await runDatabaseCommand('test_ai_setup', options)),
+    );
 
   return program;
 }

@@ -27,7 +27,7 @@ export const SCHEDULES: { type: JobType<NoData>; pattern: string; what: string }
   {
     type: cleanupSessions,
     pattern: '0 2 * * *',
-    what: 'mark sessions idle too long inactive, delete expired dashboard sign-ins (daily 02:00)',
+    what: 'mark sessions idle too long inactive, delete dashboard sign-ins idle too long or too old (daily 02:00)',
   },
   { type: syncConversations, pattern: '*/30 * * * *', what: 'reconcile conversation counters (every 30 min)' },
   { type: modelHealthCheck, pattern: '0 */12 * * *', what: 'one model call with the global key (every 12 h)' },
@@ -35,7 +35,7 @@ export const SCHEDULES: { type: JobType<NoData>; pattern: string; what: string }
 
 export interface ScheduledJobDeps {
   db: Database;
-  config: Pick<Config, 'timezone' | 'sessionIdleDays' | 'gemini'>;
+  config: Pick<Config, 'timezone' | 'sessionIdleDays' | 'gemini' | 'dashboard'>;
   model: ModelProvider | undefined;
 }
 
@@ -81,7 +81,7 @@ export function registerScheduledJobs(queue: Queue, { db, config, model }: Sched
   queue.handle(cleanupSessions, () =>
     recordRun(db, cleanupSessions.name, async () => {
       const count = await markIdleSessionsInactive(db, config.sessionIdleDays);
-      const signIns = await deleteIdleSessions(db);
+      const signIns = await deleteIdleSessions(db, config.dashboard);
       const links = await deleteSpentSignInLinks(db);
       return {
         ok: true,

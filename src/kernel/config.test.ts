@@ -197,6 +197,15 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('ends dashboard sessions left idle or too old: defaults, overrides, and a bad value shown', () => {
+    expect(loadConfig({}).dashboard).toEqual({ idleHours: 72, maxDays: 30 });
+    expect(loadConfig({ PARLEY_DASHBOARD_MAX_DAYS: '7' }).dashboard.maxDays).toBe(7);
+    expect(problems({ PARLEY_DASHBOARD_MAX_DAYS: '0', PARLEY_DASHBOARD_IDLE_HOURS: 'a while' })).toEqual([
+      'Invalid configuration: PARLEY_DASHBOARD_IDLE_HOURS must be a number of hours (got "a while")',
+      'Invalid configuration: PARLEY_DASHBOARD_MAX_DAYS must be between 1 and 3650 (got "0")',
+    ]);
+  });
+
   it('treats empty values as unset', () => {
     const config = loadConfig({ DATABASE_URL: '', REDIS_URL: ' ', GEMINI_API_KEY: '' });
     expect(config.database.kind).toBe('embedded');

@@ -135,8 +135,9 @@ const envSchema = z.object({
   // Tokens and live connections (issue #11): how long a sign-in lasts, and what one business,
   // one token and one process may hold open on /ws/.
   PARLEY_SIGN_IN_TOKEN_DAYS: wholeNumber('days', 1, 3650, DEFAULT_SIGN_IN_TOKEN_DAYS),
-  // Dashboard sign-in (issue #13): a session unused this long is signed out.
+  // Dashboard sign-in (issue #13): a session unused this long is signed out, and any after this many days.
   PARLEY_DASHBOARD_IDLE_HOURS: wholeNumber('hours', 1, 8760, 72),
+  PARLEY_DASHBOARD_MAX_DAYS: wholeNumber('days', 1, 3650, 30),
   PARLEY_WS_MAX_PER_BUSINESS: wholeNumber('connections', 1, 100_000, 50),
   PARLEY_WS_MAX_PER_TOKEN: wholeNumber('connections', 1, 100_000, 10),
   PARLEY_WS_MAX_CONNECTIONS: wholeNumber('connections', 1, 1_000_000, 10_000),
@@ -246,6 +247,8 @@ export interface Config {
   dashboard: {
     /** A dashboard session unused this many hours is refused, and deleted by the nightly cleanup. */
     idleHours: number;
+    /** A dashboard session this many days old is refused however much it is used: sign in again. */
+    maxDays: number;
   };
   /** Limits on `/ws/`, each counted on one `serve` process. */
   websocket: {
@@ -387,7 +390,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     passwordCost: e.PARLEY_PASSWORD_COST,
     tokens: { signInTtlDays: e.PARLEY_SIGN_IN_TOKEN_DAYS },
-    dashboard: { idleHours: e.PARLEY_DASHBOARD_IDLE_HOURS },
+    dashboard: { idleHours: e.PARLEY_DASHBOARD_IDLE_HOURS, maxDays: e.PARLEY_DASHBOARD_MAX_DAYS },
     websocket: {
       maxPerBusiness: e.PARLEY_WS_MAX_PER_BUSINESS,
       maxPerToken: e.PARLEY_WS_MAX_PER_TOKEN,

@@ -118,7 +118,7 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
     // A socket open on a session keeps it in use, so a dashboard left open to watch stays signed in.
     for (let start = 0; start < sessions.length; start += SWEEP_BATCH) {
       const batch = sessions.slice(start, start + SWEEP_BATCH);
-      const live = await keepLiveSessions(deps.db, batch, { idleHours: deps.config.dashboard.idleHours });
+      const live = await keepLiveSessions(deps.db, batch, deps.config.dashboard);
       for (const sessionId of batch) if (!live.has(sessionId)) closeToken(sessionId, 'signed out or session expired');
     }
   };
@@ -150,7 +150,7 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
     if (cookie !== undefined) {
       // A cookie goes with every request the browser makes, from any site: only the dashboard's own pages may use it.
       checkSessionOrigin(request, deps.config);
-      const sessionUser = await authenticateSession(deps.db, cookie, { idleHours: deps.config.dashboard.idleHours });
+      const sessionUser = await authenticateSession(deps.db, cookie, deps.config.dashboard);
       if (!sessionUser) throw new NotAuthenticatedError('The session has ended or expired: sign in again.');
       request.user = sessionUser;
       return;

@@ -65,33 +65,55 @@ describe(`management commands (${testDatabaseKind})`, () => {
     expect(down.stderr).toContain('FAILED: gemini-flash-latest');
   });
 
-  it('ai_control validate names every problem and exits 1 while any setup is invalid', async () => {
+  it('ai_control validate names every finding; exit 1 on what is broken, with --strict on what is unfinished', async () => {
     const all = await parley(['ai_control', 'validate']);
-    expect(all.code).toBe(1);
-    expect(all.stdout).toContain('alice: OK (gemini-flash-latest)');
-    expect(all.stdout).toContain('bob: 2 problems');
-    expect(all.stdout).toContain('AI auto-response is disabled (enable it with: parley ai_control enable --user bob)');
-    expect(all.stdout).toContain('no prompts are set');
-    expect(all.stdout).toContain('1 of 2 AI setups invalid.');
+    // Bob has the AI off and no prompts: his choice, reported, not a failure.
+    expect(all.code).toBe(0);
+    expect(all.stdout).toContain('alice: ready (gemini-flash-latest)');
+    expect(all.stdout).toContain('bob: not set up yet (gemini-flash-latest)');
+    expect(all.stdout).toContain(
+      '  - AI auto-response is off, so people answer every conversation (turn it on with: parley ai_control enable --user bob)',
+    );
+    expect(all.stdout).toContain('  - no prompts are set, so the AI knows nothing about the business');
+    expect(all.stdout).toContain('1 ready, 1 not set up yet, 0 broken.');
 
-    expect((await parley(['ai_control', 'validate', '--user', 'alice'])).code).toBe(0);
+    const strict = await parley(['ai_control', 'validate', '--strict']);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toContain('1 AI setup failed (--strict).');
+
     const json = JSON.parse((await parley(['ai_control', 'validate', '--user', 'bob', '--json'])).stdout) as {
       valid: boolean;
-      users: { username: string; problems: string[] }[];
+      users: { username: string; status: string; findings: { code: string; severity: string }[] }[];
     };
-    expect(json.valid).toBe(false);
-    expect(json.users).toEqual([expect.objectContaining({ username: 'bob', problems: expect.any(Array) })]);
-    expect(json.users[0]?.problems).toHaveLength(2);
+    expect(json.valid).toBe(true);
+    expect(json.users).toEqual([
+      expect.objectContaining({
+        username: 'bob',
+        status: 'unfinished',
+        findings: [
+          expect.objectContaining({ code: 'ai_off', severity: 'unfinished' }),
+          expect.objectContaining({ code: 'no_prompts', severity: 'unfinished' }),
+        ],
+      }),
+    ]);
 
+    // Alice has the AI on: a model her key cannot use is broken, and fails without --strict.
     await api('PUT', '/api/v1/ai/config/', { model_name: 'gemini-1.5-flash' });
     const retired = await parley(['ai_control', 'validate', '--user', 'alice']);
     expect(retired.code).toBe(1);
+    expect(retired.stdout).toContain('alice: BROKEN: the AI is on but cannot answer (gemini-1.5-flash)');
     expect(retired.stdout).toContain('the model "gemini-1.5-flash" does not exist or this key cannot use it');
+    const setup = await fetch(`${server.url}/api/v1/ai/setup/`, { headers: { authorization: `Bearer ${aliceToken}` } });
+    // The dashboard's checklist shows the same finding.
+    expect(await setup.json()).toMatchObject({
+      status: 'broken',
+      findings: [{ code: 'model_unavailable', message: expect.stringContaining('"gemini-1.5-flash" does not exist') }],
+    });
     await api('PUT', '/api/v1/ai/config/', { model_name: 'gemini-flash-latest' });
 
     expect((await parley(['ai_control', 'validate', '--user', 'ghost'])).code).toBe(1);
     expect((await parley(['ai_control', 'validate', '--bogus'])).code).toBe(2);
-  });
+  }, 60_000);
 
   it('ai_control conversations breaks conversations down by who answers them', async () => {
     gemini.enqueue({ text: 'hi' }, { text: 'hi' });
@@ -120,40 +142,65 @@ describe(`management commands (${testDatabaseKind})`, () => {
     expect(sync.stdout).toBe('Checked 2 conversations: all in sync.\n');
   });
 
-  it('test_ai_setup checks everything and exits 1 until every setup is valid', async () => {
-    const failing = await parley(['test_ai_setup']);
-    expect(failing.code).toBe(1);
-    expect(failing.stdout).toContain('[ OK ] database:');
-    expect(failing.stdout).toContain('[ OK ] migrations: all');
-    expect(failing.stdout).toContain('[ OK ] gemini key: GEMINI_API_KEY is set');
-    expect(failing.stdout).toContain('[ OK ] model: gemini-flash-latest is reachable with the key');
-    expect(failing.stdout).toContain('[FAIL] user bob:');
-    if (env.REDIS_URL) expect(failing.stdout).toContain('[ OK ] redis: answers PONG');
+  it('test_ai_setup fails on what is broken, warns about a business not set up yet, and --strict fails on it', async () => {
+    const warned = await parley(['test_ai_setup']);
+    expect(warned.code).toBe(0);
+    expect(warned.stdout).toContain('[ OK ] database:');
+    expect(warned.stdout).toContain('[ OK ] migrations: all');
+    expect(warned.stdout).toContain('[ OK ] gemini key: GEMINI_API_KEY is set');
+    expect(warned.stdout).toContain('[ OK ] model: gemini-flash-latest is reachable with the key');
+    expect(warned.stdout).toContain('[ OK ] user alice: ready (gemini-flash-latest)');
+    expect(warned.stdout).toContain('[WARN] user bob: not set up yet: AI auto-response is off');
+    expect(warned.stdout).toContain('Ready, with 1 business not set up yet (--strict fails on those).');
+    if (env.REDIS_URL) expect(warned.stdout).toContain('[ OK ] redis: answers PONG');
 
-    await parley(['ai_control', 'enable']);
+    // Alice has the AI on and a model her key cannot use: broken, so the check fails.
+    await api('PUT', '/api/v1/ai/config/', { model_name: 'gemini-1.5-flash' });
+    const broken = await parley(['test_ai_setup']);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain('[FAIL] user alice: BROKEN: the AI is on but cannot answer: the model');
+    expect(broken.stdout).toContain('[WARN] user bob:');
+    expect(broken.stdout).toContain('1 check failed.');
+    await api('PUT', '/api/v1/ai/config/', { model_name: 'gemini-flash-latest' });
+
+    const strict = await parley(['test-ai-setup', '--strict', '--json']);
+    expect(strict.code).toBe(1);
+    expect(JSON.parse(strict.stdout)).toMatchObject({
+      ok: false,
+      strict: true,
+      checks: expect.arrayContaining([{ name: 'user bob', ok: false, state: 'fail', detail: expect.any(String) }]),
+    });
+
     const bobToken = (await parley(['token', 'create', 'bob'])).stdout.trim();
     await fetch(`${server.url}/api/v1/ai/config/`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${bobToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ prompts: { manual_prompt: "Bob's bikes." } }),
+      body: JSON.stringify({ auto_response_enabled: true, prompts: { manual_prompt: "Bob's bikes." } }),
     });
-    const passing = await parley(['test-ai-setup', '--json']);
+    const passing = await parley(['test-ai-setup', '--strict', '--json']);
     expect(passing.code).toBe(0);
-    const report = JSON.parse(passing.stdout) as { ok: boolean; checks: { name: string; ok: boolean }[] };
+    const report = JSON.parse(passing.stdout) as { ok: boolean; checks: { name: string; state: string }[] };
     expect(report.ok).toBe(true);
     expect(report.checks.map((check) => check.name)).toEqual(
       expect.arrayContaining(['database', 'migrations', 'gemini key', 'model', 'user alice', 'user bob']),
     );
-  });
+    expect(report.checks.every((check) => check.state === 'ok')).toBe(true);
+  }, 60_000);
 
   it("runs with the configuration of whoever holds the database: the embedded server's, or the CLI's own", async () => {
     const keyless = { ...env, GEMINI_API_KEY: '' };
     const result = await runParley(['ai_control', 'test'], keyless);
+    const setup = await runParley(['test_ai_setup'], keyless);
     if (testDatabaseKind === 'postgres') {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('GEMINI_API_KEY is not set');
+      // Without a key, the operator's check fails, and every business with the AI on is broken.
+      expect(setup.code).toBe(1);
+      expect(setup.stdout).toContain('[FAIL] gemini key: GEMINI_API_KEY is not set');
+      expect(setup.stdout).toContain('[FAIL] user alice: BROKEN');
     } else {
       expect(result.code).toBe(0);
+      expect(setup.code).toBe(0);
     }
   });
 });

@@ -96,14 +96,19 @@ describe('scheduled jobs', () => {
       return String(response.headers['set-cookie']).split(';')[0]!;
     };
     const expired = await signIn();
+    const tooOld = await signIn();
     const live = await signIn();
+    const row = (cookie: string) => sql`encode(sha256(convert_to(${cookie.split('=')[1]!}, 'UTF8')), 'hex')`;
     await t.db.execute(sql`update dashboard_sessions set expires_at = now() - interval '1 hour'
-      where token_hash = encode(sha256(convert_to(${expired.split('=')[1]!}, 'UTF8')), 'hex')`);
+      where token_hash = ${row(expired)}`);
+    // Used recently, but signed in longer ago than PARLEY_DASHBOARD_MAX_DAYS (30) allows.
+    await t.db.execute(sql`update dashboard_sessions set created_at = now() - interval '31 days'
+      where token_hash = ${row(tooOld)}`);
 
     await queue.add(cleanupSessions, {});
     expect(await finished(cleanupSessions.name, 3)).toMatchObject({
       ok: true,
-      detail: '0 sessions idle over 30 days marked inactive, 1 expired dashboard sign-ins deleted',
+      detail: '0 sessions idle over 30 days marked inactive, 2 expired dashboard sign-ins deleted',
     });
     const left = rowsOf<{ count: number }>(
       await t.db.execute(sql`select count(*)::int as count from dashboard_sessions`),
@@ -112,6 +117,7 @@ describe('scheduled jobs', () => {
     const me = (cookie: string) => t.app.inject({ method: 'GET', url: '/api/v1/auth/me/', headers: { cookie } });
     expect((await me(live)).statusCode).toBe(200);
     expect((await me(expired)).statusCode).toBe(401);
+    expect((await me(tooOld)).statusCode).toBe(401);
   });
 
   it('sync repairs drifted counters', async () => {

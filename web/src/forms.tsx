@@ -1,7 +1,9 @@
+import { useQueryClient } from '@tanstack/react-query';
 import type { ComponentChildren } from 'preact';
 import { useCallback, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
 import { useLeaveGuard } from './router.js';
+import { setupMayHaveChanged } from './setup.js';
 
 // What every settings form shares: the API's validation errors beside the fields they belong
 // to, one announced message for the rest, and a warning before unsaved changes are lost.
@@ -106,6 +108,7 @@ export function useUnsavedChanges(dirty: boolean, warning = UNSAVED): void {
 
 /** A save in progress, its errors and whether it succeeded: the state every form keeps. */
 export function useSave<T>(known: readonly string[], save: (value: T) => Promise<unknown>) {
+  const client = useQueryClient();
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [saved, setSaved] = useState(false);
@@ -116,6 +119,7 @@ export function useSave<T>(known: readonly string[], save: (value: T) => Promise
       await save(value);
       setErrors(NO_ERRORS);
       setSaved(true);
+      setupMayHaveChanged(client);
       return true;
     } catch (error) {
       setErrors(formErrors(error, known));

@@ -1,12 +1,20 @@
 import { z } from 'zod';
 import { sharedKeyModel } from '../../model/shared-key.js';
-import { checkBusinesses } from '../../ai/setup-checks.js';
+import { checkBusinesses, failsCheck, statusOf } from '../../ai/setup-checks.js';
 import { findUser } from '../../auth/auth.service.js';
 import { defineCommand, EXIT } from '../command.js';
+import { findingLine, findingsJson, statusWords } from '../setup-report.js';
 
-/** `ai_control validate [--user U]`: names every problem with each business's AI setup. */
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/**
+ * `ai_control validate [--user U] [--strict]`: every finding about each
+ * business's AI setup. Exit 1 when a business has the AI on and it cannot
+ * answer; a business that has not finished setting up (AI off, no prompts)
+ * fails only with --strict.
+ */
 export const aiControlValidate = defineCommand({
-  args: z.object({ user: z.string().optional(), json: z.boolean().default(false) }),
+  args: z.object({ user: z.string().optional(), json: z.boolean().default(false), strict: z.boolean().default(false) }),
   async run({ database, config, io }, args) {
     if (args.user !== undefined && !(await findUser(database.db, args.user))) {
       io.err(`Error: no user named "${args.user}".`);
@@ -18,35 +26,24 @@ export const aiControlValidate = defineCommand({
       sharedKeyModel(config),
       args.user ? [args.user] : undefined,
     );
-    const invalid = checks.filter((check) => check.problems.length > 0);
+    const failing = checks.filter((check) => failsCheck(check.findings, args.strict));
     if (args.json) {
-      io.out(
-        JSON.stringify({
-          valid: invalid.length === 0,
-          users: checks.map((check) => ({
-            username: check.username,
-            model_name: check.modelName,
-            problems: check.problems,
-          })),
-        }),
-      );
+      io.out(JSON.stringify({ valid: failing.length === 0, strict: args.strict, users: checks.map(findingsJson) }));
     } else if (checks.length === 0) {
       io.out('No users yet. Create one with `parley createuser USERNAME`.');
     } else {
       for (const check of checks) {
-        if (check.problems.length === 0) {
-          io.out(`${check.username}: OK (${check.modelName})`);
-          continue;
-        }
-        io.out(`${check.username}: ${check.problems.length} problem${check.problems.length === 1 ? '' : 's'}`);
-        for (const problem of check.problems) io.out(`  - ${problem}`);
+        io.out(`${check.username}: ${statusWords(check)} (${check.modelName})`);
+        for (const finding of check.findings) io.out(`  - ${findingLine(finding, check.username)}`);
       }
+      const count = (status: string) => checks.filter((check) => statusOf(check.findings) === status).length;
+      const summary = `${count('ready')} ready, ${count('unfinished')} not set up yet, ${count('broken')} broken.`;
       io.out(
-        invalid.length === 0
-          ? `All ${checks.length} AI setup${checks.length === 1 ? '' : 's'} valid.`
-          : `${invalid.length} of ${checks.length} AI setup${checks.length === 1 ? '' : 's'} invalid.`,
+        failing.length === 0
+          ? summary
+          : `${summary} ${plural(failing.length, 'AI setup')} failed${args.strict ? ' (--strict)' : ''}.`,
       );
     }
-    return invalid.length === 0 ? EXIT.ok : EXIT.failure;
+    return failing.length === 0 ? EXIT.ok : EXIT.failure;
   },
 });
