@@ -100,7 +100,7 @@ export function System() {
             )}
           </div>
 
-          <div class="card wide">
+          <div class="card">
             <h3>Scheduled tasks</h3>
             <ScrollTable label="Scheduled tasks">
               <table class="data">
