@@ -7,6 +7,7 @@
 const LAYERS = [
   ['cli'], //                         the `parley` command: assembles processes
   ['app'], //                         server and worker assembly: Fastify, plugins, routes, processes
+  ['admin'], //                       the operator's view: every business, creating one, the machinery's state
   ['jobs'], //                        the job catalogue and the scheduled tasks
   ['channels', 'realtime'], //        edges: channel adapters, the WebSocket endpoint
   ['ai'], //                          the reply pipeline, AI settings, prompts, business hours

@@ -10,6 +10,7 @@ import {
   serializerCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { adminRoutes } from '../admin/admin.routes.js';
 import { aiRoutes } from '../ai/ai.routes.js';
 import { setupRoutes } from '../ai/setup.routes.js';
 import { conversationStatusRoutes } from '../ai/conversation-status.routes.js';
@@ -205,6 +206,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(usageRoutes, { db: deps.db, config: deps.config });
   await app.register(analyticsRoutes, { db: deps.db, config: deps.config });
+  await app.register(adminRoutes, { db: deps.db, config: deps.config, queue: deps.queue });
   if (!deps.config.appSecret) throw new Error('APP_SECRET must be loaded before the server is built');
   await app.register(channelRoutes, {
     db: deps.db,

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomId } from '../kernel/ids.js';
 import { createSemaphore } from '../kernel/semaphore.js';
 
 interface ScryptParams {
@@ -31,6 +32,15 @@ export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 1024;
 
 let cost = RECOMMENDED_COST;
+
+/**
+ * A password for an account someone else creates (the admin screen), shown to
+ * them once: four groups of five letters and digits, about 119 random bits,
+ * easy to read out and to copy. The owner should change it after signing in.
+ */
+export function generatePassword(): string {
+  return randomId(20).match(/.{5}/g)!.join('-');
+}
 
 /**
  * Sets the cost (log2 of N) of new hashes for this process, from config.

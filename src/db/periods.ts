@@ -15,3 +15,12 @@ export function startOfDay(date: string, timezone: string): SQL {
 export function localDay(column: unknown, timezone: string): SQL {
   return sql`to_char((${column} at time zone ${timezone})::date, 'YYYY-MM-DD')`;
 }
+
+/** Where the calendar day and month holding `now` begin in `timezone`, as SQL timestamps. */
+export function periodStarts(timezone: string, now: Date): { day: SQL; month: SQL } {
+  const local = sql`(${now.toISOString()}::timestamptz at time zone ${timezone})`;
+  return {
+    day: sql`(date_trunc('day', ${local}) at time zone ${timezone})`,
+    month: sql`(date_trunc('month', ${local}) at time zone ${timezone})`,
+  };
+}

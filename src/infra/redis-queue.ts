@@ -139,8 +139,9 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
 
     async failed(limit = 50) {
       const all: FailedJob[] = [];
-      for (const [name, queue] of queues) {
-        for (const job of await queue.getFailed(0, limit - 1)) {
+      // Every type the deployment used, as counts() reads them: a `serve` without workers ran none itself.
+      for (const name of new Set([...queues.keys(), ...(await connection.smembers(jobTypesKey))])) {
+        for (const job of await queueFor(name).getFailed(0, limit - 1)) {
           all.push({
             id: job.id ?? '',
             name,

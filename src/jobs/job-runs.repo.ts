@@ -30,3 +30,7 @@ export async function findJobRun(db: Database, name: string): Promise<JobRun | u
   const [row] = await db.select().from(jobRuns).where(eq(jobRuns.name, name)).limit(1);
   return row;
 }
+
+export async function findJobRuns(db: Database): Promise<JobRun[]> {
+  return db.select().from(jobRuns);
+}

@@ -4,7 +4,7 @@ import { aggregateDays, daysToAggregate } from '../analytics/analytics.service.j
 import { reconcileConversations } from '../conversations/reconcile.js';
 import type { Database } from '../db/client.js';
 import { jobType, type JobType, type Queue } from '../infra/queue.js';
-import { findJobRun, markRunFinished, markRunStarted, type JobRun } from './job-runs.repo.js';
+import { findJobRun, findJobRuns, markRunFinished, markRunStarted, type JobRun } from './job-runs.repo.js';
 import { deleteIdleSessions } from '../auth/sessions.service.js';
 import { deleteSpentSignInLinks } from '../auth/sign-in-links.service.js';
 import { deactivateIdleConversations } from '../conversations/conversations.service.js';
@@ -112,6 +112,17 @@ export async function scheduleJobs(queue: Queue, timezone: string): Promise<void
 
 export async function lastRun(db: Database, name: string): Promise<JobRun | undefined> {
   return findJobRun(db, name);
+}
+
+/** Every scheduled task with its last run (undefined before its first), in the order of SCHEDULES. */
+export async function scheduledRuns(db: Database) {
+  const runs = new Map((await findJobRuns(db)).map((run) => [run.name, run]));
+  return SCHEDULES.map((schedule) => ({
+    name: schedule.type.name,
+    pattern: schedule.pattern,
+    what: schedule.what,
+    run: runs.get(schedule.type.name),
+  }));
 }
 
 /** What /readyz shows of the last model health check. */

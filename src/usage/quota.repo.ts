@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../db/client.js';
+import { periodStarts } from '../db/periods.js';
 import { usageQuotas, usageRecords } from '../db/schema/index.js';
 
 /** A business's caps as stored, in tokens; 0 means no cap. */
@@ -31,15 +32,6 @@ export async function upsertQuotaRow(
     .onConflictDoUpdate({ target: usageQuotas.userId, set: { ...patch, updatedAt: sql`now()` } })
     .returning({ dailyTokens: usageQuotas.dailyTokens, monthlyTokens: usageQuotas.monthlyTokens });
   return row;
-}
-
-/** Where the calendar day and month holding `now` begin in `timezone`, as SQL timestamps. */
-function periodStarts(timezone: string, now: Date) {
-  const local = sql`(${now.toISOString()}::timestamptz at time zone ${timezone})`;
-  return {
-    day: sql`(date_trunc('day', ${local}) at time zone ${timezone})`,
-    month: sql`(date_trunc('month', ${local}) at time zone ${timezone})`,
-  };
 }
 
 /**

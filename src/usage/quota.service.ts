@@ -55,7 +55,8 @@ export async function setQuotaLimits(db: Database, userId: string, patch: Partia
   return row ?? NO_LIMITS;
 }
 
-function statusOf(limits: QuotaLimits, used: { today: number; month: number }): QuotaStatus {
+/** The caps (0: none) beside the tokens used today and this month. */
+export function quotaStatusOf(limits: QuotaLimits, used: { today: number; month: number }): QuotaStatus {
   const left: number[] = [];
   if (limits.dailyTokens > 0) left.push(Math.max(0, limits.dailyTokens - used.today));
   if (limits.monthlyTokens > 0) left.push(Math.max(0, limits.monthlyTokens - used.month));
@@ -72,7 +73,7 @@ function statusOf(limits: QuotaLimits, used: { today: number; month: number }): 
 
 export async function quotaStatus(db: Database, userId: string, timezone: string, now: Date): Promise<QuotaStatus> {
   const limits = await getQuotaLimits(db, userId);
-  return statusOf(limits, await tokensUsed(db, userId, timezone, now, true));
+  return quotaStatusOf(limits, await tokensUsed(db, userId, timezone, now, true));
 }
 
 /**
@@ -83,7 +84,7 @@ export async function quotaStatus(db: Database, userId: string, timezone: string
 export async function quotaExceeded(db: Database, userId: string, timezone: string, now: Date): Promise<boolean> {
   const limits = await getQuotaLimits(db, userId);
   if (limits.dailyTokens <= 0 && limits.monthlyTokens <= 0) return false;
-  return statusOf(limits, await tokensUsed(db, userId, timezone, now, limits.monthlyTokens > 0)).exceeded;
+  return quotaStatusOf(limits, await tokensUsed(db, userId, timezone, now, limits.monthlyTokens > 0)).exceeded;
 }
 
 export interface UserQuota extends QuotaStatus {

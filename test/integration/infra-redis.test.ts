@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRedisCache } from '../../src/infra/redis-cache.js';
 import { createRedisPubSub } from '../../src/infra/redis-pubsub.js';
+import { jobType, PermanentJobError } from '../../src/infra/queue.js';
 import { createRedisQueue } from '../../src/infra/redis-queue.js';
 import { cacheContract, pubsubContract, queueContract } from '../helpers/infra-contract.js';
 import { until } from '../helpers/wait.js';
@@ -31,6 +32,30 @@ describe('PARLEY_REDIS_PREFIX', () => {
       expect(heard.sort()).toEqual(['ours:a1', 'theirs:b1']);
     } finally {
       await Promise.all([ours.close(), theirs.close()]);
+    }
+  });
+});
+
+describe('a queue that runs no workers (`serve` beside `parley worker`)', () => {
+  it("counts and lists the failed jobs of types only the workers' process ran", async () => {
+    const prefix = `parley-test-serve-${process.pid}`;
+    const worker = createRedisQueue(url, { backoffMs: 20, prefix });
+    const serve = createRedisQueue(url, { backoffMs: 20, prefix });
+    try {
+      const broken = jobType<{ chat: number }>('deliver-to-blocked-bot');
+      worker.handle(broken, async () => {
+        throw new PermanentJobError('bot was blocked by the user');
+      });
+      await worker.start();
+      await worker.add(broken, { chat: 7 });
+      const failed = await until(async () => {
+        const jobs = await serve.failed();
+        return jobs.length > 0 ? jobs : undefined;
+      });
+      expect(failed).toMatchObject([{ name: broken.name, error: 'bot was blocked by the user', attempts: 1 }]);
+      expect((await serve.counts())[broken.name]).toMatchObject({ failed: 1, waiting: 0 });
+    } finally {
+      await Promise.all([worker.close(), serve.close()]);
     }
   });
 });

@@ -71,6 +71,10 @@ beforeAll(async () => {
   values.conversation_id = conversations.json<{ results: { id: string }[] }>().results[0]!.id;
   values.channel_id = channels.json<{ results: { id: string }[] }>().results[0]!.id;
   values.username = 'shop_a';
+  const me = await t.as(admin, { method: 'GET', url: '/api/v1/admin/businesses/' });
+  values.business_id = me
+    .json<{ results: { id: string; username: string }[] }>()
+    .results.find((row) => row.username === 'shop_a')!.id;
 
   operations = await loadOperations(t.app);
   // Token management arrives with issue #11; its ids are swept once the routes exist.

@@ -63,6 +63,10 @@ export const ADMIN_ONLY = new Set([
   'GET /api/v1/ai/usage/global/',
   'GET /api/v1/ai/usage/quotas/{username}/',
   'PUT /api/v1/ai/usage/quotas/{username}/',
+  'GET /api/v1/admin/businesses/',
+  'POST /api/v1/admin/businesses/',
+  'GET /api/v1/admin/businesses/{business_id}/',
+  'GET /api/v1/admin/system/',
 ]);
 
 /** Token-protected operations whose documented 403 is not about being an administrator. */

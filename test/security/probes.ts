@@ -13,6 +13,9 @@ const EXAMPLES: Record<string, unknown> = {
   access_token: 'IGsecuritySweepExampleAccessToken',
   // Enabled business hours need the hours themselves; the AI stays on so handing a conversation to it is allowed.
   business_hours_enabled: false,
+  // A business an administrator creates: the names `parley createuser` accepts.
+  username: 'sweep_shop',
+  email: 'owner@sweep.example',
 };
 
 /** The first branch of a `oneOf` or `anyOf`, or `null` where `null` is allowed. */
