@@ -11,6 +11,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { aiRoutes } from '../ai/ai.routes.js';
+import { businessHoursRoutes } from '../ai/business-hours.routes.js';
 import { conversationStatusRoutes } from '../ai/conversation-status.routes.js';
 import { businessAiAvailability } from '../ai/availability.js';
 import { analyticsRoutes } from '../analytics/analytics.routes.js';
@@ -189,6 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     events,
     ...(deps.watchers ? { watchers: deps.watchers } : {}),
   });
+  await app.register(businessHoursRoutes, { db: deps.db });
   await app.register(conversationStatusRoutes, { db: deps.db, config: deps.config, events });
   await app.register(conversationRoutes, {
     db: deps.db,

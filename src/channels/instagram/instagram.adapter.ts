@@ -11,6 +11,7 @@ import {
   STANDARD_WINDOW_MS,
   type InstagramAccount,
 } from './instagram.client.js';
+import { instagramHealth, instagramSetup, instagramWebhookUrl } from './instagram.health.js';
 import { instagramWebhookRoutes } from './instagram.webhook.js';
 
 const connectBody = z.object({
@@ -66,8 +67,10 @@ export const instagramAdapter: ChannelAdapter<z.infer<typeof connectBody>> = {
     };
   },
 
-  webhookUrl: (config) => `${config.publicUrl}/webhooks/instagram/`,
+  webhookUrl: (config) => instagramWebhookUrl(config),
   webhooks: instagramWebhookRoutes,
+  setup: instagramSetup,
+  health: ({ config }, channel, accessToken) => instagramHealth(config, channel, accessToken),
 
   async send({ config }, delivery, accessToken) {
     const instagram = instagramClient(config.meta.graphBase, delivery.channel.externalId, accessToken);

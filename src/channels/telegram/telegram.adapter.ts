@@ -3,10 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { DeliveryError } from '../../conversations/outbox.js';
 import { BadRequestError, UpstreamError } from '../../kernel/errors.js';
-import type { Config } from '../../kernel/config.js';
 import type { ChannelAdapter } from '../adapter.js';
 import { splitText } from '../split.js';
 import { ALLOWED_UPDATES, TelegramError, telegramClient } from './telegram.client.js';
+import { telegramHealth, telegramSetup, telegramWebhookUrl as webhookUrl } from './telegram.health.js';
 import { hashWebhookSecret, telegramWebhookRoutes } from './telegram.webhook.js';
 import { unusableWebhookAddress } from './webhook-address.js';
 
@@ -21,10 +21,6 @@ const connectBody = z.object({
     .trim()
     .regex(/^\d{3,20}:[\w-]{20,100}$/, 'A bot token looks like 123456789:AAE… (from @BotFather).'),
 });
-
-function webhookUrl(config: Config, channelId: string): string {
-  return `${config.publicUrl}/webhooks/telegram/${channelId}/`;
-}
 
 function deliveryError(error: unknown): unknown {
   if (!(error instanceof TelegramError)) return error;
@@ -97,6 +93,8 @@ export const telegramAdapter: ChannelAdapter<z.infer<typeof connectBody>> = {
 
   webhookUrl: (config, channel) => webhookUrl(config, channel.id),
   webhooks: telegramWebhookRoutes,
+  setup: telegramSetup,
+  health: ({ config }, channel, botToken) => telegramHealth(config, channel, botToken),
 
   async send({ config }, delivery, botToken) {
     const telegram = telegramClient(config.telegramApiBase, botToken);
