@@ -14,7 +14,8 @@ const TELEGRAM_LIMIT = 4_096;
 /** Waits Telegram asks for up to this long are waited out in the job; longer ones go back to the queue. */
 const MAX_INLINE_WAIT_S = 30;
 
-const connectBody = z.object({
+/** `POST /channels/` for this platform (the dashboard types its form with it). */
+export const telegramConnectBody = z.object({
   type: z.literal('telegram'),
   bot_token: z
     .string()
@@ -34,10 +35,10 @@ function unreachable(error: TelegramError, state: string): UpstreamError {
 }
 
 /** A Telegram bot: its token proves itself with getMe, and its webhook carries a secret Telegram echoes. */
-export const telegramAdapter: ChannelAdapter<z.infer<typeof connectBody>> = {
+export const telegramAdapter: ChannelAdapter<z.infer<typeof telegramConnectBody>> = {
   type: 'telegram',
   accountNoun: 'bot',
-  connectBody,
+  connectBody: telegramConnectBody,
 
   preflight({ config }) {
     const unusable = unusableWebhookAddress(config);
