@@ -277,7 +277,7 @@ describe('GET /api/v1/channels/setup/', () => {
         {
           type: 'instagram',
           ready: false,
-          requirement: expect.stringContaining('set the callback URL to the address below'),
+          requirement: expect.stringContaining('set the callback URL to the one shown here'),
           problem:
             'META_APP_SECRET and META_VERIFY_TOKEN are not set on this server, so Meta’s deliveries would be refused: set them and restart Parley.',
           webhook_url: `${t.config.publicUrl}/webhooks/instagram/`,

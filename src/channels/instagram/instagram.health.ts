@@ -16,7 +16,7 @@ export function instagramSetup(config: Config): PlatformSetup {
   ].filter((name) => name !== null);
   return {
     requirement:
-      'Meta delivers every Instagram account’s messages to one public HTTPS webhook: in your Meta app’s Instagram webhook settings, set the callback URL to the address below and the verify token to META_VERIFY_TOKEN, and subscribe to messages.',
+      'Meta delivers every Instagram account’s messages to one public HTTPS webhook: in your Meta app’s Instagram webhook settings, set the callback URL to the one shown here and the verify token to META_VERIFY_TOKEN, and subscribe to messages.',
     problem:
       missing.length === 0
         ? undefined
