@@ -79,14 +79,17 @@ beforeAll(async () => {
   });
   cleanup = environment.cleanup;
   server = await startParley(environment.env);
-  const parley = async (args: string[]) => {
-    const result = await runParley(args, environment.env);
-    if (result.code !== 0) throw new Error(`parley ${args.join(' ')} failed:\n${result.stderr}`);
-    return result.stdout.trim();
-  };
-  await parley(['createuser', 'rosa', '--password', PASSWORD]);
-  token = await parley(['token', 'create', 'rosa']);
-  await parley(['ai_control', 'enable', '--user', 'rosa']);
+  const created = await runParley(['createuser', 'rosa', '--password', PASSWORD], environment.env);
+  if (created.code !== 0) throw new Error(`parley createuser failed:\n${created.stderr}`);
+  // Over HTTP rather than more `parley` processes: each costs seconds on a busy machine.
+  const signedIn = await fetch(`${server.url}/api/v1/auth/token/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'rosa', password: PASSWORD }),
+  });
+  token = ((await signedIn.json()) as { token: string }).token;
+  const enabled = await api('PATCH', '/api/v1/ai/config/', { auto_response_enabled: true });
+  if (enabled.status !== 200) throw new Error(`switching the AI on failed: ${JSON.stringify(enabled.json)}`);
   b = await launchBrowser(server.url);
   page = b.page;
   await page.goto('/sign-in');
@@ -141,6 +144,16 @@ describe('business hours', () => {
     expect(await page.getByLabel(`${openDay} opens`).inputValue()).toBe('09:00');
     expect(await page.getByLabel(`${openDay} closes`).inputValue()).toBe('17:00');
 
+    // The same hours the day after, copied.
+    const nextDay = DAYS[(today + 3) % 7]!;
+    await page.getByRole('button', { name: `Copy ${openDay}’s hours to other days` }).click();
+    const copy = page.getByRole('dialog', { name: `Copy ${openDay}’s hours to` });
+    await copy.getByLabel(nextDay).check();
+    await expectAccessible();
+    await copy.getByRole('button', { name: 'Copy' }).click();
+    await expect.poll(() => copy.isVisible()).toBe(false);
+    expect(await page.getByLabel(`${nextDay} closes`).inputValue()).toBe('17:00');
+
     await page.getByLabel('Answer with the AI only during business hours').check();
     await page.getByLabel('Away message').fill(AWAY);
     await expect.poll(preview).toBe(`Closed · opens ${openDay} at 09:00`);
@@ -153,9 +166,13 @@ describe('business hours', () => {
       'GET',
       '/api/v1/ai/config/',
     );
+    const [openKey, nextKey] = [2, 3].map((days) => Object.keys(WEEKDAY_INDEX)[(today + days) % 7]!);
     expect(config.json).toMatchObject({
       business_hours_enabled: true,
-      business_hours: { timezone: zone.name },
+      business_hours: {
+        timezone: zone.name,
+        schedule: { [openKey!]: [['09:00', '17:00']], [nextKey!]: [['09:00', '17:00']] },
+      },
       away_message: AWAY,
     });
     const asked = await api<{ answer: string; reason: string }>('POST', '/api/v1/ai/ask/', {

@@ -45,16 +45,63 @@ function useConnect<Body>(known: string[], existsField: string, onConnected: (ch
   return { connect, errors };
 }
 
-function Outcome({ errors, connected }: { errors: FormErrors; connected: ConnectedChannel | undefined }) {
+/** The submit button, then the outcome announced: an error (role=alert) or what was connected (role=status). */
+function Actions({
+  label,
+  pending,
+  errors,
+  connected,
+}: {
+  label: string;
+  pending: boolean;
+  errors: FormErrors;
+  connected: ConnectedChannel | undefined;
+}) {
   return (
-    <>
+    <div class="form-actions">
+      <button type="submit" class="primary" disabled={pending}>
+        {pending ? 'Connecting…' : label}
+      </button>
       <p class="error" role="alert">
         {errors.message}
       </p>
       <p class="saved" role="status">
         {connected ? `Connected ${connected.name}. Its customers’ messages now arrive in your inbox.` : ''}
       </p>
-    </>
+    </div>
+  );
+}
+
+/** A one-line field for an id or a token: no autocompletion, no spelling marks. */
+function TextField({
+  id,
+  label,
+  hint,
+  value,
+  onChange,
+  errors,
+  numeric = false,
+}: {
+  id: string;
+  label: string;
+  hint: string;
+  value: string;
+  onChange: (value: string) => void;
+  errors: FormErrors;
+  numeric?: boolean;
+}) {
+  return (
+    <Field id={id} label={label} errors={errors} hint={hint}>
+      <input
+        type="text"
+        inputMode={numeric ? 'numeric' : undefined}
+        autocomplete="off"
+        spellcheck={false}
+        value={value}
+        onInput={(event) => onChange(event.currentTarget.value)}
+        {...describedBy(id, errors, true)}
+      />
+    </Field>
   );
 }
 
@@ -112,27 +159,15 @@ export function ConnectTelegram({
           connect.mutate({ type: 'telegram', bot_token: token });
         }}
       >
-        <Field
+        <TextField
           id="bot_token"
           label="Bot token"
-          errors={errors}
           hint="Something like 123456789:AAEhBOweik6ad9r… Parley keeps it encrypted and never shows it again."
-        >
-          <input
-            type="text"
-            autocomplete="off"
-            spellcheck={false}
-            value={token}
-            onInput={(event) => setToken(event.currentTarget.value)}
-            {...describedBy('bot_token', errors, true)}
-          />
-        </Field>
-        <div class="form-actions">
-          <button type="submit" class="primary" disabled={connect.isPending}>
-            {connect.isPending ? 'Connecting…' : 'Connect bot'}
-          </button>
-          <Outcome errors={errors} connected={connect.data} />
-        </div>
+          value={token}
+          onChange={setToken}
+          errors={errors}
+        />
+        <Actions label="Connect bot" pending={connect.isPending} errors={errors} connected={connect.data} />
       </form>
     </section>
   );
@@ -171,42 +206,24 @@ export function ConnectInstagram({
           connect.mutate({ type: 'instagram', ig_user_id: account, access_token: token });
         }}
       >
-        <Field
+        <TextField
           id="ig_user_id"
           label="Instagram account id"
-          errors={errors}
           hint="The number of your professional account, shown in your Meta app’s Instagram API setup."
-        >
-          <input
-            type="text"
-            inputMode="numeric"
-            autocomplete="off"
-            value={account}
-            onInput={(event) => setAccount(event.currentTarget.value)}
-            {...describedBy('ig_user_id', errors, true)}
-          />
-        </Field>
-        <Field
+          value={account}
+          onChange={setAccount}
+          errors={errors}
+          numeric
+        />
+        <TextField
           id="access_token"
           label="Access token"
-          errors={errors}
           hint="A token for that account with permission to manage its messages. Parley keeps it encrypted."
-        >
-          <input
-            type="text"
-            autocomplete="off"
-            spellcheck={false}
-            value={token}
-            onInput={(event) => setToken(event.currentTarget.value)}
-            {...describedBy('access_token', errors, true)}
-          />
-        </Field>
-        <div class="form-actions">
-          <button type="submit" class="primary" disabled={connect.isPending}>
-            {connect.isPending ? 'Connecting…' : 'Connect account'}
-          </button>
-          <Outcome errors={errors} connected={connect.data} />
-        </div>
+          value={token}
+          onChange={setToken}
+          errors={errors}
+        />
+        <Actions label="Connect account" pending={connect.isPending} errors={errors} connected={connect.data} />
       </form>
     </section>
   );
