@@ -184,6 +184,7 @@ function addDays(date: string, days: number): string {
 export function businessHoursNow(hours: BusinessHours, at: Date): HoursNow {
   const local = localTime(hours.timezone, at);
   const open = openAt(hours.schedule, local.weekday, local.minutes);
+  const timezone = canonicalTimeZone(hours.timezone);
   const start = WEEKDAYS.indexOf(local.weekday) * DAY + local.minutes;
   const edges = new Set<number>();
   for (const [index, day] of WEEKDAYS.entries()) {
@@ -201,14 +202,9 @@ export function businessHoursNow(hours: BusinessHours, at: Date): HoursNow {
     if (openAt(hours.schedule, weekday, point % DAY) === open) continue;
     const days = Math.floor((local.minutes + minutes) / DAY);
     const time = `${String(Math.floor((point % DAY) / 60)).padStart(2, '0')}:${String(point % 60).padStart(2, '0')}`;
-    return {
-      open,
-      timezone: canonicalTimeZone(hours.timezone),
-      local,
-      next: { open: !open, weekday, date: addDays(local.date, days), time },
-    };
+    return { open, timezone, local, next: { open: !open, weekday, date: addDays(local.date, days), time } };
   }
-  return { open, timezone: canonicalTimeZone(hours.timezone), local, next: null };
+  return { open, timezone, local, next: null };
 }
 
 /** "Tuesday 24 November 2026, 14:05 (Europe/Berlin)": how the model is told the business's local time. */

@@ -81,7 +81,12 @@ export async function failedDeliveriesSince(db: Database, channelId: string, sin
     .from(messages)
     .innerJoin(conversations, eq(conversations.id, messages.conversationId))
     .where(
-      and(eq(messages.deliveryStatus, 'failed'), gt(messages.createdAt, since), eq(conversations.channelId, channelId)),
+      and(
+        // Written out, not a parameter, so the planner can use the partial index on failed messages.
+        sql`${messages.deliveryStatus} = 'failed'`,
+        gt(messages.createdAt, since),
+        eq(conversations.channelId, channelId),
+      ),
     )
     .orderBy(desc(messages.createdAt))
     .limit(1);

@@ -11,7 +11,7 @@ import { knownZone, offsetOf, ZonePicker } from './hours/zone-picker.js';
 import './hours/hours.css';
 
 /** The AI configuration, shared with the AI settings screen (the away message is edited on both). */
-export const AI_CONFIG_KEY = ['ai', 'config'] as const;
+const AI_CONFIG_KEY = ['ai', 'config'] as const;
 const AWAY_LIMIT = 1_000;
 
 export function BusinessHours(_props: ScreenProps) {
