@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { businessHoursSchema, describeLocalTime, isOpen, localTime, type BusinessHours } from './business-hours.js';
+import {
+  businessHoursNow,
+  businessHoursSchema,
+  describeLocalTime,
+  isOpen,
+  localTime,
+  type BusinessHours,
+} from './business-hours.js';
 
 const newYork: BusinessHours = {
   timezone: 'America/New_York',
@@ -63,6 +70,84 @@ describe('isOpen', () => {
       date: '2026-11-24',
       time: '08:30',
     });
+  });
+});
+
+describe('businessHoursNow', () => {
+  const change = (hours: BusinessHours, iso: string) => {
+    const now = businessHoursNow(hours, new Date(iso));
+    return { open: now.open, next: now.next };
+  };
+
+  it('says when an open business closes, and when a closed one opens, in its own zone', () => {
+    // Monday 09:30 in New York: open until 17:00 the same day.
+    expect(change(newYork, '2026-11-23T14:30:00Z')).toEqual({
+      open: true,
+      next: { open: false, weekday: 'mon', date: '2026-11-23', time: '17:00' },
+    });
+    // Monday 17:00: closed; Tuesday opens at 09:00.
+    expect(change(newYork, '2026-11-23T22:00:00Z')).toEqual({
+      open: false,
+      next: { open: true, weekday: 'tue', date: '2026-11-24', time: '09:00' },
+    });
+    // Tuesday's lunch: opens again at 13:00.
+    expect(change(newYork, '2026-11-24T17:30:00Z').next).toEqual({
+      open: true,
+      weekday: 'tue',
+      date: '2026-11-24',
+      time: '13:00',
+    });
+    // Saturday 03:00, after Friday night's range: closed until Monday.
+    expect(change(newYork, '2026-11-28T08:00:00Z')).toEqual({
+      open: false,
+      next: { open: true, weekday: 'mon', date: '2026-11-30', time: '09:00' },
+    });
+  });
+
+  it('follows a range past midnight into the next morning', () => {
+    // Friday 18:30: open until Saturday 02:00.
+    expect(change(newYork, '2026-11-27T23:30:00Z')).toEqual({
+      open: true,
+      next: { open: false, weekday: 'sat', date: '2026-11-28', time: '02:00' },
+    });
+    // Saturday 01:30, in the range's morning part: the same close.
+    expect(change(newYork, '2026-11-28T06:30:00Z').next).toMatchObject({ open: false, weekday: 'sat', time: '02:00' });
+    // Sunday night to Monday morning wraps round the week.
+    const late: BusinessHours = { timezone: 'UTC', schedule: { sun: [['22:00', '02:00']] } };
+    expect(change(late, '2026-11-29T23:00:00Z')).toEqual({
+      open: true,
+      next: { open: false, weekday: 'mon', date: '2026-11-30', time: '02:00' },
+    });
+  });
+
+  it('agrees with isOpen just before and at the change it names', () => {
+    const at = new Date('2026-11-23T14:30:00Z');
+    const now = businessHoursNow(newYork, at);
+    expect(now.open).toBe(isOpen(newYork, at));
+    // Monday 17:00 New York is 22:00 UTC.
+    expect(isOpen(newYork, new Date('2026-11-23T21:59:00Z'))).toBe(true);
+    expect(isOpen(newYork, new Date('2026-11-23T22:00:00Z'))).toBe(now.next?.open);
+  });
+
+  it('joins ranges that meet, and names no change when there is none', () => {
+    const joined: BusinessHours = {
+      timezone: 'UTC',
+      schedule: {
+        mon: [
+          ['09:00', '12:00'],
+          ['12:00', '18:00'],
+        ],
+      },
+    };
+    expect(change(joined, '2026-11-23T10:00:00Z').next).toMatchObject({ open: false, time: '18:00' });
+    expect(change({ timezone: 'UTC', schedule: {} }, '2026-11-23T10:00:00Z')).toEqual({ open: false, next: null });
+    expect(change({ timezone: 'UTC', schedule: { mon: [] } }, '2026-11-23T10:00:00Z').next).toBeNull();
+  });
+
+  it('names the zone by its own name, with the local time', () => {
+    const now = businessHoursNow({ ...newYork, timezone: 'US/Eastern' }, new Date('2026-11-23T14:30:00Z'));
+    expect(now.timezone).toBe('America/New_York');
+    expect(now.local).toMatchObject({ weekday: 'mon', date: '2026-11-23', time: '09:30' });
   });
 });
 

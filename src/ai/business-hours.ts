@@ -127,20 +127,84 @@ function previousDay(day: Weekday): Weekday {
   return WEEKDAYS[(WEEKDAYS.indexOf(day) + 6) % 7]!;
 }
 
-export function isOpen(hours: BusinessHours, at: Date): boolean {
-  const now = localTime(hours.timezone, at);
-  for (const [open, close] of hours.schedule[now.weekday] ?? []) {
+/** Whether `schedule` is open at `minutes` past local midnight on `weekday`: the one rule for "open". */
+function openAt(schedule: BusinessHours['schedule'], weekday: Weekday, minutes: number): boolean {
+  for (const [open, close] of schedule[weekday] ?? []) {
     const from = toMinutes(open);
     const to = toMinutes(close);
     // A range past midnight covers the rest of its own day here; its morning part is checked below.
-    if (to > from ? now.minutes >= from && now.minutes < to : now.minutes >= from) return true;
+    if (to > from ? minutes >= from && minutes < to : minutes >= from) return true;
   }
-  for (const [open, close] of hours.schedule[previousDay(now.weekday)] ?? []) {
+  for (const [open, close] of schedule[previousDay(weekday)] ?? []) {
     const from = toMinutes(open);
     const to = toMinutes(close);
-    if (to <= from && now.minutes < to) return true;
+    if (to <= from && minutes < to) return true;
   }
   return false;
+}
+
+export function isOpen(hours: BusinessHours, at: Date): boolean {
+  const now = localTime(hours.timezone, at);
+  return openAt(hours.schedule, now.weekday, now.minutes);
+}
+
+const DAY = 24 * 60;
+const WEEK = 7 * DAY;
+
+export interface HoursChange {
+  /** Whether the business is open from then on. */
+  open: boolean;
+  weekday: Weekday;
+  /** `YYYY-MM-DD` in the zone. */
+  date: string;
+  /** `HH:MM` in the zone. */
+  time: string;
+}
+
+export interface HoursNow {
+  open: boolean;
+  /** The zone's own name ("US/Eastern" → "America/New_York"). */
+  timezone: string;
+  local: LocalTime;
+  /** When it next opens or closes; null when that never happens (closed all week, or open around the clock). */
+  next: HoursChange | null;
+}
+
+function addDays(date: string, days: number): string {
+  const day = new Date(`${date}T00:00:00Z`);
+  day.setUTCDate(day.getUTCDate() + days);
+  return day.toISOString().slice(0, 10);
+}
+
+/**
+ * Open or closed at `at`, and when that changes next, in the business's wall-clock time.
+ * The change is found among the ranges' own edges with the rule `isOpen` uses, so what
+ * the dashboard shows is what the reply pipeline decides.
+ */
+export function businessHoursNow(hours: BusinessHours, at: Date): HoursNow {
+  const local = localTime(hours.timezone, at);
+  const open = openAt(hours.schedule, local.weekday, local.minutes);
+  const timezone = canonicalTimeZone(hours.timezone);
+  const start = WEEKDAYS.indexOf(local.weekday) * DAY + local.minutes;
+  const edges = new Set<number>();
+  for (const [index, day] of WEEKDAYS.entries()) {
+    for (const range of hours.schedule[day] ?? []) {
+      const [from, to] = range.map(toMinutes) as [number, number];
+      edges.add(index * DAY + from);
+      edges.add((index * DAY + to + (to <= from ? DAY : 0)) % WEEK);
+    }
+  }
+  // Minutes from now until each edge, soonest first; an edge at this very minute comes a week later.
+  const ahead = [...edges].map((edge) => (edge - start + WEEK) % WEEK || WEEK).sort((a, b) => a - b);
+  for (const minutes of ahead) {
+    const point = (start + minutes) % WEEK;
+    const weekday = WEEKDAYS[Math.floor(point / DAY)]!;
+    if (openAt(hours.schedule, weekday, point % DAY) === open) continue;
+    const days = Math.floor((local.minutes + minutes) / DAY);
+    const time = `${String(Math.floor((point % DAY) / 60)).padStart(2, '0')}:${String(point % 60).padStart(2, '0')}`;
+    return { open, timezone, local, next: { open: !open, weekday, date: addDays(local.date, days), time } };
+  }
+  return { open, timezone, local, next: null };
 }
 
 /** "Tuesday 24 November 2026, 14:05 (Europe/Berlin)": how the model is told the business's local time. */

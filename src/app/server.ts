@@ -13,6 +13,7 @@ import {
 import { adminRoutes } from '../admin/admin.routes.js';
 import { aiRoutes } from '../ai/ai.routes.js';
 import { setupRoutes } from '../ai/setup.routes.js';
+import { businessHoursRoutes } from '../ai/business-hours.routes.js';
 import { conversationStatusRoutes } from '../ai/conversation-status.routes.js';
 import { businessAiAvailability } from '../ai/availability.js';
 import { analyticsRoutes } from '../analytics/analytics.routes.js';
@@ -195,6 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.watchers ? { watchers: deps.watchers } : {}),
   });
   await app.register(setupRoutes, { db: deps.db, config: deps.config, model });
+  await app.register(businessHoursRoutes, { db: deps.db });
   await app.register(conversationStatusRoutes, { db: deps.db, config: deps.config, events });
   await app.register(conversationRoutes, {
     db: deps.db,

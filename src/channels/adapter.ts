@@ -26,6 +26,37 @@ export interface VerifiedAccount {
   webhookSecret?: string;
 }
 
+/** What needs attention on a channel, in a few words (`code`) and in a sentence for its owner. */
+export interface HealthProblem {
+  code: string;
+  detail: string;
+}
+
+/** What the platform says of a connected account now (asked with a short timeout). */
+export interface PlatformHealth {
+  /** Whether the platform answered at all. */
+  reachable: boolean;
+  problems: HealthProblem[];
+  /** Where the platform delivers this account's messages and how that goes, where it says so (Telegram). */
+  webhook?: {
+    url: string;
+    pointsHere: boolean;
+    pendingUpdates: number;
+    lastErrorAt: Date | null;
+    lastErrorMessage: string | null;
+  };
+}
+
+/** What connecting an account of this platform needs of this server, told before anyone tries. */
+export interface PlatformSetup {
+  /** The rule, in a sentence. */
+  requirement: string;
+  /** Why this server does not meet it now; undefined when it does. */
+  problem?: string | undefined;
+  /** The address to give the platform by hand, when the owner must (Instagram's app settings). */
+  webhookUrl?: string;
+}
+
 export type WebhookDeps = InboundDeps & { metrics: WebhookMetrics };
 
 /** The body of `POST /channels/` for one platform: an object whose `type` is the platform's. */
@@ -50,6 +81,9 @@ export interface ChannelAdapter<Input extends { type: ChannelType } = { type: Ch
   /** Before the channel goes: stops the platform delivering. False when the platform no longer accepts the token. */
   deactivate?(deps: AdapterDeps, channel: Channel, credentials: string): Promise<boolean>;
   webhookUrl(config: Config, channel: Channel): string;
+  setup(config: Config): PlatformSetup;
+  /** Asks the platform how the account is doing; never throws for the platform's own failures. */
+  health?(deps: AdapterDeps, channel: Channel, credentials: string): Promise<PlatformHealth>;
   /** The platform's deliveries, under /webhooks/<type>/. */
   webhooks: FastifyPluginAsyncZod<WebhookDeps>;
   /** Sends a message's parts not yet sent, each within the platform's limits; throws DeliveryError. */

@@ -3,8 +3,23 @@ import { z } from 'zod';
 import { responses } from '../kernel/http-errors.js';
 import { withWarnings } from '../kernel/ignored-fields.js';
 import { currentUser, requireToken } from '../auth/authenticate.js';
-import { channelBody, channelItem, channelList, channelParams } from './channels.schema.js';
-import { channelView, connectChannel, deleteChannel, listChannels, type ChannelDeps } from './channels.service.js';
+import {
+  channelBody,
+  channelHealth,
+  channelItem,
+  channelList,
+  channelParams,
+  channelSetup,
+} from './channels.schema.js';
+import {
+  channelHealth as checkChannel,
+  channelSetup as setupOf,
+  channelView,
+  connectChannel,
+  deleteChannel,
+  listChannels,
+  type ChannelDeps,
+} from './channels.service.js';
 
 const security = [{ bearer: [] }];
 
@@ -26,6 +41,37 @@ export const channelRoutes: FastifyPluginAsyncZod<ChannelDeps> = async (app, dep
       const results = (await listChannels(deps.db, currentUser(request).id)).map((c) => channelView(c, deps));
       return { count: results.length, next: null, previous: null, results };
     },
+  );
+
+  app.get(
+    '/api/v1/channels/setup/',
+    {
+      schema: {
+        tags: ['channels'],
+        summary: 'What connecting each platform needs of this server, and whether it has it',
+        description:
+          'The server’s PUBLIC_URL and, per platform, the rule it must meet (Telegram: public HTTPS on port 443, 80, 88 or 8443), whether it does, and what to do when not: the same check `POST /channels/` makes before asking Telegram.',
+        security,
+        response: responses({ 200: channelSetup }, 401),
+      },
+    },
+    async () => setupOf(deps.config),
+  );
+
+  app.get(
+    '/api/v1/channels/:channel_id/health/',
+    {
+      schema: {
+        tags: ['channels'],
+        summary: 'How a channel is doing: the platform’s view and failed deliveries',
+        description:
+          'Asks the platform now, with a 5 s timeout (Telegram: `getWebhookInfo`, the webhook’s address, waiting updates and last error; Instagram: whether the access token still works), and counts replies that could not be delivered in the last 24 hours. A platform that cannot be reached is reported in `problems` (`telegram_unreachable`, `instagram_unreachable`) with `platform_reachable: false`, not as an error.',
+        security,
+        params: channelParams,
+        response: responses({ 200: channelHealth }, 401, 404),
+      },
+    },
+    async (request) => checkChannel(deps, currentUser(request).id, request.params.channel_id),
   );
 
   app.post(

@@ -30,3 +30,51 @@ export const channelItem = z
 
 export const channelList = pageOf(channelItem).meta({ id: 'ChannelList' });
 export const channelParams = z.object({ channel_id: z.string().min(1).max(100) });
+
+export const channelSetup = z
+  .object({
+    public_url: z.string().describe('Where this server says platforms reach it (PUBLIC_URL).'),
+    public_url_set: z.boolean().describe('Whether PUBLIC_URL is set; otherwise it is this server’s own address.'),
+    platforms: z.array(
+      z.object({
+        type: z.enum(CHANNEL_TYPES),
+        ready: z.boolean().describe('Whether this server meets what the platform needs to deliver messages here.'),
+        requirement: z.string().describe('What the platform needs, in a sentence.'),
+        problem: z.string().nullable().describe('Why this server does not meet it now, and what to do.'),
+        webhook_url: z.string().nullable().describe('An address to enter in the platform’s settings by hand, if any.'),
+      }),
+    ),
+  })
+  .meta({ id: 'ChannelSetup' });
+
+export const channelHealth = z
+  .object({
+    channel_id: z.string(),
+    checked_at: z.string(),
+    problems: z
+      .array(z.object({ code: z.string(), detail: z.string() }))
+      .describe('What needs attention, each in a sentence; empty when all is well.'),
+    needs_reconnection: z.boolean(),
+    platform_reachable: z
+      .boolean()
+      .nullable()
+      .describe('Whether the platform answered (asked with a 5 s timeout); null when it was not asked.'),
+    webhook: z
+      .object({
+        url: z.string().describe('Where Telegram delivers the bot’s messages; empty when nowhere.'),
+        points_here: z.boolean(),
+        pending_update_count: z.number().int().describe('Messages Telegram holds, not yet delivered.'),
+        last_error_at: z.string().nullable(),
+        last_error_message: z.string().nullable(),
+      })
+      .nullable()
+      .describe('Telegram’s `getWebhookInfo`; null for other platforms or when Telegram could not say.'),
+    failed_deliveries: z
+      .object({
+        last_day: z.number().int().describe('Replies to customers that could not be delivered in the last 24 hours.'),
+        last_at: z.string().nullable(),
+        last_error: z.string().nullable(),
+      })
+      .describe('From Parley’s own delivery records.'),
+  })
+  .meta({ id: 'ChannelHealth' });

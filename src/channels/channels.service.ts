@@ -3,11 +3,13 @@ import { ConflictError, NotFoundError } from '../kernel/errors.js';
 import type { Config } from '../kernel/config.js';
 import { randomId } from '../kernel/ids.js';
 import type { SecretBox } from '../kernel/secret-box.js';
-import type { ChannelType } from '../db/schema/index.js';
+import { CHANNEL_TYPES, type ChannelType } from '../db/schema/index.js';
+import { failedDeliveriesSince } from '../conversations/outbox.repo.js';
+import type { PlatformHealth } from './adapter.js';
 import { adapterFor } from './adapters.js';
 import * as repo from './channels.repo.js';
 import type { Channel } from './channels.repo.js';
-import { openCredentials, sealCredentials } from './credentials.js';
+import { openCredentials, RECONNECT_DETAIL, sealCredentials } from './credentials.js';
 import { forgetDeliveryChannel } from './delivery-channels.js';
 
 export interface ChannelDeps {
@@ -88,5 +90,73 @@ export function channelView(channel: Channel, { config, secrets }: Pick<ChannelD
     webhook_url: adapterFor(channel.type).webhookUrl(config, channel),
     needs_reconnection: openCredentials(secrets, channel) === undefined,
     created_at: channel.createdAt.toISOString(),
+  };
+}
+
+/** What connecting each platform needs of this server, and whether it has it: shown before a token is pasted. */
+export function channelSetup(config: Config) {
+  return {
+    public_url: config.publicUrl,
+    public_url_set: config.publicUrlSet,
+    platforms: CHANNEL_TYPES.map((type) => {
+      const setup = adapterFor(type).setup(config);
+      return {
+        type,
+        ready: !setup.problem,
+        requirement: setup.requirement,
+        problem: setup.problem ?? null,
+        webhook_url: setup.webhookUrl ?? null,
+      };
+    }),
+  };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * How a channel is doing: what the platform says now (asked with a short timeout; a platform
+ * that cannot be reached is a problem to show, not an error) and the replies that could not be
+ * delivered in the last day.
+ */
+export async function channelHealth(deps: ChannelDeps, userId: string, channelId: string) {
+  const channel = await repo.findOwnChannel(deps.db, userId, channelId);
+  if (!channel) throw new NotFoundError('No such channel.');
+  const checkedAt = new Date();
+  const credentials = openCredentials(deps.secrets, channel);
+  const adapter = adapterFor(channel.type);
+  const [platform, failed] = await Promise.all([
+    credentials !== undefined && adapter.health ? adapter.health(deps, channel, credentials) : undefined,
+    failedDeliveriesSince(deps.db, channel.id, new Date(checkedAt.getTime() - DAY_MS)),
+  ]);
+  const problems: PlatformHealth['problems'] = [];
+  if (credentials === undefined) problems.push({ code: 'needs_reconnection', detail: RECONNECT_DETAIL });
+  problems.push(...(platform?.problems ?? []));
+  if (failed.count > 0) {
+    problems.push({
+      code: 'deliveries_failed',
+      detail: `${failed.count} repl${failed.count === 1 ? 'y' : 'ies'} could not be delivered in the last day; the latest: ${failed.last?.error ?? 'no reason recorded'}.`,
+    });
+  }
+  const webhook = platform?.webhook;
+  return {
+    channel_id: channel.id,
+    checked_at: checkedAt.toISOString(),
+    problems,
+    needs_reconnection: credentials === undefined,
+    platform_reachable: platform ? platform.reachable : null,
+    webhook: webhook
+      ? {
+          url: webhook.url,
+          points_here: webhook.pointsHere,
+          pending_update_count: webhook.pendingUpdates,
+          last_error_at: webhook.lastErrorAt?.toISOString() ?? null,
+          last_error_message: webhook.lastErrorMessage,
+        }
+      : null,
+    failed_deliveries: {
+      last_day: failed.count,
+      last_at: failed.last?.at.toISOString() ?? null,
+      last_error: failed.last?.error ?? null,
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { channels, conversations, messages } from '../db/schema/index.js';
 
@@ -68,4 +68,27 @@ export async function lastCustomerMessageAt(db: Database, conversationId: string
     .from(messages)
     .where(and(eq(messages.conversationId, conversationId), eq(messages.type, 'customer')));
   return row?.at ? new Date(row.at) : undefined;
+}
+
+/** Messages to a channel's customers that could not be delivered since `since`: how many, and the latest. */
+export async function failedDeliveriesSince(db: Database, channelId: string, since: Date) {
+  const [row] = await db
+    .select({
+      count: sql<number>`count(*) over ()`.mapWith(Number),
+      at: messages.createdAt,
+      error: messages.deliveryError,
+    })
+    .from(messages)
+    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+    .where(
+      and(
+        // Written out, not a parameter, so the planner can use the partial index on failed messages.
+        sql`${messages.deliveryStatus} = 'failed'`,
+        gt(messages.createdAt, since),
+        eq(conversations.channelId, channelId),
+      ),
+    )
+    .orderBy(desc(messages.createdAt))
+    .limit(1);
+  return { count: row?.count ?? 0, last: row ? { at: row.at, error: row.error } : null };
 }

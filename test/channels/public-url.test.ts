@@ -58,6 +58,22 @@ describe('with Telegram’s own Bot API', () => {
       });
       expect(calls).toEqual([]);
       expect(await channelCount(t, token)).toBe(0);
+      // The channels screen shows the same before anyone pastes a token.
+      const setup = await t.as(token, { method: 'GET', url: '/api/v1/channels/setup/' });
+      expect(setup.json()).toMatchObject({
+        public_url: 'http://127.0.0.1:8000',
+        public_url_set: true,
+        platforms: [
+          {
+            type: 'telegram',
+            ready: false,
+            requirement:
+              'Telegram delivers your customers’ messages only to a public HTTPS address on port 443, 80, 88 or 8443, so PUBLIC_URL must be one.',
+            problem: response.json<{ detail: string }>().detail,
+          },
+          { type: 'instagram' },
+        ],
+      });
     });
   });
 
@@ -88,6 +104,11 @@ describe('with Telegram’s own Bot API', () => {
         `${OFFICIAL}/bot${BOT_TOKEN}/setWebhook`,
       ]);
       expect(calls[1]?.body).toMatchObject({ url: `https://chat.example.com:8443/webhooks/telegram/${id}/` });
+      const setup = await t.as(token, { method: 'GET', url: '/api/v1/channels/setup/' });
+      expect(setup.json()).toMatchObject({
+        public_url: 'https://chat.example.com:8443',
+        platforms: [{ type: 'telegram', ready: true, problem: null }, { type: 'instagram' }],
+      });
     });
   });
 });

@@ -287,9 +287,15 @@ describe('webhooks', () => {
       );
       expect(delivery.status).toBe(500);
       expect((await call('getWebhookInfo')).json.result).toMatchObject({
+        pending_update_count: 1,
         last_error_date: expect.any(Number),
         last_error_message: 'Wrong response from the webhook: 500 Internal Server Error',
       });
+      // The update the webhook refused is held until dropped.
+      await fake.deliver(TOKEN, telegramTextUpdate({ updateId: 2, messageId: 2, chatId: 1, text: 'y' }));
+      expect((await call('getWebhookInfo')).json.result).toMatchObject({ pending_update_count: 2 });
+      await call('setWebhook', { url: hook.url, drop_pending_updates: true });
+      expect((await call('getWebhookInfo')).json.result).toMatchObject({ pending_update_count: 0 });
     } finally {
       hook.server.close();
     }

@@ -17,7 +17,8 @@ import {
  * A loopback Telegram Bot API (external-apis.md §2). Point TELEGRAM_API_BASE at `url`.
  * Deliberate simplifications: any chat id is a reachable chat (no "chat not found"), `parse_mode` is
  * echoed but not parsed (length is checked on the raw text, which is stricter than Telegram),
- * and http webhook URLs are accepted for loopback hosts only.
+ * http webhook URLs are accepted for loopback hosts only, and an update the webhook did not take is held
+ * (getWebhookInfo counts it in pending_update_count) but never sent again.
  */
 
 export interface TelegramUser {
@@ -66,6 +67,8 @@ interface Bot {
   webhook?: TelegramWebhook;
   /** Last message id per chat: in a private chat the customer's and the bot's messages share one sequence. */
   lastMessageId: Map<string, number>;
+  /** Updates the webhook did not take; Telegram holds them until they are delivered or dropped. */
+  pendingUpdates: number;
 }
 
 class ApiError extends Error {
@@ -134,6 +137,7 @@ export class TelegramFake {
         username: info.username ?? `test${id}_bot`,
       },
       lastMessageId: new Map(),
+      pendingUpdates: 0,
     });
   }
 
@@ -178,18 +182,19 @@ export class TelegramFake {
       const delivery = await deliverRequest(webhook.url, { method: 'POST', headers, body: JSON.stringify(update) });
       if (delivery.status < 200 || delivery.status > 299) {
         const reason = STATUS_CODES[delivery.status] ?? '';
-        this.noteWebhookError(webhook, `Wrong response from the webhook: ${delivery.status} ${reason}`.trim());
+        this.noteWebhookError(bot, webhook, `Wrong response from the webhook: ${delivery.status} ${reason}`.trim());
       }
       return delivery;
     } catch (error) {
-      this.noteWebhookError(webhook, 'Connection refused');
+      this.noteWebhookError(bot, webhook, 'Connection refused');
       throw error;
     }
   }
 
-  private noteWebhookError(webhook: TelegramWebhook, message: string): void {
+  private noteWebhookError(bot: Bot, webhook: TelegramWebhook, message: string): void {
     webhook.last_error_date = now();
     webhook.last_error_message = message;
+    bot.pendingUpdates += 1;
   }
 
   private learn(bot: Bot, update: object): void {
@@ -282,6 +287,7 @@ export class TelegramFake {
     setwebhook: (bot, _token, body) => {
       const url = typeof body.url === 'string' ? body.url : '';
       const previous = bot.webhook;
+      if (truthy(body.drop_pending_updates)) bot.pendingUpdates = 0;
       if (url === '') {
         bot.webhook = undefined;
         return { result: true, description: previous ? 'Webhook was deleted' : 'Webhook is already deleted' };
@@ -306,7 +312,8 @@ export class TelegramFake {
       };
       return { result: true, description: previous?.url === url ? 'Webhook is already set' : 'Webhook was set' };
     },
-    deletewebhook: (bot) => {
+    deletewebhook: (bot, _token, body) => {
+      if (truthy(body.drop_pending_updates)) bot.pendingUpdates = 0;
       const previous = bot.webhook;
       bot.webhook = undefined;
       return { result: true, description: previous ? 'Webhook was deleted' : 'Webhook is already deleted' };
@@ -314,7 +321,7 @@ export class TelegramFake {
     getwebhookinfo: (bot) => {
       const webhook = bot.webhook;
       const info: Record<string, unknown> = { url: webhook?.url ?? '', has_custom_certificate: false };
-      info.pending_update_count = 0;
+      info.pending_update_count = bot.pendingUpdates;
       if (webhook) {
         info.max_connections = webhook.max_connections;
         if (webhook.allowed_updates) info.allowed_updates = webhook.allowed_updates;

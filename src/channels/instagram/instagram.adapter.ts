@@ -11,9 +11,11 @@ import {
   STANDARD_WINDOW_MS,
   type InstagramAccount,
 } from './instagram.client.js';
+import { instagramHealth, instagramSetup, instagramWebhookUrl } from './instagram.health.js';
 import { instagramWebhookRoutes } from './instagram.webhook.js';
 
-const connectBody = z.object({
+/** `POST /channels/` for this platform (the dashboard types its form with it). */
+export const instagramConnectBody = z.object({
   type: z.literal('instagram'),
   ig_user_id: z
     .string()
@@ -42,10 +44,10 @@ async function accountOf(graphBase: string, accessToken: string): Promise<Instag
 }
 
 /** An Instagram professional account: Meta delivers every account's messages to one signed webhook. */
-export const instagramAdapter: ChannelAdapter<z.infer<typeof connectBody>> = {
+export const instagramAdapter: ChannelAdapter<z.infer<typeof instagramConnectBody>> = {
   type: 'instagram',
   accountNoun: 'Instagram account',
-  connectBody,
+  connectBody: instagramConnectBody,
 
   // Only the token proves whose account it is: without this check anyone could claim an account id and
   // receive its customers' messages, as Meta's webhook names accounts by that id alone.
@@ -66,8 +68,10 @@ export const instagramAdapter: ChannelAdapter<z.infer<typeof connectBody>> = {
     };
   },
 
-  webhookUrl: (config) => `${config.publicUrl}/webhooks/instagram/`,
+  webhookUrl: (config) => instagramWebhookUrl(config),
   webhooks: instagramWebhookRoutes,
+  setup: instagramSetup,
+  health: ({ config }, channel, accessToken) => instagramHealth(config, channel, accessToken),
 
   async send({ config }, delivery, accessToken) {
     const instagram = instagramClient(config.meta.graphBase, delivery.channel.externalId, accessToken);

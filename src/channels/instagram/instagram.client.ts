@@ -38,16 +38,17 @@ async function graphRequest(
   url: string,
   accessToken: string,
   init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  timeoutMs = TIMEOUT_MS,
 ): Promise<GraphAnswer> {
   let response: Response;
   try {
     response = await fetch(url, {
       ...init,
       headers: { authorization: `Bearer ${accessToken}`, ...init.headers },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    throw new InstagramError(0, 0, fetchFailureReason(error, TIMEOUT_MS));
+    throw new InstagramError(0, 0, fetchFailureReason(error, timeoutMs));
   }
   const body = (await response.json().catch(() => ({}))) as GraphAnswer;
   if (!response.ok || body.error) {
@@ -88,8 +89,12 @@ export function instagramClient(graphBase: string, igUserId: string, accessToken
 }
 
 /** `GET /me`: the account the token belongs to, as Instagram sees it. */
-export async function instagramAccountOf(graphBase: string, accessToken: string): Promise<InstagramAccount> {
-  const body = await graphRequest(`${graphBase}/me?fields=user_id,username`, accessToken);
+export async function instagramAccountOf(
+  graphBase: string,
+  accessToken: string,
+  timeoutMs = TIMEOUT_MS,
+): Promise<InstagramAccount> {
+  const body = await graphRequest(`${graphBase}/me?fields=user_id,username`, accessToken, {}, timeoutMs);
   const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : undefined);
   return { userId: text(body.user_id), username: text(body.username) };
 }

@@ -3,10 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { DeliveryError } from '../../conversations/outbox.js';
 import { BadRequestError, UpstreamError } from '../../kernel/errors.js';
-import type { Config } from '../../kernel/config.js';
 import type { ChannelAdapter } from '../adapter.js';
 import { splitText } from '../split.js';
 import { ALLOWED_UPDATES, TelegramError, telegramClient } from './telegram.client.js';
+import { telegramHealth, telegramSetup, telegramWebhookUrl as webhookUrl } from './telegram.health.js';
 import { hashWebhookSecret, telegramWebhookRoutes } from './telegram.webhook.js';
 import { unusableWebhookAddress } from './webhook-address.js';
 
@@ -14,17 +14,14 @@ const TELEGRAM_LIMIT = 4_096;
 /** Waits Telegram asks for up to this long are waited out in the job; longer ones go back to the queue. */
 const MAX_INLINE_WAIT_S = 30;
 
-const connectBody = z.object({
+/** `POST /channels/` for this platform (the dashboard types its form with it). */
+export const telegramConnectBody = z.object({
   type: z.literal('telegram'),
   bot_token: z
     .string()
     .trim()
     .regex(/^\d{3,20}:[\w-]{20,100}$/, 'A bot token looks like 123456789:AAE… (from @BotFather).'),
 });
-
-function webhookUrl(config: Config, channelId: string): string {
-  return `${config.publicUrl}/webhooks/telegram/${channelId}/`;
-}
 
 function deliveryError(error: unknown): unknown {
   if (!(error instanceof TelegramError)) return error;
@@ -38,10 +35,10 @@ function unreachable(error: TelegramError, state: string): UpstreamError {
 }
 
 /** A Telegram bot: its token proves itself with getMe, and its webhook carries a secret Telegram echoes. */
-export const telegramAdapter: ChannelAdapter<z.infer<typeof connectBody>> = {
+export const telegramAdapter: ChannelAdapter<z.infer<typeof telegramConnectBody>> = {
   type: 'telegram',
   accountNoun: 'bot',
-  connectBody,
+  connectBody: telegramConnectBody,
 
   preflight({ config }) {
     const unusable = unusableWebhookAddress(config);
@@ -97,6 +94,8 @@ export const telegramAdapter: ChannelAdapter<z.infer<typeof connectBody>> = {
 
   webhookUrl: (config, channel) => webhookUrl(config, channel.id),
   webhooks: telegramWebhookRoutes,
+  setup: telegramSetup,
+  health: ({ config }, channel, botToken) => telegramHealth(config, channel, botToken),
 
   async send({ config }, delivery, botToken) {
     const telegram = telegramClient(config.telegramApiBase, botToken);

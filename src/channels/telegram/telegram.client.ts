@@ -47,9 +47,18 @@ interface TelegramAnswer {
   parameters?: { retry_after?: number };
 }
 
+/** What Telegram says of a bot's webhook (`getWebhookInfo`); dates are Unix seconds. */
+export interface TelegramWebhookInfo {
+  url: string;
+  pending_update_count: number;
+  last_error_date?: number;
+  last_error_message?: string;
+}
+
 const TIMEOUT_MS = 10_000;
 
-export function telegramClient(apiBase: string, token: string) {
+/** `timeoutMs`: how long one call may take; shorter where a person waits on a check. */
+export function telegramClient(apiBase: string, token: string, { timeoutMs = TIMEOUT_MS } = {}) {
   async function call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
     let response: Response;
     try {
@@ -57,10 +66,10 @@ export function telegramClient(apiBase: string, token: string) {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(params),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      throw new TelegramError(0, fetchFailureReason(error, TIMEOUT_MS));
+      throw new TelegramError(0, fetchFailureReason(error, timeoutMs));
     }
     let answer: TelegramAnswer;
     try {
@@ -83,6 +92,7 @@ export function telegramClient(apiBase: string, token: string) {
     setWebhook: (params: { url: string; secret_token: string; allowed_updates: string[] }) =>
       call<boolean>('setWebhook', params),
     deleteWebhook: () => call<boolean>('deleteWebhook'),
+    getWebhookInfo: () => call<TelegramWebhookInfo>('getWebhookInfo'),
     sendMessage: (params: { chat_id: string; text: string }) => call<{ message_id: number }>('sendMessage', params),
     sendChatAction: (params: { chat_id: string; action: 'typing' }) => call<boolean>('sendChatAction', params),
   };

@@ -98,6 +98,10 @@ export const messages = pgTable(
     index('messages_conversation_seq_idx').on(table.conversationId, table.seq),
     // The inbox's sync reads every message after a global `seq`, in order: a range scan here.
     index('messages_seq_idx').on(table.seq),
+    // The channels screen counts each channel's failed deliveries of the last day; failures are few, so this stays small.
+    index('messages_failed_idx')
+      .on(table.createdAt)
+      .where(sql`${table.deliveryStatus} = 'failed'`),
     uniqueIndex('messages_channel_message_key')
       .on(table.conversationId, table.channelMessageId)
       .where(sql`${table.channelMessageId} is not null`),

@@ -1,6 +1,7 @@
 import { useRef } from 'preact/hooks';
 import { VList, type VListHandle } from 'virtua';
 import { useConversations, type ConversationFilters } from '../data.js';
+import { Link } from '../nav.js';
 import { navigate } from '../router.js';
 import type { Conversation } from '../types.js';
 import { AUTHOR, CHANNEL, reasonText, shortTime } from './labels.js';
@@ -50,8 +51,11 @@ export function ConversationList({ filters, openId }: { filters: ConversationFil
       <div class="empty">
         <h2>No conversations yet</h2>
         <p>
-          Connect a channel (a Telegram bot: <code>POST /api/v1/channels/</code>, see the API docs at{' '}
-          <a href="/api/docs">/api/docs</a>), or ask the AI something as a customer would:
+          <Link href="/channels">Connect a channel</Link> (a Telegram bot or an Instagram account) so your customers
+          reach you here, or <Link href="/ai/try">try the AI</Link> with a question as a customer would ask it.
+        </p>
+        <p>
+          From a program, ask through the API (see <a href="/api/docs">/api/docs</a>):
         </p>
         <pre>
           <code>{ASK_EXAMPLE}</code>
