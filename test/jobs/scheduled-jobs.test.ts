@@ -67,7 +67,8 @@ describe('scheduled jobs', () => {
     const run = await finished(cleanupSessions.name, 1);
     expect(run).toMatchObject({
       ok: true,
-      detail: '1 sessions idle over 30 days marked inactive, 0 expired dashboard sign-ins and 0 spent sign-in links deleted',
+      detail:
+        '1 sessions idle over 30 days marked inactive, 0 expired dashboard sign-ins and 0 spent sign-in links deleted',
     });
     const inactive = await t.as(token, { method: 'GET', url: '/api/v1/ai/sessions/?is_active=false' });
     expect(inactive.json<{ results: { conversation_id: string }[] }>().results.map((s) => s.conversation_id)).toEqual([
@@ -77,7 +78,8 @@ describe('scheduled jobs', () => {
     // Running it again changes nothing.
     await queue.add(cleanupSessions, {});
     expect(await finished(cleanupSessions.name, 2)).toMatchObject({
-      detail: '0 sessions idle over 30 days marked inactive, 0 expired dashboard sign-ins and 0 spent sign-in links deleted',
+      detail:
+        '0 sessions idle over 30 days marked inactive, 0 expired dashboard sign-ins and 0 spent sign-in links deleted',
     });
 
     await ask('old@example.com');
@@ -108,7 +110,8 @@ describe('scheduled jobs', () => {
     await queue.add(cleanupSessions, {});
     expect(await finished(cleanupSessions.name, 3)).toMatchObject({
       ok: true,
-      detail: '0 sessions idle over 30 days marked inactive, 2 expired dashboard sign-ins and 0 spent sign-in links deleted',
+      detail:
+        '0 sessions idle over 30 days marked inactive, 2 expired dashboard sign-ins and 0 spent sign-in links deleted',
     });
     const left = rowsOf<{ count: number }>(
       await t.db.execute(sql`select count(*)::int as count from dashboard_sessions`),
