@@ -13,6 +13,8 @@ const EXAMPLES: Record<string, unknown> = {
   access_token: 'IGsecuritySweepExampleAccessToken',
   // Enabled business hours need the hours themselves; the AI stays on so handing a conversation to it is allowed.
   business_hours_enabled: false,
+  // IANA names only (the hours preview needs one).
+  timezone: 'Europe/Lisbon',
   // A business an administrator creates: the names `parley createuser` accepts.
   username: 'sweep_shop',
   email: 'owner@sweep.example',
