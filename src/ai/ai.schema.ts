@@ -4,9 +4,8 @@ import { withWarnings } from '../kernel/ignored-fields.js';
 import { pageOf, pageQuery } from '../kernel/pagination.js';
 import { NEW_CONVERSATION_REASONS } from './availability.js';
 import { businessHoursSchema } from './business-hours.js';
+import { PROMPT_MAX_LENGTH } from './prompt-sections.js';
 import { messageText, sessionItem, sessionMessage } from '../conversations/conversations.schema.js';
-
-const PROMPT_MAX_LENGTH = 20_000;
 
 export const askBody = z.object({
   question: messageText,
@@ -55,11 +54,13 @@ export const sessionListQuery = z.object({
   search: z.string().trim().max(255).optional(),
 });
 
+const promptText = z.string().max(PROMPT_MAX_LENGTH, `At most ${PROMPT_MAX_LENGTH} characters.`);
+
 const prompts = z.object({
-  manual_prompt: z.string().max(PROMPT_MAX_LENGTH),
-  knowledge_source: z.string().max(PROMPT_MAX_LENGTH),
-  product_service: z.string().max(PROMPT_MAX_LENGTH),
-  question_answer: z.string().max(PROMPT_MAX_LENGTH),
+  manual_prompt: promptText,
+  knowledge_source: promptText,
+  product_service: promptText,
+  question_answer: promptText,
 });
 
 /** What a customer who writes now, in a new conversation, gets. */
