@@ -1,26 +1,20 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { PermissionDeniedError } from '../kernel/errors.js';
 import { responses } from '../kernel/http-errors.js';
 import { currentUser, requireToken } from '../auth/authenticate.js';
 import type { ReplyDeps } from './reply-deps.js';
 import { tryAnswer, tryBody, tryConversation } from './try-it.schema.js';
 import { startOver, testConversationView, tryQuestion } from './try-it.service.js';
 
-const security = [{ session: [] }];
+const security = [{ bearer: [] }];
 const DESCRIPTION =
-  'Only for the dashboard, signed in with the session cookie (a bearer token gets 403: API clients ask with POST /api/v1/ai/ask/). ' +
-  'The test conversation is answered even while real customers would not be (auto-response off, default handler Manual, closed), so prompts can be tried first; `answering_now` says what a real customer gets. It is left out of the inbox, the sessions list and the analytics; its model calls use the shared key and count in usage and quotas.';
+  'The business\'s own test conversation: the dashboard\'s "Try it" panel (customers and channels can never make one). ' +
+  'It is answered even while real customers would not be (auto-response off, default handler Manual, closed), so prompts can be tried first; `answering_now` says what a real customer gets. ' +
+  'It is left out of the inbox, the sessions list and the analytics; its model calls use the shared key and count in usage and quotas.';
 
 /** The dashboard's "Try it" panel: one test conversation per business. */
 export const tryItRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
   app.addHook('onRequest', requireToken(deps.db));
-  // Without an Authorization header, requireToken accepted only the session cookie: a person in the dashboard.
-  app.addHook('onRequest', async (request) => {
-    if (request.headers.authorization !== undefined) {
-      throw new PermissionDeniedError('Try it is for the dashboard; API clients ask with POST /api/v1/ai/ask/.');
-    }
-  });
 
   app.get(
     '/api/v1/ai/try/',
@@ -30,7 +24,7 @@ export const tryItRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) =
         summary: 'The test conversation of the "Try it" panel so far',
         description: DESCRIPTION,
         security,
-        response: responses({ 200: tryConversation }, 401, 403),
+        response: responses({ 200: tryConversation }, 401),
       },
     },
     async (request) => testConversationView(deps, currentUser(request)),
@@ -46,7 +40,7 @@ export const tryItRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) =
         description: `${DESCRIPTION} A model failure answers 200 with \`success: false\` and \`reason: "ai_unavailable"\`.`,
         security,
         body: tryBody,
-        response: responses({ 200: tryAnswer }, 400, 401, 403, 429),
+        response: responses({ 200: tryAnswer }, 400, 401, 429),
       },
     },
     async (request) => tryQuestion(deps, currentUser(request), request.body.question),
@@ -60,7 +54,7 @@ export const tryItRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) =
         summary: 'Start over: delete the test conversation',
         description: 'Its messages go; the usage of its model calls stays counted.',
         security,
-        response: responses({ 204: z.null().describe('Deleted (or there was none)') }, 401, 403),
+        response: responses({ 204: z.null().describe('Deleted (or there was none)') }, 401),
       },
     },
     async (request, reply) => {

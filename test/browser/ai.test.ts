@@ -46,14 +46,14 @@ async function expectAccessible(): Promise<void> {
   expect(await accessibilityProblems(page)).toEqual([]);
 }
 
-/** What has the keyboard focus, by its label or text. */
+/** What has the keyboard focus, by its label or text (run in the page, hence a string: no DOM types here). */
 const focused = () =>
-  page.evaluate(() => {
-    const element = document.activeElement as HTMLElement | null;
+  page.evaluate<string>(`(() => {
+    const element = document.activeElement;
     if (!element) return '';
-    const labelled = (element as HTMLInputElement).labels?.[0]?.textContent;
-    return (element.getAttribute('aria-label') ?? labelled ?? element.textContent ?? '').trim();
-  });
+    const label = element.labels && element.labels[0] ? element.labels[0].textContent : null;
+    return (element.getAttribute('aria-label') ?? label ?? element.textContent ?? '').trim();
+  })()`);
 
 /** Presses Tab until the focus is on `name`: proof it is reachable by keyboard. */
 async function tabTo(name: string | RegExp): Promise<void> {
@@ -73,7 +73,7 @@ async function screenshots(name: string, at?: Locator): Promise<void> {
     for (const width of [360, 1440]) {
       await page.setViewportSize({ width, height: 900 });
       if (at) await at.scrollIntoViewIfNeeded();
-      else await page.locator('.screen').evaluate((screen) => screen.scrollTo(0, 0));
+      else await page.locator('.screen').evaluate('(screen) => screen.scrollTo(0, 0)');
       await screenshot(page, `${name}-${width}-${scheme}`);
     }
   }
