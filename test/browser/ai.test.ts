@@ -73,7 +73,10 @@ async function screenshots(name: string, at?: Locator): Promise<void> {
     for (const width of [360, 1440]) {
       await page.setViewportSize({ width, height: 900 });
       if (at) await at.scrollIntoViewIfNeeded();
-      else await page.locator('.screen').evaluate('(screen) => screen.scrollTo(0, 0)');
+      else {
+        await page.evaluate(`document.activeElement?.blur(); document.querySelector('.screen').scrollTo(0, 0)`);
+        await expect.poll(() => page.evaluate<number>(`document.querySelector('.screen').scrollTop`)).toBe(0);
+      }
       await screenshot(page, `${name}-${width}-${scheme}`);
     }
   }
