@@ -1,21 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Locator, Page } from 'playwright-core';
-import { GeminiFake } from '../fakes/gemini.js';
-import { parleyEnvironment, runParley, startParley, type ParleyServer } from '../helpers/processes.js';
-import { accessibilityProblems, launchBrowser, screenshot, type TestBrowser } from './browser.js';
+import type { Page } from 'playwright-core';
+import type { GeminiFake } from '../fakes/gemini.js';
+import { focused, screenshots, startSignedIn, tabTo } from './ai-setup.js';
+import { accessibilityProblems } from './browser.js';
 
 /**
  * The AI screens (issue #14) in a real browser against a real `parley serve` whose model is the
  * Gemini fake: settings, prompts with the FAQ editor, and "Try it".
  */
+let started: Awaited<ReturnType<typeof startSignedIn>>;
 let gemini: GeminiFake;
-let server: ParleyServer;
-let cleanup: () => Promise<void>;
-let token: string;
-let b: TestBrowser;
 let page: Page;
 
-const PASSWORD = 'correct horse';
 const INSTRUCTIONS = "You are the friendly assistant of Rosa's Bakery in Lisbon.";
 const FAQ = [
   'Prices valid for 2026.',
@@ -33,11 +29,7 @@ interface GenerateBody {
 const lastModelCall = () =>
   gemini.requests.filter((request) => request.method === 'streamGenerateContent').at(-1)?.body as GenerateBody;
 
-async function api<T>(path: string): Promise<T> {
-  const response = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  if (!response.ok) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
-  return (await response.json()) as T;
-}
+const api = <T>(path: string) => started.api<T>(path);
 
 /** A text area or input by its accessible name (a region may carry the same name). */
 const textbox = (name: string) => page.getByRole('textbox', { name, exact: true });
@@ -46,75 +38,12 @@ async function expectAccessible(): Promise<void> {
   expect(await accessibilityProblems(page)).toEqual([]);
 }
 
-/** What has the keyboard focus, by its label or text (run in the page, hence a string: no DOM types here). */
-const focused = () =>
-  page.evaluate<string>(`(() => {
-    const element = document.activeElement;
-    if (!element) return '';
-    const label = element.labels && element.labels[0] ? element.labels[0].textContent : null;
-    return (element.getAttribute('aria-label') ?? label ?? element.textContent ?? '').trim();
-  })()`);
-
-/** Presses Tab until the focus is on `name`: proof it is reachable by keyboard. */
-async function tabTo(name: string | RegExp): Promise<void> {
-  for (let presses = 0; presses < 60; presses++) {
-    const current = await focused();
-    if (typeof name === 'string' ? current === name : name.test(current)) return;
-    await page.keyboard.press('Tab');
-  }
-  throw new Error(`Tab never reached "${String(name)}"`);
-}
-
-/** Screenshots of the page at a phone's and a desktop's width, light and dark, from its top or at `at`. */
-async function screenshots(name: string, at?: Locator): Promise<void> {
-  if (!process.env.PARLEY_SCREENSHOTS) return;
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    for (const width of [360, 1440]) {
-      await page.setViewportSize({ width, height: 900 });
-      if (at) await at.scrollIntoViewIfNeeded();
-      else {
-        await page.evaluate(`document.activeElement?.blur(); document.querySelector('.screen').scrollTo(0, 0)`);
-        await expect.poll(() => page.evaluate<number>(`document.querySelector('.screen').scrollTop`)).toBe(0);
-      }
-      await screenshot(page, `${name}-${width}-${scheme}`);
-    }
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
 beforeAll(async () => {
-  gemini = await GeminiFake.start({ apiKey: 'browser-key' });
-  const environment = await parleyEnvironment('browser-ai', {
-    GEMINI_API_KEY: 'browser-key',
-    GEMINI_BASE_URL: gemini.url,
-    GEMINI_RETRIES: '0',
-  });
-  cleanup = environment.cleanup;
-  server = await startParley(environment.env);
-  const parley = async (args: string[]) => {
-    const result = await runParley(args, environment.env);
-    if (result.code !== 0) throw new Error(`parley ${args.join(' ')} failed:\n${result.stderr}`);
-    return result.stdout.trim();
-  };
-  await parley(['createuser', 'rosa', '--password', PASSWORD]);
-  token = await parley(['token', 'create', 'rosa']);
-  b = await launchBrowser(server.url);
-  page = b.page;
-  await page.goto('/ai/prompts');
-  await page.getByLabel('Username').fill('rosa');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Prompts' }).waitFor();
+  started = await startSignedIn({ username: 'rosa', password: 'correct horse' }, '/ai/prompts');
+  ({ gemini, page } = started);
 }, 120_000);
 
-afterAll(async () => {
-  await b?.close();
-  await server?.stop('SIGKILL');
-  await gemini?.close();
-  await cleanup?.();
-});
+afterAll(() => started?.close());
 
 describe('the AI screens', () => {
   it('edit the prompts, the FAQ as pairs or as text, and save them as the same text', async () => {
@@ -133,8 +62,8 @@ describe('the AI screens', () => {
     await textbox('Question 4').fill('Gluten-free bread?');
     await textbox('Answer 4').fill('On Wednesdays.');
     await page.getByRole('button', { name: 'Move item 4 up' }).click();
-    await screenshots('ai-prompts');
-    await screenshots('ai-prompts-faq', page.getByRole('button', { name: 'Add a question' }));
+    await screenshots(page, 'ai-prompts');
+    await screenshots(page, 'ai-prompts-faq', page.getByRole('button', { name: 'Add a question' }));
     await expectAccessible();
 
     const expected = [
@@ -190,7 +119,7 @@ describe('the AI screens', () => {
       expect.stringContaining('Are you open on Sunday?'),
       expect.stringContaining('Can I talk to a person?'),
     ]);
-    await screenshots('ai-try');
+    await screenshots(page, 'ai-try');
     await expectAccessible();
 
     // Not a customer's conversation: not in the inbox or the statistics; in the usage, yes.
@@ -213,7 +142,7 @@ describe('the AI screens', () => {
     await field.getByText('Between 0.0 and 1.0.').waitFor();
     expect(await page.getByLabel('Temperature').getAttribute('aria-invalid')).toBe('true');
     await page.getByRole('alert').filter({ hasText: 'Some fields need a change.' }).waitFor();
-    await screenshots('ai-settings-error', page.getByLabel('Temperature'));
+    await screenshots(page, 'ai-settings-error', page.getByLabel('Temperature'));
 
     // Leaving with unsaved changes asks first; staying keeps them.
     const warnings: string[] = [];
@@ -233,36 +162,36 @@ describe('the AI screens', () => {
     await page.getByText('Yes: the AI answers new conversations.').waitFor();
     expect(await api('/api/v1/ai/config/')).toMatchObject({ temperature: 0.3, auto_response_enabled: true });
     await expectAccessible();
-    await screenshots('ai-settings');
+    await screenshots(page, 'ai-settings');
   });
 
   it('works by keyboard alone: settings, the FAQ editor, and a question in Try it', async () => {
     await page.goto('/ai');
     await page.getByRole('heading', { name: 'AI settings' }).waitFor();
     // A radio group is one stop for Tab; the arrow keys choose inside it.
-    await tabTo(/^The AI — /);
+    await tabTo(page, /^The AI — /);
     await page.keyboard.press('ArrowDown');
-    expect(await focused()).toMatch(/^Your people \(Manual\) — /);
-    await tabTo('Save settings');
+    expect(await focused(page)).toMatch(/^Your people \(Manual\) — /);
+    await tabTo(page, 'Save settings');
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     await page.getByText('No: new conversations go to your people first').waitFor();
     expect(await api('/api/v1/ai/default-handler/')).toEqual({ default_reply_handler: 'Manual' });
 
     await page.goto('/ai');
-    await tabTo('Prompts');
+    await tabTo(page, 'Prompts');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Prompts' }).waitFor();
-    await tabTo('As questions and answers');
+    await tabTo(page, 'As questions and answers');
     await page.keyboard.press('Enter');
-    await tabTo('Add a question');
+    await tabTo(page, 'Add a question');
     await page.keyboard.press('Enter');
     // The new question has the focus.
-    await expect.poll(focused).toBe('Question 5');
+    await expect.poll(() => focused(page)).toBe('Question 5');
     await page.keyboard.type('Do you sell coffee?');
     await page.keyboard.press('Tab');
     await page.keyboard.type('Yes, from 7:00.');
-    await tabTo('Save prompts');
+    await tabTo(page, 'Save prompts');
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     expect((await api<{ prompts: { question_answer: string } }>('/api/v1/ai/config/')).prompts.question_answer).toMatch(
@@ -270,18 +199,18 @@ describe('the AI screens', () => {
     );
 
     await page.goto('/ai/prompts');
-    await tabTo('Try it');
+    await tabTo(page, 'Try it');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Try it' }).waitFor();
-    await tabTo('Your question');
+    await tabTo(page, 'Your question');
     gemini.enqueue({ text: 'Yes, coffee from 7:00.' });
     await page.keyboard.type('Coffee?');
     await page.keyboard.press('Enter');
     await page.locator('.msg--AI', { hasText: 'Yes, coffee from 7:00.' }).waitFor();
     await page.getByText('Real customers now: No: new conversations go to your people first').waitFor();
-    await tabTo('Start over');
+    await tabTo(page, 'Start over');
     await page.keyboard.press('Enter');
     await page.getByText('No questions yet.').waitFor();
-    await expect.poll(focused).toBe('Your question');
+    await expect.poll(() => focused(page)).toBe('Your question');
   });
 });

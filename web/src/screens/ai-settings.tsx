@@ -65,6 +65,47 @@ function patchOf(form: Form, saved: Form): AiConfigPatch {
   return patch;
 }
 
+type NumberKey = 'temperature' | 'max_tokens' | 'reply_debounce_ms';
+
+/** The number fields, with the ranges the API checks (its own message shows when one is out). */
+const NUMBERS: {
+  key: NumberKey;
+  label: string;
+  hint: (value: string) => string;
+  step: number;
+  min: number;
+  max: number;
+}[] = [
+  {
+    key: 'temperature',
+    label: 'Temperature',
+    hint: () => '0 to 1. Lower keeps answers close to your prompts; higher varies the wording.',
+    step: 0.1,
+    min: 0,
+    max: 1,
+  },
+  {
+    key: 'max_tokens',
+    label: 'Longest answer (tokens)',
+    hint: () => '1 to 8192; about 4 characters a token. A longer answer is cut at its last full sentence.',
+    step: 1,
+    min: 1,
+    max: 8192,
+  },
+  {
+    key: 'reply_debounce_ms',
+    label: 'Reply wait (milliseconds)',
+    hint: (value) => {
+      const seconds = Number(value) / 1000;
+      const now = value.trim() !== '' && Number.isFinite(seconds) ? ` (now ${seconds} s)` : '';
+      return `0 to 30000${now}. On Telegram and Instagram, how long the AI waits for a customer to finish several quick messages before one answer to all of them.`;
+    },
+    step: 500,
+    min: 0,
+    max: 30_000,
+  },
+];
+
 export function AiSettings(_props: ScreenProps) {
   const config = useAiConfig();
   const handler = useDefaultHandler();
@@ -114,7 +155,6 @@ function SettingsForm({ config, handler }: { config: AiConfig; handler: DefaultH
   const models = config.models.some((model) => model.name === form.model_name)
     ? config.models
     : [{ name: form.model_name, input_usd_per_million: null, output_usd_per_million: null }, ...config.models];
-  const waitSeconds = Number(form.reply_debounce_ms) / 1000;
 
   return (
     <form
@@ -201,57 +241,26 @@ function SettingsForm({ config, handler }: { config: AiConfig; handler: DefaultH
           </select>
         </Field>
         <div class="field-row">
-          <Field
-            id="temperature"
-            label="Temperature"
-            errors={errors}
-            hint="0 to 1. Lower keeps answers close to your prompts; higher varies the wording."
-          >
-            <input
-              type="number"
-              inputMode="decimal"
-              step="0.1"
-              min="0"
-              max="1"
-              value={form.temperature}
-              onInput={(event) => set('temperature', event.currentTarget.value)}
-              {...describedBy('temperature', errors, true)}
-            />
-          </Field>
-          <Field
-            id="max_tokens"
-            label="Longest answer (tokens)"
-            errors={errors}
-            hint="1 to 8192; about 4 characters a token. A longer answer is cut at its last full sentence."
-          >
-            <input
-              type="number"
-              inputMode="numeric"
-              step="1"
-              min="1"
-              max="8192"
-              value={form.max_tokens}
-              onInput={(event) => set('max_tokens', event.currentTarget.value)}
-              {...describedBy('max_tokens', errors, true)}
-            />
-          </Field>
-          <Field
-            id="reply_debounce_ms"
-            label="Reply wait (milliseconds)"
-            errors={errors}
-            hint={`0 to 30000${Number.isFinite(waitSeconds) ? ` (now ${waitSeconds} s)` : ''}. On Telegram and Instagram, how long the AI waits for a customer to finish several quick messages before one answer to all of them.`}
-          >
-            <input
-              type="number"
-              inputMode="numeric"
-              step="500"
-              min="0"
-              max="30000"
-              value={form.reply_debounce_ms}
-              onInput={(event) => set('reply_debounce_ms', event.currentTarget.value)}
-              {...describedBy('reply_debounce_ms', errors, true)}
-            />
-          </Field>
+          {NUMBERS.map((number) => (
+            <Field
+              key={number.key}
+              id={number.key}
+              label={number.label}
+              errors={errors}
+              hint={number.hint(form[number.key])}
+            >
+              <input
+                type="number"
+                inputMode={number.step < 1 ? 'decimal' : 'numeric'}
+                step={number.step}
+                min={number.min}
+                max={number.max}
+                value={form[number.key]}
+                onInput={(event) => set(number.key, event.currentTarget.value)}
+                {...describedBy(number.key, errors, true)}
+              />
+            </Field>
+          ))}
         </div>
       </section>
 
