@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { useWriting } from '../data.js';
 import { shortTime } from '../inbox/labels.js';
 import type { ScreenProps } from '../screens.js';
+import { setupMayHaveChanged } from '../setup.js';
 import type { TryAnswer, TryConversation } from '../types-ai.js';
 import { aiKeys, useAiConfig } from './ai/data.js';
 import { AiTabs } from './ai/tabs.js';
@@ -37,6 +38,8 @@ export function TryIt(_props: ScreenProps) {
     onSuccess: async (answer) => {
       setOutcome(answer);
       setQuestion('');
+      // "Try a question" on the first-run checklist ticks with the first one.
+      setupMayHaveChanged(client);
       await client.invalidateQueries({ queryKey: aiKeys.tryIt });
     },
   });
