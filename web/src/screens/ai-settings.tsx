@@ -1,10 +1,10 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'preact/hooks';
-import { describedBy, Field, SaveStatus, useSave, useUnsavedChanges } from '../forms.js';
+import { describedBy, Field, useSave, useUnsavedChanges } from '../forms.js';
 import type { ScreenProps } from '../screens.js';
 import type { AiConfig, AiConfigPatch, DefaultHandler } from '../types-ai.js';
 import { saveAiConfig, saveDefaultHandler, useAiConfig, useDefaultHandler } from './ai/data.js';
-import { AiTabs, AnsweringNow } from './ai/tabs.js';
+import { AiTabs, AnsweringNow, SaveBar } from './ai/parts.js';
 
 // The AI's switches and model settings, and what a customer is told when the AI cannot answer.
 
@@ -103,6 +103,20 @@ const NUMBERS: {
     step: 500,
     min: 0,
     max: 30_000,
+  },
+];
+
+/** What customers are told; empty sends nothing. */
+const MESSAGES: { key: 'away_message' | 'handover_message'; label: string; hint: string }[] = [
+  {
+    key: 'away_message',
+    label: 'Away message',
+    hint: 'Sent once when a customer writes outside your business hours (set them under Hours). Empty: nothing is sent.',
+  },
+  {
+    key: 'handover_message',
+    label: 'Handover message',
+    hint: 'Sent when the AI passes a conversation to your people. Empty: nothing is sent.',
   },
 ];
 
@@ -266,41 +280,19 @@ function SettingsForm({ config, handler }: { config: AiConfig; handler: DefaultH
 
       <section class="card" aria-labelledby="messages-title">
         <h2 id="messages-title">What customers are told</h2>
-        <Field
-          id="away_message"
-          label="Away message"
-          errors={errors}
-          hint="Sent once when a customer writes outside your business hours (set them under Hours). Empty: nothing is sent."
-        >
-          <textarea
-            rows={3}
-            value={form.away_message}
-            onInput={(event) => set('away_message', event.currentTarget.value)}
-            {...describedBy('away_message', errors, true)}
-          />
-        </Field>
-        <Field
-          id="handover_message"
-          label="Handover message"
-          errors={errors}
-          hint="Sent when the AI passes a conversation to your people. Empty: nothing is sent."
-        >
-          <textarea
-            rows={3}
-            value={form.handover_message}
-            onInput={(event) => set('handover_message', event.currentTarget.value)}
-            {...describedBy('handover_message', errors, true)}
-          />
-        </Field>
+        {MESSAGES.map((message) => (
+          <Field key={message.key} id={message.key} label={message.label} errors={errors} hint={message.hint}>
+            <textarea
+              rows={3}
+              value={form[message.key]}
+              onInput={(event) => set(message.key, event.currentTarget.value)}
+              {...describedBy(message.key, errors, true)}
+            />
+          </Field>
+        ))}
       </section>
 
-      <div class="form-actions sticky-actions">
-        <button type="submit" class="primary" aria-disabled={save.busy}>
-          {save.busy ? 'Saving…' : 'Save settings'}
-        </button>
-        {dirty && <span class="hint">Unsaved changes</span>}
-        <SaveStatus errors={errors} saved={save.saved && !dirty} />
-      </div>
+      <SaveBar label="Save settings" busy={save.busy} dirty={dirty} errors={errors} saved={save.saved} />
     </form>
   );
 }

@@ -2,12 +2,12 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'preact/hooks';
 import { estimateTokens } from '../../../src/ai/context.js';
 import { PROMPT_MAX_LENGTH, PROMPT_SECTIONS, sectionLines, STANDING_RULES } from '../../../src/ai/prompt-sections.js';
-import { describedBy, Field, SaveStatus, useSave, useUnsavedChanges } from '../forms.js';
+import { describedBy, Field, useSave, useUnsavedChanges } from '../forms.js';
 import type { ScreenProps } from '../screens.js';
 import type { AiConfig, Prompts as PromptTexts } from '../types-ai.js';
 import { saveAiConfig, useAiConfig } from './ai/data.js';
 import { FaqEditor } from './ai/faq-editor.js';
-import { AiTabs } from './ai/tabs.js';
+import { AiTabs, SaveBar } from './ai/parts.js';
 
 // The four texts the AI reads before every reply (the seed's AI prompts), with what each costs.
 
@@ -178,13 +178,7 @@ function PromptsForm({ config }: { config: AiConfig }) {
           </section>
         );
       })}
-      <div class="form-actions sticky-actions">
-        <button type="submit" class="primary" aria-disabled={save.busy}>
-          {save.busy ? 'Saving…' : 'Save prompts'}
-        </button>
-        {dirty && <span class="hint">Unsaved changes</span>}
-        <SaveStatus errors={errors} saved={save.saved && !dirty} />
-      </div>
+      <SaveBar label="Save prompts" busy={save.busy} dirty={dirty} errors={errors} saved={save.saved} />
     </form>
   );
 }

@@ -7,7 +7,7 @@ import type { ScreenProps } from '../screens.js';
 import { setupMayHaveChanged } from '../setup.js';
 import type { TryAnswer, TryConversation } from '../types-ai.js';
 import { aiKeys, useAiConfig } from './ai/data.js';
-import { AiTabs } from './ai/tabs.js';
+import { AiTabs } from './ai/parts.js';
 import { answeringNowText, noAnswerText, SIMULATED_NOTE } from './ai/words.js';
 
 // The owner asks as a customer would, in a test conversation of their own, and sees the answer

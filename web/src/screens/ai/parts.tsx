@@ -1,3 +1,5 @@
+// What the three AI screens share: their tabs, what new customers get now, and the save bar.
+import { SaveStatus, type FormErrors } from '../../forms.js';
 import { SubNav } from '../../nav.js';
 import type { AiConfig } from '../../types-ai.js';
 import { answeringNowText, SIMULATED_NOTE } from './words.js';
@@ -23,5 +25,30 @@ export function AnsweringNow({ config }: { config: AiConfig }) {
       <p>{answeringNowText(config.answering_now)}</p>
       {config.simulated && <p class="hint">{SIMULATED_NOTE}</p>}
     </section>
+  );
+}
+
+/** A form's save button, kept in view at the bottom, with whether anything is unsaved and how the last save went. */
+export function SaveBar({
+  label,
+  busy,
+  dirty,
+  errors,
+  saved,
+}: {
+  label: string;
+  busy: boolean;
+  dirty: boolean;
+  errors: FormErrors;
+  saved: boolean;
+}) {
+  return (
+    <div class="form-actions sticky-actions">
+      <button type="submit" class="primary" aria-disabled={busy}>
+        {busy ? 'Saving…' : label}
+      </button>
+      {dirty && <span class="hint">Unsaved changes</span>}
+      <SaveStatus errors={errors} saved={saved && !dirty} />
+    </div>
   );
 }
