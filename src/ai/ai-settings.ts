@@ -1,6 +1,7 @@
 import { ValidationError } from '../kernel/errors.js';
 import { perDatabaseCache } from '../db/cache.js';
 import type { Database } from '../db/client.js';
+import type { Config } from '../kernel/config.js';
 import { findSettingsRows, saveSettings, statusCounts, upsertAutoResponse, usersWithIds } from './ai.repo.js';
 import type { BusinessHours } from './business-hours.js';
 
@@ -27,6 +28,28 @@ export interface Prompts {
 }
 
 export type AiSettingsPatch = Partial<Omit<AiSettings, 'prompts'>> & { prompts?: Partial<Prompts> };
+
+/** A model a business may choose, with what its tokens cost (USD per million). */
+export interface OfferedModel {
+  name: string;
+  inputPrice: number;
+  outputPrice: number;
+}
+
+/**
+ * The models the server offers: its default (PARLEY_DEFAULT_MODEL) first, then
+ * every model it has prices for (PARLEY_MODEL_PRICES adds more), so usage can
+ * say what each costs. The API still takes any model name, for models it has no price for.
+ */
+export function offeredModels(config: Pick<Config, 'gemini' | 'modelPrices'>): OfferedModel[] {
+  const names = new Set([config.gemini.defaultModel, ...Object.keys(config.modelPrices)]);
+  names.delete('default');
+  const fallback = config.modelPrices.default ?? { input: 0, output: 0 };
+  return [...names].map((name) => {
+    const price = config.modelPrices[name] ?? fallback;
+    return { name, inputPrice: price.input, outputPrice: price.output };
+  });
+}
 
 export const DEFAULT_TEMPERATURE = 0.7;
 export const DEFAULT_MAX_TOKENS = 1024;

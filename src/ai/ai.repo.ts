@@ -132,7 +132,7 @@ export interface AiStatusCounts {
   waitingForAi: number | null;
 }
 
-/** Every business with its AI config, if any, and its conversations counted by status. */
+/** Every business with its AI config, if any, and its customers' conversations counted by status. */
 export async function statusCounts(db: Database): Promise<AiStatusCounts[]> {
   const counts = db
     .select({
@@ -144,6 +144,7 @@ export async function statusCounts(db: Database): Promise<AiStatusCounts[]> {
       waitingForAi: sql<number>`count(*) filter (where ${conversations.waitingForAi})::int`.as('waiting_for_ai'),
     })
     .from(conversations)
+    .where(eq(conversations.isTest, false))
     .groupBy(conversations.userId)
     .as('counts');
   return db

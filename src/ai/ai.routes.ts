@@ -5,9 +5,11 @@ import { responses } from '../kernel/http-errors.js';
 import { withWarnings } from '../kernel/ignored-fields.js';
 import { paginate } from '../kernel/pagination.js';
 import { currentUser, requireToken } from '../auth/authenticate.js';
-import { conversationIdFromSession, getOwnConversation, sessionId } from '../conversations/conversations.service.js';
+import { conversationIdFromSession, getOwnConversation } from '../conversations/conversations.service.js';
 import { listConversations, sessionDetail, sessionView } from '../conversations/sessions.service.js';
-import { getAiSettings, type AiSettings, type AiSettingsPatch } from './ai-settings.js';
+import type { AuthUser } from '../auth/auth.service.js';
+import { getAiSettings, offeredModels, type AiSettings, type AiSettingsPatch } from './ai-settings.js';
+import { answeringNow } from './availability.js';
 import {
   aiConfigBody,
   aiConfigResponse,
@@ -19,7 +21,7 @@ import {
   sessionListQuery,
   sessionParams,
 } from './ai.schema.js';
-import { askAsCustomer, sendToConversation, type ReplyOutcome } from './ask.service.js';
+import { askAsCustomer, outcomeView, sendToConversation, type ReplyOutcome } from './ask.service.js';
 import { saveAiSettings } from './handback.js';
 import type { ReplyDeps } from './reply-deps.js';
 
@@ -31,16 +33,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
   app.addHook('onRequest', requireToken(db));
 
   const answer = (reply: FastifyReply, outcome: ReplyOutcome) =>
-    reply.code(outcome.success ? 200 : 502).send({
-      session_id: sessionId(outcome.conversation.id),
-      customer_id: outcome.conversation.customerId,
-      question: outcome.question.text,
-      answer: outcome.answer,
-      response_time_ms: outcome.responseTimeMs,
-      success: outcome.success,
-      auto_response_generated: outcome.autoResponseGenerated,
-      ...(outcome.reason ? { reason: outcome.reason } : {}),
-    });
+    reply.code(outcome.success ? 200 : 502).send(outcomeView(outcome));
 
   app.post(
     '/api/v1/ai/ask/',
@@ -130,25 +123,33 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
     },
   );
 
-  const configView = (settings: AiSettings) => ({
-    model_name: settings.modelName,
-    temperature: settings.temperature,
-    max_tokens: settings.maxTokens,
-    auto_response_enabled: settings.autoResponseEnabled,
-    business_hours_enabled: settings.businessHoursEnabled,
-    business_hours: settings.businessHours,
-    away_message: settings.awayMessage,
-    handover_message: settings.handoverMessage,
-    reply_debounce_ms: settings.replyDebounceMs,
-    prompts: {
-      manual_prompt: settings.prompts.manualPrompt,
-      knowledge_source: settings.prompts.knowledgeSource,
-      product_service: settings.prompts.productService,
-      question_answer: settings.prompts.questionAnswer,
-    },
-    api_key_configured: Boolean(config.gemini.apiKey),
-    simulated: config.gemini.simulated,
-  });
+  const configView = async (user: AuthUser, settings: AiSettings) => {
+    return {
+      model_name: settings.modelName,
+      temperature: settings.temperature,
+      max_tokens: settings.maxTokens,
+      auto_response_enabled: settings.autoResponseEnabled,
+      business_hours_enabled: settings.businessHoursEnabled,
+      business_hours: settings.businessHours,
+      away_message: settings.awayMessage,
+      handover_message: settings.handoverMessage,
+      reply_debounce_ms: settings.replyDebounceMs,
+      prompts: {
+        manual_prompt: settings.prompts.manualPrompt,
+        knowledge_source: settings.prompts.knowledgeSource,
+        product_service: settings.prompts.productService,
+        question_answer: settings.prompts.questionAnswer,
+      },
+      api_key_configured: Boolean(config.gemini.apiKey),
+      simulated: config.gemini.simulated,
+      models: offeredModels(config).map((model) => ({
+        name: model.name,
+        input_usd_per_million: model.inputPrice,
+        output_usd_per_million: model.outputPrice,
+      })),
+      answering_now: await answeringNow(deps, user, settings, deps.now?.() ?? new Date()),
+    };
+  };
 
   app.get(
     '/api/v1/ai/config/',
@@ -160,7 +161,10 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
         response: responses({ 200: aiConfigResponse }, 401),
       },
     },
-    async (request) => configView(await getAiSettings(db, currentUser(request).id, config.gemini.defaultModel)),
+    async (request) => {
+      const user = currentUser(request);
+      return configView(user, await getAiSettings(db, user.id, config.gemini.defaultModel));
+    },
   );
 
   for (const method of ['PUT', 'PATCH'] as const) {
@@ -195,7 +199,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
           patch.prompts = prompts;
         }
         const user = currentUser(request);
-        return configView(await saveAiSettings(deps, user.id, patch));
+        return configView(user, await saveAiSettings(deps, user.id, patch));
       },
     });
   }

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { CONVERSATION_STATUSES } from '../db/schema/index.js';
 import { withWarnings } from '../kernel/ignored-fields.js';
 import { pageOf, pageQuery } from '../kernel/pagination.js';
+import { NEW_CONVERSATION_REASONS } from './availability.js';
 import { businessHoursSchema } from './business-hours.js';
+import { PROMPT_MAX_LENGTH } from './prompt-sections.js';
 import { messageText, sessionItem, sessionMessage } from '../conversations/conversations.schema.js';
-
-const PROMPT_MAX_LENGTH = 20_000;
 
 export const askBody = z.object({
   question: messageText,
@@ -25,18 +25,19 @@ export const NO_ANSWER_REASONS = [
   'ai_unavailable',
 ] as const;
 
-export const askResponse = withWarnings(
-  z.object({
-    session_id: z.string(),
-    customer_id: z.string(),
-    question: z.string(),
-    answer: z.string().nullable(),
-    response_time_ms: z.number().int(),
-    success: z.boolean(),
-    auto_response_generated: z.boolean(),
-    reason: z.enum(NO_ANSWER_REASONS).optional().describe('Why no AI answer was generated, when none was.'),
-  }),
-).meta({ id: 'AskResponse' });
+/** What `ask` answers, and what the dashboard's "Try it" answers with a little more. */
+export const askAnswer = z.object({
+  session_id: z.string(),
+  customer_id: z.string(),
+  question: z.string(),
+  answer: z.string().nullable(),
+  response_time_ms: z.number().int(),
+  success: z.boolean(),
+  auto_response_generated: z.boolean(),
+  reason: z.enum(NO_ANSWER_REASONS).optional().describe('Why no AI answer was generated, when none was.'),
+});
+
+export const askResponse = withWarnings(askAnswer).meta({ id: 'AskResponse' });
 
 export const sessionParams = z.object({
   session_id: z.string().max(100).describe('The session id ("msg_" + the conversation id), as `ask` returns it.'),
@@ -53,12 +54,27 @@ export const sessionListQuery = z.object({
   search: z.string().trim().max(255).optional(),
 });
 
+const promptText = z.string().max(PROMPT_MAX_LENGTH, `At most ${PROMPT_MAX_LENGTH} characters.`);
+
 const prompts = z.object({
-  manual_prompt: z.string().max(PROMPT_MAX_LENGTH),
-  knowledge_source: z.string().max(PROMPT_MAX_LENGTH),
-  product_service: z.string().max(PROMPT_MAX_LENGTH),
-  question_answer: z.string().max(PROMPT_MAX_LENGTH),
+  manual_prompt: promptText,
+  knowledge_source: promptText,
+  product_service: promptText,
+  question_answer: promptText,
 });
+
+/** What a customer who writes now, in a new conversation, gets. */
+export const answeringNow = z
+  .object({
+    ai_answers: z.boolean(),
+    reason: z
+      .enum(NEW_CONVERSATION_REASONS)
+      .nullable()
+      .describe(
+        'When the AI would not answer, the first reason that applies: no key on the server, auto-response off, the default handler is Manual, outside business hours, or over the quota.',
+      ),
+  })
+  .describe('Whether a customer who writes now, in a new conversation, gets an AI answer, and if not why.');
 
 export const aiConfigResponse = z
   .object({
@@ -84,6 +100,18 @@ export const aiConfigResponse = z
       .describe(
         'Whether the server answers with its simulated model (PARLEY_SIMULATED_MODEL) instead of Gemini: every AI reply then starts with "[Simulated]".',
       ),
+    models: z
+      .array(
+        z.object({
+          name: z.string(),
+          input_usd_per_million: z.number(),
+          output_usd_per_million: z.number(),
+        }),
+      )
+      .describe(
+        "The models this server offers, its default first, with the price of their tokens (PARLEY_MODEL_PRICES). `model_name` may also name another model; its usage is then priced at the table's default.",
+      ),
+    answering_now: answeringNow,
   })
   .meta({ id: 'AiConfig' });
 

@@ -6,8 +6,7 @@ import { recordUsage, usageInsert } from '../usage/usage.service.js';
 import { ModelError, NO_USAGE, type ModelResult } from '../model/model-provider.js';
 import type { AiSettings } from './ai-settings.js';
 import { answerStoredOutcome } from './ai.repo.js';
-import { aiAvailability } from './availability.js';
-import { isOpen } from './business-hours.js';
+import { aiAvailability, closedAt } from './availability.js';
 import { buildContents } from './context.js';
 import { HANDOVER_TOOL, handoverNote, handoverReason } from './handover-tool.js';
 import { buildSystemInstruction } from './prompt.js';
@@ -16,19 +15,26 @@ import type { NoAnswerReason, ReplyDeps } from './reply-deps.js';
 /** Messages of history read for the context window; the token budget trims further. */
 export const HISTORY_LIMIT = 60;
 
-/** Why the AI will not answer this conversation now, if it will not. */
+/**
+ * Why the AI will not answer this conversation now, if it will not. The
+ * owner's test conversation ("Try it") is answered whatever the business's
+ * switches say, so prompts can be tried before customers get them: only a
+ * missing key, or a handover inside the test, stops it.
+ */
 export function whyNoAi(
   deps: ReplyDeps,
   conversation: Conversation,
   settings: AiSettings,
   now: Date,
 ): NoAnswerReason | undefined {
+  if (conversation.isTest) {
+    if (!deps.config.gemini.apiKey) return 'no_api_key';
+    return conversation.status === 'support_active' ? 'manual_handling' : undefined;
+  }
   const unavailable = aiAvailability(deps.config, settings);
   if (unavailable) return unavailable;
   if (conversation.status === 'support_active') return 'manual_handling';
-  if (settings.businessHoursEnabled && settings.businessHours && !isOpen(settings.businessHours, now)) {
-    return 'outside_business_hours';
-  }
+  if (closedAt(settings, now)) return 'outside_business_hours';
   return undefined;
 }
 

@@ -2,6 +2,7 @@ import { NotFoundError } from '../kernel/errors.js';
 import type { AuthUser } from '../auth/auth.service.js';
 import {
   addMessageWithHistory,
+  sessionId,
   findOrCreateConversation,
   getOwnConversation,
   openingStatus,
@@ -25,6 +26,20 @@ export interface ReplyOutcome {
   /** False only when the model failed after its retries. */
   success: boolean;
   responseTimeMs: number;
+}
+
+/** An outcome as `ask` answers it (contract §5). */
+export function outcomeView(outcome: ReplyOutcome) {
+  return {
+    session_id: sessionId(outcome.conversation.id),
+    customer_id: outcome.conversation.customerId,
+    question: outcome.question.text,
+    answer: outcome.answer,
+    response_time_ms: outcome.responseTimeMs,
+    success: outcome.success,
+    auto_response_generated: outcome.autoResponseGenerated,
+    ...(outcome.reason ? { reason: outcome.reason } : {}),
+  };
 }
 
 /** `POST /ai/ask/`: a customer's question on the API channel. */
@@ -63,7 +78,8 @@ export async function sendToConversation(
   return replyToCustomer(deps, user, current, settings, text, startedAt);
 }
 
-async function replyToCustomer(
+/** Answers a customer message in a known conversation (a test conversation too, see `whyNoAi`). */
+export async function replyToCustomer(
   deps: ReplyDeps,
   user: AuthUser,
   conversation: Conversation,

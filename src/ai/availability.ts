@@ -1,7 +1,10 @@
 import type { AiUnavailableReason } from '../conversations/status.service.js';
 import type { Config } from '../kernel/config.js';
 import type { Database } from '../db/client.js';
+import type { ReplyHandler } from '../db/schema/index.js';
+import { quotaExceeded } from '../usage/quota.service.js';
 import { getAiSettings, type AiSettings } from './ai-settings.js';
+import { isOpen } from './business-hours.js';
 
 /**
  * Whether the AI can answer this business's conversations, and if not, why:
@@ -32,3 +35,47 @@ export const NO_KEY_HELP = [
   'Get a key at https://aistudio.google.com/apikey and restart with GEMINI_API_KEY=<your key>,',
   'or try Parley with simulated AI replies: restart with PARLEY_SIMULATED_MODEL=1 (or `parley serve --simulated`).',
 ];
+
+/** Whether the business has its hours switched on and is closed at `now`. */
+export function closedAt(settings: Pick<AiSettings, 'businessHoursEnabled' | 'businessHours'>, now: Date): boolean {
+  return settings.businessHoursEnabled && settings.businessHours !== null && !isOpen(settings.businessHours, now);
+}
+
+/** Why a customer who writes now, in a new conversation, gets no AI answer (the first that applies). */
+export const NEW_CONVERSATION_REASONS = [
+  'no_api_key',
+  'ai_disabled',
+  'default_handler_manual',
+  'outside_business_hours',
+  'quota_exceeded',
+] as const;
+export type NewConversationReason = (typeof NEW_CONVERSATION_REASONS)[number];
+
+/**
+ * What a new customer gets now, as the API says it: the status rule (key,
+ * auto-response, default handler), then the business's hours, then its quota
+ * on the shared key. The AI settings screen and "Try it" put it in words.
+ */
+export async function answeringNow(
+  deps: { db: Database; config: Pick<Config, 'gemini' | 'timezone'> },
+  user: { id: string; defaultReplyHandler: ReplyHandler },
+  settings: Pick<AiSettings, 'autoResponseEnabled' | 'businessHoursEnabled' | 'businessHours'>,
+  now: Date,
+): Promise<{ ai_answers: boolean; reason: NewConversationReason | null }> {
+  const reason = await whyNewConversationsGoToPeople(deps, user, settings, now);
+  return { ai_answers: reason === null, reason };
+}
+
+async function whyNewConversationsGoToPeople(
+  deps: { db: Database; config: Pick<Config, 'gemini' | 'timezone'> },
+  user: { id: string; defaultReplyHandler: ReplyHandler },
+  settings: Pick<AiSettings, 'autoResponseEnabled' | 'businessHoursEnabled' | 'businessHours'>,
+  now: Date,
+): Promise<NewConversationReason | null> {
+  const unavailable = aiAvailability(deps.config, settings);
+  if (unavailable) return unavailable;
+  if (user.defaultReplyHandler !== 'AI') return 'default_handler_manual';
+  if (closedAt(settings, now)) return 'outside_business_hours';
+  if (await quotaExceeded(deps.db, user.id, deps.config.timezone, now)) return 'quota_exceeded';
+  return null;
+}

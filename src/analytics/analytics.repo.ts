@@ -8,6 +8,8 @@ import { conversations, dailyAnalytics, handovers, messages, usageRecords, users
  * A business's chat statistics by local day. Past days come from
  * `daily_analytics`, written by the nightly job; today, and any past day the
  * job has not written yet, are computed from the conversations themselves.
+ * The owner's "Try it" conversation is no customer's and is left out (its
+ * model calls still count in usage: they use the shared key).
  */
 export interface DayFigures {
   conversations: number;
@@ -97,12 +99,12 @@ export async function computeDays(
              coalesce(array_agg(${m.responseTimeMs} order by ${m.responseTimeMs})
                         filter (where ${m.type} = 'AI' and ${m.responseTimeMs} is not null), '{}') as response_times_ms
         from ${m} join ${c} on ${c.id} = ${m.conversationId}
-       where ${m.createdAt} >= ${since} and ${m.createdAt} < ${until} ${owner(c.userId)}
+       where ${m.createdAt} >= ${since} and ${m.createdAt} < ${until} ${owner(c.userId)} and not ${c.isTest}
        group by 1, 2
     ), conv as (
       select ${c.userId} as user_id, ${localDay(c.createdAt, timezone)} as day, count(*) as conversations
         from ${c}
-       where ${c.createdAt} >= ${since} and ${c.createdAt} < ${until} ${owner(c.userId)}
+       where ${c.createdAt} >= ${since} and ${c.createdAt} < ${until} ${owner(c.userId)} and not ${c.isTest}
        group by 1, 2
     ), hand as (
       select user_id, day, sum(n) as handovers, jsonb_object_agg(reason, n) as handovers_by_reason
@@ -110,6 +112,7 @@ export async function computeDays(
                      ${handovers.reason} as reason, count(*) as n
                 from ${handovers}
                where ${handovers.createdAt} >= ${since} and ${handovers.createdAt} < ${until} ${owner(handovers.userId)}
+                 and not exists (select 1 from ${c} where ${c.id} = ${handovers.conversationId} and ${c.isTest})
                group by 1, 2, 3) by_reason
        group by 1, 2
     ), disc as (
@@ -118,6 +121,7 @@ export async function computeDays(
         from ${usageRecords}
        where ${usageRecords.outcome} = 'discarded'
          and ${usageRecords.createdAt} >= ${since} and ${usageRecords.createdAt} < ${until} ${owner(usageRecords.userId)}
+         and not exists (select 1 from ${c} where ${c.id} = ${usageRecords.conversationId} and ${c.isTest})
        group by 1, 2
     ), keys as (
       select user_id, day from msg union select user_id, day from conv

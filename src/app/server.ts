@@ -15,6 +15,7 @@ import { aiRoutes } from '../ai/ai.routes.js';
 import { setupRoutes } from '../ai/setup.routes.js';
 import { businessHoursRoutes } from '../ai/business-hours.routes.js';
 import { conversationStatusRoutes } from '../ai/conversation-status.routes.js';
+import { tryItRoutes } from '../ai/try-it.routes.js';
 import { businessAiAvailability } from '../ai/availability.js';
 import { analyticsRoutes } from '../analytics/analytics.routes.js';
 import { defaultHandlerRoutes } from '../auth/default-handler.routes.js';
@@ -188,13 +189,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onChange: (userId) => forgetDeliveryChannels(deps.db, userId),
   });
   const model = 'model' in deps ? deps.model : instrumentModel(sharedKeyModel(deps.config), metrics);
-  await app.register(aiRoutes, {
+  const replyDeps = {
     db: deps.db,
     config: deps.config,
     model,
     events,
     ...(deps.watchers ? { watchers: deps.watchers } : {}),
-  });
+  };
+  await app.register(aiRoutes, replyDeps);
+  await app.register(tryItRoutes, replyDeps);
   await app.register(setupRoutes, { db: deps.db, config: deps.config, model });
   await app.register(businessHoursRoutes, { db: deps.db });
   await app.register(conversationStatusRoutes, { db: deps.db, config: deps.config, events });

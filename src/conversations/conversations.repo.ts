@@ -165,7 +165,8 @@ export async function listConversations(
   filters: ConversationFilters,
   page: { page: number; pageSize: number },
 ): Promise<{ count: number; rows: Conversation[] }> {
-  const conditions: SQL[] = [eq(conversations.userId, userId)];
+  // The owner's "Try it" conversation is no customer's session.
+  const conditions: SQL[] = [eq(conversations.userId, userId), eq(conversations.isTest, false)];
   if (filters.status) conditions.push(eq(conversations.status, filters.status));
   if (filters.isActive !== undefined) conditions.push(eq(conversations.isActive, filters.isActive));
   if (filters.channel) conditions.push(eq(conversations.channel, filters.channel));

@@ -5,6 +5,7 @@ import type { Channel, ConversationStatus, ReplyHandler } from '../db/schema/ind
 import * as repo from './conversations.repo.js';
 import type { Conversation } from './conversations.repo.js';
 import { insertMessage, type NewMessage, type StoredMessage } from './messages.repo.js';
+import { deleteTestConversation, findTestConversation, insertTestConversation } from './try-it.repo.js';
 
 export type { Conversation } from './conversations.repo.js';
 export type { NewMessage, StoredMessage } from './messages.repo.js';
@@ -69,6 +70,29 @@ export async function findOrCreateConversation(
   if (!existing) throw new Error('conversation vanished between insert and select');
   return { conversation: existing, created: false };
 }
+
+/**
+ * The business's test conversation ("Try it"), created on first use. It starts
+ * with the AI whatever the business's switches say, so the owner can try the
+ * prompts before customers get them. Its customer id is random, so no real
+ * customer on the API channel can land in it.
+ */
+export async function openTestConversation(db: Database, userId: string): Promise<Conversation> {
+  const known = await findTestConversation(db, userId);
+  if (known) return known;
+  const created = await insertTestConversation(db, {
+    id: randomId(CONVERSATION_ID_LENGTH),
+    userId,
+    customerId: `try-it-${randomId(8)}`,
+    customerName: 'You (Try it)',
+  });
+  if (created) return created;
+  const existing = await findTestConversation(db, userId);
+  if (!existing) throw new Error('test conversation vanished between insert and select');
+  return existing;
+}
+
+export { deleteTestConversation, findTestConversation };
 
 /** Another business's conversation is as absent as a missing one. */
 export async function getOwnConversation(

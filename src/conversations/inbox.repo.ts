@@ -113,7 +113,8 @@ function inboxRow(row: SelectedRow): InboxRow {
 }
 
 function filterConditions(userId: string, filters: InboxFilters): SQL | undefined {
-  const conditions: (SQL | undefined)[] = [eq(conversations.userId, userId)];
+  // The owner's "Try it" conversation is not a customer's: never in the inbox or its counts.
+  const conditions: (SQL | undefined)[] = [eq(conversations.userId, userId), eq(conversations.isTest, false)];
   if (filters.status) conditions.push(eq(conversations.status, filters.status));
   if (filters.channel) conditions.push(eq(conversations.channel, filters.channel));
   if (filters.needsPerson !== undefined) {
@@ -160,7 +161,7 @@ export async function inboxRowsOf(db: Database, userId: string, ids: string[]): 
   const rows = await db
     .select(inboxColumns)
     .from(conversations)
-    .where(and(eq(conversations.userId, userId), inArray(conversations.id, ids)))
+    .where(and(eq(conversations.userId, userId), eq(conversations.isTest, false), inArray(conversations.id, ids)))
     .orderBy(sql`${conversations.lastMessageAt} desc nulls last`, desc(conversations.createdAt), conversations.id);
   return rows.map(inboxRow);
 }
@@ -229,7 +230,7 @@ export async function messagesAfter(
     .select({ ...threadColumns, conversationId: messages.conversationId })
     .from(messages)
     .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-    .where(and(eq(conversations.userId, userId), gt(messages.seq, afterSeq)))
+    .where(and(eq(conversations.userId, userId), eq(conversations.isTest, false), gt(messages.seq, afterSeq)))
     .orderBy(messages.seq)
     .limit(limit + 1);
   return { messages: rows.slice(0, limit), hasMore: rows.length > limit };
@@ -253,6 +254,7 @@ export async function conversationsChangedSince(
     .where(
       and(
         eq(conversations.userId, userId),
+        eq(conversations.isTest, false),
         sql`${conversations.updatedAt} > coalesce((select m.created_at from ${messages} m
               where m.seq <= ${seq} order by m.seq desc limit 1), '-infinity'::timestamptz)`,
       ),

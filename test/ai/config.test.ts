@@ -30,6 +30,14 @@ describe('/api/v1/ai/config/', () => {
       prompts: { manual_prompt: '', knowledge_source: '', product_service: '', question_answer: '' },
       api_key_configured: true,
       simulated: false,
+      models: [
+        { name: 'gemini-flash-latest', input_usd_per_million: 0.3, output_usd_per_million: 2.5 },
+        { name: 'gemini-2.5-flash', input_usd_per_million: 0.3, output_usd_per_million: 2.5 },
+        { name: 'gemini-2.5-flash-lite', input_usd_per_million: 0.1, output_usd_per_million: 0.4 },
+        { name: 'gemini-3.1-flash-lite', input_usd_per_million: 0.25, output_usd_per_million: 1.5 },
+        { name: 'gemini-3.5-flash', input_usd_per_million: 1.5, output_usd_per_million: 9 },
+      ],
+      answering_now: { ai_answers: false, reason: 'ai_disabled' },
     });
     expect(response.body).not.toContain(TEST_GEMINI_KEY);
   });

@@ -47,6 +47,12 @@ export const conversations = pgTable(
     answeredThroughSeq: bigint('answered_through_seq', { mode: 'number' }).notNull().default(0),
     /** The business's read mark: customer messages with a `seq` above it are unread in the inbox. */
     readThroughSeq: bigint('read_through_seq', { mode: 'number' }).notNull().default(0),
+    /**
+     * The owner's own test from the dashboard's "Try it" panel: answered like a
+     * customer's, counted in the AI usage (it uses the shared key), but left out
+     * of the inbox, the sessions list and the chat statistics.
+     */
+    isTest: boolean('is_test').notNull().default(false),
     /** Kept with each insert so session lists need no count per row. */
     messageCount: integer('message_count').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -60,6 +66,10 @@ export const conversations = pgTable(
     index('conversations_user_created_idx').on(table.userId, table.createdAt),
     // The inbox's sync finds a business's conversations changed since a moment.
     index('conversations_user_updated_idx').on(table.userId, table.updatedAt),
+    // At most one test conversation per business: "start over" deletes it.
+    uniqueIndex('conversations_test_key')
+      .on(table.userId)
+      .where(sql`${table.isTest}`),
     index('conversations_waiting_for_ai_idx')
       .on(table.userId)
       .where(sql`${table.waitingForAi}`),

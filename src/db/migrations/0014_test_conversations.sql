@@ -1,0 +1,2 @@
+ALTER TABLE "conversations" ADD COLUMN "is_test" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+CREATE UNIQUE INDEX "conversations_test_key" ON "conversations" USING btree ("user_id") WHERE "conversations"."is_test";
