@@ -70,7 +70,8 @@ export async function businessRows(db: Database, timezone: string, now: Date, us
                count(*) filter (where ${c.status} = 'active')::int as ai,
                count(*) filter (where ${c.status} = 'support_active')::int as people
           from ${c}
-         ${userId === undefined ? sql`` : sql`where ${c.userId} = ${userId}`}
+         -- A business's "Try it" conversation is not one of its customers'.
+         where not ${c.isTest} ${userId === undefined ? sql`` : sql`and ${c.userId} = ${userId}`}
          group by 1
       ) conv on conv.user_id = ${users.id}
       left join (

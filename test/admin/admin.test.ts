@@ -79,6 +79,11 @@ describe('GET /api/v1/admin/businesses/', () => {
     });
     expect(capped.statusCode).toBe(200);
 
+    // The owner's "Try it" question: it used the key, but it is not a customer's conversation.
+    t.gemini.enqueue({ text: 'Yes, nine.', usage: usage(50, 10) });
+    const tried = await t.as(bakery, { method: 'POST', url: '/api/v1/ai/try/', payload: { question: 'Open today?' } });
+    expect(tried.statusCode, tried.body).toBe(200);
+
     const { count, results } = await list();
     // By username, whatever its case.
     expect(results.map((row) => row.username)).toEqual(['bakery', 'Florist', 'operator']);
@@ -89,13 +94,13 @@ describe('GET /api/v1/admin/businesses/', () => {
       ai_enabled: true,
       default_reply_handler: 'AI',
       conversations: { total: 2, ai: 1, people: 1 },
-      usage_this_month: { requests: 2, total_tokens: 250 },
+      usage_this_month: { requests: 3, total_tokens: 310 },
       quota: {
         daily_tokens: 1000,
         monthly_tokens: null,
-        used_today: 250,
-        used_this_month: 250,
-        remaining: 750,
+        used_today: 310,
+        used_this_month: 310,
+        remaining: 690,
         exceeded: false,
       },
     });
