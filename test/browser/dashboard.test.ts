@@ -157,7 +157,8 @@ describe('the dashboard', () => {
     const sent = page.locator('.msg--support');
     await sent.filter({ hasText: 'We also have rye.' }).waitFor();
     expect(await sent.locator('.msg-author').textContent()).toContain('Agent');
-    expect(await reply.inputValue()).toBe('');
+    // Cleared once the server has answered the send (its live event may show the message first).
+    await expect.poll(() => reply.inputValue()).toBe('');
     await screenshot(page, 'thread-taken-over');
     await expectAccessible();
 

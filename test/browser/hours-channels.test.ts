@@ -180,7 +180,8 @@ describe('business hours', () => {
       customer_id: 'ana@example.com',
     });
     expect(asked.json).toMatchObject({ answer: AWAY, reason: 'outside_business_hours' });
-    expect(gemini.requests).toEqual([]);
+    // No answer was written (the setup checks may have looked the model up meanwhile).
+    expect(gemini.requests.filter((request) => request.method !== 'get')).toEqual([]);
   });
 
   it('keeps a range past midnight, previews it open now, and the AI answers', async () => {
