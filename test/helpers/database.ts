@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, openPglite, type DatabaseHandle } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
+import { pgliteSnapshot } from './pglite-snapshots.js';
 
 /**
  * Which database the suite runs on: in-memory PGlite by default, or a fresh
@@ -53,7 +54,8 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (testDatabaseKind === 'embedded') {
-    const handle = await openPglite('memory://');
+    const handle = await openPglite('memory://', { loadDataDir: await pgliteSnapshot('migrated') });
+    // Nothing to apply on the dump; here so a stale dump can never hide a migration.
     await migrateDatabase(handle);
     return { handle, drop: () => handle.close() };
   }
