@@ -1,11 +1,13 @@
 import { buildIfNeeded } from '../scripts/build.js';
 import { ensurePgliteSnapshots } from './helpers/pglite-snapshots.js';
+import { migratedEmbeddedDatabase } from './helpers/processes.js';
 
 /**
  * The process tests spawn the real `parley` bin, which runs dist/: build it once, up front.
- * The embedded test databases start from dumps of a migrated cluster: make them once too.
+ * Test databases start from a migrated one, in memory and in a data dir: make those once too,
+ * rather than in two workers at the same time.
  */
 export default async function setup(): Promise<void> {
   buildIfNeeded();
-  await ensurePgliteSnapshots();
+  await Promise.all([ensurePgliteSnapshots(), migratedEmbeddedDatabase()]);
 }

@@ -13,14 +13,15 @@ import { MIGRATIONS_FOLDER, migrateDatabase } from '../../src/db/migrate.js';
  * themselves; `migrated`: the same with every migration applied.
  *
  * Kept in node_modules/.cache under a key of the migrations and PGlite's
- * version, so a new migration or a PGlite upgrade makes new dumps.
+ * version, so a new migration or a PGlite upgrade makes new dumps (as for
+ * the process tests' migrated data dir, processes.ts).
  */
 export type PgliteSnapshot = 'empty' | 'migrated';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cacheDir = path.join(root, 'node_modules', '.cache', 'parley-test');
+export const snapshotCacheDir = path.join(root, 'node_modules', '.cache', 'parley-test');
 
-async function snapshotKey(): Promise<string> {
+export async function snapshotKey(): Promise<string> {
   const hash = createHash('sha256');
   const pglite = JSON.parse(
     await readFile(path.join(root, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8'),
@@ -35,13 +36,13 @@ async function snapshotKey(): Promise<string> {
   return hash.digest('hex').slice(0, 16);
 }
 
-const snapshotPath = (key: string, kind: PgliteSnapshot) => path.join(cacheDir, `pglite-${kind}-${key}.tar`);
+const snapshotPath = (key: string, kind: PgliteSnapshot) => path.join(snapshotCacheDir, `pglite-${kind}-${key}.tar`);
 
 /** Writes both dumps unless they exist; a file is renamed into place whole, so a reader never sees half of one. */
 export async function ensurePgliteSnapshots(): Promise<void> {
   const key = await snapshotKey();
   if (existsSync(snapshotPath(key, 'empty')) && existsSync(snapshotPath(key, 'migrated'))) return;
-  await mkdir(cacheDir, { recursive: true });
+  await mkdir(snapshotCacheDir, { recursive: true });
   const handle = await openPglite('memory://');
   try {
     const write = async (kind: PgliteSnapshot) => {
@@ -56,9 +57,9 @@ export async function ensurePgliteSnapshots(): Promise<void> {
   } finally {
     await handle.close();
   }
-  // Dumps of older migrations only take space.
-  for (const file of await readdir(cacheDir)) {
-    if (file.startsWith('pglite-') && !file.includes(key)) await rm(path.join(cacheDir, file), { force: true });
+  // What was made for older migrations only takes space.
+  for (const file of await readdir(snapshotCacheDir)) {
+    if (!file.includes(key)) await rm(path.join(snapshotCacheDir, file), { recursive: true, force: true });
   }
 }
 
