@@ -5,7 +5,7 @@ import { cp, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPostgresDatabase, testDatabaseKind } from './database.js';
+import { createPostgresDatabase, migratedPostgresTemplate, testDatabaseKind } from './database.js';
 import { snapshotCacheDir, snapshotKey } from './pglite-snapshots.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -62,9 +62,9 @@ export async function migratedEmbeddedDatabase(): Promise<string> {
  * postgres project, a fresh database and the shared Redis (TEST_REDIS_URL)
  * under a prefix of its own, so other suites' processes never take its jobs.
  *
- * The embedded database in the data dir is already migrated, as after an
- * earlier `parley migrate`, unless `fresh` asks for an empty data dir: only
- * the suites about a first start need one, and it costs seconds.
+ * The database is already migrated, as after an earlier `parley migrate`,
+ * unless `fresh` asks for an empty one: only the suites about a first start
+ * need that, and on the embedded database it costs seconds (initdb).
  */
 export async function parleyEnvironment(
   name: string,
@@ -78,7 +78,8 @@ export async function parleyEnvironment(
     await cp(await migratedEmbeddedDatabase(), path.join(dataDir, 'pglite'), { recursive: true });
   }
   if (testDatabaseKind === 'postgres') {
-    const database = await createPostgresDatabase().catch(async (error: unknown) => {
+    const template = fresh ? undefined : await migratedPostgresTemplate();
+    const database = await createPostgresDatabase({ template }).catch(async (error: unknown) => {
       await rm(dataDir, { recursive: true, force: true });
       throw error;
     });
