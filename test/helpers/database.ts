@@ -55,6 +55,20 @@ export async function createPostgresDatabase(
   };
 }
 
+/** The server ends a closed connection's session a moment later; until then the database cannot be renamed. */
+async function renameWhenFree(admin: pg.Client, from: string, to: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.query(`alter database ${from} rename to ${to}`);
+      return;
+    } catch (error) {
+      // 55006 object_in_use: "database is being accessed by other users".
+      if ((error as { code?: string }).code !== '55006' || attempt === 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /**
  * A PostgreSQL database with every migration applied, which test databases
  * copy (CREATE DATABASE … TEMPLATE) rather than each migrating its own. Named
@@ -77,7 +91,7 @@ export async function migratedPostgresTemplate(): Promise<string> {
     } finally {
       await handle.close();
     }
-    await asAdmin((admin) => admin.query(`alter database ${partial} rename to ${name}`));
+    await asAdmin((admin) => renameWhenFree(admin, partial, name));
   } catch (error) {
     await asAdmin((admin) => admin.query(`drop database if exists ${partial} with (force)`));
     // Another worker made it first: theirs is as good.
