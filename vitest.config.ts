@@ -14,8 +14,9 @@ const browser = 'test/browser/**';
  * here only with the reason it touches no database in a way that differs.
  */
 const sameOnEveryDatabase = [
-  // The fakes' own tests touch no database.
+  // The fakes' own tests and the dashboard's own logic (web/src) touch no database.
   'test/fakes/**',
+  'test/web/**',
   // Pure functions: token format and hashes, opening hours, Meta's event shapes.
   'test/invariants/tokens.test.ts',
   'test/invariants/business-hours.test.ts',
