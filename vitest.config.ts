@@ -73,7 +73,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // Vitest's default on 2 cores is 1 worker, which idles while a test waits on a subprocess,
-    // a socket or a timer. Two keep both cores busy; more only add contention (measured).
+    // a socket or a timer. Two keep both cores busy; three were no faster and made process tests time out.
     maxWorkers: 2,
     // A worker keeps its modules from one file to the next instead of importing Fastify, Drizzle,
     // zod and PGlite again for each (about a third of the suite's CPU time). Files share no state
