@@ -60,10 +60,13 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
   }
 }
 
-/** `directory` may be `memory://` for tests. */
-export async function openPglite(directory: string): Promise<DatabaseHandle> {
+/**
+ * `directory` may be `memory://` for tests, which can start it from a dump of
+ * another cluster (`loadDataDir`) rather than pay for initdb each time.
+ */
+export async function openPglite(directory: string, options: { loadDataDir?: Blob } = {}): Promise<DatabaseHandle> {
   if (!directory.includes('://')) initEmbeddedCluster(directory);
-  const client = await PGlite.create(directory, { startParams: EMBEDDED_START_PARAMS });
+  const client = await PGlite.create(directory, { startParams: EMBEDDED_START_PARAMS, ...options });
   const db = drizzlePglite({ client, schema, casing: 'snake_case' }) as unknown as Database;
   return {
     db,

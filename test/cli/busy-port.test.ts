@@ -11,7 +11,8 @@ let port: number;
 let server: ParleyServer | undefined;
 
 beforeAll(async () => {
-  ({ env, cleanup } = await parleyEnvironment('busy-port'));
+  // A first start, so the failed one has the most to leave behind.
+  ({ env, cleanup } = await parleyEnvironment('busy-port', {}, { fresh: true }));
   occupier = net.createServer();
   await new Promise<void>((resolve) => occupier.listen(0, '127.0.0.1', resolve));
   port = (occupier.address() as net.AddressInfo).port;

@@ -68,19 +68,25 @@ describe(`parley token (${testDatabaseKind})`, { timeout: 60_000 }, () => {
     }
   });
 
-  it('exits 2 with the expected form on a bad --expires-in, and creates nothing', async () => {
-    const before = (await listed('alice')).length;
-    for (const bad of ['soon', '0', '1.5h', '3651d']) {
-      const result = await parley(['token', 'create', 'alice', '--expires-in', bad]);
-      expect(result.code, bad).toBe(2);
-      expect(result.stdout).toBe('');
-      expect(result.stderr).toContain('Expected a duration such as 30d, 12h, 45m or 3600 (seconds)');
-    }
-    expect((await listed('alice')).length).toBe(before);
-    expect((await parley(['token', 'create', 'alice', '--expires-in', '3600'])).code).toBe(0);
-  });
+  // The command line itself is refused before any database is opened: the same on every database.
+  if (testDatabaseKind === 'embedded') {
+    it('exits 2 with the expected form on a bad --expires-in, and creates nothing; 2 without an argument', async () => {
+      const before = (await listed('alice')).length;
+      for (const bad of ['soon', '0', '1.5h', '3651d']) {
+        const result = await parley(['token', 'create', 'alice', '--expires-in', bad]);
+        expect(result.code, bad).toBe(2);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toContain('Expected a duration such as 30d, 12h, 45m or 3600 (seconds)');
+      }
+      expect((await listed('alice')).length).toBe(before);
+      expect((await parley(['token', 'create', 'alice', '--expires-in', '3600'])).code).toBe(0);
 
-  it('exits 1 for a user or a token that does not exist, and 2 without an argument', async () => {
+      expect((await parley(['token', 'revoke'])).code).toBe(2);
+      expect((await parley(['token', 'list'])).code).toBe(2);
+    });
+  }
+
+  it('exits 1 for a user or a token that does not exist', async () => {
     const nobody = await parley(['token', 'list', 'nobody']);
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toContain('no user named "nobody"');
@@ -88,9 +94,6 @@ describe(`parley token (${testDatabaseKind})`, { timeout: 60_000 }, () => {
     const unknown = await parley(['token', 'revoke', 'no-such-id']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no token with id "no-such-id"');
-
-    expect((await parley(['token', 'revoke'])).code).toBe(2);
-    expect((await parley(['token', 'list'])).code).toBe(2);
   });
 
   it('revokes a token by id: refused at once, its socket closed, others untouched', async () => {

@@ -16,11 +16,14 @@ afterAll(async () => {
 const parley = (args: string[]) => runParley(args, env);
 
 describe(`parley createuser (${testDatabaseKind})`, { timeout: 60_000 }, () => {
-  it('documents the password rule in its help', async () => {
-    const help = await parley(['createuser', '--help']);
-    expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/--password <password>\s+at least 8 characters, not all digits/);
-  });
+  // Help is printed before any database is opened: the same on every database.
+  if (testDatabaseKind === 'embedded') {
+    it('documents the password rule in its help', async () => {
+      const help = await parley(['createuser', '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/--password <password>\s+at least 8 characters, not all digits/);
+    });
+  }
 
   it('says a name is taken before anything about the password, whatever the case it is typed in', async () => {
     expect(await parley(['createuser', 'alice', '--password', 'correct horse'])).toMatchObject({

@@ -8,6 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { openDatabase, openPglite, type DatabaseHandle } from '../../src/db/client.js';
 import { MIGRATIONS_FOLDER } from '../../src/db/migrate.js';
 import { createPostgresDatabase, testDatabaseKind } from './database.js';
+import { pgliteSnapshot } from './pglite-snapshots.js';
 
 /**
  * A database as an older Parley left it: migrated up to, not including, the
@@ -25,7 +26,7 @@ export async function databaseMigratedBefore(tag: string, cleanups: (() => Promi
 
   let handle: DatabaseHandle;
   if (testDatabaseKind === 'embedded') {
-    handle = await openPglite('memory://');
+    handle = await openPglite('memory://', { loadDataDir: await pgliteSnapshot('empty') });
     await migratePglite(drizzlePglite({ client: handle.pglite! }), { migrationsFolder: folder });
   } else {
     const database = await createPostgresDatabase();

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPostgresDatabase, testDatabaseKind } from './database.js';
+import { createPostgresDatabase, migratedPostgresTemplate, testDatabaseKind } from './database.js';
+import { snapshotCacheDir, snapshotKey } from './pglite-snapshots.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'bin', 'parley.js');
@@ -28,16 +30,56 @@ export interface ParleyEnvironment {
 }
 
 /**
- * What a test file's Parley processes share: a fresh data dir and, on the
+ * An embedded database as `parley migrate` leaves it in a data dir, made once
+ * (cached like the PGlite dumps) for process tests to copy: a server on a new
+ * data dir otherwise spends seconds in initdb and the migrations at each start.
+ */
+export async function migratedEmbeddedDatabase(): Promise<string> {
+  const seed = path.join(snapshotCacheDir, `data-dir-${await snapshotKey()}`);
+  if (!existsSync(seed)) {
+    await mkdir(snapshotCacheDir, { recursive: true });
+    const partial = await mkdtemp(`${seed}.tmp-`);
+    try {
+      const result = await runParley(['migrate'], cleanEnv({ PARLEY_DATA_DIR: partial }));
+      if (result.code !== 0) throw new Error(`parley migrate failed:\n${result.stderr}`);
+      // Only the database: each test's data dir has an app secret and a lock of its own.
+      for (const file of await readdir(partial)) {
+        if (file !== 'pglite') await rm(path.join(partial, file), { recursive: true, force: true });
+      }
+      await rename(partial, seed).catch((error: unknown) => {
+        // Another worker made it first: theirs is as good.
+        if (!existsSync(seed)) throw error;
+      });
+    } finally {
+      await rm(partial, { recursive: true, force: true });
+    }
+  }
+  return path.join(seed, 'pglite');
+}
+
+/**
+ * What a test file's Parley processes share: a data dir of its own and, on the
  * postgres project, a fresh database and the shared Redis (TEST_REDIS_URL)
  * under a prefix of its own, so other suites' processes never take its jobs.
+ *
+ * The database is already migrated, as after an earlier `parley migrate`,
+ * unless `fresh` asks for an empty one: only the suites about a first start
+ * need that, and on the embedded database it costs seconds (initdb).
  */
-export async function parleyEnvironment(name: string, extra: Record<string, string> = {}): Promise<ParleyEnvironment> {
+export async function parleyEnvironment(
+  name: string,
+  extra: Record<string, string> = {},
+  { fresh = false }: { fresh?: boolean } = {},
+): Promise<ParleyEnvironment> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), `parley-${name}-`));
   const vars: Record<string, string> = { PARLEY_DATA_DIR: dataDir, ...extra };
   let dropDatabase: (() => Promise<void>) | undefined;
+  if (testDatabaseKind === 'embedded' && !fresh) {
+    await cp(await migratedEmbeddedDatabase(), path.join(dataDir, 'pglite'), { recursive: true });
+  }
   if (testDatabaseKind === 'postgres') {
-    const database = await createPostgresDatabase().catch(async (error: unknown) => {
+    const template = fresh ? undefined : await migratedPostgresTemplate();
+    const database = await createPostgresDatabase({ template }).catch(async (error: unknown) => {
       await rm(dataDir, { recursive: true, force: true });
       throw error;
     });
