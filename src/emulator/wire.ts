@@ -145,7 +145,8 @@ export function usageMetadata(reply: EmulatorReply, context: ResponseContext, ca
   if (answer > 0 || scripted.candidatesTokenCount !== undefined) usage.candidatesTokenCount = answer;
   usage.totalTokenCount = scripted.totalTokenCount ?? prompt + answer + (thoughts ?? 0);
   if (thoughts !== undefined) usage.thoughtsTokenCount = thoughts;
-  const cached = scripted.cachedContentTokenCount ?? context.cachedTokens ?? 0;
+  // Cached tokens are part of the prompt, whatever a script says the prompt was.
+  const cached = Math.min(scripted.cachedContentTokenCount ?? context.cachedTokens ?? 0, prompt);
   if (cached > 0) {
     usage.cachedContentTokenCount = cached;
     usage.cacheTokensDetails = [{ modality: 'TEXT', tokenCount: cached }];
