@@ -1,4 +1,4 @@
-import { estimateTokens, systemInstructionText, type EmulatorRequest } from './request.js';
+import { systemInstructionText, type EmulatorRequest } from './request.js';
 
 /** Gemini caches implicitly only prompts of at least this many tokens (2.5 Flash's minimum). */
 export const IMPLICIT_CACHE_MIN_TOKENS = 1_024;

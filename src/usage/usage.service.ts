@@ -8,13 +8,16 @@ export type PriceTable = Record<string, ModelPrice>;
 
 const usd = (perMillion: number) => Math.round(perMillion * 1e3) / 1e9;
 
+/** The model's own row only: no fallback, so `toString` or a missing model is unpriced. */
+const priceOf = (prices: PriceTable, model: string) => (Object.hasOwn(prices, model) ? prices[model] : undefined);
+
 /**
  * USD for a call's tokens: cached prompt tokens at the cached rate, the rest
  * at the input rate, thinking as output. Null for a model with no price:
  * pricing it as another model would make the totals lie.
  */
 export function estimateCostUsd(prices: PriceTable, model: string, usage: ModelUsage): number | null {
-  const price = Object.hasOwn(prices, model) ? prices[model] : undefined;
+  const price = priceOf(prices, model);
   if (!price) return null;
   const cached = Math.min(usage.cachedTokens, usage.promptTokens);
   return usd(
@@ -26,7 +29,7 @@ export function estimateCostUsd(prices: PriceTable, model: string, usage: ModelU
 
 /** What the cached tokens would have cost at the full input rate minus what they cost; null when unpriced. */
 export function cacheSavingUsd(prices: PriceTable, model: string, usage: ModelUsage): number | null {
-  const price = Object.hasOwn(prices, model) ? prices[model] : undefined;
+  const price = priceOf(prices, model);
   if (!price) return null;
   return usd(Math.min(usage.cachedTokens, usage.promptTokens) * (price.input - price.cached));
 }
