@@ -32,8 +32,10 @@ export type AiSettingsPatch = Partial<Omit<AiSettings, 'prompts'>> & { prompts?:
 /** A model a business may choose, with what its tokens cost (USD per million). */
 export interface OfferedModel {
   name: string;
-  inputPrice: number;
-  outputPrice: number;
+  /** Null when PARLEY_MODEL_PRICES has no price for it. */
+  inputPrice: number | null;
+  outputPrice: number | null;
+  cachedPrice: number | null;
 }
 
 /**
@@ -43,11 +45,14 @@ export interface OfferedModel {
  */
 export function offeredModels(config: Pick<Config, 'gemini' | 'modelPrices'>): OfferedModel[] {
   const names = new Set([config.gemini.defaultModel, ...Object.keys(config.modelPrices)]);
-  names.delete('default');
-  const fallback = config.modelPrices.default ?? { input: 0, output: 0 };
   return [...names].map((name) => {
-    const price = config.modelPrices[name] ?? fallback;
-    return { name, inputPrice: price.input, outputPrice: price.output };
+    const price = Object.hasOwn(config.modelPrices, name) ? config.modelPrices[name] : undefined;
+    return {
+      name,
+      inputPrice: price?.input ?? null,
+      outputPrice: price?.output ?? null,
+      cachedPrice: price?.cached ?? null,
+    };
   });
 }
 

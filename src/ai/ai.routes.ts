@@ -146,6 +146,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
         name: model.name,
         input_usd_per_million: model.inputPrice,
         output_usd_per_million: model.outputPrice,
+        cached_input_usd_per_million: model.cachedPrice,
       })),
       answering_now: await answeringNow(deps, user, settings, deps.now?.() ?? new Date()),
     };

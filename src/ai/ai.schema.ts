@@ -104,12 +104,16 @@ export const aiConfigResponse = z
       .array(
         z.object({
           name: z.string(),
-          input_usd_per_million: z.number(),
-          output_usd_per_million: z.number(),
+          input_usd_per_million: z.number().nullable().describe('Null when the model has no price.'),
+          output_usd_per_million: z.number().nullable(),
+          cached_input_usd_per_million: z
+            .number()
+            .nullable()
+            .describe("Prompt tokens served from Gemini's prompt cache, per million."),
         }),
       )
       .describe(
-        "The models this server offers, its default first, with the price of their tokens (PARLEY_MODEL_PRICES). `model_name` may also name another model; its usage is then priced at the table's default.",
+        'The models this server offers, its default first, with the price of their tokens (PARLEY_MODEL_PRICES). `model_name` may also name another model; its usage is then counted but its cost is unknown (null), never guessed.',
       ),
     answering_now: answeringNow,
   })

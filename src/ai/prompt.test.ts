@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildContents, estimateTokens } from './context.js';
-import { buildSystemInstruction } from './prompt.js';
+import { buildSystemInstruction, stablePrefix } from './prompt.js';
+import { STANDING_RULES } from './prompt-sections.js';
 
 const prompts = {
   manualPrompt: 'You are the assistant of Rosa Bakery. Be cheerful.',
@@ -18,7 +19,21 @@ describe('buildSystemInstruction', () => {
     expect(text).toContain('<knowledge>\nOpen Mon-Sat 7:00-18:00. Closed Sundays.\n</knowledge>');
     expect(text).toContain('<faq>\nQ: Do you deliver?\nA: Yes, within 5 km.\n</faq>');
     expect(text).not.toContain('<products_and_services>');
-    expect(text).toContain('Tuesday 24 November 2026, 21:30 (Europe/Rome)');
+    // The clock comes last, after everything that is the same for every reply.
+    expect(
+      text.endsWith("The business's local date and time now: Tuesday 24 November 2026, 21:30 (Europe/Rome)."),
+    ).toBe(true);
+  });
+
+  it('opens with a prefix that does not change from one reply to the next', () => {
+    const at = (iso: string) => buildSystemInstruction({ prompts, timezone: 'Europe/Rome', now: new Date(iso) });
+    const prefix = stablePrefix(prompts);
+    expect(prefix.startsWith(STANDING_RULES[0]!)).toBe(true);
+    expect(prefix).toContain('</faq>');
+    for (const text of [at('2026-11-24T20:30:00Z'), at('2026-11-24T20:31:00Z'), at('2026-12-01T08:00:00Z')]) {
+      expect(text.startsWith(`${prefix}\n\n`)).toBe(true);
+      expect(text.slice(prefix.length)).not.toContain('<');
+    }
   });
 
   it("keeps a business's text from breaking out of its section", () => {

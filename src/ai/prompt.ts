@@ -3,9 +3,9 @@ import { describeLocalTime } from './business-hours.js';
 import { PROMPT_SECTIONS, sectionLines, STANDING_RULES } from './prompt-sections.js';
 
 /**
- * The system instruction: Parley's standing rules, the business's local time,
- * and the business's own material, each in its own tagged section. Only the
- * business writes into it; customer text always travels in `contents`.
+ * The system instruction: Parley's standing rules and the business's own
+ * material, each in its own tagged section, then the business's local time.
+ * Only the business writes into it; customer text always travels in `contents`.
  */
 export interface PromptContext {
   prompts: Prompts;
@@ -13,8 +13,17 @@ export interface PromptContext {
   now: Date;
 }
 
-export function buildSystemInstruction({ prompts, timezone, now }: PromptContext): string {
-  const lines = [...STANDING_RULES, '', `The business's local date and time now: ${describeLocalTime(timezone, now)}.`];
+/**
+ * Everything but the clock, byte-identical for every reply of a business until
+ * it edits its texts: Gemini's prompt cache only reuses an identical prefix.
+ */
+export function stablePrefix(prompts: Prompts): string {
+  const lines = [...STANDING_RULES];
   for (const section of PROMPT_SECTIONS) lines.push(...sectionLines(section, prompts[section.key]));
   return lines.join('\n');
+}
+
+export function buildSystemInstruction({ prompts, timezone, now }: PromptContext): string {
+  // The local time goes last, so the part before it stays cacheable.
+  return `${stablePrefix(prompts)}\n\nThe business's local date and time now: ${describeLocalTime(timezone, now)}.`;
 }

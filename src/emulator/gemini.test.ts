@@ -42,6 +42,24 @@ function post(path: string, body: string, headers: Record<string, string> = {}):
   });
 }
 
+describe('implicit prompt cache', () => {
+  it('reports cached tokens for a long system instruction that opens like the previous one', async () => {
+    const rules = 'Answer as the bakery would. '.repeat(200); // 5,600 characters, about 1,400 tokens
+    const withClock = (time: string) => ({ systemInstruction: `${rules}\nNow: ${time}` });
+    const first = await ask('open now?', withClock('09:30'));
+    expect(first.usageMetadata?.cachedContentTokenCount).toBeUndefined();
+    const second = await ask('and now?', withClock('09:31'));
+    expect(second.usageMetadata?.cachedContentTokenCount).toBe(Math.floor((rules.length + 'Now: 09:3'.length + 1) / 4));
+    expect(second.usageMetadata?.promptTokenCount).toBeGreaterThan(second.usageMetadata!.cachedContentTokenCount!);
+
+    // A short shared opening is below Gemini's minimum: nothing cached.
+    await ask('hi', { systemInstruction: 'be brief, A' });
+    const short = await ask('hi', { systemInstruction: 'be brief, B' });
+    expect(short.usageMetadata?.cachedContentTokenCount).toBeUndefined();
+    expect(short.usageMetadata?.promptTokenCount).toBeGreaterThan(0);
+  });
+});
+
 describe('generateContent', () => {
   it('answers with text and usage, and records the request as the SDK sent it', async () => {
     replies.push({ text: 'Hello there' });

@@ -11,6 +11,7 @@ import {
   type EmulatorRequest,
   type JsonObject,
 } from './request.js';
+import { implicitPromptCache } from './prompt-cache.js';
 import { simulatedReply } from './simulated.js';
 import {
   generateResponse,
@@ -89,6 +90,7 @@ export function geminiHandler(options: GeminiHandlerOptions = {}): GeminiHandler
   const respond = options.respond ?? simulatedReply;
   const answer = options.answer ?? (async (call: GenerateCall) => sendReply(call, await respond(call.request)));
   let responseCount = 0;
+  const cachedTokensOf = implicitPromptCache();
 
   const contextOf = (request: EmulatorRequest): (() => ResponseContext) => {
     let context: ResponseContext | undefined;
@@ -100,6 +102,7 @@ export function geminiHandler(options: GeminiHandlerOptions = {}): GeminiHandler
         // Deterministic, so that two runs of a test or a demo log the same ids.
         responseId: `emu-${responseCount.toString().padStart(6, '0')}`,
         promptTokens: estimateTokens(promptChars(request.body)),
+        cachedTokens: cachedTokensOf(request),
       };
       return context;
     };

@@ -20,6 +20,8 @@ export interface EmulatorReply {
     candidatesTokenCount?: number;
     thoughtsTokenCount?: number;
     totalTokenCount?: number;
+    /** Prompt tokens served from the prompt cache; part of promptTokenCount. */
+    cachedContentTokenCount?: number;
   };
   /** streamGenerateContent: the text deltas, one event each (default: the text split into about 3). */
   chunks?: string[];
@@ -119,6 +121,8 @@ export interface ResponseContext {
   model: string;
   responseId: string;
   promptTokens: number;
+  /** Prompt tokens the emulator treats as served from its prompt cache. */
+  cachedTokens?: number;
 }
 
 /** The tokens the answer costs when the reply does not script them. */
@@ -141,6 +145,12 @@ export function usageMetadata(reply: EmulatorReply, context: ResponseContext, ca
   if (answer > 0 || scripted.candidatesTokenCount !== undefined) usage.candidatesTokenCount = answer;
   usage.totalTokenCount = scripted.totalTokenCount ?? prompt + answer + (thoughts ?? 0);
   if (thoughts !== undefined) usage.thoughtsTokenCount = thoughts;
+  // Cached tokens are part of the prompt, whatever a script says the prompt was.
+  const cached = Math.min(scripted.cachedContentTokenCount ?? context.cachedTokens ?? 0, prompt);
+  if (cached > 0) {
+    usage.cachedContentTokenCount = cached;
+    usage.cacheTokensDetails = [{ modality: 'TEXT', tokenCount: cached }];
+  }
   usage.promptTokensDetails = [{ modality: 'TEXT', tokenCount: prompt }];
   return usage;
 }
@@ -208,8 +218,8 @@ export function streamResponses(reply: EmulatorReply, context: ResponseContext):
 /** Usage while the answer is still arriving: the prompt and thoughts in full, the answer as far as sent. */
 function usageSoFar(reply: EmulatorReply, context: ResponseContext, sent: string): JsonObject {
   const answer = reply.usage?.candidatesTokenCount ?? candidateTokens(reply);
-  const { promptTokenCount, thoughtsTokenCount } = reply.usage ?? {};
-  const partial = { usage: { promptTokenCount, thoughtsTokenCount } };
+  const { promptTokenCount, thoughtsTokenCount, cachedContentTokenCount } = reply.usage ?? {};
+  const partial = { usage: { promptTokenCount, thoughtsTokenCount, cachedContentTokenCount } };
   return usageMetadata(partial, context, Math.min(estimateTokens(sent.length), answer));
 }
 

@@ -33,7 +33,8 @@ describe('loadConfig', () => {
     });
     expect(config.redisPrefix).toBe('parley');
     expect(config.metricsPort).toBeUndefined();
-    expect(config.modelPrices.default).toEqual({ input: 0.3, output: 2.5 });
+    expect(config.modelPrices['gemini-flash-latest']).toEqual({ input: 0.3, output: 2.5, cached: 0.03 });
+    expect(config.modelPrices.default).toBeUndefined();
     expect(config.telegramApiBase).toBe('https://api.telegram.org');
     expect(config.publicUrlSet).toBe(false);
     expect(config.timezone).toBe('UTC');
@@ -123,9 +124,16 @@ describe('loadConfig', () => {
   });
 
   it('merges a price table over the defaults, and explains a bad one', () => {
-    const config = loadConfig({ PARLEY_MODEL_PRICES: '{"my-model":{"input":1,"output":2}}' });
-    expect(config.modelPrices['my-model']).toEqual({ input: 1, output: 2 });
-    expect(config.modelPrices['gemini-2.5-flash']).toEqual({ input: 0.3, output: 2.5 });
+    const config = loadConfig({
+      PARLEY_MODEL_PRICES: '{"my-model":{"input":1,"output":2},"my-cached":{"input":1,"output":2,"cached":0.25}}',
+    });
+    // Without a cached rate, cached prompt tokens cost a tenth of the input price.
+    expect(config.modelPrices['my-model']).toEqual({ input: 1, output: 2, cached: 0.1 });
+    expect(config.modelPrices['my-cached']).toEqual({ input: 1, output: 2, cached: 0.25 });
+    expect(config.modelPrices['gemini-2.5-flash']).toEqual({ input: 0.3, output: 2.5, cached: 0.03 });
+    expect(problems({ PARLEY_MODEL_PRICES: '{"default":{"input":0.3,"output":2.5}}' })[0]).toMatch(
+      /^Invalid configuration: PARLEY_MODEL_PRICES must name each model: a "default" row is no longer used/,
+    );
     expect(problems({ PARLEY_MODEL_PRICES: '{oops' })[0]).toMatch(
       /^Invalid configuration: PARLEY_MODEL_PRICES must be JSON/,
     );

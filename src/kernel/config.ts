@@ -23,17 +23,34 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** How long a token from the sign-in endpoint lasts unless PARLEY_SIGN_IN_TOKEN_DAYS says otherwise. */
 export const DEFAULT_SIGN_IN_TOKEN_DAYS = 30;
 
-const modelPrice = z.object({ input: z.number().min(0), output: z.number().min(0) });
+/** Prompt tokens Gemini served from its cache cost this fraction of the input price (90% off on 2.5 and later). */
+export const CACHED_INPUT_FRACTION = 0.1;
 
-/** USD per million tokens, paid tier; thinking tokens bill as output. Override with PARLEY_MODEL_PRICES. */
-export const DEFAULT_MODEL_PRICES: Record<string, z.infer<typeof modelPrice>> = {
-  'gemini-flash-latest': { input: 0.3, output: 2.5 },
-  'gemini-2.5-flash': { input: 0.3, output: 2.5 },
-  'gemini-2.5-flash-lite': { input: 0.1, output: 0.4 },
-  'gemini-3.1-flash-lite': { input: 0.25, output: 1.5 },
-  'gemini-3.5-flash': { input: 1.5, output: 9 },
-  /** Any model not listed. */
-  default: { input: 0.3, output: 2.5 },
+/** USD per million tokens; `cached` is the rate for prompt tokens served from Gemini's cache. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+  cached: number;
+}
+
+const modelPrice = z
+  .object({ input: z.number().min(0), output: z.number().min(0), cached: z.number().min(0).optional() })
+  .transform(({ input, output, cached }): ModelPrice => ({
+    input,
+    output,
+    cached: cached ?? Math.round(input * CACHED_INPUT_FRACTION * 1e6) / 1e6,
+  }));
+
+/**
+ * USD per million tokens, paid tier; thinking tokens bill as output. Override with PARLEY_MODEL_PRICES.
+ * A model missing here has no price: its usage is counted but its cost is unknown, never guessed.
+ */
+export const DEFAULT_MODEL_PRICES: Record<string, ModelPrice> = {
+  'gemini-flash-latest': { input: 0.3, output: 2.5, cached: 0.03 },
+  'gemini-2.5-flash': { input: 0.3, output: 2.5, cached: 0.03 },
+  'gemini-2.5-flash-lite': { input: 0.1, output: 0.4, cached: 0.01 },
+  'gemini-3.1-flash-lite': { input: 0.25, output: 1.5, cached: 0.025 },
+  'gemini-3.5-flash': { input: 1.5, output: 9, cached: 0.15 },
 };
 
 const modelPrices = z
@@ -50,9 +67,14 @@ const modelPrices = z
     }
   })
   .pipe(
-    z.record(z.string(), modelPrice, {
-      error: 'must map model names to {"input": USD, "output": USD} per million tokens',
-    }),
+    z
+      .record(z.string(), modelPrice, {
+        error: 'must map model names to {"input": USD, "output": USD, "cached": USD (optional)} per million tokens',
+      })
+      .refine((prices) => !('default' in prices), {
+        error:
+          'must name each model: a "default" row is no longer used, a model without a price is reported as unpriced',
+      }),
   );
 
 const envSchema = z.object({
@@ -230,8 +252,8 @@ export interface Config {
     /** Calls per minute on the shared key, across every process; 0 = no limit. */
     requestsPerMinute: number;
   };
-  /** USD per million tokens by model, with a `default` entry. */
-  modelPrices: Record<string, { input: number; output: number }>;
+  /** USD per million tokens by model; a model not listed is unpriced. */
+  modelPrices: Record<string, ModelPrice>;
   telegramApiBase: string;
   meta: { graphBase: string; appSecret: string | undefined; verifyToken: string | undefined };
   corsOrigins: string[];

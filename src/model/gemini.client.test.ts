@@ -31,6 +31,24 @@ describe('Gemini provider', () => {
     });
   });
 
+  it('reads the cached prompt tokens, whole and streamed', async () => {
+    const usage = {
+      promptTokenCount: 2_000,
+      candidatesTokenCount: 9,
+      totalTokenCount: 2_009,
+      cachedContentTokenCount: 1_500,
+    };
+    gemini.enqueue({ text: 'Hi!', usage }, { text: 'Hello there.', chunks: ['Hello ', 'there.'], usage });
+    expect((await provider().generate(helloRequest)).usage).toEqual({
+      promptTokens: 2_000,
+      completionTokens: 9,
+      thoughtTokens: 0,
+      totalTokens: 2_009,
+      cachedTokens: 1_500,
+    });
+    expect((await provider().stream(helloRequest, () => undefined)).usage.cachedTokens).toBe(1_500);
+  });
+
   it('streams deltas that add up to the answer', async () => {
     gemini.enqueue({ text: 'Hello there, friend.', chunks: ['Hello ', 'there, ', 'friend.'] });
     const deltas: string[] = [];

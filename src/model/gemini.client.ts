@@ -265,7 +265,9 @@ function usageOf(response: GenerateContentResponse): ModelUsage {
   const completionTokens = meta?.candidatesTokenCount ?? 0;
   const thoughtTokens = meta?.thoughtsTokenCount ?? 0;
   const totalTokens = meta?.totalTokenCount ?? promptTokens + completionTokens + thoughtTokens;
-  return { promptTokens, completionTokens, thoughtTokens, totalTokens };
+  // Part of promptTokenCount, not on top of it; Google leaves it out when nothing was cached.
+  const cachedTokens = Math.min(meta?.cachedContentTokenCount ?? 0, promptTokens);
+  return { promptTokens, completionTokens, thoughtTokens, totalTokens, cachedTokens };
 }
 
 function toResult(response: GenerateContentResponse, attempts: number): ModelResult {

@@ -29,9 +29,17 @@ export interface ModelUsage {
   completionTokens: number;
   thoughtTokens: number;
   totalTokens: number;
+  /** The part of `promptTokens` Gemini served from its prompt cache (`cachedContentTokenCount`). */
+  cachedTokens: number;
 }
 
-export const NO_USAGE: ModelUsage = { promptTokens: 0, completionTokens: 0, thoughtTokens: 0, totalTokens: 0 };
+export const NO_USAGE: ModelUsage = {
+  promptTokens: 0,
+  completionTokens: 0,
+  thoughtTokens: 0,
+  totalTokens: 0,
+  cachedTokens: 0,
+};
 
 interface ResultBase {
   usage: ModelUsage;

@@ -11,8 +11,13 @@ export interface Sums {
   completionTokens: number;
   thoughtTokens: number;
   totalTokens: number;
+  cachedTokens: number;
   latencyMs: number;
+  /** Of the priced calls only. */
   costUsd: number;
+  cacheSavingUsd: number;
+  /** Calls with a model that has no price: counted, but in no cost. */
+  unpricedRequests: number;
 }
 
 interface RawSums {
@@ -25,8 +30,11 @@ interface RawSums {
   completion_tokens: number | string;
   thought_tokens: number | string;
   total_tokens: number | string;
+  cached_tokens: number | string;
   latency_ms: number | string;
   cost_usd: number | string;
+  cache_saving_usd: number | string;
+  unpriced_requests: number | string;
 }
 
 const u = usageRecords;
@@ -41,8 +49,11 @@ const SUMS = sql.join(
     sql`coalesce(sum(${u.completionTokens}), 0)::float8 as completion_tokens`,
     sql`coalesce(sum(${u.thoughtTokens}), 0)::float8 as thought_tokens`,
     sql`coalesce(sum(${u.totalTokens}), 0)::float8 as total_tokens`,
+    sql`coalesce(sum(${u.cachedTokens}), 0)::float8 as cached_tokens`,
     sql`coalesce(sum(${u.latencyMs}), 0)::float8 as latency_ms`,
     sql`coalesce(sum(${u.estimatedCostUsd}), 0)::float8 as cost_usd`,
+    sql`coalesce(sum(${u.cacheSavingUsd}), 0)::float8 as cache_saving_usd`,
+    sql`count(*) filter (where ${u.estimatedCostUsd} is null)::int as unpriced_requests`,
   ],
   sql`, `,
 );
@@ -60,8 +71,11 @@ function parseSums(raw: RawSums): Sums {
     completionTokens: Number(raw.completion_tokens),
     thoughtTokens: Number(raw.thought_tokens),
     totalTokens: Number(raw.total_tokens),
+    cachedTokens: Number(raw.cached_tokens),
     latencyMs: Number(raw.latency_ms),
     costUsd: Number(raw.cost_usd),
+    cacheSavingUsd: Number(raw.cache_saving_usd),
+    unpricedRequests: Number(raw.unpriced_requests),
   };
 }
 

@@ -23,7 +23,13 @@ export interface UsageTotals {
   completionTokens: number;
   thoughtTokens: number;
   totalTokens: number;
+  /** The part of `promptTokens` served from Gemini's prompt cache. */
+  cachedTokens: number;
+  /** Of the priced calls; `unpricedRequests` says how many calls it leaves out. */
   estimatedCostUsd: number;
+  /** What the cached tokens would have cost at the input rate minus what they cost. */
+  cacheSavingUsd: number;
+  unpricedRequests: number;
   /** Mean model latency over every call, retries included; null without calls. */
   averageResponseTimeMs: number | null;
 }
@@ -34,6 +40,8 @@ export interface UsageStats {
   byModel: (UsageTotals & { model: string })[];
   /** Every day of the period, oldest first, days without calls included. */
   daily: (UsageTotals & { date: string })[];
+  /** Models used in the period that have no price, so their calls are in no cost. */
+  unpricedModels: string[];
   quota: QuotaStatus;
 }
 
@@ -42,6 +50,7 @@ export interface GlobalUsageStats {
   totals: UsageTotals;
   byModel: (UsageTotals & { model: string })[];
   daily: (UsageTotals & { date: string })[];
+  unpricedModels: string[];
   /** Every business, heaviest user of tokens first. */
   users: (UsageTotals & { id: string; username: string })[];
 }
@@ -55,8 +64,11 @@ function emptySums(): Sums {
     completionTokens: 0,
     thoughtTokens: 0,
     totalTokens: 0,
+    cachedTokens: 0,
     latencyMs: 0,
     costUsd: 0,
+    cacheSavingUsd: 0,
+    unpricedRequests: 0,
   };
 }
 
@@ -66,8 +78,11 @@ function add(into: Sums, more: Sums): void {
   into.completionTokens += more.completionTokens;
   into.thoughtTokens += more.thoughtTokens;
   into.totalTokens += more.totalTokens;
+  into.cachedTokens += more.cachedTokens;
   into.latencyMs += more.latencyMs;
   into.costUsd += more.costUsd;
+  into.cacheSavingUsd += more.cacheSavingUsd;
+  into.unpricedRequests += more.unpricedRequests;
 }
 
 function totalsOf(sums: Sums): UsageTotals {
@@ -82,8 +97,11 @@ function totalsOf(sums: Sums): UsageTotals {
     completionTokens: sums.completionTokens,
     thoughtTokens: sums.thoughtTokens,
     totalTokens: sums.totalTokens,
+    cachedTokens: sums.cachedTokens,
     // Each row's cost is rounded to 1e-9 USD when stored; the float sum is rounded back to that.
     estimatedCostUsd: Math.round(sums.costUsd * 1e9) / 1e9,
+    cacheSavingUsd: Math.round(sums.cacheSavingUsd * 1e9) / 1e9,
+    unpricedRequests: sums.unpricedRequests,
     averageResponseTimeMs: requests > 0 ? Math.round(sums.latencyMs / requests) : null,
   };
 }
@@ -107,11 +125,13 @@ async function summarise(db: Database, period: CalendarPeriod, userId: string | 
       add(entry, sums);
     }
   }
+  const models = [...byModel.entries()]
+    .map(([model, sums]) => ({ model, ...totalsOf(sums) }))
+    .sort((a, b) => b.totalTokens - a.totalTokens || a.model.localeCompare(b.model));
   return {
     totals: totalsOf(total),
-    byModel: [...byModel.entries()]
-      .map(([model, sums]) => ({ model, ...totalsOf(sums) }))
-      .sort((a, b) => b.totalTokens - a.totalTokens || a.model.localeCompare(b.model)),
+    byModel: models,
+    unpricedModels: models.filter((row) => row.unpricedRequests > 0).map((row) => row.model),
     daily: datesBetween(period.start, period.end).map((date) => ({
       date,
       ...totalsOf(byDay.get(date) ?? emptySums()),

@@ -16,7 +16,9 @@ export interface UsageRow {
   attempts: number;
   usage: ModelUsage;
   latencyMs: number;
-  estimatedCostUsd: number;
+  /** Null when the model has no price. */
+  estimatedCostUsd: number | null;
+  cacheSavingUsd: number | null;
 }
 
 /**
@@ -26,11 +28,13 @@ export interface UsageRow {
 export function usageRowInsert(row: UsageRow, outcome: Sql): Sql {
   return sql`insert into ${usageRecords}
       (id, user_id, conversation_id, model, outcome, error_class, attempts, prompt_tokens,
-       completion_tokens, thought_tokens, total_tokens, latency_ms, estimated_cost_usd)
+       completion_tokens, thought_tokens, total_tokens, cached_tokens, latency_ms, estimated_cost_usd,
+       cache_saving_usd)
     values (${randomId(16)}, ${row.userId}, ${row.conversationId}, ${row.model}, ${outcome},
             ${row.errorClass ?? null}, ${row.attempts}, ${row.usage.promptTokens},
             ${row.usage.completionTokens}, ${row.usage.thoughtTokens}, ${row.usage.totalTokens},
-            ${Math.round(row.latencyMs)}, ${row.estimatedCostUsd})`;
+            ${row.usage.cachedTokens}, ${Math.round(row.latencyMs)}, ${row.estimatedCostUsd},
+            ${row.cacheSavingUsd})`;
 }
 
 export async function insertUsageRow(db: Database, row: UsageRow, outcome: UsageOutcome): Promise<void> {

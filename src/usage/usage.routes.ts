@@ -27,18 +27,22 @@ function totalsView(totals: UsageTotals) {
     completion_tokens: totals.completionTokens,
     thought_tokens: totals.thoughtTokens,
     total_tokens: totals.totalTokens,
+    cached_tokens: totals.cachedTokens,
     estimated_cost_usd: totals.estimatedCostUsd,
+    cache_saving_usd: totals.cacheSavingUsd,
+    unpriced_requests: totals.unpricedRequests,
     average_response_time_ms: totals.averageResponseTimeMs,
   };
 }
 
 /** What the business report and the global one share. */
-function reportView(stats: Pick<UsageStats, 'period' | 'totals' | 'byModel' | 'daily'>) {
+function reportView(stats: Pick<UsageStats, 'period' | 'totals' | 'byModel' | 'daily' | 'unpricedModels'>) {
   return {
     period: stats.period,
     totals: totalsView(stats.totals),
     by_model: stats.byModel.map((row) => ({ model: row.model, ...totalsView(row) })),
     daily: stats.daily.map((row) => ({ date: row.date, ...totalsView(row) })),
+    unpriced_models: stats.unpricedModels,
   };
 }
 

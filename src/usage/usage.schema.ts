@@ -26,7 +26,22 @@ const usageTotals = z
     completion_tokens: z.number().int(),
     thought_tokens: z.number().int(),
     total_tokens: z.number().int().describe("The sum of the model's `totalTokenCount`s."),
-    estimated_cost_usd: z.number(),
+    cached_tokens: z
+      .number()
+      .int()
+      .describe('The part of `prompt_tokens` Gemini served from its prompt cache (`cachedContentTokenCount`).'),
+    estimated_cost_usd: z
+      .number()
+      .describe(
+        "USD at PARLEY_MODEL_PRICES, cached prompt tokens at the model's cached rate. Only priced calls: `unpriced_requests` are in no cost.",
+      ),
+    cache_saving_usd: z
+      .number()
+      .describe('What the cached tokens would have cost at the full input rate minus what they cost.'),
+    unpriced_requests: z
+      .number()
+      .int()
+      .describe('Calls with a model that has no price in PARLEY_MODEL_PRICES: their cost is unknown, not guessed.'),
     average_response_time_ms: z.number().int().nullable().describe('Mean model latency; null without calls.'),
   })
   .meta({ id: 'UsageTotals' });
@@ -50,6 +65,9 @@ export const usageStatsResponse = z
     totals: usageTotals,
     by_model: z.array(usageTotals.extend({ model: z.string() })),
     daily: z.array(usageTotals.extend({ date: z.string() })).describe('Every day of the period, oldest first.'),
+    unpriced_models: z
+      .array(z.string())
+      .describe('Models used in the period without a price: their calls are counted but in no cost.'),
     quota: quotaView,
   })
   .meta({ id: 'UsageStats' });
@@ -60,6 +78,9 @@ export const globalUsageResponse = z
     totals: usageTotals,
     by_model: z.array(usageTotals.extend({ model: z.string() })),
     daily: z.array(usageTotals.extend({ date: z.string() })),
+    unpriced_models: z
+      .array(z.string())
+      .describe('Models used in the period without a price: their calls are counted but in no cost.'),
     users: z
       .array(usageTotals.extend({ id: z.string(), username: z.string() }))
       .describe('Every business, heaviest token use first.'),

@@ -31,11 +31,36 @@ describe('/api/v1/ai/config/', () => {
       api_key_configured: true,
       simulated: false,
       models: [
-        { name: 'gemini-flash-latest', input_usd_per_million: 0.3, output_usd_per_million: 2.5 },
-        { name: 'gemini-2.5-flash', input_usd_per_million: 0.3, output_usd_per_million: 2.5 },
-        { name: 'gemini-2.5-flash-lite', input_usd_per_million: 0.1, output_usd_per_million: 0.4 },
-        { name: 'gemini-3.1-flash-lite', input_usd_per_million: 0.25, output_usd_per_million: 1.5 },
-        { name: 'gemini-3.5-flash', input_usd_per_million: 1.5, output_usd_per_million: 9 },
+        {
+          name: 'gemini-flash-latest',
+          input_usd_per_million: 0.3,
+          output_usd_per_million: 2.5,
+          cached_input_usd_per_million: 0.03,
+        },
+        {
+          name: 'gemini-2.5-flash',
+          input_usd_per_million: 0.3,
+          output_usd_per_million: 2.5,
+          cached_input_usd_per_million: 0.03,
+        },
+        {
+          name: 'gemini-2.5-flash-lite',
+          input_usd_per_million: 0.1,
+          output_usd_per_million: 0.4,
+          cached_input_usd_per_million: 0.01,
+        },
+        {
+          name: 'gemini-3.1-flash-lite',
+          input_usd_per_million: 0.25,
+          output_usd_per_million: 1.5,
+          cached_input_usd_per_million: 0.025,
+        },
+        {
+          name: 'gemini-3.5-flash',
+          input_usd_per_million: 1.5,
+          output_usd_per_million: 9,
+          cached_input_usd_per_million: 0.15,
+        },
       ],
       answering_now: { ai_answers: false, reason: 'ai_disabled' },
     });

@@ -136,7 +136,7 @@ afterAll(async () => {
 describe('the usage screen', () => {
   it("shows a business's asks in its charts and their tables, and the period picker changes the period", async () => {
     gemini.enqueue(
-      { text: 'We open at nine.', usage: usage(100, 20) },
+      { text: 'We open at nine.', usage: { ...usage(100, 20), cachedContentTokenCount: 80 } },
       { text: 'Until six.', usage: usage(100, 20) },
       { functionCall: { name: 'handover_to_human', args: { reason: 'customer_request' } }, usage: usage(100, 20) },
     );
@@ -161,6 +161,11 @@ describe('the usage screen', () => {
     expect(await tableRow('AI response rate', today())).toEqual(['66.7%']);
     await page.getByText('360 tokens used today; no cap.').waitFor();
     expect(await page.locator('.figures div', { hasText: 'AI requests' }).locator('dd').textContent()).toBe('3');
+    expect(await page.locator('.figures div', { hasText: 'Cached tokens' }).locator('dd').textContent()).toBe('80');
+    // 80 tokens at 0.3 − 0.03 USD per million.
+    expect(await page.locator('.figures div', { hasText: 'Saved by caching' }).locator('dd').textContent()).toBe(
+      '$0.00002',
+    );
 
     // 30 days by default; 7 days at a click, in the address too.
     expect(await page.getByRole('radio', { name: '30 days' }).isChecked()).toBe(true);

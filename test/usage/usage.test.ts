@@ -95,6 +95,7 @@ describe('GET /api/v1/ai/usage/stats/', () => {
           completionTokens: meta?.candidatesTokenCount ?? 0,
           thoughtTokens: meta?.thoughtsTokenCount ?? 0,
           totalTokens: meta?.totalTokenCount ?? 0,
+          cachedTokens: 0,
         },
       });
 
@@ -112,7 +113,7 @@ describe('GET /api/v1/ai/usage/stats/', () => {
     expect((await ask(token, 'ben', 'something awful')).json()).toMatchObject({ reason: 'safety_blocked' });
     calls.push({
       model: 'gemini-flash-latest',
-      usage: { promptTokens: 30, completionTokens: 0, thoughtTokens: 0, totalTokens: 30 },
+      usage: { promptTokens: 30, completionTokens: 0, thoughtTokens: 0, totalTokens: 30, cachedTokens: 0 },
     });
 
     // A failed call is a request with no tokens.
@@ -134,7 +135,7 @@ describe('GET /api/v1/ai/usage/stats/', () => {
     const cost = (model?: string) =>
       calls
         .filter((c) => model === undefined || c.model === model)
-        .reduce((n, c) => n + estimateCostUsd(t.config.modelPrices, c.model, c.usage), 0);
+        .reduce((n, c) => n + (estimateCostUsd(t.config.modelPrices, c.model, c.usage) ?? Number.NaN), 0);
     const latencies = (
       await t.db
         .select()
@@ -154,7 +155,10 @@ describe('GET /api/v1/ai/usage/stats/', () => {
       completion_tokens: sum((u) => u.completionTokens),
       thought_tokens: sum((u) => u.thoughtTokens),
       total_tokens: sum((u) => u.totalTokens),
+      cached_tokens: 0,
       estimated_cost_usd: expect.closeTo(cost(), 9),
+      cache_saving_usd: 0,
+      unpriced_requests: 0,
       average_response_time_ms: Math.round(latencies.reduce((a, b) => a + b, 0) / latencies.length),
     });
     expect(body.totals.total_tokens).toBe(132 + 341 + 30 + 0 + 236);

@@ -24,8 +24,13 @@ export const usageRecords = pgTable(
     completionTokens: integer('completion_tokens').notNull().default(0),
     thoughtTokens: integer('thought_tokens').notNull().default(0),
     totalTokens: integer('total_tokens').notNull().default(0),
+    /** The part of prompt_tokens Gemini served from its prompt cache. */
+    cachedTokens: integer('cached_tokens').notNull().default(0),
     latencyMs: integer('latency_ms').notNull(),
-    estimatedCostUsd: doublePrecision('estimated_cost_usd').notNull().default(0),
+    /** Null when the model has no price in PARLEY_MODEL_PRICES: unknown, never guessed. */
+    estimatedCostUsd: doublePrecision('estimated_cost_usd'),
+    /** What the cached tokens would have cost at the input rate minus what they cost; null when unpriced. */
+    cacheSavingUsd: doublePrecision('cache_saving_usd'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [

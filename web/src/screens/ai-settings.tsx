@@ -168,7 +168,15 @@ function SettingsForm({ config, handler }: { config: AiConfig; handler: DefaultH
   const errors = save.errors;
   const models = config.models.some((model) => model.name === form.model_name)
     ? config.models
-    : [{ name: form.model_name, input_usd_per_million: null, output_usd_per_million: null }, ...config.models];
+    : [
+        {
+          name: form.model_name,
+          input_usd_per_million: null,
+          output_usd_per_million: null,
+          cached_input_usd_per_million: null,
+        },
+        ...config.models,
+      ];
 
   return (
     <form

@@ -97,7 +97,8 @@ function PromptsForm({ config }: { config: AiConfig }) {
   const tokens = PROMPTS.map((prompt) => sectionTokens(prompt, texts[prompt.key]));
   const total = tokens.reduce((sum, n) => sum + n, RULES_TOKENS);
   const model = config.models.find((candidate) => candidate.name === config.model_name);
-  const costPerThousand = model ? (total * model.input_usd_per_million) / 1000 : null;
+  const inputPrice = model?.input_usd_per_million ?? null;
+  const costPerThousand = inputPrice === null ? null : (total * inputPrice) / 1000;
 
   return (
     <form

@@ -62,6 +62,8 @@ export function Usage(_props: ScreenProps) {
                 ['AI requests', count(usage.data.totals.requests)],
                 ['Tokens', count(usage.data.totals.total_tokens)],
                 ['Estimated cost', usd(usage.data.totals.estimated_cost_usd)],
+                ['Cached tokens', count(usage.data.totals.cached_tokens)],
+                ['Saved by caching', usd(usage.data.totals.cache_saving_usd)],
                 ['Conversations', count(analytics.data.totals.conversations)],
                 ['AI response rate', rate(analytics.data.totals.ai_response_rate)],
                 ['Average response', ms(analytics.data.totals.average_response_time_ms)],
@@ -74,8 +76,15 @@ export function Usage(_props: ScreenProps) {
           <section aria-labelledby="key-heading">
             <h2 id="key-heading">The AI's use of the key</h2>
             <p class="hint">
-              Every model call counts, failed ones too. Costs are estimates from the model's list prices.
+              Every model call counts, failed ones too. Costs are estimates from the model's list prices; prompt tokens
+              Gemini served from its cache cost less.
             </p>
+            {usage.data.unpriced_models.length > 0 && (
+              <p class="hint">
+                No price is set for {usage.data.unpriced_models.join(', ')}: their calls count, but their cost is not in
+                the estimate.
+              </p>
+            )}
             <div class="chart-grid">
               <RequestsChart usage={usage.data} />
               <TokensChart usage={usage.data} />
