@@ -1,4 +1,4 @@
-import { ValidationError } from '../kernel/errors.js';
+import { AppError, ValidationError } from '../kernel/errors.js';
 import { perDatabaseCache } from '../db/cache.js';
 import type { Database } from '../db/client.js';
 import type { Config } from '../kernel/config.js';
@@ -37,18 +37,39 @@ export interface OfferedModel {
 }
 
 /**
- * The models the server offers: its default (PARLEY_DEFAULT_MODEL) first, then
- * every model it has prices for (PARLEY_MODEL_PRICES adds more), so usage can
- * say what each costs. The API still takes any model name, for models it has no price for.
+ * The models the server offers: exactly the operator's allowed ones
+ * (PARLEY_ALLOWED_MODELS), the default first, each with the price usage is
+ * counted at (a model the price table does not name is priced at its `default`).
  */
 export function offeredModels(config: Pick<Config, 'gemini' | 'modelPrices'>): OfferedModel[] {
-  const names = new Set([config.gemini.defaultModel, ...Object.keys(config.modelPrices)]);
-  names.delete('default');
   const fallback = config.modelPrices.default ?? { input: 0, output: 0 };
-  return [...names].map((name) => {
+  return config.gemini.allowedModels.map((name) => {
     const price = config.modelPrices[name] ?? fallback;
     return { name, inputPrice: price.input, outputPrice: price.output };
   });
+}
+
+/** A business asked for a model the operator does not allow. */
+export class ModelNotAllowedError extends AppError {
+  override readonly status = 400;
+  override readonly code = 'model_not_allowed';
+  constructor(name: string, allowed: string[]) {
+    const message = `"${name}" is not a model this server allows; choose one of: ${allowed.join(', ')}.`;
+    super(`model_name: ${message}`, { errors: { model_name: [message] } });
+  }
+}
+
+export function assertModelAllowed(config: Pick<Config, 'gemini'>, name: string): void {
+  if (!config.gemini.allowedModels.includes(name)) throw new ModelNotAllowedError(name, config.gemini.allowedModels);
+}
+
+/**
+ * The model a business's replies use: its own choice while the operator
+ * allows it; once the operator has withdrawn it, the server's default (the
+ * stored choice stays, and the setup checks say it is not used).
+ */
+export function modelInUse(config: Pick<Config, 'gemini'>, settings: Pick<AiSettings, 'modelName'>): string {
+  return config.gemini.allowedModels.includes(settings.modelName) ? settings.modelName : config.gemini.defaultModel;
 }
 
 export const DEFAULT_TEMPERATURE = 0.7;

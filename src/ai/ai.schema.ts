@@ -109,7 +109,7 @@ export const aiConfigResponse = z
         }),
       )
       .describe(
-        "The models this server offers, its default first, with the price of their tokens (PARLEY_MODEL_PRICES). `model_name` may also name another model; its usage is then priced at the table's default.",
+        "The models a business may choose (the operator's PARLEY_ALLOWED_MODELS), the server's default first, with the price of their tokens (PARLEY_MODEL_PRICES; a model the table does not name is priced at its default). Setting `model_name` to any other is a 400 `model_not_allowed`; a stored model the operator has since withdrawn is not used: replies use the default.",
       ),
     answering_now: answeringNow,
   })

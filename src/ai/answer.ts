@@ -4,7 +4,7 @@ import { handOver, type Handover } from '../conversations/handover.js';
 import { quotaExceeded } from '../usage/quota.service.js';
 import { recordUsage, usageInsert } from '../usage/usage.service.js';
 import { ModelError, NO_USAGE, type ModelResult } from '../model/model-provider.js';
-import type { AiSettings } from './ai-settings.js';
+import { modelInUse, type AiSettings } from './ai-settings.js';
 import { answerStoredOutcome } from './ai.repo.js';
 import { aiAvailability, closedAt } from './availability.js';
 import { buildContents } from './context.js';
@@ -92,8 +92,9 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
     replyFailed('quota_exceeded');
     return noAnswer('quota_exceeded');
   }
+  const modelName = modelInUse(deps.config, settings);
   const request = {
-    model: settings.modelName,
+    model: modelName,
     systemInstruction: buildSystemInstruction({
       prompts: settings.prompts,
       timezone: settings.businessHours?.timezone ?? deps.config.timezone,
@@ -106,7 +107,7 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
   };
   deps.events.publish(userId, { type: 'ai.reply.started', data: { conversation_id: conversation.id } });
   const callStarted = performance.now();
-  const usageBase = { userId, conversationId: conversation.id, model: settings.modelName };
+  const usageBase = { userId, conversationId: conversation.id, model: modelName };
   let result: ModelResult;
   try {
     // Watchers see the answer as it is written (it is stored, or discarded, only once complete);

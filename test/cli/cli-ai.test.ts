@@ -27,6 +27,8 @@ beforeAll(async () => {
     GEMINI_API_KEY: 'cli-key',
     GEMINI_BASE_URL: gemini.url,
     GEMINI_RETRIES: '0',
+    // Allowed by the operator, unknown to the key: what `validate` must find.
+    PARLEY_ALLOWED_MODELS: 'gemini-1.5-flash',
   }));
   server = await startParley(env);
   await parley(['createuser', 'alice', '--password', 'correct horse']);
