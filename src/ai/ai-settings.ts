@@ -2,7 +2,15 @@ import { AppError, ValidationError } from '../kernel/errors.js';
 import { perDatabaseCache } from '../db/cache.js';
 import type { Database } from '../db/client.js';
 import type { Config } from '../kernel/config.js';
-import { findSettingsRows, saveSettings, statusCounts, upsertAutoResponse, usersWithIds } from './ai.repo.js';
+import {
+  findSettingsRows,
+  saveSettings,
+  statusCounts,
+  suspendedAt,
+  upsertAutoResponse,
+  upsertSuspension,
+  usersWithIds,
+} from './ai.repo.js';
 import type { BusinessHours } from './business-hours.js';
 
 /** One business's AI setup: model config and prompts (the seed's AIModelConfig and AI Prompts). */
@@ -17,6 +25,8 @@ export interface AiSettings {
   handoverMessage: string | null;
   /** How long a burst of a customer's messages on a channel is awaited before they are answered together. */
   replyDebounceMs: number;
+  /** Suspended by the operator: the AI stays off whatever `autoResponseEnabled` says. */
+  suspended: boolean;
   prompts: Prompts;
 }
 
@@ -27,7 +37,8 @@ export interface Prompts {
   questionAnswer: string;
 }
 
-export type AiSettingsPatch = Partial<Omit<AiSettings, 'prompts'>> & { prompts?: Partial<Prompts> };
+/** What a business may change: suspension is the operator's (`setSuspended`). */
+export type AiSettingsPatch = Partial<Omit<AiSettings, 'prompts' | 'suspended'>> & { prompts?: Partial<Prompts> };
 
 /** A model a business may choose, with what its tokens cost (USD per million). */
 export interface OfferedModel {
@@ -109,6 +120,7 @@ async function loadAiSettings(db: Database, userId: string, defaultModel: string
     awayMessage: config?.awayMessage ?? null,
     handoverMessage: config?.handoverMessage ?? null,
     replyDebounceMs: config?.replyDebounceMs ?? DEFAULT_REPLY_DEBOUNCE_MS,
+    suspended: config?.suspendedAt != null,
     prompts: {
       manualPrompt: prompts?.manualPrompt ?? '',
       knowledgeSource: prompts?.knowledgeSource ?? '',
@@ -177,9 +189,33 @@ export async function setAutoResponse(
   return targets.map((user) => user.username);
 }
 
+/**
+ * Suspends or resumes the AI of some businesses, creating their AI config
+ * (off) on first use. Returns the usernames changed.
+ */
+export async function setSuspended(
+  db: Database,
+  suspended: boolean,
+  defaultModel: string,
+  userIds: string[],
+): Promise<string[]> {
+  const targets = await usersWithIds(db, userIds);
+  if (targets.length === 0) return [];
+  const ids = targets.map((user) => user.id);
+  await upsertSuspension(db, ids, suspended ? new Date() : null, defaultModel);
+  invalidateAiSettings(db, ids);
+  return targets.map((user) => user.username);
+}
+
+/** Whether the operator has suspended this business, read fresh: checked just before each model call. */
+export async function isSuspended(db: Database, userId: string): Promise<boolean> {
+  return (await suspendedAt(db, userId)) !== null;
+}
+
 export interface AiStatusRow {
   username: string;
   autoResponseEnabled: boolean;
+  suspended: boolean;
   defaultReplyHandler: string;
   modelName: string;
   active: number;
@@ -193,6 +229,7 @@ export async function aiStatusRows(db: Database, defaultModel: string): Promise<
   return rows.map((row) => ({
     username: row.username,
     autoResponseEnabled: row.autoResponseEnabled ?? false,
+    suspended: row.suspendedAt != null,
     defaultReplyHandler: row.defaultReplyHandler,
     modelName: row.modelName ?? defaultModel,
     active: Number(row.active ?? 0),

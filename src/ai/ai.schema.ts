@@ -15,6 +15,7 @@ export const askBody = z.object({
 export const sendBody = z.object({ message: messageText });
 
 export const NO_ANSWER_REASONS = [
+  'suspended',
   'ai_disabled',
   'no_api_key',
   'manual_handling',

@@ -83,7 +83,7 @@ export async function resumeIfWaiting(
   deps: HandbackDeps,
   owner: { id: string; defaultReplyHandler: ReplyHandler },
   conversation: Conversation,
-  settings: Pick<AiSettings, 'autoResponseEnabled'>,
+  settings: Pick<AiSettings, 'autoResponseEnabled' | 'suspended'>,
 ): Promise<Conversation> {
   if (!conversation.waitingForAi || conversation.status !== 'support_active') return conversation;
   if (owner.defaultReplyHandler !== 'AI' || aiAvailability(deps.config, settings)) return conversation;
