@@ -11,6 +11,7 @@ export interface BusinessRow {
   isAdmin: boolean;
   createdAt: Date;
   aiEnabled: boolean;
+  suspended: boolean;
   defaultReplyHandler: ReplyHandler;
   conversations: { total: number; ai: number; people: number };
   /** Caps as stored, 0 for none. */
@@ -27,6 +28,7 @@ interface RawBusiness {
   is_admin: boolean;
   created_at: Date | string;
   ai_enabled: boolean;
+  suspended: boolean;
   default_reply_handler: ReplyHandler;
   conversations: number | string;
   ai_conversations: number | string;
@@ -52,6 +54,7 @@ export async function businessRows(db: Database, timezone: string, now: Date, us
     select ${users.id} as id, ${users.username} as username, ${users.email} as email,
            ${users.isAdmin} as is_admin, ${users.createdAt} as created_at,
            coalesce(${aiConfigs.autoResponseEnabled}, false) as ai_enabled,
+           ${aiConfigs.suspendedAt} is not null as suspended,
            ${users.defaultReplyHandler} as default_reply_handler,
            coalesce(conv.total, 0) as conversations,
            coalesce(conv.ai, 0) as ai_conversations,
@@ -94,6 +97,7 @@ export async function businessRows(db: Database, timezone: string, now: Date, us
     isAdmin: row.is_admin,
     createdAt: new Date(row.created_at),
     aiEnabled: row.ai_enabled,
+    suspended: row.suspended,
     defaultReplyHandler: row.default_reply_handler,
     conversations: {
       total: Number(row.conversations),

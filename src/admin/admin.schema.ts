@@ -14,6 +14,11 @@ export const businessView = z
     is_admin: z.boolean(),
     created_at: z.string(),
     ai_enabled: z.boolean().describe('Auto-response is on: the AI answers customer messages.'),
+    suspended: z
+      .boolean()
+      .describe(
+        'Suspended by the operator (`parley ai_control suspend`): the AI answers no one, whatever `ai_enabled` says.',
+      ),
     default_reply_handler: z
       .enum(REPLY_HANDLERS)
       .describe('Who answers a new conversation first: the AI, or people (Manual).'),

@@ -19,6 +19,7 @@ export function businessView(row: BusinessRow) {
     is_admin: row.isAdmin,
     created_at: row.createdAt.toISOString(),
     ai_enabled: row.aiEnabled,
+    suspended: row.suspended,
     default_reply_handler: row.defaultReplyHandler,
     conversations: row.conversations,
     usage_this_month: {

@@ -1,8 +1,16 @@
-import { ValidationError } from '../kernel/errors.js';
+import { AppError, ValidationError } from '../kernel/errors.js';
 import { perDatabaseCache } from '../db/cache.js';
 import type { Database } from '../db/client.js';
 import type { Config } from '../kernel/config.js';
-import { findSettingsRows, saveSettings, statusCounts, upsertAutoResponse, usersWithIds } from './ai.repo.js';
+import {
+  findSettingsRows,
+  saveSettings,
+  statusCounts,
+  suspendedAt,
+  upsertAutoResponse,
+  upsertSuspension,
+  usersWithIds,
+} from './ai.repo.js';
 import type { BusinessHours } from './business-hours.js';
 
 /** One business's AI setup: model config and prompts (the seed's AIModelConfig and AI Prompts). */
@@ -17,6 +25,8 @@ export interface AiSettings {
   handoverMessage: string | null;
   /** How long a burst of a customer's messages on a channel is awaited before they are answered together. */
   replyDebounceMs: number;
+  /** Suspended by the operator: the AI stays off whatever `autoResponseEnabled` says. */
+  suspended: boolean;
   prompts: Prompts;
 }
 
@@ -27,7 +37,8 @@ export interface Prompts {
   questionAnswer: string;
 }
 
-export type AiSettingsPatch = Partial<Omit<AiSettings, 'prompts'>> & { prompts?: Partial<Prompts> };
+/** What a business may change: suspension is the operator's (`setSuspended`). */
+export type AiSettingsPatch = Partial<Omit<AiSettings, 'prompts' | 'suspended'>> & { prompts?: Partial<Prompts> };
 
 /** A model a business may choose, with what its tokens cost (USD per million). */
 export interface OfferedModel {
@@ -39,13 +50,12 @@ export interface OfferedModel {
 }
 
 /**
- * The models the server offers: its default (PARLEY_DEFAULT_MODEL) first, then
- * every model it has prices for (PARLEY_MODEL_PRICES adds more), so usage can
- * say what each costs. The API still takes any model name, for models it has no price for.
+ * The models the server offers: exactly the operator's allowed ones
+ * (PARLEY_ALLOWED_MODELS), the default first, each with the price usage is
+ * counted at (null for a model the price table does not name: its cost is unknown).
  */
 export function offeredModels(config: Pick<Config, 'gemini' | 'modelPrices'>): OfferedModel[] {
-  const names = new Set([config.gemini.defaultModel, ...Object.keys(config.modelPrices)]);
-  return [...names].map((name) => {
+  return config.gemini.allowedModels.map((name) => {
     const price = Object.hasOwn(config.modelPrices, name) ? config.modelPrices[name] : undefined;
     return {
       name,
@@ -54,6 +64,29 @@ export function offeredModels(config: Pick<Config, 'gemini' | 'modelPrices'>): O
       cachedPrice: price?.cached ?? null,
     };
   });
+}
+
+/** A business asked for a model the operator does not allow. */
+export class ModelNotAllowedError extends AppError {
+  override readonly status = 400;
+  override readonly code = 'model_not_allowed';
+  constructor(name: string, allowed: string[]) {
+    const message = `"${name}" is not a model this server allows; choose one of: ${allowed.join(', ')}.`;
+    super(`model_name: ${message}`, { errors: { model_name: [message] } });
+  }
+}
+
+export function assertModelAllowed(config: Pick<Config, 'gemini'>, name: string): void {
+  if (!config.gemini.allowedModels.includes(name)) throw new ModelNotAllowedError(name, config.gemini.allowedModels);
+}
+
+/**
+ * The model a business's replies use: its own choice while the operator
+ * allows it; once the operator has withdrawn it, the server's default (the
+ * stored choice stays, and the setup checks say it is not used).
+ */
+export function modelInUse(config: Pick<Config, 'gemini'>, settings: Pick<AiSettings, 'modelName'>): string {
+  return config.gemini.allowedModels.includes(settings.modelName) ? settings.modelName : config.gemini.defaultModel;
 }
 
 export const DEFAULT_TEMPERATURE = 0.7;
@@ -93,6 +126,7 @@ async function loadAiSettings(db: Database, userId: string, defaultModel: string
     awayMessage: config?.awayMessage ?? null,
     handoverMessage: config?.handoverMessage ?? null,
     replyDebounceMs: config?.replyDebounceMs ?? DEFAULT_REPLY_DEBOUNCE_MS,
+    suspended: config?.suspendedAt != null,
     prompts: {
       manualPrompt: prompts?.manualPrompt ?? '',
       knowledgeSource: prompts?.knowledgeSource ?? '',
@@ -161,9 +195,33 @@ export async function setAutoResponse(
   return targets.map((user) => user.username);
 }
 
+/**
+ * Suspends or resumes the AI of some businesses, creating their AI config
+ * (off) on first use. Returns the usernames changed.
+ */
+export async function setSuspended(
+  db: Database,
+  suspended: boolean,
+  defaultModel: string,
+  userIds: string[],
+): Promise<string[]> {
+  const targets = await usersWithIds(db, userIds);
+  if (targets.length === 0) return [];
+  const ids = targets.map((user) => user.id);
+  await upsertSuspension(db, ids, suspended ? new Date() : null, defaultModel);
+  invalidateAiSettings(db, ids);
+  return targets.map((user) => user.username);
+}
+
+/** Whether the operator has suspended this business, read fresh: checked just before each model call. */
+export async function isSuspended(db: Database, userId: string): Promise<boolean> {
+  return (await suspendedAt(db, userId)) !== null;
+}
+
 export interface AiStatusRow {
   username: string;
   autoResponseEnabled: boolean;
+  suspended: boolean;
   defaultReplyHandler: string;
   modelName: string;
   active: number;
@@ -177,6 +235,7 @@ export async function aiStatusRows(db: Database, defaultModel: string): Promise<
   return rows.map((row) => ({
     username: row.username,
     autoResponseEnabled: row.autoResponseEnabled ?? false,
+    suspended: row.suspendedAt != null,
     defaultReplyHandler: row.defaultReplyHandler,
     modelName: row.modelName ?? defaultModel,
     active: Number(row.active ?? 0),

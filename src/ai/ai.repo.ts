@@ -91,11 +91,33 @@ export async function upsertAutoResponse(
     });
 }
 
+/** Suspends (`at`) or resumes (null) businesses' AI; their own switch is left as it is. */
+export async function upsertSuspension(
+  db: Database,
+  userIds: string[],
+  at: Date | null,
+  defaultModel: string,
+): Promise<void> {
+  await db
+    .insert(aiConfigs)
+    .values(userIds.map((userId) => ({ userId, modelName: defaultModel, suspendedAt: at })))
+    .onConflictDoUpdate({ target: aiConfigs.userId, set: { suspendedAt: at, updatedAt: sql`now()` } });
+}
+
+export async function suspendedAt(db: Database, userId: string): Promise<Date | null> {
+  const [row] = await db
+    .select({ suspendedAt: aiConfigs.suspendedAt })
+    .from(aiConfigs)
+    .where(eq(aiConfigs.userId, userId));
+  return row?.suspendedAt ?? null;
+}
+
 export interface WaitingBusiness {
   userId: string;
   username: string;
   defaultReplyHandler: ReplyHandler;
   autoResponseEnabled: boolean;
+  suspended: boolean;
   waiting: number;
 }
 
@@ -107,17 +129,19 @@ export async function businessesWaitingForAi(db: Database, userIds?: string[]): 
       username: users.username,
       defaultReplyHandler: users.defaultReplyHandler,
       autoResponseEnabled: aiConfigs.autoResponseEnabled,
+      suspendedAt: aiConfigs.suspendedAt,
       waiting: sql<number>`count(*)::int`,
     })
     .from(conversations)
     .innerJoin(users, eq(users.id, conversations.userId))
     .leftJoin(aiConfigs, eq(aiConfigs.userId, users.id))
     .where(and(eq(conversations.waitingForAi, true), userIds ? inArray(users.id, userIds) : undefined))
-    .groupBy(users.id, users.username, users.defaultReplyHandler, aiConfigs.autoResponseEnabled)
+    .groupBy(users.id, users.username, users.defaultReplyHandler, aiConfigs.autoResponseEnabled, aiConfigs.suspendedAt)
     .orderBy(users.username);
-  return rows.map((row) => ({
+  return rows.map(({ suspendedAt: at, ...row }) => ({
     ...row,
     autoResponseEnabled: row.autoResponseEnabled ?? false,
+    suspended: at !== null,
     waiting: Number(row.waiting),
   }));
 }
@@ -125,6 +149,7 @@ export async function businessesWaitingForAi(db: Database, userIds?: string[]): 
 export interface AiStatusCounts {
   username: string;
   autoResponseEnabled: boolean | null;
+  suspendedAt: Date | null;
   defaultReplyHandler: string;
   modelName: string | null;
   active: number | null;
@@ -151,6 +176,7 @@ export async function statusCounts(db: Database): Promise<AiStatusCounts[]> {
     .select({
       username: users.username,
       autoResponseEnabled: aiConfigs.autoResponseEnabled,
+      suspendedAt: aiConfigs.suspendedAt,
       defaultReplyHandler: users.defaultReplyHandler,
       modelName: aiConfigs.modelName,
       active: counts.active,

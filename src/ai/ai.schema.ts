@@ -15,6 +15,7 @@ export const askBody = z.object({
 export const sendBody = z.object({ message: messageText });
 
 export const NO_ANSWER_REASONS = [
+  'suspended',
   'ai_disabled',
   'no_api_key',
   'manual_handling',
@@ -113,7 +114,7 @@ export const aiConfigResponse = z
         }),
       )
       .describe(
-        'The models this server offers, its default first, with the price of their tokens (PARLEY_MODEL_PRICES). `model_name` may also name another model; its usage is then counted but its cost is unknown (null), never guessed.',
+        "The models a business may choose (the operator's PARLEY_ALLOWED_MODELS), the server's default first, with the price of their tokens (PARLEY_MODEL_PRICES; null for a model the table does not name: its usage is counted, its cost unknown, never guessed). Setting `model_name` to any other is a 400 `model_not_allowed`; a stored model the operator has since withdrawn is not used: replies use the default.",
       ),
     answering_now: answeringNow,
   })

@@ -4,7 +4,7 @@ import { handOver, type Handover } from '../conversations/handover.js';
 import { quotaExceeded } from '../usage/quota.service.js';
 import { recordUsage, usageInsert } from '../usage/usage.service.js';
 import { ModelError, NO_USAGE, type ModelResult } from '../model/model-provider.js';
-import type { AiSettings } from './ai-settings.js';
+import { isSuspended, modelInUse, type AiSettings } from './ai-settings.js';
 import { answerStoredOutcome } from './ai.repo.js';
 import { aiAvailability, closedAt } from './availability.js';
 import { buildContents } from './context.js';
@@ -29,6 +29,8 @@ export function whyNoAi(
 ): NoAnswerReason | undefined {
   if (conversation.isTest) {
     if (!deps.config.gemini.apiKey) return 'no_api_key';
+    // Not even "Try it" runs on the operator's key while the operator has suspended the business.
+    if (settings.suspended) return 'suspended';
     return conversation.status === 'support_active' ? 'manual_handling' : undefined;
   }
   const unavailable = aiAvailability(deps.config, settings);
@@ -86,14 +88,22 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
     handOver(db, deps.events, conversation, { customerMessage: settings.handoverMessage, ...handover });
   const replyFailed = (reason: string) =>
     deps.events.publish(userId, { type: 'ai.reply.failed', data: { conversation_id: conversation.id, reason } });
+  // Settings are cached; suspension is read fresh so that a reply already queued, or one begun
+  // just before `ai_control suspend` in another process, does not reach the model.
+  if (await isSuspended(db, userId)) {
+    await handToPeople({ source: 'system', reason: 'suspended' });
+    replyFailed('suspended');
+    return noAnswer('suspended');
+  }
   // Over its cap on the shared key, the business's customers go to its people instead of the model.
   if (await quotaExceeded(db, userId, deps.config.timezone, now)) {
     await handToPeople({ source: 'system', reason: 'quota_exceeded' });
     replyFailed('quota_exceeded');
     return noAnswer('quota_exceeded');
   }
+  const modelName = modelInUse(deps.config, settings);
   const request = {
-    model: settings.modelName,
+    model: modelName,
     systemInstruction: buildSystemInstruction({
       prompts: settings.prompts,
       timezone: settings.businessHours?.timezone ?? deps.config.timezone,
@@ -106,7 +116,7 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
   };
   deps.events.publish(userId, { type: 'ai.reply.started', data: { conversation_id: conversation.id } });
   const callStarted = performance.now();
-  const usageBase = { userId, conversationId: conversation.id, model: settings.modelName };
+  const usageBase = { userId, conversationId: conversation.id, model: modelName };
   let result: ModelResult;
   try {
     // Watchers see the answer as it is written (it is stored, or discarded, only once complete);

@@ -13,9 +13,11 @@ import { isOpen } from './business-hours.js';
  */
 export function aiAvailability(
   config: Pick<Config, 'gemini'>,
-  settings: Pick<AiSettings, 'autoResponseEnabled'>,
+  settings: Pick<AiSettings, 'autoResponseEnabled' | 'suspended'>,
 ): AiUnavailableReason | null {
   if (!config.gemini.apiKey) return 'no_api_key';
+  // The operator's word over the business's own switch.
+  if (settings.suspended) return 'suspended';
   if (!settings.autoResponseEnabled) return 'ai_disabled';
   return null;
 }
@@ -44,6 +46,7 @@ export function closedAt(settings: Pick<AiSettings, 'businessHoursEnabled' | 'bu
 /** Why a customer who writes now, in a new conversation, gets no AI answer (the first that applies). */
 export const NEW_CONVERSATION_REASONS = [
   'no_api_key',
+  'suspended',
   'ai_disabled',
   'default_handler_manual',
   'outside_business_hours',
@@ -59,7 +62,7 @@ export type NewConversationReason = (typeof NEW_CONVERSATION_REASONS)[number];
 export async function answeringNow(
   deps: { db: Database; config: Pick<Config, 'gemini' | 'timezone'> },
   user: { id: string; defaultReplyHandler: ReplyHandler },
-  settings: Pick<AiSettings, 'autoResponseEnabled' | 'businessHoursEnabled' | 'businessHours'>,
+  settings: Pick<AiSettings, 'autoResponseEnabled' | 'suspended' | 'businessHoursEnabled' | 'businessHours'>,
   now: Date,
 ): Promise<{ ai_answers: boolean; reason: NewConversationReason | null }> {
   const reason = await whyNewConversationsGoToPeople(deps, user, settings, now);
@@ -69,7 +72,7 @@ export async function answeringNow(
 async function whyNewConversationsGoToPeople(
   deps: { db: Database; config: Pick<Config, 'gemini' | 'timezone'> },
   user: { id: string; defaultReplyHandler: ReplyHandler },
-  settings: Pick<AiSettings, 'autoResponseEnabled' | 'businessHoursEnabled' | 'businessHours'>,
+  settings: Pick<AiSettings, 'autoResponseEnabled' | 'suspended' | 'businessHoursEnabled' | 'businessHours'>,
   now: Date,
 ): Promise<NewConversationReason | null> {
   const unavailable = aiAvailability(deps.config, settings);

@@ -6,7 +6,7 @@ import { endWaitForAi, type Conversation } from '../conversations/conversations.
 import { statusEvent } from '../conversations/conversation-events.js';
 import type { AiUnavailableReason } from '../conversations/status.service.js';
 import { businessesWaitingForAi } from './ai.repo.js';
-import { updateAiSettings, type AiSettings, type AiSettingsPatch } from './ai-settings.js';
+import { assertModelAllowed, updateAiSettings, type AiSettings, type AiSettingsPatch } from './ai-settings.js';
 import { aiAvailability } from './availability.js';
 
 /**
@@ -83,7 +83,7 @@ export async function resumeIfWaiting(
   deps: HandbackDeps,
   owner: { id: string; defaultReplyHandler: ReplyHandler },
   conversation: Conversation,
-  settings: Pick<AiSettings, 'autoResponseEnabled'>,
+  settings: Pick<AiSettings, 'autoResponseEnabled' | 'suspended'>,
 ): Promise<Conversation> {
   if (!conversation.waitingForAi || conversation.status !== 'support_active') return conversation;
   if (owner.defaultReplyHandler !== 'AI' || aiAvailability(deps.config, settings)) return conversation;
@@ -96,6 +96,7 @@ export async function resumeIfWaiting(
 
 /** `PUT /ai/config/`: saves the settings; switching auto-response on hands the waiting conversations back. */
 export async function saveAiSettings(deps: HandbackDeps, userId: string, patch: AiSettingsPatch): Promise<AiSettings> {
+  if (patch.modelName !== undefined) assertModelAllowed(deps.config, patch.modelName);
   const settings = await updateAiSettings(deps.db, userId, deps.config.gemini.defaultModel, patch);
   if (patch.autoResponseEnabled === true) await handBackWaiting(deps, { userIds: [userId] });
   return settings;

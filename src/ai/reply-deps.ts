@@ -22,6 +22,7 @@ export interface ReplyDeps {
 
 /** Why no AI answer was generated, the first that applies (contract §5). */
 export type NoAnswerReason =
+  | 'suspended'
   | 'ai_disabled'
   | 'no_api_key'
   | 'manual_handling'

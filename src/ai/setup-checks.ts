@@ -1,7 +1,7 @@
 import type { Config } from '../kernel/config.js';
 import type { Database } from '../db/client.js';
 import { usersNamed } from './ai.repo.js';
-import { getAiSettings, type AiSettings } from './ai-settings.js';
+import { getAiSettings, modelInUse, type AiSettings } from './ai-settings.js';
 import { ModelError, type ModelProvider } from '../model/model-provider.js';
 
 /**
@@ -16,7 +16,13 @@ import { ModelError, type ModelProvider } from '../model/model-provider.js';
  * `--strict`.
  */
 export type FindingCode =
-  'ai_off' | 'no_key' | 'no_prompts' | 'no_opening_hours' | 'model_unavailable' | 'model_unchecked';
+  | 'ai_off'
+  | 'no_key'
+  | 'no_prompts'
+  | 'no_opening_hours'
+  | 'model_not_allowed'
+  | 'model_unavailable'
+  | 'model_unchecked';
 export type Severity = 'broken' | 'unfinished';
 /** `ready`: nothing found; otherwise the worst finding's severity. */
 export type SetupStatus = 'ready' | Severity;
@@ -102,7 +108,8 @@ function lookUp(model: ModelProvider, name: string): Promise<ModelVerdict> {
   );
 }
 
-function findingsOf(settings: AiSettings, keyConfigured: boolean, modelVerdict: ModelVerdict): SetupFinding[] {
+function findingsOf(settings: AiSettings, config: Pick<Config, 'gemini'>, modelVerdict: ModelVerdict): SetupFinding[] {
+  const keyConfigured = Boolean(config.gemini.apiKey);
   const aiOn = settings.autoResponseEnabled;
   // What stops answers breaks a business that has the AI on; one that has it off has only not finished.
   const stopsAnswers: Severity = aiOn ? 'broken' : 'unfinished';
@@ -139,6 +146,14 @@ function findingsOf(settings: AiSettings, keyConfigured: boolean, modelVerdict: 
       });
     }
   }
+  if (modelInUse(config, settings) !== settings.modelName) {
+    // Replies still go out, with the default: the business's choice is not what answers.
+    findings.push({
+      code: 'model_not_allowed',
+      severity: 'unfinished',
+      message: `the model "${settings.modelName}" is no longer allowed on this server, so replies use ${config.gemini.defaultModel}; choose one of: ${config.gemini.allowedModels.join(', ')}`,
+    });
+  }
   if (modelVerdict) findings.push({ ...modelVerdict, severity: stopsAnswers });
   return findings;
 }
@@ -151,7 +166,7 @@ export async function checkBusiness(
   user: { id: string; username: string },
 ): Promise<BusinessCheck> {
   const settings = await getAiSettings(db, user.id, config.gemini.defaultModel);
-  const findings = findingsOf(settings, Boolean(config.gemini.apiKey), await checkModel(settings.modelName));
+  const findings = findingsOf(settings, config, await checkModel(modelInUse(config, settings)));
   return {
     userId: user.id,
     username: user.username,

@@ -5,6 +5,7 @@ const FINDING_CODES = [
   'no_key',
   'no_prompts',
   'no_opening_hours',
+  'model_not_allowed',
   'model_unavailable',
   'model_unchecked',
 ] as const;

@@ -339,6 +339,16 @@ export function buildProgram(): Command {
     .action(async (options: { user?: string; dryRun: boolean; json: boolean }) =>
       exitWith(await runDatabaseCommand('ai_control handback', options)),
     );
+  aiControl
+    .command('suspend')
+    .description("the operator's stop: this user's AI answers no one, whatever they set (their own switch is kept)")
+    .requiredOption('--user <username>')
+    .action(async (options: { user: string }) => exitWith(await runDatabaseCommand('ai_control suspend', options)));
+  aiControl
+    .command('resume')
+    .description("lift a suspension: the user's own settings decide again")
+    .requiredOption('--user <username>')
+    .action(async (options: { user: string }) => exitWith(await runDatabaseCommand('ai_control resume', options)));
   const cap = (value: string) => {
     const parsed = parseCap(value);
     if (parsed === undefined) throw new InvalidArgumentError(`Expected ${CAP_USAGE}.`);

@@ -7,6 +7,7 @@ const HINTS: Record<FindingCode, (username: string) => string | undefined> = {
   no_key: () => 'set GEMINI_API_KEY and restart Parley',
   no_prompts: () => 'write them on the dashboard\'s Prompts screen, or PUT /api/v1/ai/config/ with "prompts"',
   no_opening_hours: () => "set opening hours on the dashboard's Hours screen, or turn business hours off",
+  model_not_allowed: () => "choose an allowed model on the dashboard's AI screen, or add it to PARLEY_ALLOWED_MODELS",
   model_unavailable: () => "choose another model on the dashboard's AI screen",
   model_unchecked: () => undefined,
 };

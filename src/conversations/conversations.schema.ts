@@ -66,7 +66,7 @@ export const statusResponse = z
       .string()
       .nullable()
       .describe(
-        'Why the AI is not answering this conversation, null while it is: ai_disabled, no_api_key, the last handover reason (agent_takeover, customer_request, complaint, ai_unavailable …), default_handler_manual, or waiting_for_ai (see waiting_for_ai).',
+        'Why the AI is not answering this conversation, null while it is: ai_disabled, no_api_key, suspended (by the operator), the last handover reason (agent_takeover, customer_request, complaint, ai_unavailable …), default_handler_manual, or waiting_for_ai (see waiting_for_ai).',
       ),
     waiting_for_ai: z
       .boolean()
@@ -111,7 +111,7 @@ export const inboxConversation = conversationItem
       .string()
       .nullable()
       .describe(
-        "Why people have it, null while the AI answers: the last handover's reason (customer_request, complaint, ai_unavailable, quota_exceeded, safety_blocked, agent_takeover …), default_handler_manual, manual_handling, waiting_for_ai, or for the whole business no_api_key / ai_disabled — as GET /api/v1/ai/conversations/{id}/status/ says.",
+        "Why people have it, null while the AI answers: the last handover's reason (customer_request, complaint, ai_unavailable, quota_exceeded, safety_blocked, agent_takeover …), default_handler_manual, manual_handling, waiting_for_ai, or for the whole business no_api_key / suspended / ai_disabled — as GET /api/v1/ai/conversations/{id}/status/ says.",
       ),
     needs_person: z
       .boolean()

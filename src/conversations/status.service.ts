@@ -9,7 +9,7 @@ import { conversationIdOf } from './session-id.js';
 import { lastHandoverReason, recordAgentTakeovers, recordHandover } from './handover.repo.js';
 
 /** Why the AI is not answering a business's conversations at all. */
-export type AiUnavailableReason = 'ai_disabled' | 'no_api_key';
+export type AiUnavailableReason = 'ai_disabled' | 'no_api_key' | 'suspended';
 
 export interface StatusView {
   conversation_id: string;

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       simulated: false,
       baseUrl: undefined,
       defaultModel: 'gemini-flash-latest',
+      allowedModels: ['gemini-flash-latest'],
       timeoutMs: 30_000,
       retries: 3,
       deadlineMs: 60_000,
@@ -140,6 +141,28 @@ describe('loadConfig', () => {
     expect(problems({ PARLEY_MODEL_PRICES: '{"m":{"input":-1,"output":2}}' })).toHaveLength(1);
     expect(problems({ GEMINI_RETRIES: '99' })).toEqual([
       'Invalid configuration: GEMINI_RETRIES must be between 0 and 10 (got "99")',
+    ]);
+  });
+
+  it('lets businesses choose only the allowed models, the default always among them', () => {
+    expect(loadConfig({}).gemini.allowedModels).toEqual(['gemini-flash-latest']);
+    const config = loadConfig({
+      PARLEY_DEFAULT_MODEL: 'gemini-2.5-flash-lite',
+      PARLEY_ALLOWED_MODELS: ' gemini-2.5-flash , gemini-2.5-flash-lite,models/custom-1 ',
+    });
+    // The default comes first and is not repeated.
+    expect(config.gemini.allowedModels).toEqual(['gemini-2.5-flash-lite', 'gemini-2.5-flash', 'models/custom-1']);
+    expect(loadConfig({ PARLEY_ALLOWED_MODELS: 'gemini-2.5-flash' }).gemini.allowedModels).toEqual([
+      'gemini-flash-latest',
+      'gemini-2.5-flash',
+    ]);
+    expect(loadConfig({ PARLEY_ALLOWED_MODELS: '  ' }).gemini.allowedModels).toEqual(['gemini-flash-latest']);
+    expect(problems({ PARLEY_ALLOWED_MODELS: 'gemini-2.5-flash,,gemini-flash-latest' })).toEqual([
+      'Invalid configuration: PARLEY_ALLOWED_MODELS must list model names separated by commas, none empty (got "gemini-2.5-flash,,gemini-flash-latest")',
+    ]);
+    expect(problems({ PARLEY_ALLOWED_MODELS: 'gemini-2.5-flash,' })).toHaveLength(1);
+    expect(problems({ PARLEY_ALLOWED_MODELS: 'gemini 2.5 flash' })).toEqual([
+      'Invalid configuration: PARLEY_ALLOWED_MODELS must list model names such as gemini-flash-latest,gemini-2.5-flash-lite (got "gemini 2.5 flash")',
     ]);
   });
 

@@ -77,6 +77,22 @@ const modelPrices = z
       }),
   );
 
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+
+/** PARLEY_ALLOWED_MODELS: names separated by commas, none empty; blank means unset. */
+const modelList = z.preprocess(
+  (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+  z
+    .string()
+    .transform((text) => text.split(',').map((name) => name.trim()))
+    .refine((names) => names.every((name) => name !== ''), 'must list model names separated by commas, none empty')
+    .refine(
+      (names) => names.every((name) => name === '' || MODEL_NAME.test(name)),
+      'must list model names such as gemini-flash-latest,gemini-2.5-flash-lite',
+    )
+    .optional(),
+);
+
 const envSchema = z.object({
   PORT: z.coerce
     .number({ error: 'must be a port number' })
@@ -100,8 +116,9 @@ const envSchema = z.object({
   PARLEY_DEFAULT_MODEL: z
     .string()
     .trim()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'must be a model name such as gemini-flash-latest')
+    .regex(MODEL_NAME, 'must be a model name such as gemini-flash-latest')
     .default('gemini-flash-latest'),
+  PARLEY_ALLOWED_MODELS: modelList,
   APP_SECRET: z.preprocess(
     (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
     z.string().min(32, 'must be at least 32 characters (generate one with `openssl rand -hex 32`)').optional(),
@@ -246,6 +263,11 @@ export interface Config {
     simulated: boolean;
     baseUrl: string | undefined;
     defaultModel: string;
+    /**
+     * The models a business may choose (PARLEY_ALLOWED_MODELS), the default
+     * always first: a business cannot put the operator's key on another model.
+     */
+    allowedModels: string[];
     timeoutMs: number;
     retries: number;
     deadlineMs: number;
@@ -375,6 +397,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       simulated: e.PARLEY_SIMULATED_MODEL,
       baseUrl: e.GEMINI_BASE_URL,
       defaultModel: e.PARLEY_DEFAULT_MODEL,
+      // The default is always allowed: it is what a business without a choice, or with one the
+      // operator has since withdrawn, is answered with.
+      allowedModels: [...new Set([e.PARLEY_DEFAULT_MODEL, ...(e.PARLEY_ALLOWED_MODELS ?? [])])],
       timeoutMs: e.GEMINI_TIMEOUT_MS,
       retries: e.GEMINI_RETRIES,
       deadlineMs: e.GEMINI_DEADLINE_MS,

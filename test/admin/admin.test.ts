@@ -11,6 +11,7 @@ interface Business {
   email: string;
   is_admin: boolean;
   ai_enabled: boolean;
+  suspended: boolean;
   default_reply_handler: string;
   conversations: { total: number; ai: number; people: number };
   usage_this_month: { requests: number; total_tokens: number; estimated_cost_usd: number };
@@ -92,6 +93,7 @@ describe('GET /api/v1/admin/businesses/', () => {
     expect(shop).toMatchObject({
       is_admin: false,
       ai_enabled: true,
+      suspended: false,
       default_reply_handler: 'AI',
       conversations: { total: 2, ai: 1, people: 1 },
       usage_this_month: { requests: 3, total_tokens: 310 },
@@ -111,6 +113,7 @@ describe('GET /api/v1/admin/businesses/', () => {
     expect(flowers).toMatchObject({
       email: 'flo@example.com',
       ai_enabled: false,
+      suspended: false,
       default_reply_handler: 'Manual',
       conversations: { total: 0, ai: 0, people: 0 },
       usage_this_month: { requests: 0, total_tokens: 0, estimated_cost_usd: 0 },
@@ -173,6 +176,7 @@ describe('POST /api/v1/admin/businesses/', () => {
       email: 'owner@newshop.example',
       is_admin: false,
       ai_enabled: false,
+      suspended: false,
       default_reply_handler: 'AI',
       conversations: { total: 0 },
     });

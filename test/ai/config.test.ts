@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { invalidateAiSettings } from '../../src/ai/ai-settings.js';
+import { aiConfigs, users } from '../../src/db/schema/index.js';
 import { createAiTestApp, TEST_GEMINI_KEY, type AiTestApp } from '../helpers/ai.js';
 
 let t: AiTestApp;
 
 beforeAll(async () => {
-  t = await createAiTestApp();
+  // The operator allows two more models; `house-model` is not in the price table.
+  t = await createAiTestApp({ PARLEY_ALLOWED_MODELS: 'gemini-2.5-flash,house-model' });
 });
 afterAll(() => t.close());
 
@@ -43,23 +47,12 @@ describe('/api/v1/ai/config/', () => {
           output_usd_per_million: 2.5,
           cached_input_usd_per_million: 0.03,
         },
+        // Not in the price table: its cost is unknown, never priced as Flash.
         {
-          name: 'gemini-2.5-flash-lite',
-          input_usd_per_million: 0.1,
-          output_usd_per_million: 0.4,
-          cached_input_usd_per_million: 0.01,
-        },
-        {
-          name: 'gemini-3.1-flash-lite',
-          input_usd_per_million: 0.25,
-          output_usd_per_million: 1.5,
-          cached_input_usd_per_million: 0.025,
-        },
-        {
-          name: 'gemini-3.5-flash',
-          input_usd_per_million: 1.5,
-          output_usd_per_million: 9,
-          cached_input_usd_per_million: 0.15,
+          name: 'house-model',
+          input_usd_per_million: null,
+          output_usd_per_million: null,
+          cached_input_usd_per_million: null,
         },
       ],
       answering_now: { ai_answers: false, reason: 'ai_disabled' },
@@ -150,6 +143,60 @@ describe('/api/v1/ai/config/', () => {
     expect(
       calls.map((call) => (call.body as { generationConfig: { temperature: number } }).generationConfig.temperature),
     ).toEqual([0.9, 0.1]);
+  });
+
+  it('refuses a model the operator has not allowed, naming the allowed ones, and changes nothing', async () => {
+    const token = await t.signUp('shopper');
+    for (const method of ['PUT', 'PATCH'] as const) {
+      const response = await put(token, { model_name: 'gemini-3.5-flash', temperature: 0.3 }, method);
+      expect(response.statusCode).toBe(400);
+      const allowed =
+        '"gemini-3.5-flash" is not a model this server allows; choose one of: gemini-flash-latest, gemini-2.5-flash, house-model.';
+      expect(response.json()).toEqual({
+        detail: `model_name: ${allowed}`,
+        code: 'model_not_allowed',
+        errors: { model_name: [allowed] },
+      });
+    }
+    expect((await get(token)).json()).toMatchObject({ model_name: 'gemini-flash-latest', temperature: 0.7 });
+    const allowed = await put(token, { model_name: 'house-model' });
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.json()).toMatchObject({ model_name: 'house-model' });
+  });
+
+  it("answers with the default model once the operator withdraws a business's stored model, and says so", async () => {
+    const token = await t.business('narrowed', { prompts: { manual_prompt: 'Bikes.' } });
+    const [owner] = await t.db.select({ id: users.id }).from(users).where(eq(users.username, 'narrowed'));
+    // As if chosen before the operator narrowed PARLEY_ALLOWED_MODELS and restarted.
+    await t.db.update(aiConfigs).set({ modelName: 'gemini-3.5-flash' }).where(eq(aiConfigs.userId, owner!.id));
+    invalidateAiSettings(t.db, [owner!.id]);
+
+    t.gemini.reset();
+    t.gemini.enqueue({ text: 'We fix bikes.' });
+    const asked = await t.as(token, {
+      method: 'POST',
+      url: '/api/v1/ai/ask/',
+      payload: { question: 'hi', customer_id: 'c' },
+    });
+    expect(asked.statusCode).toBe(200);
+    expect(asked.json()).toMatchObject({ answer: 'We fix bikes.' });
+    const calls = t.gemini.requests.filter((request) => request.method === 'streamGenerateContent');
+    expect(calls.map((call) => call.model)).toEqual(['gemini-flash-latest']);
+
+    // The stored choice is shown as it is, and the setup findings say it is not used.
+    expect((await get(token)).json()).toMatchObject({ model_name: 'gemini-3.5-flash' });
+    const setup = await t.as(token, { method: 'GET', url: '/api/v1/ai/setup/' });
+    expect(setup.json()).toMatchObject({
+      status: 'unfinished',
+      findings: [
+        {
+          code: 'model_not_allowed',
+          severity: 'unfinished',
+          message:
+            'the model "gemini-3.5-flash" is no longer allowed on this server, so replies use gemini-flash-latest; choose one of: gemini-flash-latest, gemini-2.5-flash, house-model',
+        },
+      ],
+    });
   });
 
   it('needs a token', async () => {

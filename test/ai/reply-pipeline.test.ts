@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sweepUnanswered } from '../../src/ai/ai.repo.js';
 import { sweepReplies } from '../../src/ai/reply.jobs.js';
 import { addMessage } from '../../src/conversations/conversations.service.js';
-import { conversations, handovers, messages, usageRecords } from '../../src/db/schema/index.js';
+import { aiConfigs, conversations, handovers, messages, usageRecords } from '../../src/db/schema/index.js';
+import { setSuspended } from '../../src/ai/ai-settings.js';
 import { createTelegramTestApp, type TelegramTestApp } from '../helpers/telegram.js';
 import { until } from '../helpers/wait.js';
 import { telegramTextUpdate, type TelegramFake } from '../fakes/telegram.js';
@@ -107,6 +108,36 @@ describe('the reply pipeline', () => {
     await until(() => (sentTo(chat).length > 1 ? true : undefined));
     expect(sentTo(chat).map((m) => m.text)).toEqual(['Welcome back!', 'Hello!']);
     expect((await sweepUnanswered(t.db)).map((row) => row.id)).not.toContain(conversation.id);
+  });
+
+  it('leaves a reply already queued to people when the operator suspends the business, without calling the model', async () => {
+    t.gemini.enqueue({ text: 'Hi there.' }, { text: 'never sent' });
+    await say(chat, 'hello');
+    await until(() => (sentTo(chat).length > 0 ? true : undefined));
+    const conversation = await conversationOf(chat);
+    const pending = await addMessage(t.db, { conversationId: conversation.id, type: 'customer', text: 'still there?' });
+    await t.db
+      .update(messages)
+      .set({ createdAt: sql`now() - interval '2 minutes'` })
+      .where(eq(messages.id, pending!.id));
+    // What `ai_control suspend` does from another process: this one's cached settings do not know yet.
+    await t.db.update(aiConfigs).set({ suspendedAt: new Date() }).where(eq(aiConfigs.userId, conversation.userId));
+    try {
+      await t.queue.add(sweepReplies, {});
+      const [handover] = await until(async () => {
+        const rows = await t.db.select().from(handovers).where(eq(handovers.conversationId, conversation.id));
+        return rows.length > 0 ? rows : undefined;
+      });
+      expect(handover).toMatchObject({ reason: 'suspended' });
+      expect(generateCalls()).toHaveLength(1);
+      const [row] = await t.db.select().from(conversations).where(eq(conversations.id, conversation.id));
+      expect(row).toMatchObject({ status: 'support_active' });
+      const stored = await t.db.select().from(messages).where(eq(messages.conversationId, conversation.id));
+      expect(stored.filter((m) => m.type === 'customer').map((m) => m.text)).toEqual(['hello', 'still there?']);
+      expect(stored.some((m) => m.type === 'AI' && m.text === 'never sent')).toBe(false);
+    } finally {
+      await setSuspended(t.db, false, t.config.gemini.defaultModel, [conversation.userId]);
+    }
   });
 
   it('leaves messages the AI decided not to answer out of the sweep', async () => {

@@ -1,5 +1,8 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { setSuspended } from '../../src/ai/ai-settings.js';
+import { users } from '../../src/db/schema/index.js';
 import { createAiTestApp, type AiTestApp } from '../helpers/ai.js';
 import { testDatabaseKind } from '../helpers/database.js';
 
@@ -280,5 +283,24 @@ describe(`what new customers get now (${testDatabaseKind})`, () => {
       reason: 'quota_exceeded',
       answering_now: { ai_answers: false, reason: 'quota_exceeded' },
     });
+  });
+
+  it("is not answered while the operator has suspended the business, even with the business's AI on", async () => {
+    const erin = await owner('erin', { auto_response_enabled: true });
+    const [row] = await t.db.select({ id: users.id }).from(users).where(eq(users.username, 'erin'));
+    await setSuspended(t.db, true, t.config.gemini.defaultModel, [row!.id]);
+    const calls = generateCalls().length;
+    const tried = await tryIt(erin, 'Hello?');
+    expect(tried.statusCode).toBe(200);
+    expect(tried.json()).toMatchObject({
+      answer: null,
+      reason: 'suspended',
+      answering_now: { ai_answers: false, reason: 'suspended' },
+    });
+    expect(generateCalls()).toHaveLength(calls);
+    // The business's own switch is untouched, and counts again once resumed.
+    expect(await getJson(erin.token, '/api/v1/ai/config/')).toMatchObject({ auto_response_enabled: true });
+    await setSuspended(t.db, false, t.config.gemini.defaultModel, [row!.id]);
+    expect(await answering(erin.token)).toEqual({ ai_answers: true, reason: null });
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeminiFake } from '../fakes/gemini.js';
 import { testDatabaseKind } from '../helpers/database.js';
+import { until } from '../helpers/wait.js';
 import { parleyEnvironment, runParley, startParley, type ParleyServer } from '../helpers/processes.js';
 
 /** The seed's management commands, run as an operator would, beside a running server. */
@@ -27,6 +28,8 @@ beforeAll(async () => {
     GEMINI_API_KEY: 'cli-key',
     GEMINI_BASE_URL: gemini.url,
     GEMINI_RETRIES: '0',
+    // Allowed by the operator, unknown to the key: what `validate` must find.
+    PARLEY_ALLOWED_MODELS: 'gemini-1.5-flash',
   }));
   server = await startParley(env);
   await parley(['createuser', 'alice', '--password', 'correct horse']);
@@ -185,6 +188,52 @@ describe(`management commands (${testDatabaseKind})`, () => {
       expect.arrayContaining(['database', 'migrations', 'gemini key', 'model', 'user alice', 'user bob']),
     );
     expect(report.checks.every((check) => check.state === 'ok')).toBe(true);
+  }, 60_000);
+
+  it("ai_control suspend keeps the AI off whatever the business sets, and resume restores the business's own switch", async () => {
+    gemini.reset();
+    const suspended = await parley(['ai_control', 'suspend', '--user', 'alice']);
+    expect(suspended.code).toBe(0);
+    expect(suspended.stdout).toContain('Suspended the AI of alice');
+    const status = JSON.parse((await parley(['ai_control', 'status', '--json'])).stdout) as {
+      users: { username: string; auto_response_enabled: boolean; suspended: boolean }[];
+    };
+    expect(status.users.find((row) => row.username === 'alice')).toMatchObject({
+      auto_response_enabled: true,
+      suspended: true,
+    });
+    // Another process's settings are cached for a few seconds; the model call itself reads suspension fresh.
+    await until(async () =>
+      ((await api('GET', '/api/v1/ai/config/')).answering_now as { reason: string }).reason === 'suspended'
+        ? true
+        : undefined,
+    );
+    // Switching auto-response on again is the business's to do, and changes nothing while suspended.
+    await api('PATCH', '/api/v1/ai/config/', { auto_response_enabled: true });
+    const asked = await api('POST', '/api/v1/ai/ask/', { question: 'Are you open?', customer_id: 'suspended-1' });
+    expect(asked).toMatchObject({ answer: null, auto_response_generated: false, reason: 'suspended' });
+    expect(gemini.requests.filter((r) => r.method.endsWith('enerateContent'))).toHaveLength(0);
+    // The question is kept, and the conversation is with people.
+    const session = await api('GET', `/api/v1/ai/sessions/${String(asked.session_id)}/`);
+    expect(session).toMatchObject({ status: 'support_active' });
+    expect(session.messages).toEqual([expect.objectContaining({ type: 'customer', text: 'Are you open?' })]);
+    const conversation = await api('GET', `/api/v1/ai/conversations/${String(asked.session_id).slice(4)}/status/`);
+    expect(conversation).toMatchObject({ ai_available: false, reason: 'suspended' });
+
+    const resumed = await parley(['ai-control', 'resume', '--user', 'alice']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('Resumed the AI of alice');
+    await until(async () =>
+      ((await api('GET', '/api/v1/ai/config/')).answering_now as { ai_answers: boolean }).ai_answers ? true : undefined,
+    );
+    expect(await api('GET', '/api/v1/ai/config/')).toMatchObject({ auto_response_enabled: true });
+    gemini.enqueue({ text: 'Yes, 9 to 5.' });
+    expect(await api('POST', '/api/v1/ai/ask/', { question: 'Open?', customer_id: 'suspended-2' })).toMatchObject({
+      answer: 'Yes, 9 to 5.',
+    });
+
+    expect((await parley(['ai_control', 'suspend', '--user', 'ghost'])).code).toBe(1);
+    expect((await parley(['ai_control', 'suspend'])).code).toBe(2);
   }, 60_000);
 
   it("runs with the configuration of whoever holds the database: the embedded server's, or the CLI's own", async () => {

@@ -46,7 +46,7 @@ let t: AiTestApp;
 let adminToken: string;
 
 beforeAll(async () => {
-  t = await createAiTestApp({ GEMINI_RETRIES: '0' });
+  t = await createAiTestApp({ GEMINI_RETRIES: '0', PARLEY_ALLOWED_MODELS: 'gemini-2.5-flash' });
   adminToken = await t.signUp('operator', { isAdmin: true });
 });
 afterAll(() => t.close());

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { aiStatusRows, setAutoResponse } from '../../ai/ai-settings.js';
+import { aiStatusRows, setAutoResponse, setSuspended } from '../../ai/ai-settings.js';
 import { aiAvailability, NO_KEY_HELP } from '../../ai/availability.js';
 import { handBackWaiting } from '../../ai/handback.js';
 import { findUser } from '../../auth/auth.service.js';
+import type { AiUnavailableReason } from '../../conversations/status.service.js';
 import { modelHealthView } from '../../jobs/scheduled.jobs.js';
 import { defineCommand, EXIT, table, type CommandContext } from '../command.js';
 
@@ -30,7 +31,7 @@ async function switchAutoResponse(context: CommandContext, enabled: boolean, use
 /** After switching auto-response on: whether the AI can now answer, and what became of the waiting conversations. */
 async function explainEnabled(context: CommandContext, usernames: string[], userIds: string[] | undefined) {
   const { database, config, io } = context;
-  if (aiAvailability(config, { autoResponseEnabled: true }) === 'no_api_key') {
+  if (aiAvailability(config, { autoResponseEnabled: true, suspended: false }) === 'no_api_key') {
     io.err('But the AI still cannot answer.');
     for (const line of NO_KEY_HELP) io.err(line);
     return;
@@ -83,6 +84,7 @@ export const aiControlStatus = defineCommand({
           users: rows.map((row) => ({
             username: row.username,
             auto_response_enabled: row.autoResponseEnabled,
+            suspended: row.suspended,
             default_reply_handler: row.defaultReplyHandler,
             model_name: row.modelName,
             api_key_configured: keyConfigured,
@@ -110,7 +112,7 @@ export const aiControlStatus = defineCommand({
       ['user', 'auto-response', 'default handler', 'model', 'key', 'active', 'support_active', 'waiting for AI'],
       rows.map((row) => [
         row.username,
-        row.autoResponseEnabled ? 'enabled' : 'disabled',
+        `${row.autoResponseEnabled ? 'enabled' : 'disabled'}${row.suspended ? ', SUSPENDED' : ''}`,
         row.defaultReplyHandler,
         row.modelName,
         config.gemini.simulated ? 'simulated' : keyConfigured ? 'yes' : 'no',
@@ -128,6 +130,47 @@ function keyView(config: CommandContext['config']): string {
   if (config.gemini.simulated) return 'none: replies are SIMULATED (PARLEY_SIMULATED_MODEL)';
   return config.gemini.apiKey ? 'configured' : 'NOT configured (set GEMINI_API_KEY)';
 }
+
+const STILL_UNAVAILABLE: Record<AiUnavailableReason, string> = {
+  no_api_key: 'no Gemini API key',
+  ai_disabled: 'auto-response is off',
+  suspended: 'suspended',
+};
+
+async function switchSuspension(context: CommandContext, suspended: boolean, username: string) {
+  const { database, config, io } = context;
+  const user = await findUser(database.db, username);
+  if (!user) {
+    io.err(`Error: no user named "${username}".`);
+    return EXIT.failure;
+  }
+  await setSuspended(database.db, suspended, config.gemini.defaultModel, [user.id]);
+  if (suspended) {
+    io.out(
+      `Suspended the AI of ${user.username}: it answers no one, whatever they set; new conversations go to people.`,
+    );
+    return EXIT.ok;
+  }
+  io.out(`Resumed the AI of ${user.username}: their own settings decide again.`);
+  // Conversations that waited for the AI only because of the suspension are the AI's again.
+  const reports = await handBackWaiting({ db: database.db, events: context.events, config }, { userIds: [user.id] });
+  for (const report of reports) {
+    if (report.returned > 0) io.out(`Handed ${plural(report.returned, 'conversation')} back to the AI.`);
+  }
+  return EXIT.ok;
+}
+
+const suspendArgs = z.object({ user: z.string() });
+
+export const aiControlSuspend = defineCommand({
+  args: suspendArgs,
+  run: (context, args) => switchSuspension(context, true, args.user),
+});
+
+export const aiControlResume = defineCommand({
+  args: suspendArgs,
+  run: (context, args) => switchSuspension(context, false, args.user),
+});
 
 export const aiControlHandback = defineCommand({
   args: z.object({ user: z.string().optional(), dryRun: z.boolean().default(false), json: z.boolean().default(false) }),
@@ -169,11 +212,7 @@ export const aiControlHandback = defineCommand({
         report.waiting,
         report.returned,
         report.keptWithPeople,
-        report.stillUnavailable === 'no_api_key'
-          ? 'no Gemini API key'
-          : report.stillUnavailable === 'ai_disabled'
-            ? 'auto-response is off'
-            : '-',
+        report.stillUnavailable ? STILL_UNAVAILABLE[report.stillUnavailable] : '-',
       ]),
     );
     for (const line of lines) io.out(line);

@@ -1,5 +1,12 @@
 import type { DatabaseCommand } from '../command.js';
-import { aiControlDisable, aiControlEnable, aiControlHandback, aiControlStatus } from './ai-control.js';
+import {
+  aiControlDisable,
+  aiControlEnable,
+  aiControlHandback,
+  aiControlResume,
+  aiControlStatus,
+  aiControlSuspend,
+} from './ai-control.js';
 import { aiControlConversations } from './ai-conversations.js';
 import { aiControlQuota } from './ai-quota.js';
 import { aiControlSync } from './ai-sync.js';
@@ -27,6 +34,8 @@ export const databaseCommands: Record<string, DatabaseCommand> = {
   'ai_control conversations': aiControlConversations,
   'ai_control quota': aiControlQuota,
   'ai_control handback': aiControlHandback,
+  'ai_control suspend': aiControlSuspend,
+  'ai_control resume': aiControlResume,
   test_ai_setup: testAiSetup,
   signin_link: signinLink,
 };

@@ -29,6 +29,11 @@ export const aiConfigs = pgTable(
     replyDebounceMs: integer('reply_debounce_ms').notNull().default(2000),
     /** Sent to the customer when the AI hands the conversation to people. */
     handoverMessage: text('handover_message'),
+    /**
+     * Set by the operator (`parley ai_control suspend`): the AI stays off whatever the business
+     * sets, its own switch untouched, so resuming restores exactly what it had.
+     */
+    suspendedAt: timestamp('suspended_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -12,6 +12,7 @@ const REASONS: Record<string, string> = {
   waiting_for_ai: 'waiting for the AI to be available',
   no_api_key: 'no AI key is set up',
   ai_disabled: 'auto-response is off',
+  suspended: 'the AI is suspended by whoever runs Parley',
 };
 
 export function reasonText(reason: string | null | undefined): string | null {

@@ -244,7 +244,7 @@ function SettingsForm({ config, handler }: { config: AiConfig; handler: DefaultH
           id="model_name"
           label="Model"
           errors={errors}
-          hint="The Gemini models this server offers, with what a million tokens cost (in / out)."
+          hint="The Gemini models whoever runs Parley allows, with what a million tokens cost (in / out)."
         >
           <select
             value={form.model_name}
@@ -255,7 +255,7 @@ function SettingsForm({ config, handler }: { config: AiConfig; handler: DefaultH
               <option key={model.name} value={model.name}>
                 {model.name}
                 {model.input_usd_per_million === null
-                  ? ' (not offered by this server)'
+                  ? ` (not allowed on this server: replies use ${config.models[0]?.name ?? 'the default'})`
                   : ` — $${model.input_usd_per_million} / $${model.output_usd_per_million}`}
                 {model.name === config.models[0]?.name ? ' (server default)' : ''}
               </option>

@@ -44,6 +44,7 @@ const FIX: Record<SetupFinding['code'], { href: string; label: string } | null> 
   ai_off: { href: '/ai', label: 'AI settings' },
   no_prompts: { href: '/ai/prompts', label: 'Prompts' },
   no_opening_hours: { href: '/hours', label: 'Business hours' },
+  model_not_allowed: { href: '/ai', label: 'AI settings' },
   model_unavailable: { href: '/ai', label: 'AI settings' },
   model_unchecked: null,
   no_key: null,

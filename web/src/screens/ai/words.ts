@@ -5,6 +5,8 @@ import type { AnsweringNow, TryAnswer } from '../../types-ai.js';
 const NEW_CONVERSATIONS: Record<NonNullable<AnsweringNow['reason']>, string> = {
   no_api_key:
     'No: the server has no Gemini key (GEMINI_API_KEY), so the AI cannot answer anyone. Whoever runs Parley needs to set it; until then new conversations wait for your people.',
+  suspended:
+    'No: whoever runs Parley has suspended the AI for your business, whatever your settings say. Conversations go to your people until they resume it.',
   ai_disabled: 'No: auto-response is off, so the AI answers no one. Conversations go to your people.',
   default_handler_manual:
     'No: new conversations go to your people first (the default handler is Manual). You can hand any of them to the AI from the inbox.',
@@ -19,6 +21,7 @@ export function answeringNowText(now: AnsweringNow): string {
 }
 
 const NO_ANSWER: Record<NonNullable<TryAnswer['reason']>, string> = {
+  suspended: 'Whoever runs Parley has suspended the AI for your business, so it answers no one, not even here.',
   ai_disabled: 'Auto-response is off.',
   no_api_key: 'The server has no Gemini key (GEMINI_API_KEY), so the AI cannot answer anyone.',
   manual_handling:

@@ -1,0 +1,1 @@
+ALTER TABLE "ai_configs" ADD COLUMN "suspended_at" timestamp with time zone;
