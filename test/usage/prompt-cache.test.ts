@@ -31,7 +31,8 @@ let t: AiTestApp;
 let unwatched: AiTestApp;
 
 beforeAll(async () => {
-  t = await createAiTestApp({ GEMINI_RETRIES: '0' });
+  // The operator allows a model the price table does not name.
+  t = await createAiTestApp({ GEMINI_RETRIES: '0', PARLEY_ALLOWED_MODELS: 'gemini-3-flash-preview' });
   unwatched = await createAiTestApp({ GEMINI_RETRIES: '0' }, { watchers: cacheWatchers(createLocalCache()) });
 });
 afterAll(async () => {
