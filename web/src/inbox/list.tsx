@@ -71,6 +71,7 @@ export function ConversationList({ filters, openId }: { filters: ConversationFil
         // preact/compat's ref typing meets virtua's React types here; the handle is virtua's.
         ref={handle as never}
         class="vlist"
+        data={rows}
         onScroll={() => {
           const range = handle.current;
           if (!range) return;
@@ -79,9 +80,8 @@ export function ConversationList({ filters, openId }: { filters: ConversationFil
           }
         }}
       >
-        {rows.map((row, index) => (
-          <Row key={row.id} row={row} index={index} open={row.id === openId} />
-        ))}
+        {/* A render function: only the rows in view are made, however many pages are loaded. */}
+        {(row: Conversation, index: number) => <Row key={row.id} row={row} index={index} open={row.id === openId} />}
       </VList>
     </nav>
   );
