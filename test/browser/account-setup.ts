@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-
-/** Debian's chromium, as browser.ts uses it. */
-const CHROMIUM = process.env.PARLEY_TEST_CHROMIUM ?? '/usr/bin/chromium';
+import { CHROMIUM_ARGS, chromiumPath } from './browser.js';
 
 /**
  * One Chromium with two separate browser contexts (two people's browsers: their own cookies),
@@ -16,13 +13,7 @@ export interface TwoBrowsers {
 }
 
 export async function launchTwoBrowsers(baseURL: string): Promise<TwoBrowsers> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`The browser tests need Chromium at ${CHROMIUM}: apt-get install -y chromium (see .ci/run).`);
-  }
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'],
-  });
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   const open = async () => {
     const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { GeminiFake } from '../fakes/gemini.js';
 import { TelegramFake } from '../fakes/telegram.js';
-import { parleyEnvironment, runParley, startParley, type ParleyServer } from '../helpers/processes.js';
+import { parleyEnvironment, parleyOutput, startParley, type ParleyServer } from '../helpers/processes.js';
 import { freePort } from '../helpers/wait.js';
 import { launchTwoBrowsers, type TwoBrowsers } from './account-setup.js';
 import { accessibilityProblems, screenshot } from './browser.js';
@@ -71,11 +71,7 @@ beforeAll(async () => {
   });
   cleanup = environment.cleanup;
   server = await startParley(environment.env);
-  const parley = async (args: string[]) => {
-    const result = await runParley(args, environment.env);
-    if (result.code !== 0) throw new Error(`parley ${args.join(' ')} failed:\n${result.stderr}`);
-    return result.stdout.trim();
-  };
+  const parley = (args: string[]) => parleyOutput(args, environment.env);
   await parley(['createuser', 'owner', '--password', PASSWORD]);
   token = await parley(['token', 'create', 'owner', '--name', 'shop website']);
   browsers = await launchTwoBrowsers(server.url);

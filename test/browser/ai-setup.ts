@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { GeminiFake } from '../fakes/gemini.js';
-import { parleyEnvironment, runParley, startParley } from '../helpers/processes.js';
+import { parleyEnvironment, parleyOutput, startParley } from '../helpers/processes.js';
 import { launchBrowser, screenshot } from './browser.js';
 
 /** One `parley serve` with the Gemini fake, a business that can sign in, and a browser signed in as it. */
@@ -22,11 +22,7 @@ export async function startSignedIn(user: { username: string; password: string }
   };
   let token: string;
   try {
-    const parley = async (args: string[]) => {
-      const result = await runParley(args, environment.env);
-      if (result.code !== 0) throw new Error(`parley ${args.join(' ')} failed:\n${result.stderr}`);
-      return result.stdout.trim();
-    };
+    const parley = (args: string[]) => parleyOutput(args, environment.env);
     await parley(['createuser', user.username, '--password', user.password]);
     token = await parley(['token', 'create', user.username]);
     await browser.page.goto(firstPage);

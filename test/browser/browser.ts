@@ -8,6 +8,26 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 /** Debian's chromium, which .ci/run installs with apt: no browser download. */
 const CHROMIUM = process.env.PARLEY_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
+/** What the machine's closed network needs: no background connections, no sandbox as root. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Debian's chromium, or says how to install it. */
+export function chromiumPath(): string {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`The browser tests need Chromium at ${CHROMIUM}: apt-get install -y chromium (see .ci/run).`);
+  }
+  return CHROMIUM;
+}
+
 export interface TestBrowser {
   context: BrowserContext;
   page: Page;
@@ -15,25 +35,14 @@ export interface TestBrowser {
 }
 
 export async function launchBrowser(baseURL: string): Promise<TestBrowser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`The browser tests need Chromium at ${CHROMIUM}: apt-get install -y chromium (see .ci/run).`);
-  }
+  const executablePath = chromiumPath();
   const profile = await mkdtemp(path.join(os.tmpdir(), 'parley-chromium-'));
   // A fresh profile (--user-data-dir, which playwright passes for a persistent context) per run.
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     baseURL,
     viewport: { width: 1280, height: 800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return {

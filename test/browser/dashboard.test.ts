@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { GeminiFake } from '../fakes/gemini.js';
 import { TelegramFake, telegramTextUpdate } from '../fakes/telegram.js';
-import { parleyEnvironment, runParley, startParley, type ParleyServer } from '../helpers/processes.js';
+import { parleyEnvironment, parleyOutput, startParley, type ParleyServer } from '../helpers/processes.js';
 import { freePort } from '../helpers/wait.js';
 import { accessibilityProblems, launchBrowser, screenshot, type TestBrowser } from './browser.js';
 
@@ -59,11 +59,7 @@ beforeAll(async () => {
   cleanup = environment.cleanup;
   env = environment.env;
   server = await startParley(env);
-  const parley = async (args: string[]) => {
-    const result = await runParley(args, environment.env);
-    if (result.code !== 0) throw new Error(`parley ${args.join(' ')} failed:\n${result.stderr}`);
-    return result.stdout.trim();
-  };
+  const parley = (args: string[]) => parleyOutput(args, environment.env);
   await parley(['createuser', 'rosa', '--password', PASSWORD]);
   token = await parley(['token', 'create', 'rosa']);
   await parley(['ai_control', 'enable', '--user', 'rosa']);

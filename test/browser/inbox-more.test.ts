@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { GeminiFake } from '../fakes/gemini.js';
-import { parleyEnvironment, runParley, startParley, type ParleyServer } from '../helpers/processes.js';
+import { parleyEnvironment, parleyOutput, startParley, type ParleyServer } from '../helpers/processes.js';
 import { freePort } from '../helpers/wait.js';
 import { accessibilityProblems, launchBrowser, screenshot, type TestBrowser } from './browser.js';
 
@@ -17,11 +17,7 @@ let token: string;
 let b: TestBrowser;
 let page: Page;
 
-async function parley(args: string[]): Promise<string> {
-  const result = await runParley(args, env);
-  if (result.code !== 0) throw new Error(`parley ${args.join(' ')} failed:\n${result.stderr}`);
-  return result.stdout.trim();
-}
+const parley = (args: string[]) => parleyOutput(args, env);
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${server.url}${path}`, {

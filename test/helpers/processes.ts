@@ -107,6 +107,13 @@ export interface RunResult {
   stderr: string;
 }
 
+/** A `parley` command that must succeed: its trimmed stdout, or an error carrying its stderr. */
+export async function parleyOutput(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const result = await runParley(args, env);
+  if (result.code !== 0) throw new Error(`parley ${args.join(' ')} failed:\n${result.stderr}`);
+  return result.stdout.trim();
+}
+
 export function runParley(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
