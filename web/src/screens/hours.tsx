@@ -7,18 +7,15 @@ import type { ScreenProps } from '../screens.js';
 import type { HoursConfig, HoursPatch, HoursPreview, WeeklyHours } from '../types-hours.js';
 import { draftOf, hoursOf, knownFields, localLine, patchOf, previewLine, type Draft } from './hours/model.js';
 import { WeekEditor } from './hours/week.js';
+import { saveAiConfig, useAiConfig } from './ai/data.js';
 import { knownZone, offsetOf, ZonePicker } from './hours/zone-picker.js';
 import './hours/hours.css';
 
-/** The AI configuration, shared with the AI settings screen (the away message is edited on both). */
-const AI_CONFIG_KEY = ['ai', 'config'] as const;
 const AWAY_LIMIT = 1_000;
 
 export function BusinessHours(_props: ScreenProps) {
-  const config = useQuery({
-    queryKey: AI_CONFIG_KEY,
-    queryFn: () => api<HoursConfig>('GET', '/api/v1/ai/config/'),
-  });
+  // The same cached configuration as the AI screens: the away message is edited on both.
+  const config = useAiConfig();
   if (config.isPending || config.isError) {
     return (
       <main class="screen">
@@ -47,8 +44,7 @@ function HoursForm({ config }: { config: HoursConfig }) {
   const dirty = JSON.stringify(patchOf(draft)) !== JSON.stringify(patchOf(saved));
   useUnsavedChanges(dirty);
   const save = useSave(knownFields(draft.week), async (patch: HoursPatch) => {
-    const answer = await api<HoursConfig>('PATCH', '/api/v1/ai/config/', patch);
-    queryClient.setQueryData(AI_CONFIG_KEY, answer);
+    const answer = await saveAiConfig(queryClient, patch);
     const next = draftOf(answer, browserZone);
     setSaved(next);
     setDraft(next);
