@@ -1,6 +1,17 @@
 import { Redis } from 'ioredis';
 import type { Cache } from './cache.js';
 
+/** KEYS[1]; ARGV: "1" if a value is expected (else the key must be absent), the expected value, the new one, its TTL. */
+const COMPARE_AND_SET = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if current ~= ARGV[2] then return 0 end
+elseif current then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return 1`;
+
 /** The Cache across processes; loaded only with REDIS_URL (ioredis stays out of the embedded mode). */
 export function createRedisCache(url: string, onError: (error: Error) => void, prefix = 'parley'): Cache {
   const PREFIX = `${prefix}:cache:`;
@@ -26,6 +37,18 @@ export function createRedisCache(url: string, onError: (error: Error) => void, p
         .incr(PREFIX + key)
         .exec()) as [Error | null, unknown][];
       return Number(results[1]?.[1]);
+    },
+    async compareAndSet(key, expected, value, ttlMs) {
+      const set = await redis.eval(
+        COMPARE_AND_SET,
+        1,
+        PREFIX + key,
+        expected === undefined ? '0' : '1',
+        expected ?? '',
+        value,
+        Math.max(1, Math.round(ttlMs)),
+      );
+      return set === 1;
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect());

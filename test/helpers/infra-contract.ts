@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Cache } from '../../src/infra/cache.js';
+import { updateShared, type Cache } from '../../src/infra/cache.js';
 import type { PubSub } from '../../src/infra/pubsub.js';
 import { jobType, PermanentJobError, type Queue } from '../../src/infra/queue.js';
 
@@ -220,6 +220,33 @@ export function cacheContract(label: string, make: () => Cache) {
         ]).toEqual([1, 2, 3]);
         await sleep(400);
         expect(await cache.increment(key, 300)).toBe(1);
+      } finally {
+        await cache.close();
+      }
+    });
+
+    it('sets a value only over the one expected, so concurrent updates are never lost', async () => {
+      const cache = make();
+      try {
+        const key = unique();
+        expect(await cache.compareAndSet(key, 'x', 'a', 10_000)).toBe(false);
+        expect(await cache.get(key)).toBeUndefined();
+        expect(await cache.compareAndSet(key, undefined, 'a', 10_000)).toBe(true);
+        expect(await cache.compareAndSet(key, undefined, 'b', 10_000)).toBe(false);
+        expect(await cache.compareAndSet(key, 'a', 'b', 10_000)).toBe(true);
+        expect(await cache.get(key)).toBe('b');
+        // Twenty writers adding one each, all at once: every addition lands.
+        const counter = unique();
+        const added = await Promise.all(
+          Array.from({ length: 20 }, () =>
+            updateShared(cache, counter, 10_000, (current) => {
+              const value = String(Number(current ?? 0) + 1);
+              return { value, result: value };
+            }),
+          ),
+        );
+        expect(await cache.get(counter)).toBe('20');
+        expect(new Set(added).size).toBe(20);
       } finally {
         await cache.close();
       }
