@@ -1,6 +1,6 @@
 import {
   findWithOwnerAndChannel,
-  markAnsweredThrough,
+  markSkipped,
   recentMessages,
 } from '../conversations/conversations.service.js';
 import { enqueuePending, type OutboundDelivery } from '../conversations/outbox.js';
@@ -70,8 +70,14 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
       const why = whyNoAi(deps, conversation, settings, now);
       if (why) {
         // Handled without the AI (away message, manual handling …): these messages are not
-        // waiting for an answer any more, so the sweep leaves them alone.
-        await markAnsweredThrough(db, conversation.id, latest.seq);
+        // waiting for an answer any more, so the sweep leaves them alone; the same statement
+        // records why, for the count of model calls avoided.
+        await markSkipped(db, conversation.id, {
+          after: conversation.answeredThroughSeq,
+          through: latest.seq,
+          reason: why,
+          answered: true,
+        });
       }
       if (why === 'outside_business_hours' && settings.awayMessage?.trim()) {
         await sendAwayMessageOnce(deps, owner.id, conversation.id, settings.awayMessage.trim(), now);
