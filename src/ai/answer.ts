@@ -94,7 +94,8 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
   const replyFailed = (reason: string) =>
     deps.events.publish(userId, { type: 'ai.reply.failed', data: { conversation_id: conversation.id, reason } });
   const unanswered = history.filter(
-    (message) => message.type === 'customer' && (answers === undefined || message.seq > conversation.answeredThroughSeq),
+    (message) =>
+      message.type === 'customer' && (answers === undefined || message.seq > conversation.answeredThroughSeq),
   );
   // Stopped before the model: the messages go to people, and the reason is kept for the count of calls avoided.
   const stopBeforeModel = async (reason: NoAnswerReason) => {

@@ -95,7 +95,12 @@ export async function replyToCustomer(
   const { message: question, history } = await addMessageWithHistory(
     db,
     // Kept from the model: why, in the same insert, for the count of model calls avoided.
-    { conversationId: conversation.id, type: 'customer', text, aiSkippedReason: withoutAi ?? (deps.model ? null : 'no_api_key') },
+    {
+      conversationId: conversation.id,
+      type: 'customer',
+      text,
+      aiSkippedReason: withoutAi ?? (deps.model ? null : 'no_api_key'),
+    },
     withoutAi ? 0 : HISTORY_LIMIT - 1,
   );
   if (!question) throw new Error('customer message was not stored');

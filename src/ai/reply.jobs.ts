@@ -1,8 +1,4 @@
-import {
-  findWithOwnerAndChannel,
-  markSkipped,
-  recentMessages,
-} from '../conversations/conversations.service.js';
+import { findWithOwnerAndChannel, markSkipped, recentMessages } from '../conversations/conversations.service.js';
 import { enqueuePending, type OutboundDelivery } from '../conversations/outbox.js';
 import { jobType, type Queue } from '../infra/queue.js';
 import { getAiSettings } from './ai-settings.js';

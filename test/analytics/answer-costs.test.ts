@@ -156,7 +156,14 @@ describe('the cost of an answered conversation', () => {
   it('is empty, not zero-cost, for a business without replies', async () => {
     const quiet = await t.business('quiet');
     expect(await costsFrom('/api/v1/ai/usage/stats/', quiet)).toEqual({
-      per_reply: { count: 0, mean_tokens: null, p95_tokens: null, mean_cost_usd: null, p95_cost_usd: null, unpriced: 0 },
+      per_reply: {
+        count: 0,
+        mean_tokens: null,
+        p95_tokens: null,
+        mean_cost_usd: null,
+        p95_cost_usd: null,
+        unpriced: 0,
+      },
       per_ai_conversation: {
         count: 0,
         mean_tokens: null,
