@@ -167,6 +167,20 @@ describe('the usage screen', () => {
       '$0.00002',
     );
 
+    // What an answer cost: Ana's two replies (the first with 80 cached prompt tokens); Ben's handover is no reply.
+    const costs = page.getByRole('region', { name: 'Tokens and cost per answer' });
+    expect(await costs.locator('tbody tr').allTextContents()).toEqual([
+      'AI reply (2)120120$0.00007$0.00008',
+      'Conversation the AI answered alone (1)240240$0.00014$0.00014',
+    ]);
+    // Every customer message went to the model: none avoided, each reason still listed.
+    expect(await page.locator('dl[aria-label="Model calls avoided"] div').allTextContents()).toEqual([
+      'Answered together in one reply0',
+      'While a person had the conversation0',
+      'Outside business hours0',
+      'All reasons0',
+    ]);
+
     // 30 days by default; 7 days at a click, in the address too.
     expect(await page.getByRole('radio', { name: '30 days' }).isChecked()).toBe(true);
     expect(await chart('AI requests').locator('tbody tr').count()).toBe(30);
