@@ -190,7 +190,7 @@ describe('the usage screen', () => {
     await expect.poll(() => chart('AI requests').locator('tbody tr').count()).toBe(7);
     expect(await tableRow('AI requests', today())).toEqual(['3', '0']);
     await expectAccessible();
-    await screenshots('usage', ["The AI's use of the key", 'Conversations']);
+    await screenshots('usage', ["The AI's use of the key", 'Cost per answer', 'Conversations']);
   }, 60_000);
 
   it('is usable by keyboard: the period with the arrow keys, a table with Enter', async () => {

@@ -44,7 +44,7 @@ export function AnswerCostsSection({
       <Heading id={`${idPrefix}-cost-heading`}>Cost per answer</Heading>
       <ScrollTable class="card flush" label="Tokens and cost per answer">
         <table class="data">
-          <caption>Tokens and estimated cost: the mean, and the most 95% of them stayed within</caption>
+          <caption>Tokens and estimated cost: mean and 95th percentile</caption>
           <thead>
             <tr>
               <th scope="col">Per</th>
