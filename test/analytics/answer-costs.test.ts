@@ -110,6 +110,15 @@ beforeAll(async () => {
   expect(closed.statusCode, closed.body).toBe(200);
   await say(204, 'open now?');
   await answered(204, 1);
+
+  // 205 writes while the AI is switched off: the conversation waits for the AI, and the reason is kept.
+  const off = await t.as(token, {
+    method: 'PUT',
+    url: '/api/v1/ai/config/',
+    payload: { auto_response_enabled: false, business_hours_enabled: false },
+  });
+  expect(off.statusCode, off.body).toBe(200);
+  await say(205, 'anyone there?');
 });
 afterAll(() => t.close());
 
@@ -123,7 +132,7 @@ const EXPECTED: AnswerCosts = {
     p95_cost_usd: 0.0014,
     unpriced: 0,
   },
-  // 201 (120 tokens, 300 µUSD) and 203 (860 tokens, 2,300 µUSD); 202 had a person, 204 no model reply.
+  // 201 (120 tokens, 300 µUSD) and 203 (860 tokens, 2,300 µUSD); 202 had a person, 204 and 205 no model reply.
   per_ai_conversation: {
     count: 2,
     mean_tokens: 490,
@@ -136,8 +145,8 @@ const EXPECTED: AnswerCosts = {
     coalesced: 2,
     takeovers: 1,
     closed_hours: 1,
-    total: 4,
-    by_reason: { coalesced: 2, manual_handling: 1, outside_business_hours: 1 },
+    total: 5,
+    by_reason: { coalesced: 2, manual_handling: 1, outside_business_hours: 1, ai_disabled: 1 },
   },
 };
 
