@@ -230,13 +230,12 @@ export async function markSkipped(
   skip: { after: number; through: number; reason: string; answered: boolean },
 ): Promise<void> {
   const answered = skip.answered
-    ? sql`marked as (
+    ? sql`with marked as (
         update ${conversations} set answered_through_seq = greatest(answered_through_seq, ${skip.through})
-         where id = ${conversationId}
-        returning 1)`
-    : sql`marked as (select 1)`;
+         where id = ${conversationId})`
+    : sql``;
   await db.execute(sql`
-    with ${answered}
+    ${answered}
     update ${messages} set ai_skipped_reason = ${skip.reason}
      where conversation_id = ${conversationId} and type = 'customer'
        and seq > ${skip.after} and seq <= ${skip.through} and ai_skipped_reason is null`);
