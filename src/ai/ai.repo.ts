@@ -218,6 +218,10 @@ export async function sweepUnanswered(db: Database): Promise<{ id: string; debou
  * `also`: `inserted` is that statement's step storing the answer, so a call
  * whose answer was refused (a person took over meanwhile) is counted as discarded.
  */
-export function answerStoredOutcome(): SQL {
-  return sql`case when exists (select 1 from inserted) then 'success' else 'discarded' end`;
+export function answerStoredOutcome(): { outcome: SQL; messageId: SQL } {
+  return {
+    outcome: sql`case when exists (select 1 from inserted) then 'success' else 'discarded' end`,
+    // The reply's cost is its call's: the cost report reads it through this link.
+    messageId: sql`(select id from inserted)`,
+  };
 }

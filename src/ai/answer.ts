@@ -1,4 +1,9 @@
-import { addMessage, type Conversation, type StoredMessage } from '../conversations/conversations.service.js';
+import {
+  addMessage,
+  markSkipped,
+  type Conversation,
+  type StoredMessage,
+} from '../conversations/conversations.service.js';
 import { messageEvent } from '../conversations/conversation-events.js';
 import { handOver, type Handover } from '../conversations/handover.js';
 import { quotaExceeded } from '../usage/quota.service.js';
@@ -88,19 +93,27 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
     handOver(db, deps.events, conversation, { customerMessage: settings.handoverMessage, ...handover });
   const replyFailed = (reason: string) =>
     deps.events.publish(userId, { type: 'ai.reply.failed', data: { conversation_id: conversation.id, reason } });
+  const unanswered = history.filter(
+    (message) =>
+      message.type === 'customer' && (answers === undefined || message.seq > conversation.answeredThroughSeq),
+  );
+  // Stopped before the model: the messages go to people, and the reason is kept for the count of calls avoided.
+  const stopBeforeModel = async (reason: NoAnswerReason) => {
+    const through = answers ?? unanswered.at(-1)?.seq ?? 0;
+    // An `ask` stops only its own question; a channel reply the whole burst.
+    const after = answers === undefined ? through - 1 : conversation.answeredThroughSeq;
+    await Promise.all([
+      handToPeople({ source: 'system', reason }),
+      markSkipped(db, conversation.id, { after, through, reason, answered: false }),
+    ]);
+    replyFailed(reason);
+    return noAnswer(reason);
+  };
   // Settings are cached; suspension is read fresh so that a reply already queued, or one begun
   // just before `ai_control suspend` in another process, does not reach the model.
-  if (await isSuspended(db, userId)) {
-    await handToPeople({ source: 'system', reason: 'suspended' });
-    replyFailed('suspended');
-    return noAnswer('suspended');
-  }
+  if (await isSuspended(db, userId)) return stopBeforeModel('suspended');
   // Over its cap on the shared key, the business's customers go to its people instead of the model.
-  if (await quotaExceeded(db, userId, deps.config.timezone, now)) {
-    await handToPeople({ source: 'system', reason: 'quota_exceeded' });
-    replyFailed('quota_exceeded');
-    return noAnswer('quota_exceeded');
-  }
+  if (await quotaExceeded(db, userId, deps.config.timezone, now)) return stopBeforeModel('quota_exceeded');
   const modelName = modelInUse(deps.config, settings);
   const request = {
     model: modelName,
@@ -193,11 +206,7 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
     onlyIfOwnedAt: conversation.ownershipVersion,
     ...(answers === undefined ? {} : { answers }),
     // An `ask` answers its own question; a channel reply answers every message of the burst.
-    answeredCount:
-      answers === undefined
-        ? 1
-        : history.filter((message) => message.type === 'customer' && message.seq > conversation.answeredThroughSeq)
-            .length,
+    answeredCount: answers === undefined ? 1 : unanswered.length,
     // The call's usage goes in with the answer; when the answer was not stored it was discarded.
     also: usageInsert(deps.config.modelPrices, usage, answerStoredOutcome()),
   });

@@ -94,7 +94,13 @@ export async function replyToCustomer(
   // model needs comes back with it, in the same round trip.
   const { message: question, history } = await addMessageWithHistory(
     db,
-    { conversationId: conversation.id, type: 'customer', text },
+    // Kept from the model: why, in the same insert, for the count of model calls avoided.
+    {
+      conversationId: conversation.id,
+      type: 'customer',
+      text,
+      aiSkippedReason: withoutAi ?? (deps.model ? null : 'no_api_key'),
+    },
     withoutAi ? 0 : HISTORY_LIMIT - 1,
   );
   if (!question) throw new Error('customer message was not stored');

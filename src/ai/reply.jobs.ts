@@ -1,8 +1,4 @@
-import {
-  findWithOwnerAndChannel,
-  markAnsweredThrough,
-  recentMessages,
-} from '../conversations/conversations.service.js';
+import { findWithOwnerAndChannel, markSkipped, recentMessages } from '../conversations/conversations.service.js';
 import { enqueuePending, type OutboundDelivery } from '../conversations/outbox.js';
 import { jobType, type Queue } from '../infra/queue.js';
 import { getAiSettings } from './ai-settings.js';
@@ -70,8 +66,14 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
       const why = whyNoAi(deps, conversation, settings, now);
       if (why) {
         // Handled without the AI (away message, manual handling …): these messages are not
-        // waiting for an answer any more, so the sweep leaves them alone.
-        await markAnsweredThrough(db, conversation.id, latest.seq);
+        // waiting for an answer any more, so the sweep leaves them alone; the same statement
+        // records why, for the count of model calls avoided.
+        await markSkipped(db, conversation.id, {
+          after: conversation.answeredThroughSeq,
+          through: latest.seq,
+          reason: why,
+          answered: true,
+        });
       }
       if (why === 'outside_business_hours' && settings.awayMessage?.trim()) {
         await sendAwayMessageOnce(deps, owner.id, conversation.id, settings.awayMessage.trim(), now);

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../kernel/config.js';
 import { responses } from '../kernel/http-errors.js';
+import { answerCostsView } from '../kernel/answer-costs.js';
 import { daysQuery } from '../kernel/periods.js';
 import { currentUser, requireToken } from '../auth/authenticate.js';
 import type { Database } from '../db/client.js';
@@ -49,6 +50,7 @@ export const analyticsRoutes: FastifyPluginAsyncZod<{ db: Database; config: Conf
         period: analytics.period,
         totals: view(analytics.totals),
         daily: analytics.daily.map((day) => ({ date: day.date, ...view(day) })),
+        answer_costs: answerCostsView(analytics.answerCosts),
       };
     },
   );

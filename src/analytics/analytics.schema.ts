@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { answerCostsSchema } from '../kernel/answer-costs.js';
 import { periodSchema } from '../kernel/periods.js';
 
 const figures = {
@@ -23,4 +24,5 @@ export const analyticsResponse = z.object({
   period: periodSchema,
   totals: z.object(figures),
   daily: z.array(z.object({ date: z.string().describe('YYYY-MM-DD in `period.timezone`.'), ...figures })),
+  answer_costs: answerCostsSchema,
 });

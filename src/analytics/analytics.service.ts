@@ -1,4 +1,6 @@
 import { addDays, datesBetween, lastDays, localDate, type CalendarPeriod } from '../kernel/periods.js';
+import type { AnswerCosts } from '../kernel/answer-costs.js';
+import { answerCosts } from '../db/answer-costs.js';
 import type { Database } from '../db/client.js';
 import {
   computeDays,
@@ -31,6 +33,8 @@ export interface Analytics {
   period: CalendarPeriod;
   totals: AnalyticsFigures;
   daily: (AnalyticsFigures & { date: string })[];
+  /** Over the whole period: per-reply and per-conversation spreads need every value. */
+  answerCosts: AnswerCosts;
 }
 
 const EMPTY: DayFigures = {
@@ -104,7 +108,10 @@ export async function businessAnalytics(
   days: number,
 ): Promise<Analytics> {
   const period = lastDays(now, timezone, days);
-  const stored = await storedDays(db, userId, period.start, period.end);
+  const [stored, costs] = await Promise.all([
+    storedDays(db, userId, period.start, period.end),
+    answerCosts(db, period, userId),
+  ]);
   const figures = new Map<string, DayFigures>(stored.map((row) => [row.day, row]));
   const dates = datesBetween(period.start, period.end);
   // Today, and past days the job has not written (say, the first night after an upgrade), live.
@@ -118,7 +125,7 @@ export async function businessAnalytics(
     }
   }
   const daily = dates.map((date) => ({ date, ...summarise([figures.get(date) ?? EMPTY]) }));
-  return { period, totals: summarise([...figures.values()]), daily };
+  return { period, totals: summarise([...figures.values()]), daily, answerCosts: costs };
 }
 
 /** Adds days up; rates and times are computed over the sum, so the period's p95 is exact. */

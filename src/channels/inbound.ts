@@ -4,7 +4,12 @@ import { resumeIfWaiting } from '../ai/handback.js';
 import { enqueueReply } from '../ai/reply.jobs.js';
 import type { Config } from '../kernel/config.js';
 import { withTimeout } from '../kernel/timeout.js';
-import { addMessage, findOrCreateConversation, openingStatus } from '../conversations/conversations.service.js';
+import {
+  addMessage,
+  findOrCreateConversation,
+  markSkipped,
+  openingStatus,
+} from '../conversations/conversations.service.js';
 import { conversationCreatedEvent, messageEvent } from '../conversations/conversation-events.js';
 import type { Database } from '../db/client.js';
 import type { ChannelType, ReplyHandler } from '../db/schema/index.js';
@@ -53,6 +58,8 @@ export async function receiveCustomerMessage(
     type: 'customer',
     text: inbound.text,
     channelMessageId: inbound.channelMessageId,
+    // A person has it: the model will not see this message (a takeover's model call avoided).
+    aiSkippedReason: conversation.status === 'support_active' && !conversation.waitingForAi ? 'manual_handling' : null,
   });
   if (!stored) return false;
   if (created) {
@@ -67,6 +74,14 @@ export async function receiveCustomerMessage(
     await withTimeout(enqueueReply(deps.queue, conversation.id, settings.replyDebounceMs), ENQUEUE_WAIT_MS).catch(
       () => undefined,
     );
+  } else if (conversation.waitingForAi) {
+    // Still waiting for an AI that cannot answer (rare): the reason is known only now.
+    await markSkipped(deps.db, conversation.id, {
+      after: stored.seq - 1,
+      through: stored.seq,
+      reason: aiAvailability(deps.config, settings) ?? 'manual_handling',
+      answered: false,
+    });
   }
   return true;
 }

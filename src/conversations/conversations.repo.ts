@@ -1,6 +1,6 @@
 import { and, count, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Database } from '../db/client.js';
-import { channels, conversations, users, type Channel, type ConversationStatus } from '../db/schema/index.js';
+import { channels, conversations, messages, users, type Channel, type ConversationStatus } from '../db/schema/index.js';
 
 export type Conversation = typeof conversations.$inferSelect;
 export type NewConversation = typeof conversations.$inferInsert;
@@ -217,12 +217,28 @@ export async function findWithOwnerAndChannel(db: Database, conversationId: stri
   return row;
 }
 
-/** Moves the answered mark up to `seq`, never back: a later job may already have moved it further. */
-export async function markAnsweredThrough(db: Database, conversationId: string, seq: number): Promise<void> {
-  await db
-    .update(conversations)
-    .set({ answeredThroughSeq: sql`greatest(${conversations.answeredThroughSeq}, ${seq})` })
-    .where(eq(conversations.id, conversationId));
+/**
+ * Records why the model will not see a conversation's customer messages after
+ * `after` up to `through` (a reason already recorded stays: the first decision
+ * is the one that kept them from the model). With `answered`, the answered
+ * mark moves up to `through` too, never back, in the same statement: those
+ * messages wait for no answer any more.
+ */
+export async function markSkipped(
+  db: Database,
+  conversationId: string,
+  skip: { after: number; through: number; reason: string; answered: boolean },
+): Promise<void> {
+  const answered = skip.answered
+    ? sql`with marked as (
+        update ${conversations} set answered_through_seq = greatest(answered_through_seq, ${skip.through})
+         where id = ${conversationId})`
+    : sql``;
+  await db.execute(sql`
+    ${answered}
+    update ${messages} set ai_skipped_reason = ${skip.reason}
+     where conversation_id = ${conversationId} and type = 'customer'
+       and seq > ${skip.after} and seq <= ${skip.through} and ai_skipped_reason is null`);
 }
 
 /** Marks conversations without a message for over `idleDays` days inactive; returns how many. */

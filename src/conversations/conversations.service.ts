@@ -14,7 +14,7 @@ export {
   deactivateIdleConversations,
   endWaitForAi,
   findWithOwnerAndChannel,
-  markAnsweredThrough,
+  markSkipped,
 } from './conversations.repo.js';
 
 export const CONVERSATION_ID_LENGTH = 12;

@@ -21,6 +21,8 @@ export interface NewMessage {
   channelMessageId?: string | null;
   /** On an AI answer: how many customer messages it answers. */
   answeredCount?: number | null;
+  /** On a customer message the model will not see: why (see the column). */
+  aiSkippedReason?: string | null;
   /**
    * Store the message only while the AI still owns the conversation at this
    * ownership version. The row is locked, so a takeover either happened
@@ -34,8 +36,9 @@ export interface NewMessage {
    */
   answers?: number;
   /**
-   * Another statement to run in the same round trip. It may read `inserted`,
-   * which holds the new message's row when it was stored and nothing otherwise.
+   * Another statement to run in the same round trip. It may read `inserted`
+   * (id, created_at, seq), which holds the new message's row when it was
+   * stored and nothing otherwise.
    */
   also?: SQL;
 }
@@ -62,7 +65,7 @@ export async function insertMessage(db: Database, input: NewMessage, historyLimi
     : sql`null`;
   const values = sql`${id}, ${input.conversationId}, ${input.type}, ${input.text},
               ${input.responseTimeMs ?? null}, ${input.channelMessageId ?? null}, ${delivery},
-              ${input.answeredCount ?? null}`;
+              ${input.answeredCount ?? null}, ${input.aiSkippedReason ?? null}`;
   const answered = input.answers === undefined ? sql`` : sql`, answered_through_seq = ${input.answers}`;
   // A person's reply means people have the conversation: it no longer waits for the AI.
   const personWrote = input.type === 'support' ? sql`, waiting_for_ai = false` : sql``;
@@ -76,10 +79,10 @@ export async function insertMessage(db: Database, input: NewMessage, historyLimi
   const steps =
     input.onlyIfOwnedAt === undefined
       ? sql`inserted as (
-            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count)
+            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count, ai_skipped_reason)
             values (${values})
             on conflict do nothing
-            returning created_at, seq
+            returning id, created_at, seq
           ), touched as (
             ${touch} where id = ${input.conversationId} and exists (select 1 from inserted)
           )`
@@ -89,10 +92,10 @@ export async function insertMessage(db: Database, input: NewMessage, historyLimi
                ${input.answers === undefined ? sql`` : sql`and answered_through_seq < ${input.answers}`}
             returning id
           ), inserted as (
-            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count)
+            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count, ai_skipped_reason)
             select ${values} from owned
             on conflict do nothing
-            returning created_at, seq
+            returning id, created_at, seq
           )`;
   // Every part of one statement sees the same snapshot: `history` holds the messages before this one.
   const history =

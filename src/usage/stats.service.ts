@@ -1,4 +1,6 @@
 import { datesBetween, lastDays, type CalendarPeriod } from '../kernel/periods.js';
+import type { AnswerCosts } from '../kernel/answer-costs.js';
+import { answerCosts } from '../db/answer-costs.js';
 import type { Database } from '../db/client.js';
 import { USAGE_OUTCOMES, type UsageOutcome } from '../db/schema/index.js';
 import { quotaStatus, type QuotaStatus } from './quota.service.js';
@@ -43,6 +45,7 @@ export interface UsageStats {
   /** Models used in the period that have no price, so their calls are in no cost. */
   unpricedModels: string[];
   quota: QuotaStatus;
+  answerCosts: AnswerCosts;
 }
 
 export interface GlobalUsageStats {
@@ -51,6 +54,8 @@ export interface GlobalUsageStats {
   byModel: (UsageTotals & { model: string })[];
   daily: (UsageTotals & { date: string })[];
   unpricedModels: string[];
+  /** Across every business. */
+  answerCosts: AnswerCosts;
   /** Every business, heaviest user of tokens first. */
   users: (UsageTotals & { id: string; username: string })[];
 }
@@ -148,8 +153,12 @@ export async function usageStats(
   now: Date,
 ): Promise<UsageStats> {
   const period = lastDays(now, timezone, days);
-  const [summary, quota] = await Promise.all([summarise(db, period, userId), quotaStatus(db, userId, timezone, now)]);
-  return { period, ...summary, quota };
+  const [summary, quota, costs] = await Promise.all([
+    summarise(db, period, userId),
+    quotaStatus(db, userId, timezone, now),
+    answerCosts(db, period, userId),
+  ]);
+  return { period, ...summary, quota, answerCosts: costs };
 }
 
 /** `GET /ai/usage/global/`: everyone's use, with a row per business. */
@@ -160,10 +169,15 @@ export async function globalUsageStats(
   now: Date,
 ): Promise<GlobalUsageStats> {
   const period = lastDays(now, timezone, days);
-  const [summary, perUser] = await Promise.all([summarise(db, period, undefined), sumsByUser(db, period)]);
+  const [summary, perUser, costs] = await Promise.all([
+    summarise(db, period, undefined),
+    sumsByUser(db, period),
+    answerCosts(db, period),
+  ]);
   return {
     period,
     ...summary,
+    answerCosts: costs,
     users: perUser
       .map(({ id, username, sums }) => ({ id, username, ...totalsOf(sums ?? emptySums()) }))
       .sort((a, b) => b.totalTokens - a.totalTokens || a.username.localeCompare(b.username)),

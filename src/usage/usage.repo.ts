@@ -22,15 +22,16 @@ export interface UsageRow {
 }
 
 /**
- * The insert for one usage row. `outcome` is SQL so a caller can decide it in
- * the same statement (a reply is `discarded` when its message was not stored).
+ * The insert for one usage row. `outcome` and `messageId` are SQL so a caller
+ * can decide them in the same statement (a reply is `discarded` when its
+ * message was not stored, and is linked to the message when it was).
  */
-export function usageRowInsert(row: UsageRow, outcome: Sql): Sql {
+export function usageRowInsert(row: UsageRow, outcome: Sql, messageId: Sql = sql`null`): Sql {
   return sql`insert into ${usageRecords}
-      (id, user_id, conversation_id, model, outcome, error_class, attempts, prompt_tokens,
+      (id, user_id, conversation_id, message_id, model, outcome, error_class, attempts, prompt_tokens,
        completion_tokens, thought_tokens, total_tokens, cached_tokens, latency_ms, estimated_cost_usd,
        cache_saving_usd)
-    values (${randomId(16)}, ${row.userId}, ${row.conversationId}, ${row.model}, ${outcome},
+    values (${randomId(16)}, ${row.userId}, ${row.conversationId}, ${messageId}, ${row.model}, ${outcome},
             ${row.errorClass ?? null}, ${row.attempts}, ${row.usage.promptTokens},
             ${row.usage.completionTokens}, ${row.usage.thoughtTokens}, ${row.usage.totalTokens},
             ${row.usage.cachedTokens}, ${Math.round(row.latencyMs)}, ${row.estimatedCostUsd},

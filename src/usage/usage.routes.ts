@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { answerCostsView } from '../kernel/answer-costs.js';
 import type { Config } from '../kernel/config.js';
 import { responses } from '../kernel/http-errors.js';
 import { withWarnings } from '../kernel/ignored-fields.js';
@@ -36,8 +37,11 @@ function totalsView(totals: UsageTotals) {
 }
 
 /** What the business report and the global one share. */
-function reportView(stats: Pick<UsageStats, 'period' | 'totals' | 'byModel' | 'daily' | 'unpricedModels'>) {
+function reportView(
+  stats: Pick<UsageStats, 'period' | 'totals' | 'byModel' | 'daily' | 'unpricedModels' | 'answerCosts'>,
+) {
   return {
+    answer_costs: answerCostsView(stats.answerCosts),
     period: stats.period,
     totals: totalsView(stats.totals),
     by_model: stats.byModel.map((row) => ({ model: row.model, ...totalsView(row) })),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { answerCostsSchema } from '../kernel/answer-costs.js';
 import { daysQuery, periodSchema as period } from '../kernel/periods.js';
 import { MAX_QUOTA_TOKENS } from './quota.service.js';
 
@@ -69,6 +70,7 @@ export const usageStatsResponse = z
       .array(z.string())
       .describe('Models used in the period without a price: their calls are counted but in no cost.'),
     quota: quotaView,
+    answer_costs: answerCostsSchema,
   })
   .meta({ id: 'UsageStats' });
 
@@ -84,6 +86,7 @@ export const globalUsageResponse = z
     users: z
       .array(usageTotals.extend({ id: z.string(), username: z.string() }))
       .describe('Every business, heaviest token use first.'),
+    answer_costs: answerCostsSchema.describe('The cost of answering across every business, over the period.'),
   })
   .meta({ id: 'GlobalUsageStats' });
 

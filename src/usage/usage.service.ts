@@ -47,11 +47,16 @@ function priced(prices: PriceTable, entry: Omit<UsageEntry, 'outcome'>): UsageRo
 }
 
 /**
- * The insert for one usage row. `outcome` is SQL so a caller can decide it in
- * the same statement (a reply is `discarded` when its message was not stored).
+ * The insert for one usage row. `outcome` and `messageId` are SQL so a caller
+ * can decide them in the same statement (a reply is `discarded` when its
+ * message was not stored, and is linked to the message when it was).
  */
-export function usageInsert(prices: PriceTable, entry: Omit<UsageEntry, 'outcome'>, outcome: Sql): Sql {
-  return usageRowInsert(priced(prices, entry), outcome);
+export function usageInsert(
+  prices: PriceTable,
+  entry: Omit<UsageEntry, 'outcome'>,
+  stored: { outcome: Sql; messageId: Sql },
+): Sql {
+  return usageRowInsert(priced(prices, entry), stored.outcome, stored.messageId);
 }
 
 export async function recordUsage(db: Database, prices: PriceTable, entry: UsageEntry): Promise<void> {

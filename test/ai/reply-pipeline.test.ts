@@ -135,6 +135,8 @@ describe('the reply pipeline', () => {
       const stored = await t.db.select().from(messages).where(eq(messages.conversationId, conversation.id));
       expect(stored.filter((m) => m.type === 'customer').map((m) => m.text)).toEqual(['hello', 'still there?']);
       expect(stored.some((m) => m.type === 'AI' && m.text === 'never sent')).toBe(false);
+      // The message kept from the model is counted, with why, among the model calls avoided.
+      expect(stored.filter((m) => m.type === 'customer').map((m) => m.aiSkippedReason)).toEqual([null, 'suspended']);
     } finally {
       await setSuspended(t.db, false, t.config.gemini.defaultModel, [conversation.userId]);
     }

@@ -167,6 +167,20 @@ describe('the usage screen', () => {
       '$0.00002',
     );
 
+    // What an answer cost: Ana's two replies (the first with 80 cached prompt tokens); Ben's handover is no reply.
+    const costs = page.getByRole('region', { name: 'Tokens and cost per answer' });
+    expect(await costs.locator('tbody tr').allTextContents()).toEqual([
+      'AI reply (2)120120$0.00007$0.00008',
+      'Conversation the AI answered alone (1)240240$0.00014$0.00014',
+    ]);
+    // Every customer message went to the model: none avoided, each reason still listed.
+    expect(await page.locator('dl[aria-label="Model calls avoided"] div').allTextContents()).toEqual([
+      'Answered together in one reply0',
+      'While a person had the conversation0',
+      'Outside business hours0',
+      'All reasons0',
+    ]);
+
     // 30 days by default; 7 days at a click, in the address too.
     expect(await page.getByRole('radio', { name: '30 days' }).isChecked()).toBe(true);
     expect(await chart('AI requests').locator('tbody tr').count()).toBe(30);
@@ -176,7 +190,7 @@ describe('the usage screen', () => {
     await expect.poll(() => chart('AI requests').locator('tbody tr').count()).toBe(7);
     expect(await tableRow('AI requests', today())).toEqual(['3', '0']);
     await expectAccessible();
-    await screenshots('usage', ["The AI's use of the key", 'Conversations']);
+    await screenshots('usage', ["The AI's use of the key", 'Cost per answer', 'Conversations']);
   }, 60_000);
 
   it('is usable by keyboard: the period with the arrow keys, a table with Enter', async () => {

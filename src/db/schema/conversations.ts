@@ -98,6 +98,13 @@ export const messages = pgTable(
     responseTimeMs: integer('response_time_ms'),
     /** On an AI answer: how many customer messages it answered (more than one is a coalesced burst). */
     answeredCount: integer('answered_count'),
+    /**
+     * On a customer message the model never saw: why (`manual_handling`,
+     * `outside_business_hours`, `quota_exceeded` …, the reply reasons of the
+     * contract). Free text so a new reason is counted by the cost report
+     * without a migration; null for messages the model saw or will see.
+     */
+    aiSkippedReason: text('ai_skipped_reason'),
     /** For messages to the customer on a channel: pending, sent or failed (with why). */
     deliveryStatus: text('delivery_status').$type<'pending' | 'sent' | 'failed'>(),
     deliveryError: text('delivery_error'),
@@ -112,6 +119,10 @@ export const messages = pgTable(
     index('messages_failed_idx')
       .on(table.createdAt)
       .where(sql`${table.deliveryStatus} = 'failed'`),
+    // The cost report counts model calls avoided over a period: only those messages are in it, so it stays small.
+    index('messages_calls_avoided_idx')
+      .on(table.createdAt)
+      .where(sql`${table.aiSkippedReason} is not null or ${table.answeredCount} > 1`),
     uniqueIndex('messages_channel_message_key')
       .on(table.conversationId, table.channelMessageId)
       .where(sql`${table.channelMessageId} is not null`),

@@ -15,6 +15,13 @@ export const usageRecords = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     conversationId: text('conversation_id').references(() => conversations.id, { onDelete: 'set null' }),
+    /**
+     * The AI answer this call wrote, when it was stored: a reply's cost is its
+     * call's. Written in the answer's own statement; no foreign key, because
+     * the message is inserted by the same statement and may later be deleted
+     * with its conversation (the usage row stays, as the key's use happened).
+     */
+    messageId: text('message_id'),
     model: text('model').notNull(),
     outcome: text('outcome').$type<UsageOutcome>().notNull(),
     /** For failures: timeout, rate_limited, server_error …; for blocks: the block reason. */

@@ -15,6 +15,7 @@ import {
   ResponseTimeChart,
   TokensChart,
 } from './usage/charts.js';
+import { AnswerCostsSection } from './usage/answer-costs.js';
 
 function useReport<T>(path: string, days: number) {
   return useQuery({
@@ -91,6 +92,8 @@ export function Usage(_props: ScreenProps) {
               <CostChart usage={usage.data} />
             </div>
           </section>
+
+          <AnswerCostsSection costs={usage.data.answer_costs} idPrefix="usage" />
 
           <section aria-labelledby="conversations-heading">
             <h2 id="conversations-heading">Conversations</h2>

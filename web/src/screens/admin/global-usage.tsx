@@ -5,6 +5,7 @@ import type { GlobalUsage } from '../../types-usage.js';
 import { count, day, usd } from '../../ui/format.js';
 import { PeriodPicker, usePeriod } from '../../ui/period.js';
 import { CostChart, RequestsChart, TokensChart } from '../usage/charts.js';
+import { AnswerCostsSection } from '../usage/answer-costs.js';
 import { ScrollTable } from '../../ui/scroll-table.js';
 
 /** Everyone's use of the shared key: the same charts as a business's, and a row per business. */
@@ -60,6 +61,7 @@ export function GlobalUsageSection() {
               </tbody>
             </table>
           </ScrollTable>
+          <AnswerCostsSection costs={data.answer_costs} idPrefix="global" nested />
         </>
       )}
     </section>
