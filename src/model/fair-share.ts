@@ -82,11 +82,9 @@ function roll(state: FairShareState, window: number): void {
 function prune(state: FairShareState, at: number): void {
   for (const [id, entry] of Object.entries(state.businesses)) {
     for (const [line, heartbeat] of Object.entries(entry.waiters)) {
-      if (heartbeat < at - STALE_WAITER_MS) delete entry.waiters[line];
+      if (heartbeat < at - STALE_WAITER_MS) leave(state, id, line);
     }
-    if (entry.previous === 0 && entry.current === 0 && Object.keys(entry.waiters).length === 0) {
-      delete state.businesses[id];
-    }
+    if (Object.keys(entry.waiters).length === 0) leave(state, id, '');
   }
 }
 
@@ -169,5 +167,9 @@ export function take(state: FairShareState, request: TakeRequest): TakeOutcome {
 /** Takes a line out of the state: its calls were all served or gave up. Mutates `state`. */
 export function leave(state: FairShareState, business: string, line: string): void {
   const entry = state.businesses[business];
-  if (entry) delete entry.waiters[line];
+  if (!entry) return;
+  delete entry.waiters[line];
+  if (entry.previous === 0 && entry.current === 0 && Object.keys(entry.waiters).length === 0) {
+    delete state.businesses[business];
+  }
 }

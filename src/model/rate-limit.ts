@@ -35,7 +35,7 @@ const STATE_KEY = 'gemini:fair-share';
 export const DEFAULT_429_BACKOFF_MS = 10_000;
 /** A waiting line polls at least this often, so its heartbeat stays fresh in the shared state. */
 const MAX_POLL_MS = 1_000;
-/** Waiting for another business's turn: it is about to take its slot, so look again soon. */
+/** How soon a line looks again while another business takes its turn; also the most jitter added to a poll. */
 const TURN_POLL_MS = 20;
 const ANONYMOUS: BusinessShare = { id: '-', weight: 1 };
 
@@ -117,10 +117,10 @@ export function createRateGate(options: RateGateOptions): RateGate {
         }
         giveUp(line, outcome.earliest);
         if (line.waiters.length === 0) break;
+        // Another business's turn: it is about to take its slot, so look again soon (unless none is free anyway).
+        const soonest = outcome.reason === 'turn' ? now() + TURN_POLL_MS : 0;
         const wakeAt =
-          outcome.reason === 'turn'
-            ? now() + TURN_POLL_MS
-            : Math.min(outcome.retryAt, now() + MAX_POLL_MS) + Math.round(random() * TURN_POLL_MS);
+          Math.max(soonest, Math.min(outcome.retryAt, now() + MAX_POLL_MS)) + Math.round(random() * TURN_POLL_MS);
         await sleep(Math.max(1, wakeAt - now()));
       }
     } catch (error) {
