@@ -40,6 +40,8 @@ export interface TakeRequest {
   moreWaiting: boolean;
   at: number;
   limit: number;
+  /** The budget's period: a minute, shorter only in benchmarks that compress time. */
+  windowMs: number;
 }
 
 export type TakeOutcome =
@@ -100,25 +102,25 @@ function roomAt(
   counts: { previous: number; current: number },
   need: number,
   limit: number,
-  start: number,
-  at: number,
+  { start, at, windowMs }: { start: number; at: number; windowMs: number },
 ): number {
   const room = limit - need;
   if (room < 0) return Number.POSITIVE_INFINITY;
   if (counts.current <= room) {
     if (counts.previous === 0) return at;
-    return Math.max(at, Math.ceil(start + WINDOW_MS * (1 - (room - counts.current) / counts.previous)));
+    return Math.max(at, Math.ceil(start + windowMs * (1 - (room - counts.current) / counts.previous)));
   }
   // This minute's count alone is too many: room comes as it slides out, in the next minute.
-  return Math.ceil(start + WINDOW_MS + WINDOW_MS * (1 - room / counts.current));
+  return Math.ceil(start + windowMs + windowMs * (1 - room / counts.current));
 }
 
 /** Registers the asking line and, if this business may have a slot now, counts it. Mutates `state`. */
 export function take(state: FairShareState, request: TakeRequest): TakeOutcome {
-  const { at, limit } = request;
-  const window = Math.floor(at / WINDOW_MS);
-  const start = window * WINDOW_MS;
-  const overlap = 1 - (at - start) / WINDOW_MS;
+  const { at, limit, windowMs } = request;
+  const window = Math.floor(at / windowMs);
+  const start = window * windowMs;
+  const overlap = 1 - (at - start) / windowMs;
+  const when = { start, at, windowMs };
   roll(state, window);
   prune(state, at);
   const own = (state.businesses[request.business] ??= {
@@ -137,7 +139,7 @@ export function take(state: FairShareState, request: TakeRequest): TakeOutcome {
   const share = (entry: BusinessState) => (limit * entry.weight) / totalWeight;
   const ownUsed = used.get(request.business)!;
   const global = estimate(state, overlap);
-  const earliest = roomAt(state, 1, limit, start, at);
+  const earliest = roomAt(state, 1, limit, when);
 
   // Turns: the waiting business that has used least for its weight goes first.
   const lowest = Math.min(
@@ -161,7 +163,7 @@ export function take(state: FairShareState, request: TakeRequest): TakeOutcome {
     if (!request.moreWaiting) delete own.waiters[request.line];
     return { granted: true };
   }
-  return { granted: false, reason: 'full', retryAt: roomAt(state, 1 + reserved, limit, start, at), earliest };
+  return { granted: false, reason: 'full', retryAt: roomAt(state, 1 + reserved, limit, when), earliest };
 }
 
 /** Takes a line out of the state: its calls were all served or gave up. Mutates `state`. */
