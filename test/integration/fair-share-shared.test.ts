@@ -38,7 +38,9 @@ async function calls(
   deadline: number,
 ) {
   const outcomes = await Promise.allSettled(Array.from({ length: count }, () => gate.acquire(deadline, business)));
-  const refused = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason);
+  const refused = outcomes
+    .filter((outcome) => outcome.status === 'rejected')
+    .map((outcome) => outcome.reason as unknown);
   return { granted: count - refused.length, refused };
 }
 
