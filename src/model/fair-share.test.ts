@@ -110,6 +110,18 @@ describe('a fair share of the shared key', () => {
     expect(rest + grantedTo(B.id, START + 2 * MINUTE, START + 4 * MINUTE)).toBeLessThanOrEqual(2 * 60);
   });
 
+  it('keeps at most a tenth of the budget as headroom, however many quiet businesses there are', async () => {
+    const { clock, gate, ask, grantedTo } = setup(60);
+    const one = gate();
+    // Twenty businesses called once; each is under its share of 60 / 21.
+    for (let i = 0; i < 20; i++) ask(one, { id: `quiet-${i}`, weight: 1 });
+    await clock.advance(1);
+    for (let i = 0; i < 100; i++) ask(one, A);
+    await clock.advance(1);
+    // A is held back by 6 slots (a tenth of 60) in all, not by 20 businesses' headroom each.
+    expect(grantedTo(A.id)).toBe(60 - 20 - 6);
+  });
+
   it("drops a crashed process's waiting line after 3 s: it holds nobody's turn for longer", async () => {
     const { clock, gate, ask, grantedTo, state } = setup(60);
     const alive = gate();

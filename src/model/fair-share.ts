@@ -12,6 +12,12 @@ export const WINDOW_MS = 60_000;
 export const STALE_WAITER_MS = 3_000;
 /** The headroom kept for a business under its share, as a part of the budget (at least one slot). */
 const HEADROOM_PART = 1 / 20;
+/**
+ * All the headroom kept, however many quiet businesses there are: without a
+ * ceiling, fifty businesses that each called once would hold most of the
+ * budget idle while a busy one waits.
+ */
+const ALL_HEADROOM_PART = 1 / 10;
 const EPSILON = 1e-9;
 
 /** One business's part: its counts this and the previous minute, its weight, and its waiting lines. */
@@ -156,6 +162,7 @@ export function take(state: FairShareState, request: TakeRequest): TakeOutcome {
       const unused = share(entry) - used.get(id)!;
       if (id !== request.business && unused > 0) reserved += Math.min(unused, Math.max(1, limit * HEADROOM_PART));
     }
+    reserved = Math.min(reserved, Math.max(1, limit * ALL_HEADROOM_PART));
   }
   if (global + 1 + reserved <= limit + EPSILON) {
     state.current += 1;
