@@ -85,7 +85,7 @@ describe('a fair share of the shared key', () => {
     const { clock, gate, ask, calls, grantedTo } = setup(60);
     const flood = gate();
     const quiet = gate();
-    // B has been calling once every 5 s; then A sends 600 calls at once, ten minutes of the whole budget.
+    // B calls once every 5 s; just after its first, A sends 600 calls at once, ten minutes of the budget.
     ask(quiet, B);
     await clock.advance(1);
     for (let i = 0; i < 600; i++) ask(flood, A);
@@ -97,13 +97,9 @@ describe('a fair share of the shared key', () => {
     const quietCalls = calls.filter((call) => call.business === B.id);
     expect(quietCalls).toHaveLength(48);
     const waits = quietCalls.map((call) => call.granted! - call.asked);
-    // A's burst took the minute it came in (work-conserving: B had only its headroom then), so
-    // B's calls in that minute waited for it to slide by. From then on every one of B's calls
-    // goes through at once: A is held to the budget less the headroom kept for B.
-    expect(Math.max(...waits)).toBeLessThanOrEqual(MINUTE);
-    const settled = quietCalls.filter((call) => call.asked >= START + 75_000).map((call) => call.granted! - call.asked);
-    expect(settled).toHaveLength(33);
-    expect(settled).toEqual(settled.map(() => 0));
+    // A took its share at once, then went at the budget's pace with a headroom kept for B: none
+    // of B's calls waited, in the flood's first minute either.
+    expect(waits).toEqual(waits.map(() => 0));
     // A had the rest, less the headroom (max(1, 60/20) = 3 slots) kept for B.
     const rest = grantedTo(A.id, START + 2 * MINUTE, START + 4 * MINUTE);
     expect(rest).toBeGreaterThanOrEqual(2 * (60 - 12) - 2 * 3 - 6);
@@ -113,13 +109,16 @@ describe('a fair share of the shared key', () => {
   it('keeps at most a tenth of the budget as headroom, however many quiet businesses there are', async () => {
     const { clock, gate, ask, grantedTo } = setup(60);
     const one = gate();
-    // Twenty businesses called once; each is under its share of 60 / 21.
+    // A used the whole minute before; 50 s into this one, a sixth of it (10) still counts.
+    for (let i = 0; i < 60; i++) ask(one, A);
+    await clock.runUntil(START + MINUTE + 50_000);
+    // Twenty businesses call once; each is under its share of 60 / 21. Then A floods again.
     for (let i = 0; i < 20; i++) ask(one, { id: `quiet-${i}`, weight: 1 });
     await clock.advance(1);
     for (let i = 0; i < 100; i++) ask(one, A);
     await clock.advance(1);
     // A is held back by 6 slots (a tenth of 60) in all, not by 20 businesses' headroom each.
-    expect(grantedTo(A.id)).toBe(60 - 20 - 6);
+    expect(grantedTo(A.id, START + MINUTE)).toBe(60 - 10 - 20 - 6);
   });
 
   it("drops a crashed process's waiting line after 3 s: it holds nobody's turn for longer", async () => {

@@ -144,7 +144,6 @@ export function take(state: FairShareState, request: TakeRequest): TakeOutcome {
   const totalWeight = active.reduce((sum, [, entry]) => sum + entry.weight, 0);
   const share = (entry: BusinessState) => (limit * entry.weight) / totalWeight;
   const ownUsed = used.get(request.business)!;
-  const global = estimate(state, overlap);
   const earliest = roomAt(state, 1, limit, when);
 
   // Turns: the waiting business that has used least for its weight goes first.
@@ -155,22 +154,27 @@ export function take(state: FairShareState, request: TakeRequest): TakeOutcome {
     return { granted: false, reason: 'turn', retryAt: Math.max(at, earliest), earliest };
   }
 
-  // Over its share, a business may not eat the headroom kept for the others still under theirs.
+  // Over its share, a business may not eat the headroom kept for the others still under theirs,
+  // and it goes at the budget's pace: it does not burst into what the previous minute left
+  // unused (as if that minute had been used in full), which would leave the others nothing
+  // until the burst slid out of the window, a minute later.
   let reserved = 0;
+  let counted: { previous: number; current: number } = state;
   if (ownUsed + 1 > share(own) + EPSILON) {
     for (const [id, entry] of active) {
       const unused = share(entry) - used.get(id)!;
       if (id !== request.business && unused > 0) reserved += Math.min(unused, Math.max(1, limit * HEADROOM_PART));
     }
     reserved = Math.min(reserved, Math.max(1, limit * ALL_HEADROOM_PART));
+    counted = { previous: Math.max(state.previous, limit), current: state.current };
   }
-  if (global + 1 + reserved <= limit + EPSILON) {
+  if (estimate(counted, overlap) + 1 + reserved <= limit + EPSILON) {
     state.current += 1;
     own.current += 1;
     if (!request.moreWaiting) delete own.waiters[request.line];
     return { granted: true };
   }
-  return { granted: false, reason: 'full', retryAt: roomAt(state, 1 + reserved, limit, when), earliest };
+  return { granted: false, reason: 'full', retryAt: roomAt(counted, 1 + reserved, limit, when), earliest };
 }
 
 /** Takes a line out of the state: its calls were all served or gave up. Mutates `state`. */
