@@ -2,9 +2,10 @@
  * Who gets the shared key's next request slot: the decision every process
  * makes on one shared state (rate-limit.ts keeps it in the Cache). When the
  * key's per-minute budget is contended, the businesses with calls waiting take
- * turns by weight; a business alone may use the whole budget, except a small
- * headroom kept for each other recently active business still under its share,
- * so that its next call does not queue behind a flood.
+ * turns by weight. A business alone may use the whole budget at once; over its
+ * share, it goes at the budget's pace and leaves a small headroom for each
+ * other recently active business still under its share, so that business's
+ * next call does not queue behind a flood.
  */
 
 export const WINDOW_MS = 60_000;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { updateShared, type Cache } from '../infra/cache.js';
-import { leave, parseState, take, WINDOW_MS, type TakeOutcome } from './fair-share.js';
+import { leave, parseState, take, WINDOW_MS, type FairShareState } from './fair-share.js';
 import { ModelError, type BusinessShare } from './model-provider.js';
 
 /**
@@ -81,7 +81,8 @@ export function createRateGate(options: RateGateOptions): RateGate {
     for (const waiter of late) waiter.reject(limited());
   }
 
-  const update = (line: Line, change: (state: ReturnType<typeof parseState>) => TakeOutcome | undefined) =>
+  /** Reads, changes and writes back the state every process shares; again if another process wrote first. */
+  const update = <T>(change: (state: FairShareState) => T) =>
     updateShared(cache, STATE_KEY, 2 * windowMs, (current) => {
       const state = parseState(current, Math.floor(now() / windowMs));
       const result = change(state);
@@ -103,7 +104,7 @@ export function createRateGate(options: RateGateOptions): RateGate {
           continue;
         }
         registered = true;
-        const outcome = (await update(line, (state) =>
+        const outcome = await update((state) =>
           take(state, {
             business: line.business.id,
             weight: line.business.weight,
@@ -113,7 +114,7 @@ export function createRateGate(options: RateGateOptions): RateGate {
             limit,
             windowMs,
           }),
-        ))!;
+        );
         if (outcome.granted) {
           registered = line.waiters.length > 1;
           line.waiters.shift()?.resolve();
@@ -133,7 +134,7 @@ export function createRateGate(options: RateGateOptions): RateGate {
       lines.delete(line.business.id);
     }
     // Calls that gave up must not hold the business's turn until the entry goes stale.
-    if (registered) await update(line, (state) => void leave(state, line.business.id, line.id)).catch(() => undefined);
+    if (registered) await update((state) => leave(state, line.business.id, line.id)).catch(() => undefined);
   }
 
   return {
