@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../db/client.js';
 import { periodStarts } from '../db/periods.js';
+import type { QuotaRow } from '../usage/quota.repo.js';
 import { aiConfigs, conversations, usageQuotas, usageRecords, users, type ReplyHandler } from '../db/schema/index.js';
 
 /** One business as the operator's overview shows it, read in one statement. */
@@ -15,7 +16,7 @@ export interface BusinessRow {
   defaultReplyHandler: ReplyHandler;
   conversations: { total: number; ai: number; people: number };
   /** Caps as stored, 0 for none. */
-  limits: { dailyTokens: number; monthlyTokens: number };
+  limits: QuotaRow;
   used: { today: number; month: number };
   monthRequests: number;
   monthCostUsd: number;
@@ -35,6 +36,7 @@ interface RawBusiness {
   people_conversations: number | string;
   daily_tokens: number | string;
   monthly_tokens: number | string;
+  weight: number | string | null;
   tokens_today: number | string;
   tokens_month: number | string;
   requests_month: number | string;
@@ -61,6 +63,7 @@ export async function businessRows(db: Database, timezone: string, now: Date, us
            coalesce(conv.people, 0) as people_conversations,
            coalesce(${usageQuotas.dailyTokens}, 0)::float8 as daily_tokens,
            coalesce(${usageQuotas.monthlyTokens}, 0)::float8 as monthly_tokens,
+           coalesce(${usageQuotas.weight}, 1)::float8 as weight,
            coalesce(used.today, 0) as tokens_today,
            coalesce(used.month, 0) as tokens_month,
            coalesce(used.requests, 0) as requests_month,
@@ -104,7 +107,11 @@ export async function businessRows(db: Database, timezone: string, now: Date, us
       ai: Number(row.ai_conversations),
       people: Number(row.people_conversations),
     },
-    limits: { dailyTokens: Number(row.daily_tokens), monthlyTokens: Number(row.monthly_tokens) },
+    limits: {
+      dailyTokens: Number(row.daily_tokens),
+      monthlyTokens: Number(row.monthly_tokens),
+      weight: Number(row.weight ?? 1),
+    },
     used: { today: Number(row.tokens_today), month: Number(row.tokens_month) },
     monthRequests: Number(row.requests_month),
     // Each row's cost is rounded to 1e-9 USD when stored; the sum is rounded back to that.

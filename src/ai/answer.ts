@@ -6,7 +6,7 @@ import {
 } from '../conversations/conversations.service.js';
 import { messageEvent } from '../conversations/conversation-events.js';
 import { handOver, type Handover } from '../conversations/handover.js';
-import { quotaExceeded } from '../usage/quota.service.js';
+import { fairShareWeight, quotaExceeded } from '../usage/quota.service.js';
 import { recordUsage, usageInsert } from '../usage/usage.service.js';
 import { ModelError, NO_USAGE, type ModelResult } from '../model/model-provider.js';
 import { isSuspended, modelInUse, type AiSettings } from './ai-settings.js';
@@ -126,6 +126,8 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
     temperature: settings.temperature,
     maxOutputTokens: settings.maxTokens,
     tools: [HANDOVER_TOOL],
+    // Cached with the caps just read: no further query.
+    business: { id: userId, weight: await fairShareWeight(db, userId) },
   };
   deps.events.publish(userId, { type: 'ai.reply.started', data: { conversation_id: conversation.id } });
   const callStarted = performance.now();

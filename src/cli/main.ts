@@ -10,7 +10,7 @@ import { createTokenRevocations } from '../events/revocations.js';
 import { createLocalPubSub, type PubSub } from '../infra/pubsub.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { EXIT, type CommandIO } from './command.js';
-import { CAP_USAGE, parseCap } from './commands/ai-quota.js';
+import { CAP_USAGE, parseCap, parseWeight, WEIGHT_USAGE } from './commands/ai-quota.js';
 import { databaseCommands } from './commands/index.js';
 import { EXPIRES_IN_USAGE, parseExpiresIn } from './commands/token.js';
 import { runInServer, startControlServer } from './control.js';
@@ -354,15 +354,25 @@ export function buildProgram(): Command {
     if (parsed === undefined) throw new InvalidArgumentError(`Expected ${CAP_USAGE}.`);
     return parsed;
   };
+  const weight = (value: string) => {
+    const parsed = parseWeight(value);
+    if (parsed === undefined) throw new InvalidArgumentError(`Expected ${WEIGHT_USAGE}.`);
+    return parsed;
+  };
   aiControl
     .command('quota')
-    .description("set (0 = none) or show a business's token caps on the shared key; over a cap, AI replies stop")
+    .description(
+      "set (0 = none) or show a business's token caps on the shared key (over a cap, AI replies stop) " +
+        'and its weight in the turns businesses take when the per-minute budget is contended',
+    )
     .requiredOption('--user <username>')
     .option('--daily-tokens <n>', 'tokens a calendar day (PARLEY_TIMEZONE)', cap)
     .option('--monthly-tokens <n>', 'tokens a calendar month (PARLEY_TIMEZONE)', cap)
+    .option('--weight <n>', `its share of the per-minute budget relative to others' (${WEIGHT_USAGE})`, weight)
     .addOption(new Option('--json', 'machine-readable output').default(false))
-    .action(async (options: { user: string; dailyTokens?: number; monthlyTokens?: number; json: boolean }) =>
-      exitWith(await runDatabaseCommand('ai_control quota', options)),
+    .action(
+      async (options: { user: string; dailyTokens?: number; monthlyTokens?: number; weight?: number; json: boolean }) =>
+        exitWith(await runDatabaseCommand('ai_control quota', options)),
     );
 
   program

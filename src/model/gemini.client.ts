@@ -1,6 +1,7 @@
 import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse } from '@google/genai';
 import {
   backoffDelay,
+  type BusinessShare,
   DEFAULT_RETRY_POLICY,
   ModelError,
   type ModelErrorClass,
@@ -51,12 +52,15 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
   });
 
   /** Runs `attempt` until it succeeds, fails for good, or the deadline passes. */
-  async function withRetries<T>(attempt: (signal: AbortSignal, attemptNumber: number) => Promise<T>): Promise<T> {
+  async function withRetries<T>(
+    business: BusinessShare | undefined,
+    attempt: (signal: AbortSignal, attemptNumber: number) => Promise<T>,
+  ): Promise<T> {
     const deadline = Date.now() + policy.deadlineMs;
     for (let attemptNumber = 1; ; attemptNumber++) {
       if (options.gate) {
         try {
-          await options.gate.acquire(deadline);
+          await options.gate.acquire(deadline, business);
         } catch (error) {
           if (error instanceof ModelError) throw new ModelError(error.errorClass, error.message, attemptNumber - 1);
           throw error;
@@ -115,7 +119,7 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
     name: 'gemini',
 
     generate(request) {
-      return withRetries(async (signal, attempts) => {
+      return withRetries(request.business, async (signal, attempts) => {
         const response = await ai.models.generateContent({
           model: request.model,
           contents: contents(request),
@@ -127,7 +131,7 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
 
     stream(request, onDelta) {
       let emitted = false;
-      return withRetries(async (signal, attempts) => {
+      return withRetries(request.business, async (signal, attempts) => {
         try {
           const chunks = await ai.models.generateContentStream({
             model: request.model,
@@ -155,7 +159,9 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
 
     async describeModel(model) {
       try {
-        const info = await withRetries((signal) => ai.models.get({ model, config: { abortSignal: signal } }));
+        const info = await withRetries(undefined, (signal) =>
+          ai.models.get({ model, config: { abortSignal: signal } }),
+        );
         const described: ModelInfo = {
           name: (info.name ?? model).replace(/^models\//, ''),
           inputTokenLimit: info.inputTokenLimit,

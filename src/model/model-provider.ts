@@ -15,6 +15,14 @@ export interface ToolDeclaration {
   parameters: Record<string, unknown>;
 }
 
+/** The business a call is made for, and its weight in the turns taken when the shared key's budget is contended. */
+export interface BusinessShare {
+  /** The business's user id. */
+  id: string;
+  /** Relative to other businesses' (default 1): a business of weight 2 gets twice the slots of one of weight 1. */
+  weight: number;
+}
+
 export interface ModelRequest {
   model: string;
   systemInstruction: string;
@@ -22,6 +30,8 @@ export interface ModelRequest {
   temperature: number;
   maxOutputTokens: number;
   tools?: ToolDeclaration[];
+  /** Who the call is for, so that the shared key's budget is shared fairly; calls without one share one turn. */
+  business?: BusinessShare;
 }
 
 export interface ModelUsage {

@@ -3,23 +3,26 @@ import { rowsOf, type Database } from '../db/client.js';
 import { periodStarts } from '../db/periods.js';
 import { usageQuotas, usageRecords } from '../db/schema/index.js';
 
-/** A business's caps as stored, in tokens; 0 means no cap. */
+/** A business's caps as stored, in tokens (0 means no cap), and its fair-share weight. */
 export interface QuotaRow {
   dailyTokens: number;
   monthlyTokens: number;
+  weight: number;
 }
+
+const quotaColumns = {
+  dailyTokens: usageQuotas.dailyTokens,
+  monthlyTokens: usageQuotas.monthlyTokens,
+  weight: usageQuotas.weight,
+};
 
 /** Undefined when the business never had a cap set. */
 export async function findQuotaRow(db: Database, userId: string): Promise<QuotaRow | undefined> {
-  const [row] = await db
-    .select({ dailyTokens: usageQuotas.dailyTokens, monthlyTokens: usageQuotas.monthlyTokens })
-    .from(usageQuotas)
-    .where(eq(usageQuotas.userId, userId))
-    .limit(1);
+  const [row] = await db.select(quotaColumns).from(usageQuotas).where(eq(usageQuotas.userId, userId)).limit(1);
   return row;
 }
 
-/** Creates the row with `initial` where there is none, else changes only the caps in `patch`. */
+/** Creates the row with `initial` where there is none, else changes only what is in `patch`. */
 export async function upsertQuotaRow(
   db: Database,
   userId: string,
@@ -30,7 +33,7 @@ export async function upsertQuotaRow(
     .insert(usageQuotas)
     .values({ userId, ...initial, ...patch })
     .onConflictDoUpdate({ target: usageQuotas.userId, set: { ...patch, updatedAt: sql`now()` } })
-    .returning({ dailyTokens: usageQuotas.dailyTokens, monthlyTokens: usageQuotas.monthlyTokens });
+    .returning(quotaColumns);
   return row;
 }
 

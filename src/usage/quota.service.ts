@@ -7,10 +7,16 @@ import { findQuotaRow, tokensUsed, upsertQuotaRow } from './quota.repo.js';
 /** The largest cap accepted: far above any real month, small enough to stay exact as a JS number. */
 export const MAX_QUOTA_TOKENS = 1e12;
 
-/** A business's caps on the shared key, in tokens; 0 means no cap. */
+/** The smallest and largest fair-share weights an operator may give a business (default 1). */
+export const MIN_WEIGHT = 0.1;
+export const MAX_WEIGHT = 100;
+
+/** A business's caps on the shared key, in tokens (0 means no cap), and its fair-share weight. */
 export interface QuotaLimits {
   dailyTokens: number;
   monthlyTokens: number;
+  /** Its slots relative to other businesses' when the key's per-minute budget is contended. */
+  weight: number;
 }
 
 /** The caps beside what is used of them. Days and months are calendar periods in PARLEY_TIMEZONE. */
@@ -18,6 +24,7 @@ export interface QuotaStatus {
   /** Null when there is no cap. */
   dailyTokens: number | null;
   monthlyTokens: number | null;
+  weight: number;
   usedToday: number;
   usedThisMonth: number;
   /** Tokens left before the first cap is reached (0 once one is); null without caps. */
@@ -25,7 +32,7 @@ export interface QuotaStatus {
   exceeded: boolean;
 }
 
-const NO_LIMITS: QuotaLimits = { dailyTokens: 0, monthlyTokens: 0 };
+const NO_LIMITS: QuotaLimits = { dailyTokens: 0, monthlyTokens: 0, weight: 1 };
 
 /**
  * The caps are read before every model call and almost never change, so they
@@ -44,11 +51,17 @@ async function getQuotaLimits(db: Database, userId: string): Promise<QuotaLimits
   return limits;
 }
 
-/** Sets either cap or both (0 removes one); returns the caps now in force. */
+/** The business's weight in the turns taken on the shared key's budget: read before every model call, so cached. */
+export async function fairShareWeight(db: Database, userId: string): Promise<number> {
+  return (await getQuotaLimits(db, userId)).weight;
+}
+
+/** Sets either cap or both (0 removes one) and/or the weight; returns what is now in force. */
 export async function setQuotaLimits(db: Database, userId: string, patch: Partial<QuotaLimits>): Promise<QuotaLimits> {
   const set = {
     ...(patch.dailyTokens === undefined ? {} : { dailyTokens: patch.dailyTokens }),
     ...(patch.monthlyTokens === undefined ? {} : { monthlyTokens: patch.monthlyTokens }),
+    ...(patch.weight === undefined ? {} : { weight: patch.weight }),
   };
   const row = await upsertQuotaRow(db, userId, NO_LIMITS, set);
   limitsCache.invalidate(db, [userId]);
@@ -64,6 +77,7 @@ export function quotaStatusOf(limits: QuotaLimits, used: { today: number; month:
   return {
     dailyTokens: limits.dailyTokens > 0 ? limits.dailyTokens : null,
     monthlyTokens: limits.monthlyTokens > 0 ? limits.monthlyTokens : null,
+    weight: limits.weight,
     usedToday: used.today,
     usedThisMonth: used.month,
     remaining,
@@ -96,6 +110,7 @@ export function quotaStatusView(quota: QuotaStatus) {
   return {
     daily_tokens: quota.dailyTokens,
     monthly_tokens: quota.monthlyTokens,
+    weight: quota.weight,
     used_today: quota.usedToday,
     used_this_month: quota.usedThisMonth,
     remaining: quota.remaining,

@@ -117,9 +117,10 @@ export const usageRoutes: FastifyPluginAsyncZod<{ db: Database; config: Config }
     {
       schema: {
         tags: ['usage'],
-        summary: "Set a business's daily and/or monthly token caps; 0 removes a cap (admins only)",
+        summary:
+          "Set a business's daily and/or monthly token caps (0 removes a cap) and/or its fair-share weight (admins only)",
         description:
-          'Over a cap, AI replies stop with reason `quota_exceeded` and the conversation is handed to people. Days and months are calendar periods in PARLEY_TIMEZONE.',
+          "Over a cap, AI replies stop with reason `quota_exceeded` and the conversation is handed to people. Days and months are calendar periods in PARLEY_TIMEZONE. When the key's per-minute budget (GEMINI_REQUESTS_PER_MINUTE) is contended, businesses with calls waiting take turns in proportion to their `weight`.",
         security,
         params: quotaParams,
         body: quotaBody,
@@ -128,7 +129,7 @@ export const usageRoutes: FastifyPluginAsyncZod<{ db: Database; config: Config }
     },
     async (request) => {
       requireAdmin(request);
-      const { daily_tokens: dailyTokens, monthly_tokens: monthlyTokens } = request.body;
+      const { daily_tokens: dailyTokens, monthly_tokens: monthlyTokens, weight } = request.body;
       return userQuotaView(
         await setUserQuota(
           db,
@@ -136,6 +137,7 @@ export const usageRoutes: FastifyPluginAsyncZod<{ db: Database; config: Config }
           {
             ...(dailyTokens === undefined ? {} : { dailyTokens }),
             ...(monthlyTokens === undefined ? {} : { monthlyTokens }),
+            ...(weight === undefined ? {} : { weight }),
           },
           timezone,
           new Date(),

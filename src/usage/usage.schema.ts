@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { answerCostsSchema } from '../kernel/answer-costs.js';
 import { daysQuery, periodSchema as period } from '../kernel/periods.js';
-import { MAX_QUOTA_TOKENS } from './quota.service.js';
+import { MAX_QUOTA_TOKENS, MAX_WEIGHT, MIN_WEIGHT } from './quota.service.js';
 
 /** `?days=N`: the same period as the analytics report. */
 export const usageQuery = daysQuery;
@@ -50,6 +50,11 @@ const usageTotals = z
 const quotaFields = {
   daily_tokens: z.number().int().nullable().describe('Cap on tokens a calendar day; null when there is none.'),
   monthly_tokens: z.number().int().nullable().describe('Cap on tokens a calendar month; null when there is none.'),
+  weight: z
+    .number()
+    .describe(
+      "The business's share of the key's per-minute budget relative to others' when it is contended (1: an equal share).",
+    ),
   used_today: z.number().int(),
   used_this_month: z.number().int(),
   remaining: z.number().int().nullable().describe('Tokens left before the first cap is reached; null without caps.'),
@@ -98,13 +103,23 @@ const cap = z
   .min(0, `A whole number of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}.`)
   .max(MAX_QUOTA_TOKENS, `A whole number of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}.`);
 
+const WEIGHT_RULE = `A number from ${MIN_WEIGHT} to ${MAX_WEIGHT}; 1 is an equal share.`;
+
 export const quotaBody = z
   .object({
     daily_tokens: cap.optional().describe('Tokens a calendar day in PARLEY_TIMEZONE; 0 removes the cap.'),
     monthly_tokens: cap.optional().describe('Tokens a calendar month in PARLEY_TIMEZONE; 0 removes the cap.'),
+    weight: z
+      .number({ error: WEIGHT_RULE })
+      .min(MIN_WEIGHT, WEIGHT_RULE)
+      .max(MAX_WEIGHT, WEIGHT_RULE)
+      .optional()
+      .describe(
+        "When the key's per-minute budget is contended, businesses with calls waiting take turns in proportion to their weights.",
+      ),
   })
-  .refine((body) => body.daily_tokens !== undefined || body.monthly_tokens !== undefined, {
-    message: 'Give daily_tokens, monthly_tokens or both.',
+  .refine((body) => body.daily_tokens !== undefined || body.monthly_tokens !== undefined || body.weight !== undefined, {
+    message: 'Give daily_tokens, monthly_tokens, weight or any of them together.',
   });
 
 export const userQuotaResponse = z.object({ username: z.string(), ...quotaFields }).meta({ id: 'UserQuota' });

@@ -52,6 +52,7 @@ describe(`ai_control quota (${testDatabaseKind})`, () => {
         '  daily:   0 tokens used today (no cap)',
         '  monthly: 0 tokens used this month (no cap)',
         '  status:  no caps',
+        "  weight:  1 (its turns on the shared key's per-minute budget when contended; 1 is an equal share)",
         '',
       ].join('\n'),
     );
@@ -69,7 +70,7 @@ describe(`ai_control quota (${testDatabaseKind})`, () => {
       '9000',
     ]);
     expect(set.code).toBe(0);
-    expect(set.stdout).toContain('Updated the caps of alice.');
+    expect(set.stdout).toContain('Updated the quota of alice.');
     expect(set.stdout).toContain('0 of 500 tokens used today');
     expect(set.stdout).toContain('0 of 9,000 tokens used this month');
 
@@ -87,6 +88,7 @@ describe(`ai_control quota (${testDatabaseKind})`, () => {
       monthly_tokens: 9000,
       used_today: 600,
       used_this_month: 600,
+      weight: 1,
       remaining: 0,
       exceeded: true,
     });
@@ -95,6 +97,30 @@ describe(`ai_control quota (${testDatabaseKind})`, () => {
 
     const lifted = await parley(['ai_control', 'quota', '--user', 'alice', '--daily-tokens', '0', '--json']);
     expect(JSON.parse(lifted.stdout)).toMatchObject({ daily_tokens: null, monthly_tokens: 9000, remaining: 8400 });
+  });
+
+  it("sets a business's weight, kept beside its caps, and its asks still go through the shared key's gate", async () => {
+    await parley(['createuser', 'bob', '--password', 'correct horse']);
+    const bobToken = (await parley(['token', 'create', 'bob'])).stdout.trim();
+    await parley(['ai_control', 'enable', '--user', 'bob']);
+    await parley(['ai_control', 'quota', '--user', 'bob', '--daily-tokens', '5000']);
+    const set = await parley(['ai_control', 'quota', '--user', 'bob', '--weight', '2.5']);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('Updated the quota of bob.');
+    expect(set.stdout).toContain('  weight:  2.5 ');
+    expect(set.stdout).toContain('0 of 5,000 tokens used today');
+
+    // The server runs with the default GEMINI_REQUESTS_PER_MINUTE (500): the call takes a slot for bob, weight 2.5.
+    gemini.enqueue({ text: 'We open at nine.' });
+    const response = await fetch(`${server.url}/api/v1/ai/ask/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bobToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ question: 'When do you open?', customer_id: 'c9' }),
+    });
+    expect(await response.json()).toMatchObject({ answer: 'We open at nine.', auto_response_generated: true });
+
+    const json = JSON.parse((await parley(['ai_control', 'quota', '--user', 'bob', '--json'])).stdout) as object;
+    expect(json).toMatchObject({ daily_tokens: 5000, weight: 2.5 });
   });
 
   it('names an unknown user and exits 1', async () => {
@@ -112,6 +138,11 @@ describe(`ai_control quota (${testDatabaseKind})`, () => {
         ['--user', 'alice', '--monthly-tokens', '2.5'],
         ['--user', 'alice', '--monthly-tokens', '10000000000000'],
         ['--daily-tokens', '5'],
+        ['--user', 'alice', '--weight', '0'],
+        ['--user', 'alice', '--weight', '0.05'],
+        ['--user', 'alice', '--weight', '101'],
+        ['--user', 'alice', '--weight', '-1'],
+        ['--user', 'alice', '--weight', 'heavy'],
       ]) {
         const result = await parley(['ai_control', 'quota', ...args]);
         expect(result.code, args.join(' ')).toBe(2);
@@ -119,8 +150,10 @@ describe(`ai_control quota (${testDatabaseKind})`, () => {
       }
       const unchanged = JSON.parse((await parley(['ai_control', 'quota', '--user', 'alice', '--json'])).stdout) as {
         daily_tokens: number | null;
+        weight: number;
       };
       expect(unchanged.daily_tokens).toBeNull();
+      expect(unchanged.weight).toBe(1);
     });
   }
 });

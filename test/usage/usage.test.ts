@@ -24,6 +24,7 @@ interface Totals {
 interface Quota {
   daily_tokens: number | null;
   monthly_tokens: number | null;
+  weight: number;
   used_today: number;
   used_this_month: number;
   remaining: number | null;
@@ -194,6 +195,7 @@ describe('GET /api/v1/ai/usage/stats/', () => {
     expect(body.quota).toEqual({
       daily_tokens: null,
       monthly_tokens: null,
+      weight: 1,
       used_today: body.totals.total_tokens,
       used_this_month: body.totals.total_tokens,
       remaining: null,
@@ -291,6 +293,7 @@ describe('quotas', () => {
       username: 'capped',
       daily_tokens: 150,
       monthly_tokens: null,
+      weight: 1,
       used_today: 100,
       used_this_month: 100,
       remaining: 50,
@@ -353,6 +356,7 @@ describe('quotas', () => {
     expect((await stats(token)).quota).toEqual({
       daily_tokens: 150,
       monthly_tokens: null,
+      weight: 1,
       used_today: 180,
       used_this_month: 180,
       remaining: 0,
@@ -383,6 +387,7 @@ describe('quotas', () => {
       username: 'quoted',
       daily_tokens: null,
       monthly_tokens: null,
+      weight: 1,
       used_today: 0,
       used_this_month: 0,
       remaining: null,
@@ -428,6 +433,32 @@ describe('quotas', () => {
     }
     const read = await t.as(adminToken, { method: 'GET', url: '/api/v1/ai/usage/quotas/guarded/' });
     expect(read.json()).toMatchObject({ daily_tokens: null, monthly_tokens: null });
+  });
+
+  it("set a business's fair-share weight beside its caps, from 0.1 to 100, shown wherever the caps are", async () => {
+    await t.business('weighty');
+    const set = await putQuota(adminToken, 'weighty', { weight: 2.5, daily_tokens: 800 });
+    expect(set.statusCode).toBe(200);
+    expect(set.json()).toMatchObject({ username: 'weighty', weight: 2.5, daily_tokens: 800 });
+    // Changing a cap keeps the weight, and the other way round.
+    expect((await putQuota(adminToken, 'weighty', { monthly_tokens: 9000 })).json()).toMatchObject({ weight: 2.5 });
+    expect((await putQuota(adminToken, 'weighty', { weight: 0.1 })).json()).toMatchObject({
+      weight: 0.1,
+      daily_tokens: 800,
+      monthly_tokens: 9000,
+    });
+    const businesses = await t.as(adminToken, { method: 'GET', url: '/api/v1/admin/businesses/' });
+    const listed = businesses.json<{ results: { username: string; quota: { weight: number } }[] }>().results;
+    expect(listed.find((row) => row.username === 'weighty')?.quota.weight).toBe(0.1);
+    expect(listed.find((row) => row.username === 'operator')?.quota.weight).toBe(1);
+
+    for (const weight of [0, 0.05, 100.5, -1, '2', null]) {
+      const response = await putQuota(adminToken, 'weighty', { weight });
+      expect(response.statusCode, JSON.stringify(weight)).toBe(400);
+      expect(response.json()).toMatchObject({ code: 'validation_error', errors: { weight: [expect.any(String)] } });
+    }
+    const read = await t.as(adminToken, { method: 'GET', url: '/api/v1/ai/usage/quotas/weighty/' });
+    expect(read.json()).toMatchObject({ weight: 0.1 });
   });
 });
 

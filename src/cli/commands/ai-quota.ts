@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../kernel/errors.js';
-import { MAX_QUOTA_TOKENS, setUserQuota, userQuota, userQuotaView, type UserQuota } from '../../usage/quota.service.js';
+import {
+  MAX_QUOTA_TOKENS,
+  MAX_WEIGHT,
+  MIN_WEIGHT,
+  setUserQuota,
+  userQuota,
+  userQuotaView,
+  type UserQuota,
+} from '../../usage/quota.service.js';
 import { defineCommand, EXIT } from '../command.js';
 
 const cap = z
@@ -15,6 +23,15 @@ export const CAP_USAGE = `a whole number of tokens from 0 (no cap) to ${MAX_QUOT
 export function parseCap(value: string): number | undefined {
   const parsed = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
   return cap.safeParse(parsed).success ? parsed : undefined;
+}
+
+export const WEIGHT_USAGE = `a number from ${MIN_WEIGHT} to ${MAX_WEIGHT} (1: an equal share)`;
+const weight = z.number().min(MIN_WEIGHT, WEIGHT_USAGE).max(MAX_WEIGHT, WEIGHT_USAGE);
+
+/** A weight as typed on the command line; undefined when it is not one. */
+export function parseWeight(value: string): number | undefined {
+  const parsed = /^\d+(\.\d+)?$|^\.\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  return weight.safeParse(parsed).success ? parsed : undefined;
 }
 
 const tokens = (count: number) => count.toLocaleString('en-US');
@@ -35,15 +52,17 @@ function describe(quota: UserQuota, timezone: string): string[] {
           ? 'no caps'
           : `within the caps (${tokens(quota.remaining)} tokens left)`
     }`,
+    `  weight:  ${quota.weight} (its turns on the shared key's per-minute budget when contended; 1 is an equal share)`,
   ];
 }
 
-/** `ai_control quota --user U [--daily-tokens N] [--monthly-tokens N]`: set or show a business's caps. */
+/** `ai_control quota --user U [--daily-tokens N] [--monthly-tokens N] [--weight N]`: set or show a business's caps and weight. */
 export const aiControlQuota = defineCommand({
   args: z.object({
     user: z.string(),
     dailyTokens: cap.optional(),
     monthlyTokens: cap.optional(),
+    weight: weight.optional(),
     json: z.boolean().default(false),
   }),
   async run({ database, config, io }, args) {
@@ -51,6 +70,7 @@ export const aiControlQuota = defineCommand({
     const patch = {
       ...(args.dailyTokens === undefined ? {} : { dailyTokens: args.dailyTokens }),
       ...(args.monthlyTokens === undefined ? {} : { monthlyTokens: args.monthlyTokens }),
+      ...(args.weight === undefined ? {} : { weight: args.weight }),
     };
     const changing = Object.keys(patch).length > 0;
     let quota: UserQuota;
@@ -67,7 +87,7 @@ export const aiControlQuota = defineCommand({
       io.out(JSON.stringify(userQuotaView(quota)));
       return EXIT.ok;
     }
-    if (changing) io.out(`Updated the caps of ${quota.username}.`);
+    if (changing) io.out(`Updated the quota of ${quota.username}.`);
     for (const line of describe(quota, config.timezone)) io.out(line);
     return EXIT.ok;
   },

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, date, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  check,
+  date,
+  doublePrecision,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 import { users } from './auth.js';
 
 /**
@@ -39,7 +50,10 @@ export const dailyAnalytics = pgTable(
   (table) => [primaryKey({ columns: [table.userId, table.day] })],
 );
 
-/** The operator's cap on one business's use of the shared key; 0 means no cap. */
+/**
+ * The operator's cap on one business's use of the shared key (0 means no cap),
+ * and its weight in the turns businesses take when the key's per-minute budget is contended.
+ */
 export const usageQuotas = pgTable(
   'usage_quotas',
   {
@@ -48,10 +62,12 @@ export const usageQuotas = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     dailyTokens: bigint('daily_tokens', { mode: 'number' }).notNull().default(0),
     monthlyTokens: bigint('monthly_tokens', { mode: 'number' }).notNull().default(0),
+    weight: doublePrecision('weight').notNull().default(1),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
     check('usage_quotas_daily_check', sql`${table.dailyTokens} >= 0`),
     check('usage_quotas_monthly_check', sql`${table.monthlyTokens} >= 0`),
+    check('usage_quotas_weight_check', sql`${table.weight} between 0.1 and 100`),
   ],
 );

@@ -58,44 +58,53 @@ function Status({ business }: { business: Business }) {
   );
 }
 
-const QUOTA_FIELDS = ['daily_tokens', 'monthly_tokens'] as const;
+const QUOTA_FIELDS = ['daily_tokens', 'monthly_tokens', 'weight'] as const;
 type Caps = Record<(typeof QUOTA_FIELDS)[number], string>;
 
 const asText = (cap: number | null) => (cap === null ? '' : String(cap));
 /** An empty field means no cap, as 0 does; anything else goes as typed, for the API to judge. */
 const asNumber = (text: string) => (text.trim() === '' ? 0 : Number(text));
+const asStored = (quota: UserQuota | Business['quota']): Caps => ({
+  daily_tokens: asText(quota.daily_tokens),
+  monthly_tokens: asText(quota.monthly_tokens),
+  weight: String(quota.weight),
+});
 
 function QuotaSection({ business }: { business: Business }) {
   const client = useQueryClient();
-  const stored: Caps = {
-    daily_tokens: asText(business.quota.daily_tokens),
-    monthly_tokens: asText(business.quota.monthly_tokens),
-  };
+  const stored = asStored(business.quota);
   const [caps, setCaps] = useState<Caps>(stored);
-  const dirty = caps.daily_tokens !== stored.daily_tokens || caps.monthly_tokens !== stored.monthly_tokens;
+  const dirty = QUOTA_FIELDS.some((field) => caps[field] !== stored[field]);
   useUnsavedChanges(dirty);
   const save = useSave<Caps>(QUOTA_FIELDS, async (value) => {
     const quota = await api<UserQuota>('PUT', `/api/v1/ai/usage/quotas/${encodeURIComponent(business.username)}/`, {
       daily_tokens: asNumber(value.daily_tokens),
       monthly_tokens: asNumber(value.monthly_tokens),
+      // Empty means the default weight, an equal share.
+      weight: value.weight.trim() === '' ? 1 : Number(value.weight),
     });
-    setCaps({ daily_tokens: asText(quota.daily_tokens), monthly_tokens: asText(quota.monthly_tokens) });
+    setCaps(asStored(quota));
     await client.invalidateQueries({ queryKey: ADMIN_KEY });
   });
-  const input = (field: keyof Caps, label: string) => (
+  const input = (
+    field: keyof Caps,
+    label: string,
+    number: { min: number; step: number | 'any'; placeholder: string },
+  ) => (
     <Field id={field} label={label} errors={save.errors}>
       <input
         {...describedBy(field, save.errors)}
         type="number"
-        inputMode="numeric"
-        min={0}
-        step={1}
-        placeholder="No cap"
+        inputMode={number.step === 'any' ? 'decimal' : 'numeric'}
+        min={number.min}
+        step={number.step}
+        placeholder={number.placeholder}
         value={caps[field]}
         onInput={(event) => setCaps({ ...caps, [field]: event.currentTarget.value })}
       />
     </Field>
   );
+  const tokenCap = { min: 0, step: 1, placeholder: 'No cap' };
   return (
     <section aria-labelledby="quota-heading" class="card">
       <h2 id="quota-heading">Quota on the shared AI key</h2>
@@ -110,11 +119,13 @@ function QuotaSection({ business }: { business: Business }) {
       >
         <p class="hint">
           Tokens a calendar day and month. Empty or 0: no cap. Over a cap, AI replies stop with the reason “quota
-          exceeded” and conversations go to people.
+          exceeded” and conversations go to people. The weight (0.1 to 100, 1 for an equal share) sets this business's
+          turns on the key's per-minute budget when several businesses want more than it allows.
         </p>
         <div class="quota-fields">
-          {input('daily_tokens', 'Daily cap (tokens)')}
-          {input('monthly_tokens', 'Monthly cap (tokens)')}
+          {input('daily_tokens', 'Daily cap (tokens)', tokenCap)}
+          {input('monthly_tokens', 'Monthly cap (tokens)', tokenCap)}
+          {input('weight', 'Weight', { min: 0.1, step: 'any', placeholder: '1' })}
         </div>
         <SaveStatus errors={save.errors} saved={save.saved && !dirty} />
         <div class="form-actions">

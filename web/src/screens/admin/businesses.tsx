@@ -66,6 +66,7 @@ export function Businesses() {
                   <td>
                     {caps(business)}
                     {business.quota.exceeded && <span class="tag tag--attention">over a cap</span>}
+                    {business.quota.weight !== 1 && <span class="tag">weight {business.quota.weight}</span>}
                   </td>
                 </tr>
               ))}

@@ -1,0 +1,2 @@
+ALTER TABLE "usage_quotas" ADD COLUMN "weight" double precision DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "usage_quotas" ADD CONSTRAINT "usage_quotas_weight_check" CHECK ("usage_quotas"."weight" between 0.1 and 100);
