@@ -4,7 +4,8 @@ import { handOver, type Handover } from '../conversations/handover.js';
 import { quotaExceeded } from '../usage/quota.service.js';
 import { recordUsage, usageInsert } from '../usage/usage.service.js';
 import { ModelError, NO_USAGE, type ModelResult } from '../model/model-provider.js';
-import { isSuspended, modelInUse, type AiSettings } from './ai-settings.js';
+import { outputLimitWithThinking } from '../model/thinking.js';
+import { isSuspended, modelInUse, thinkingBudgetInUse, type AiSettings } from './ai-settings.js';
 import { answerStoredOutcome } from './ai.repo.js';
 import { aiAvailability, closedAt } from './availability.js';
 import { buildContents } from './context.js';
@@ -102,6 +103,7 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
     return noAnswer('quota_exceeded');
   }
   const modelName = modelInUse(deps.config, settings);
+  const thinkingBudget = thinkingBudgetInUse(deps.config, settings);
   const request = {
     model: modelName,
     systemInstruction: buildSystemInstruction({
@@ -111,7 +113,8 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
     }),
     contents: buildContents(history),
     temperature: settings.temperature,
-    maxOutputTokens: settings.maxTokens,
+    maxOutputTokens: outputLimitWithThinking(settings.maxTokens, thinkingBudget),
+    thinkingBudget,
     tools: [HANDOVER_TOOL],
   };
   deps.events.publish(userId, { type: 'ai.reply.started', data: { conversation_id: conversation.id } });

@@ -13,6 +13,7 @@ import {
 } from './request.js';
 import { implicitPromptCache } from './prompt-cache.js';
 import { simulatedReply } from './simulated.js';
+import { thinkingBudgetError, withThinking } from './thinking.js';
 import {
   generateResponse,
   invalidApiKeyError,
@@ -60,6 +61,7 @@ export const DEFAULT_EMULATED_MODELS = [
   'gemini-2.5-flash',
   'gemini-2.5-flash-lite',
   'gemini-3-flash-preview',
+  'gemini-2.5-pro',
 ];
 
 // Google's inline request limit; beyond it the emulator, like the API, refuses rather than buffers.
@@ -88,7 +90,9 @@ interface Body {
 export function geminiHandler(options: GeminiHandlerOptions = {}): GeminiHandler {
   const models = options.models ?? DEFAULT_EMULATED_MODELS;
   const respond = options.respond ?? simulatedReply;
-  const answer = options.answer ?? (async (call: GenerateCall) => sendReply(call, await respond(call.request)));
+  const answer =
+    options.answer ??
+    (async (call: GenerateCall) => sendReply(call, withThinking(call.request.body, await respond(call.request))));
   let responseCount = 0;
   const cachedTokensOf = implicitPromptCache();
 
@@ -133,7 +137,7 @@ export function geminiHandler(options: GeminiHandlerOptions = {}): GeminiHandler
     if (route.model === undefined || !models.includes(route.model)) return sendJson(res, 404, unknownModel(route));
     if (route.method === 'get') return sendJson(res, 200, modelResource(route.model));
     if (route.method === 'countTokens') return countTokens(request, res);
-    const problem = generateBodyError(request.body);
+    const problem = generateBodyError(request.body) ?? thinkingBudgetError(route.model, request.body);
     if (problem !== undefined) return sendJson(res, 400, rpcError(400, problem));
     const streaming = request.method === 'streamGenerateContent';
     const sse = url.searchParams.get('alt') === 'sse';

@@ -11,6 +11,7 @@ import {
   systemInstructionText,
   type EmulatorRequest,
 } from './request.js';
+import { cutToTokens } from './thinking.js';
 import type { EmulatorReply } from './wire.js';
 
 export const SIMULATED_PREFIX = '[Simulated] ';
@@ -62,10 +63,7 @@ function lastUserTurn(body: unknown): UserTurn {
 function withinLimit(text: string, body: unknown): EmulatorReply {
   const limit = maxOutputTokens(body);
   if (limit === undefined || text.length <= limit * 4) return { text };
-  let cut = text.slice(0, limit * 4);
-  // Never end on half of a surrogate pair.
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return { text: cut, finishReason: 'MAX_TOKENS' };
+  return { text: cutToTokens(text, limit), finishReason: 'MAX_TOKENS' };
 }
 
 export interface Fact {

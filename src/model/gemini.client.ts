@@ -92,6 +92,7 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
       temperature: request.temperature,
       maxOutputTokens: request.maxOutputTokens,
       abortSignal: signal,
+      ...(request.thinkingBudget === undefined ? {} : { thinkingConfig: { thinkingBudget: request.thinkingBudget } }),
       ...(request.tools?.length
         ? {
             tools: [

@@ -20,7 +20,10 @@ export interface ModelRequest {
   systemInstruction: string;
   contents: Turn[];
   temperature: number;
+  /** Thinking and answer together: Gemini 2.5 counts thoughts inside this limit. */
   maxOutputTokens: number;
+  /** thinkingConfig.thinkingBudget; undefined sends none (the model's own default). */
+  thinkingBudget?: number | undefined;
   tools?: ToolDeclaration[];
 }
 
