@@ -12,6 +12,7 @@ import {
   type JsonObject,
 } from './request.js';
 import { implicitPromptCache } from './prompt-cache.js';
+import { cachedContentStore } from './cached-contents.js';
 import { simulatedReply } from './simulated.js';
 import { thinkingBudgetError, withThinking } from './thinking.js';
 import {
@@ -52,6 +53,8 @@ export interface GeminiHandlerOptions {
    * decide how and when the answer goes out (sendReply and sendStream then write it).
    */
   answer?: (call: GenerateCall) => Promise<void>;
+  /** The clock cachedContents entries expire by; default Date.now. */
+  now?: () => number;
 }
 
 export type GeminiHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -95,8 +98,10 @@ export function geminiHandler(options: GeminiHandlerOptions = {}): GeminiHandler
     (async (call: GenerateCall) => sendReply(call, withThinking(call.request.body, await respond(call.request))));
   let responseCount = 0;
   const cachedTokensOf = implicitPromptCache();
+  const cachedContents = cachedContentStore(models, options.now);
 
-  const contextOf = (request: EmulatorRequest): (() => ResponseContext) => {
+  /** `explicitTokens`: the tokens of the cachedContents entry the call named, which then stand for any implicit hit. */
+  const contextOf = (request: EmulatorRequest, explicitTokens?: number): (() => ResponseContext) => {
     let context: ResponseContext | undefined;
     return () => {
       if (context) return context;
@@ -106,7 +111,7 @@ export function geminiHandler(options: GeminiHandlerOptions = {}): GeminiHandler
         // Deterministic, so that two runs of a test or a demo log the same ids.
         responseId: `emu-${responseCount.toString().padStart(6, '0')}`,
         promptTokens: estimateTokens(promptChars(request.body)),
-        cachedTokens: cachedTokensOf(request),
+        cachedTokens: explicitTokens ?? cachedTokensOf(request),
       };
       return context;
     };
@@ -114,11 +119,28 @@ export function geminiHandler(options: GeminiHandlerOptions = {}): GeminiHandler
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
-    const route = matchRoute(req.method ?? 'GET', url.pathname);
-    if (!route) return sendJson(res, 404, rpcError(404, 'Method not found.'));
+    const cacheMethod = cachedContentsMethod(req.method ?? 'GET', url.pathname);
+    const route = cacheMethod ? undefined : matchRoute(req.method ?? 'GET', url.pathname);
+    if (!route && !cacheMethod) return sendJson(res, 404, rpcError(404, 'Method not found.'));
     const body: Body = req.method === 'POST' ? await readBody(req) : { value: undefined };
     const apiKey = firstHeader(req.headers['x-goog-api-key']) ?? url.searchParams.get('key') ?? undefined;
     const keyError = apiKeyError(options.apiKey, apiKey);
+    if (cacheMethod) {
+      options.onRequest?.({
+        method: cacheMethod,
+        model: undefined,
+        apiKey,
+        body: body.value,
+        headers: { ...req.headers },
+      });
+      if (keyError) return sendJson(res, keyError.status, keyError.body);
+      if (body.problem !== undefined) return sendJson(res, 400, rpcError(400, body.problem));
+      const answered = cachedContents.serve(req.method ?? 'GET', url.pathname, body.value);
+      return answered
+        ? sendJson(res, answered.status, answered.body)
+        : sendJson(res, 404, rpcError(404, 'Method not found.'));
+    }
+    if (!route) return;
     if (!route.method) {
       const refusal = keyError ?? { status: 404, body: unknownModel(route) };
       return sendJson(res, refusal.status, refusal.body);
@@ -139,9 +161,19 @@ export function geminiHandler(options: GeminiHandlerOptions = {}): GeminiHandler
     if (route.method === 'countTokens') return countTokens(request, res);
     const problem = generateBodyError(request.body) ?? thinkingBudgetError(route.model, request.body);
     if (problem !== undefined) return sendJson(res, 400, rpcError(400, problem));
+    const resolved = cachedContents.resolve(route.model, request.body);
+    if ('error' in resolved) return sendJson(res, resolved.error.status, resolved.error.body);
+    // The model answers what the call stands for: the entry's instruction and tools, then the turns sent.
+    const effective = { ...request, body: resolved.body };
     const streaming = request.method === 'streamGenerateContent';
     const sse = url.searchParams.get('alt') === 'sse';
-    await answer({ request, response: res, streaming, sse, context: contextOf(request) });
+    await answer({
+      request: effective,
+      response: res,
+      streaming,
+      sse,
+      context: contextOf(effective, resolved.cachedTokens),
+    });
   };
 
   return async (req, res) => {
@@ -224,6 +256,13 @@ function countTokens(request: EmulatorRequest, res: ServerResponse): void {
     cachedContentTokenCount: 0,
     promptTokensDetails: [{ modality: 'TEXT', tokenCount: totalTokens }],
   });
+}
+
+function cachedContentsMethod(httpMethod: string, pathname: string): EmulatorRequest['method'] | undefined {
+  const match = /^\/v1(?:beta|alpha)?\/cachedContents(\/[^/:]+)?$/.exec(pathname);
+  if (!match) return undefined;
+  if (match[1] === undefined) return httpMethod === 'POST' ? 'createCachedContent' : 'listCachedContents';
+  return httpMethod === 'DELETE' ? 'deleteCachedContent' : 'getCachedContent';
 }
 
 function matchRoute(httpMethod: string, pathname: string): Route | undefined {

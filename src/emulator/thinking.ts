@@ -37,7 +37,8 @@ export function thinkingBudgetError(model: string | undefined, body: unknown): s
   const budget = thinkingBudget(body);
   const range = model === undefined ? undefined : RANGES[model];
   if (budget === undefined || budget === -1 || !range) return undefined;
-  if (budget === 0) return range.canTurnOff ? undefined : 'Budget 0 is invalid. This model only works in thinking mode.';
+  if (budget === 0)
+    return range.canTurnOff ? undefined : 'Budget 0 is invalid. This model only works in thinking mode.';
   if (budget < range.min || budget > range.max) return `The thinking budget (${budget}) is invalid.`;
   return undefined;
 }

@@ -205,14 +205,12 @@ export function streamResponses(reply: EmulatorReply, context: ResponseContext):
   // Nothing to stream as text still ends with one event carrying any thought, call and the finish.
   if (deltas.length === 0) return [lastEvent(reply, context, thought)];
   // As recorded streams do, thoughts arrive in events of their own before the answer.
-  const thinking = thought.map(
-    (part): JsonObject => ({
-      candidates: [{ content: { role: 'model', parts: [part] }, index: 0 }],
-      usageMetadata: usageSoFar(reply, context, ''),
-      modelVersion: context.model,
-      responseId: context.responseId,
-    }),
-  );
+  const thinking = thought.map((part): JsonObject => ({
+    candidates: [{ content: { role: 'model', parts: [part] }, index: 0 }],
+    usageMetadata: usageSoFar(reply, context, ''),
+    modelVersion: context.model,
+    responseId: context.responseId,
+  }));
   const answer = deltas.map((delta, index): JsonObject => {
     const parts: JsonObject[] = [{ text: delta }];
     if (index === deltas.length - 1) return lastEvent(reply, context, parts);

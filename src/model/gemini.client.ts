@@ -1,4 +1,4 @@
-import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse } from '@google/genai';
+import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse, type Tool } from '@google/genai';
 import {
   backoffDelay,
   DEFAULT_RETRY_POLICY,
@@ -10,6 +10,7 @@ import {
   type ModelResult,
   type ModelUsage,
   type RetryPolicy,
+  type ToolDeclaration,
 } from './model-provider.js';
 import { DEFAULT_429_BACKOFF_MS, type RateGate } from './rate-limit.js';
 
@@ -87,30 +88,23 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
   }
 
   function config(request: ModelRequest, signal: AbortSignal): GenerateContentConfig {
-    return {
-      systemInstruction: request.systemInstruction,
+    const common = {
       temperature: request.temperature,
       maxOutputTokens: request.maxOutputTokens,
       abortSignal: signal,
       ...(request.thinkingBudget === undefined ? {} : { thinkingConfig: { thinkingBudget: request.thinkingBudget } }),
-      ...(request.tools?.length
-        ? {
-            tools: [
-              {
-                functionDeclarations: request.tools.map((tool) => ({
-                  name: tool.name,
-                  description: tool.description,
-                  parametersJsonSchema: tool.parameters,
-                })),
-              },
-            ],
-          }
-        : {}),
     };
+    // The API refuses systemInstruction and tools next to cachedContent: the entry holds them.
+    if (request.cachedContent) return { ...common, cachedContent: request.cachedContent };
+    return { ...common, systemInstruction: request.systemInstruction, ...toolsOf(request.tools) };
   }
 
-  const contents = (request: ModelRequest) =>
-    request.contents.map((turn) => ({ role: turn.role, parts: [{ text: turn.text }] }));
+  const contents = (request: ModelRequest) => {
+    const turns = request.contents.map((turn) => ({ role: turn.role, parts: [{ text: turn.text }] }));
+    // With an entry, what varies (the local time) opens the conversation instead.
+    if (!request.cachedContent || !request.systemInstruction) return turns;
+    return [{ role: 'user', parts: [{ text: request.systemInstruction }] }, ...turns];
+  };
 
   return {
     name: 'gemini',
@@ -154,6 +148,27 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
       });
     },
 
+    createCachedPrompt(request) {
+      return withRetries(async (signal) => {
+        const entry = await ai.caches.create({
+          model: request.model,
+          config: {
+            systemInstruction: request.systemInstruction,
+            ...toolsOf(request.tools),
+            ttl: `${request.ttlSeconds}s`,
+            displayName: 'parley-prompt',
+            abortSignal: signal,
+          },
+        });
+        if (!entry.name) throw new ModelError('unknown', 'the cache entry came back without a name', 1);
+        return { name: entry.name, tokens: entry.usageMetadata?.totalTokenCount };
+      });
+    },
+
+    async deleteCachedPrompt(name) {
+      await withRetries((signal) => ai.caches.delete({ name, config: { abortSignal: signal } }));
+    },
+
     async describeModel(model) {
       try {
         const info = await withRetries((signal) => ai.models.get({ model, config: { abortSignal: signal } }));
@@ -169,6 +184,16 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
       }
     },
   };
+}
+
+function toolsOf(tools: ToolDeclaration[] | undefined): { tools?: Tool[] } {
+  if (!tools?.length) return {};
+  const functionDeclarations = tools.map((tool) => ({
+    name: tool.name,
+    description: tool.description,
+    parametersJsonSchema: tool.parameters,
+  }));
+  return { tools: [{ functionDeclarations }] };
 }
 
 const RETRYABLE_CLASSES = new Set<ModelErrorClass>(['timeout', 'rate_limited', 'server_error', 'network']);

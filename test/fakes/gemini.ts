@@ -40,6 +40,8 @@ export interface GeminiFakeOptions extends ListenOptions {
   apiKey?: string;
   /** Answers generate calls nothing was enqueued for, even after reset(); default simulatedReply. */
   responder?: ScriptedResponder;
+  /** The clock cachedContents entries expire by; default Date.now. */
+  now?: () => number;
 }
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=UTF-8' };
@@ -63,6 +65,7 @@ export class GeminiFake {
     const handler = geminiHandler({
       models: options.models,
       apiKey: options.apiKey,
+      now: options.now,
       onRequest: (request) => holder.fake?.requests.push(request),
       answer: (call) => holder.fake?.answer(call) ?? Promise.resolve(),
     });
