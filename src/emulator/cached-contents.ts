@@ -42,7 +42,7 @@ export type Resolved = { body: unknown; cachedTokens: number | undefined } | { e
 
 const gone = (): Answer => ({ status: 404, body: rpcError(404, 'CachedContent not found (or permission denied)') });
 
-export function cachedContentStore(models: string[], now: () => number = Date.now) {
+export function cachedContentStore(models: string[], now: () => number = Date.now, minTokens?: number) {
   const entries = new Map<string, Entry>();
   const live = (name: string): Entry | undefined => {
     const entry = entries.get(name);
@@ -70,7 +70,7 @@ export function cachedContentStore(models: string[], now: () => number = Date.no
       systemInstructionText(body).length,
     );
     const tokens = estimateTokens(chars);
-    const minimum = MIN_TOKENS[model] ?? DEFAULT_MIN_TOKENS;
+    const minimum = minTokens ?? MIN_TOKENS[model] ?? DEFAULT_MIN_TOKENS;
     if (tokens < minimum) {
       const message = `Cached content is too small. total_token_count=${tokens}, min_total_token_count=${minimum}`;
       return { status: 400, body: rpcError(400, message) };

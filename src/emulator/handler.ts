@@ -55,6 +55,8 @@ export interface GeminiHandlerOptions {
   answer?: (call: GenerateCall) => Promise<void>;
   /** The clock cachedContents entries expire by; default Date.now. */
   now?: () => number;
+  /** Tokens a cachedContents entry needs whatever its model; default Google's minimum per model. */
+  cacheMinTokens?: number;
 }
 
 export type GeminiHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -98,7 +100,7 @@ export function geminiHandler(options: GeminiHandlerOptions = {}): GeminiHandler
     (async (call: GenerateCall) => sendReply(call, withThinking(call.request.body, await respond(call.request))));
   let responseCount = 0;
   const cachedTokensOf = implicitPromptCache();
-  const cachedContents = cachedContentStore(models, options.now);
+  const cachedContents = cachedContentStore(models, options.now, options.cacheMinTokens);
 
   /** `explicitTokens`: the tokens of the cachedContents entry the call named, which then stand for any implicit hit. */
   const contextOf = (request: EmulatorRequest, explicitTokens?: number): (() => ResponseContext) => {

@@ -42,6 +42,8 @@ export interface GeminiFakeOptions extends ListenOptions {
   responder?: ScriptedResponder;
   /** The clock cachedContents entries expire by; default Date.now. */
   now?: () => number;
+  /** Tokens a cachedContents entry needs whatever its model; default Google's minimum per model. */
+  cacheMinTokens?: number;
 }
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=UTF-8' };
@@ -66,6 +68,7 @@ export class GeminiFake {
       models: options.models,
       apiKey: options.apiKey,
       now: options.now,
+      cacheMinTokens: options.cacheMinTokens,
       onRequest: (request) => holder.fake?.requests.push(request),
       answer: (call) => holder.fake?.answer(call) ?? Promise.resolve(),
     });
