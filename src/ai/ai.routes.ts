@@ -8,7 +8,13 @@ import { currentUser, requireToken } from '../auth/authenticate.js';
 import { conversationIdFromSession, getOwnConversation } from '../conversations/conversations.service.js';
 import { listConversations, sessionDetail, sessionView } from '../conversations/sessions.service.js';
 import type { AuthUser } from '../auth/auth.service.js';
-import { getAiSettings, offeredModels, thinkingBudgetInUse, type AiSettings, type AiSettingsPatch } from './ai-settings.js';
+import {
+  getAiSettings,
+  offeredModels,
+  thinkingBudgetInUse,
+  type AiSettings,
+  type AiSettingsPatch,
+} from './ai-settings.js';
 import { answeringNow } from './availability.js';
 import {
   aiConfigBody,

@@ -74,7 +74,7 @@ describe('Parley default thinking budget', () => {
     }
   });
 
-  it("gives 2.5 Pro its smallest budget on top of a small max_tokens, so the answer still has room", async () => {
+  it('gives 2.5 Pro its smallest budget on top of a small max_tokens, so the answer still has room', async () => {
     const token = await t.business('pro-small', {
       model_name: 'gemini-2.5-pro',
       max_tokens: 20,
@@ -134,7 +134,7 @@ describe('a business thinking budget', () => {
 
     const proOff = await put(token, { model_name: 'gemini-2.5-pro', thinking_budget: 0 });
     expect(proOff.statusCode).toBe(400);
-    expect(proOff.json().errors.thinking_budget).toEqual([
+    expect(proOff.json<{ errors: { thinking_budget: string[] } }>().errors.thinking_budget).toEqual([
       'gemini-2.5-pro takes a thinking budget of 128 to 32768 tokens (gemini-2.5-pro cannot turn thinking off).',
     ]);
     // Switching models checks the budget already stored.
@@ -144,7 +144,10 @@ describe('a business thinking budget', () => {
     for (const bad of [-1, 40_000, 1.5, 'lots']) {
       const response = await put(token, { thinking_budget: bad });
       expect(response.statusCode, String(bad)).toBe(400);
-      expect(response.json()).toMatchObject({ code: 'validation_error', errors: { thinking_budget: [expect.any(String)] } });
+      expect(response.json()).toMatchObject({
+        code: 'validation_error',
+        errors: { thinking_budget: [expect.any(String)] },
+      });
     }
     expect(await config(t, token)).toMatchObject({ thinking_budget: 0, thinking_budget_in_use: 0 });
   });
@@ -192,7 +195,10 @@ describe('thought parts', () => {
       thinking_budget: 100,
       handover_message: 'A person will reply soon.',
     });
-    t.gemini.enqueue({ thought: THOUGHT, functionCall: { name: 'handover_to_human', args: { reason: 'customer_request' } } });
+    t.gemini.enqueue({
+      thought: THOUGHT,
+      functionCall: { name: 'handover_to_human', args: { reason: 'customer_request' } },
+    });
     const response = await ask(t, token, 'A person please');
     expect(response.json()).toMatchObject({ answer: 'A person will reply soon.', auto_response_generated: false });
     expect(JSON.stringify(t.published)).not.toContain('SECRET REASONING');

@@ -2,7 +2,9 @@ import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findUser } from '../../src/auth/auth.service.js';
 import { usageRecords } from '../../src/db/schema/index.js';
+import { randomBytes } from 'node:crypto';
 import { createLocalCache, type Cache } from '../../src/infra/cache.js';
+import { createRedisCache } from '../../src/infra/redis-cache.js';
 import type { EmulatorRequest } from '../../src/emulator/request.js';
 import { GeminiFake } from '../fakes/gemini.js';
 import { createAiTestApp, TEST_GEMINI_KEY, type AiTestApp } from '../helpers/ai.js';
@@ -22,7 +24,17 @@ const ENV = { GEMINI_RETRIES: '0', PARLEY_EXPLICIT_CACHE: 'on', PARLEY_ALLOWED_M
 
 beforeAll(async () => {
   gemini = await GeminiFake.start({ apiKey: TEST_GEMINI_KEY, now: () => clock });
-  shared = createLocalCache();
+  // On the PostgreSQL suite with Redis, the two "processes" share the entry's name through Redis.
+  const redisUrl = process.env.TEST_REDIS_URL;
+  shared = redisUrl
+    ? createRedisCache(
+        redisUrl,
+        (error) => {
+          throw error;
+        },
+        `parley-test-explicit-${randomBytes(4).toString('hex')}`,
+      )
+    : createLocalCache();
   t = await createAiTestApp(ENV, { gemini, cache: shared });
   other = await createAiTestApp(ENV, { gemini, cache: shared });
 });
@@ -30,6 +42,7 @@ afterAll(async () => {
   await t.close();
   await other.close();
   await gemini.close();
+  await shared.close();
 });
 beforeEach(() => gemini.reset());
 afterEach(() => {
