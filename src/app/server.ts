@@ -81,6 +81,8 @@ export interface AppDeps {
   cache?: Cache;
   /** Where the request limits count, shared by every `serve` process; in this process when omitted. */
   redis?: Redis;
+  /** The clock replies are written by (a business's local time in its prompt); the real one when omitted. */
+  now?: () => Date;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -197,6 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     events,
     ...(deps.watchers ? { watchers: deps.watchers } : {}),
     cache,
+    ...(deps.now ? { now: deps.now } : {}),
   };
   await app.register(aiRoutes, replyDeps);
   await app.register(tryItRoutes, replyDeps);
