@@ -153,7 +153,10 @@ export const aiConfigBody = z.object({
     .min(0, `Between 0 and ${MAX_THINKING_BUDGET}; the model may allow less.`)
     .max(MAX_THINKING_BUDGET, `Between 0 and ${MAX_THINKING_BUDGET}; the model may allow less.`)
     .nullable()
-    .optional(),
+    .optional()
+    .describe(
+      "Null for Parley's default; a budget the model cannot take is a 400 naming its range (2.5 Flash 0–24576, 2.5 Flash-Lite 0 or 512–24576, 2.5 Pro 128–32768).",
+    ),
   auto_response_enabled: z.boolean().optional(),
   business_hours_enabled: z.boolean().optional(),
   business_hours: businessHoursSchema.nullable().optional(),
