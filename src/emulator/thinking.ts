@@ -49,19 +49,20 @@ export function thinkingBudgetError(model: string | undefined, body: unknown): s
  */
 export function withThinking(body: unknown, reply: EmulatorReply): EmulatorReply {
   const budget = thinkingBudget(body);
-  if (budget === undefined || budget === 0 || reply.blockReason !== undefined || reply.thought !== undefined) {
-    return reply;
-  }
-  const wanted = budget === -1 ? DYNAMIC_THOUGHT_TOKENS : Math.min(budget, MAX_THOUGHT_TOKENS);
+  if (budget === undefined || budget === 0 || reply.blockReason !== undefined) return reply;
+  // A scripted thought or count is kept; the room it takes is the model's rule all the same.
+  const wanted =
+    reply.usage?.thoughtsTokenCount ?? (budget === -1 ? DYNAMIC_THOUGHT_TOKENS : Math.min(budget, MAX_THOUGHT_TOKENS));
+  const thought = reply.thought ?? THOUGHT;
   const limit = maxOutputTokens(body) ?? Number.POSITIVE_INFINITY;
   const thoughts = Math.min(wanted, limit);
   const usage = { ...reply.usage, thoughtsTokenCount: thoughts };
   const room = limit - thoughts;
-  if (room <= 0) return { thought: THOUGHT, finishReason: 'MAX_TOKENS', usage };
+  if (room <= 0) return { thought, finishReason: 'MAX_TOKENS', usage };
   const text = reply.text ?? reply.chunks?.join('');
-  if (text === undefined || text.length <= room * 4) return { ...reply, thought: THOUGHT, usage };
+  if (text === undefined || text.length <= room * 4) return { ...reply, thought, usage };
   const { chunks: _chunks, functionCall: _call, ...rest } = reply;
-  return { ...rest, text: cutToTokens(text, room), finishReason: 'MAX_TOKENS', thought: THOUGHT, usage };
+  return { ...rest, text: cutToTokens(text, room), finishReason: 'MAX_TOKENS', thought, usage };
 }
 
 /** The first `tokens` of a text at four characters a token, never ending on half of a surrogate pair. */
