@@ -53,8 +53,10 @@ function lastUserTurn(body: unknown): UserTurn {
   const turns = contentsOf(body).filter((content) => isRecord(content) && content.role !== 'model');
   const last = turns[turns.length - 1];
   const parts: unknown[] = isRecord(last) && Array.isArray(last.parts) ? last.parts : [];
+  const texts = parts.flatMap((part) => (isRecord(part) && typeof part.text === 'string' ? [part.text] : []));
   return {
-    text: parts.map((part) => (isRecord(part) && typeof part.text === 'string' ? part.text : '')).join(' '),
+    // The newest words are what is asked; a turn's earlier parts are context (a note on the time).
+    text: texts.at(-1) ?? '',
     answersFunction: parts.some((part) => isRecord(part) && part.functionResponse !== undefined),
   };
 }

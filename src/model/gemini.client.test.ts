@@ -183,7 +183,7 @@ describe('Gemini provider, thinking and explicit caching', () => {
     const sent = gemini.requests.find((request) => request.method === 'generateContent')?.body;
     expect(sent).toMatchObject({
       cachedContent: entry.name,
-      contents: [{ role: 'user', parts: [{ text: 'It is 09:30.' }] }, {}],
+      contents: [{ role: 'user', parts: [{ text: 'It is 09:30.' }, { text: 'hello' }] }],
     });
     expect(sent).not.toHaveProperty('systemInstruction');
     expect(sent).not.toHaveProperty('tools');

@@ -101,9 +101,12 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
 
   const contents = (request: ModelRequest) => {
     const turns = request.contents.map((turn) => ({ role: turn.role, parts: [{ text: turn.text }] }));
-    // With an entry, what varies (the local time) opens the conversation instead.
+    // With an entry, what varies (the local time) opens the customer's first turn instead, as a part
+    // of its own: turns keep alternating, and the customer's own words stay the turn's last part.
+    const first = turns[0];
     if (!request.cachedContent || !request.systemInstruction) return turns;
-    return [{ role: 'user', parts: [{ text: request.systemInstruction }] }, ...turns];
+    if (first?.role !== 'user') return [{ role: 'user', parts: [{ text: request.systemInstruction }] }, ...turns];
+    return [{ role: 'user', parts: [{ text: request.systemInstruction }, ...first.parts] }, ...turns.slice(1)];
   };
 
   return {
