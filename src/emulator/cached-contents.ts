@@ -12,6 +12,7 @@ import {
   estimateTokens,
   isRecord,
   systemInstructionText,
+  type EmulatorRequest,
   type JsonObject,
 } from './request.js';
 import { rpcError } from './wire.js';
@@ -31,6 +32,11 @@ interface Entry {
   tokens: number;
   expires: number;
 }
+
+export type CachedContentsMethod = Extract<
+  EmulatorRequest['method'],
+  'createCachedContent' | 'getCachedContent' | 'deleteCachedContent' | 'listCachedContents'
+>;
 
 export interface Answer {
   status: number;
@@ -102,26 +108,18 @@ export function cachedContentStore(models: string[], now: () => number = Date.no
   }
 
   return {
-    /** Routes `/{version}/cachedContents[/{id}]`; undefined when the path is not one of them. */
-    serve(method: string, pathname: string, body: unknown): Answer | undefined {
-      const match = /^\/v1(?:beta|alpha)?\/(cachedContents)(?:\/([^/:]+))?$/.exec(pathname);
-      if (!match) return undefined;
-      const id = match[2];
-      if (id === undefined) {
-        if (method === 'POST') return create(body);
-        if (method !== 'GET') return undefined;
+    /** One `ai.caches` call on the entry `id` (create and list name none). */
+    serve(method: CachedContentsMethod, id: string | undefined, body: unknown): Answer {
+      if (method === 'createCachedContent') return create(body);
+      if (method === 'listCachedContents') {
         const listed = [...entries.keys()].map(live).filter((entry) => entry !== undefined);
         return { status: 200, body: listed.length ? { cachedContents: listed.map((entry) => entry.resource) } : {} };
       }
-      const name = `cachedContents/${id}`;
+      const name = `cachedContents/${id ?? ''}`;
       const entry = live(name);
-      if (method === 'GET') return entry ? { status: 200, body: entry.resource } : gone();
-      if (method === 'DELETE') {
-        if (!entry) return gone();
-        entries.delete(name);
-        return { status: 200, body: {} };
-      }
-      return undefined;
+      if (!entry) return gone();
+      if (method === 'deleteCachedContent') entries.delete(name);
+      return { status: 200, body: method === 'deleteCachedContent' ? {} : entry.resource };
     },
 
     /** The request a generate call naming an entry stands for, or Google's refusal. */

@@ -12,7 +12,7 @@ import {
   type JsonObject,
 } from './request.js';
 import { implicitPromptCache } from './prompt-cache.js';
-import { cachedContentStore } from './cached-contents.js';
+import { cachedContentStore, type CachedContentsMethod } from './cached-contents.js';
 import { simulatedReply } from './simulated.js';
 import { thinkingBudgetError, withThinking } from './thinking.js';
 import {
@@ -121,28 +121,21 @@ export function geminiHandler(options: GeminiHandlerOptions = {}): GeminiHandler
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
-    const cacheMethod = cachedContentsMethod(req.method ?? 'GET', url.pathname);
-    const route = cacheMethod ? undefined : matchRoute(req.method ?? 'GET', url.pathname);
-    if (!route && !cacheMethod) return sendJson(res, 404, rpcError(404, 'Method not found.'));
-    const body: Body = req.method === 'POST' ? await readBody(req) : { value: undefined };
     const apiKey = firstHeader(req.headers['x-goog-api-key']) ?? url.searchParams.get('key') ?? undefined;
     const keyError = apiKeyError(options.apiKey, apiKey);
-    if (cacheMethod) {
-      options.onRequest?.({
-        method: cacheMethod,
-        model: undefined,
-        apiKey,
-        body: body.value,
-        headers: { ...req.headers },
-      });
+    const cacheCall = cachedContentsCall(req.method ?? 'GET', url.pathname);
+    if (cacheCall) {
+      const body: Body = req.method === 'POST' ? await readBody(req) : { value: undefined };
+      const headers = { ...req.headers };
+      options.onRequest?.({ method: cacheCall.method, model: undefined, apiKey, body: body.value, headers });
       if (keyError) return sendJson(res, keyError.status, keyError.body);
       if (body.problem !== undefined) return sendJson(res, 400, rpcError(400, body.problem));
-      const answered = cachedContents.serve(req.method ?? 'GET', url.pathname, body.value);
-      return answered
-        ? sendJson(res, answered.status, answered.body)
-        : sendJson(res, 404, rpcError(404, 'Method not found.'));
+      const answered = cachedContents.serve(cacheCall.method, cacheCall.id, body.value);
+      return sendJson(res, answered.status, answered.body);
     }
-    if (!route) return;
+    const route = matchRoute(req.method ?? 'GET', url.pathname);
+    if (!route) return sendJson(res, 404, rpcError(404, 'Method not found.'));
+    const body: Body = req.method === 'POST' ? await readBody(req) : { value: undefined };
     if (!route.method) {
       const refusal = keyError ?? { status: 404, body: unknownModel(route) };
       return sendJson(res, refusal.status, refusal.body);
@@ -260,11 +253,21 @@ function countTokens(request: EmulatorRequest, res: ServerResponse): void {
   });
 }
 
-function cachedContentsMethod(httpMethod: string, pathname: string): EmulatorRequest['method'] | undefined {
-  const match = /^\/v1(?:beta|alpha)?\/cachedContents(\/[^/:]+)?$/.exec(pathname);
+/** `/{version}/cachedContents[/{id}]`: which call of `ai.caches` it is, and the entry it names. */
+function cachedContentsCall(
+  httpMethod: string,
+  pathname: string,
+): { method: CachedContentsMethod; id: string | undefined } | undefined {
+  const match = /^\/v1(?:beta|alpha)?\/cachedContents(?:\/([^/:]+))?$/.exec(pathname);
   if (!match) return undefined;
-  if (match[1] === undefined) return httpMethod === 'POST' ? 'createCachedContent' : 'listCachedContents';
-  return httpMethod === 'DELETE' ? 'deleteCachedContent' : 'getCachedContent';
+  const id = match[1];
+  const methods: Record<string, CachedContentsMethod> =
+    id === undefined
+      ? { POST: 'createCachedContent', GET: 'listCachedContents' }
+      : { GET: 'getCachedContent', DELETE: 'deleteCachedContent' };
+  const method = methods[httpMethod];
+  // Anything else (an update, say) is a method the emulator does not offer.
+  return method ? { method, id } : undefined;
 }
 
 function matchRoute(httpMethod: string, pathname: string): Route | undefined {
