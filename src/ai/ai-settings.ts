@@ -11,6 +11,7 @@ import {
   upsertSuspension,
   usersWithIds,
 } from './ai.repo.js';
+import { thinkingBudgetFor, thinkingBudgetProblem } from '../model/thinking.js';
 import type { BusinessHours } from './business-hours.js';
 
 /** One business's AI setup: model config and prompts (the seed's AIModelConfig and AI Prompts). */
@@ -18,6 +19,8 @@ export interface AiSettings {
   modelName: string;
   temperature: number;
   maxTokens: number;
+  /** Tokens the model may think before answering; null: Parley's default for the model (thinkingBudgetFor). */
+  thinkingBudget: number | null;
   autoResponseEnabled: boolean;
   businessHoursEnabled: boolean;
   businessHours: BusinessHours | null;
@@ -89,6 +92,19 @@ export function modelInUse(config: Pick<Config, 'gemini'>, settings: Pick<AiSett
   return config.gemini.allowedModels.includes(settings.modelName) ? settings.modelName : config.gemini.defaultModel;
 }
 
+/**
+ * The thinking budget replies are sent with: the business's own for the model in use, unless that
+ * model cannot take it (the operator withdrew the model it was set for), then Parley's default.
+ */
+export function thinkingBudgetInUse(
+  config: Pick<Config, 'gemini'>,
+  settings: Pick<AiSettings, 'modelName' | 'thinkingBudget'>,
+): number | undefined {
+  const model = modelInUse(config, settings);
+  const own = thinkingBudgetProblem(model, settings.thinkingBudget) ? null : settings.thinkingBudget;
+  return thinkingBudgetFor(model, own);
+}
+
 export const DEFAULT_TEMPERATURE = 0.7;
 export const DEFAULT_MAX_TOKENS = 1024;
 export const DEFAULT_REPLY_DEBOUNCE_MS = 2_000;
@@ -120,6 +136,7 @@ async function loadAiSettings(db: Database, userId: string, defaultModel: string
     modelName: config?.modelName ?? defaultModel,
     temperature: config?.temperature ?? DEFAULT_TEMPERATURE,
     maxTokens: config?.maxTokens ?? DEFAULT_MAX_TOKENS,
+    thinkingBudget: config?.thinkingBudget ?? null,
     autoResponseEnabled: config?.autoResponseEnabled ?? false,
     businessHoursEnabled: config?.businessHoursEnabled ?? false,
     businessHours: config?.businessHours ?? null,
@@ -149,12 +166,18 @@ export async function updateAiSettings(
   if (next.businessHoursEnabled && !next.businessHours) {
     throw new ValidationError({ business_hours: ['Set business_hours before enabling them.'] });
   }
+  // Checked against the model the business will have, so switching models cannot strand a budget it cannot take.
+  const thinking = thinkingBudgetProblem(next.modelName, next.thinkingBudget);
+  if (thinking && (patch.thinkingBudget !== undefined || patch.modelName !== undefined)) {
+    throw new ValidationError({ thinking_budget: [thinking] });
+  }
   const configValues =
     Object.keys(config).length > 0
       ? {
           modelName: next.modelName,
           temperature: next.temperature,
           maxTokens: next.maxTokens,
+          thinkingBudget: next.thinkingBudget,
           autoResponseEnabled: next.autoResponseEnabled,
           businessHoursEnabled: next.businessHoursEnabled,
           businessHours: next.businessHours,

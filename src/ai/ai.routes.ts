@@ -8,7 +8,13 @@ import { currentUser, requireToken } from '../auth/authenticate.js';
 import { conversationIdFromSession, getOwnConversation } from '../conversations/conversations.service.js';
 import { listConversations, sessionDetail, sessionView } from '../conversations/sessions.service.js';
 import type { AuthUser } from '../auth/auth.service.js';
-import { getAiSettings, offeredModels, type AiSettings, type AiSettingsPatch } from './ai-settings.js';
+import {
+  getAiSettings,
+  offeredModels,
+  thinkingBudgetInUse,
+  type AiSettings,
+  type AiSettingsPatch,
+} from './ai-settings.js';
 import { answeringNow } from './availability.js';
 import {
   aiConfigBody,
@@ -128,6 +134,8 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
       model_name: settings.modelName,
       temperature: settings.temperature,
       max_tokens: settings.maxTokens,
+      thinking_budget: settings.thinkingBudget,
+      thinking_budget_in_use: thinkingBudgetInUse(config, settings) ?? null,
       auto_response_enabled: settings.autoResponseEnabled,
       business_hours_enabled: settings.businessHoursEnabled,
       business_hours: settings.businessHours,
@@ -185,6 +193,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
         if (body.model_name !== undefined) patch.modelName = body.model_name;
         if (body.temperature !== undefined) patch.temperature = body.temperature;
         if (body.max_tokens !== undefined) patch.maxTokens = body.max_tokens;
+        if (body.thinking_budget !== undefined) patch.thinkingBudget = body.thinking_budget;
         if (body.auto_response_enabled !== undefined) patch.autoResponseEnabled = body.auto_response_enabled;
         if (body.business_hours_enabled !== undefined) patch.businessHoursEnabled = body.business_hours_enabled;
         if (body.business_hours !== undefined) patch.businessHours = body.business_hours;

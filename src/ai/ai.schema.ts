@@ -4,6 +4,7 @@ import { withWarnings } from '../kernel/ignored-fields.js';
 import { pageOf, pageQuery } from '../kernel/pagination.js';
 import { NEW_CONVERSATION_REASONS } from './availability.js';
 import { businessHoursSchema } from './business-hours.js';
+import { MAX_THINKING_BUDGET } from '../model/thinking.js';
 import { PROMPT_MAX_LENGTH } from './prompt-sections.js';
 import { messageText, sessionItem, sessionMessage } from '../conversations/conversations.schema.js';
 
@@ -82,6 +83,18 @@ export const aiConfigResponse = z
     model_name: z.string(),
     temperature: z.number(),
     max_tokens: z.number().int(),
+    thinking_budget: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        "Tokens the model may think before it answers, on top of max_tokens (thinking is billed as output). Null: Parley's default, thinking off where the model allows it (2.5 Flash, 2.5 Flash-Lite), else the model's smallest budget (2.5 Pro: 128); no setting at all for a model Parley does not know.",
+      ),
+    thinking_budget_in_use: z
+      .number()
+      .int()
+      .nullable()
+      .describe("The budget replies are sent with for the model in use; null when the model's own default applies."),
     auto_response_enabled: z.boolean(),
     business_hours_enabled: z.boolean(),
     business_hours: businessHoursSchema.nullable(),
@@ -134,6 +147,16 @@ export const aiConfigBody = z.object({
     .min(1, 'Between 1 and 8192.')
     .max(8192, 'Between 1 and 8192.')
     .optional(),
+  thinking_budget: z
+    .number()
+    .int('A whole number.')
+    .min(0, `Between 0 and ${MAX_THINKING_BUDGET}; the model may allow less.`)
+    .max(MAX_THINKING_BUDGET, `Between 0 and ${MAX_THINKING_BUDGET}; the model may allow less.`)
+    .nullable()
+    .optional()
+    .describe(
+      "Null for Parley's default; a budget the model cannot take is a 400 naming its range (2.5 Flash 0–24576, 2.5 Flash-Lite 0 or 512–24576, 2.5 Pro 128–32768).",
+    ),
   auto_response_enabled: z.boolean().optional(),
   business_hours_enabled: z.boolean().optional(),
   business_hours: businessHoursSchema.nullable().optional(),

@@ -8,13 +8,15 @@ import { messageEvent } from '../conversations/conversation-events.js';
 import { handOver, type Handover } from '../conversations/handover.js';
 import { fairShareWeight, quotaExceeded } from '../usage/quota.service.js';
 import { recordUsage, usageInsert } from '../usage/usage.service.js';
-import { ModelError, NO_USAGE, type ModelResult } from '../model/model-provider.js';
-import { isSuspended, modelInUse, type AiSettings } from './ai-settings.js';
+import { ModelError, NO_USAGE, type ModelRequest, type ModelResult } from '../model/model-provider.js';
+import { outputLimitWithThinking } from '../model/thinking.js';
+import { isSuspended, modelInUse, thinkingBudgetInUse, type AiSettings } from './ai-settings.js';
 import { answerStoredOutcome } from './ai.repo.js';
 import { aiAvailability, closedAt } from './availability.js';
 import { buildContents } from './context.js';
 import { HANDOVER_TOOL, handoverNote, handoverReason } from './handover-tool.js';
-import { buildSystemInstruction } from './prompt.js';
+import { cachedPromptFor, withCachedPrompt } from './explicit-cache.js';
+import { localTimeLine, stablePrefix } from './prompt.js';
 import type { NoAnswerReason, ReplyDeps } from './reply-deps.js';
 
 /** Messages of history read for the context window; the token budget trims further. */
@@ -115,16 +117,16 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
   // Over its cap on the shared key, the business's customers go to its people instead of the model.
   if (await quotaExceeded(db, userId, deps.config.timezone, now)) return stopBeforeModel('quota_exceeded');
   const modelName = modelInUse(deps.config, settings);
-  const request = {
+  const thinkingBudget = thinkingBudgetInUse(deps.config, settings);
+  const instruction = stablePrefix(settings.prompts);
+  const clock = localTimeLine(settings.businessHours?.timezone ?? deps.config.timezone, now);
+  const request: ModelRequest = {
     model: modelName,
-    systemInstruction: buildSystemInstruction({
-      prompts: settings.prompts,
-      timezone: settings.businessHours?.timezone ?? deps.config.timezone,
-      now,
-    }),
+    systemInstruction: `${instruction}\n\n${clock}`,
     contents: buildContents(history),
     temperature: settings.temperature,
-    maxOutputTokens: settings.maxTokens,
+    maxOutputTokens: outputLimitWithThinking(settings.maxTokens, thinkingBudget),
+    thinkingBudget,
     tools: [HANDOVER_TOOL],
     // Cached with the caps just read: no further query.
     business: { id: userId, weight: await fairShareWeight(db, userId) },
@@ -137,11 +139,17 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
     // Watchers see the answer as it is written (it is stored, or discarded, only once complete);
     // with nobody watching, the whole answer at once costs the model client much less.
     const live = deps.watchers ? await deps.watchers.isWatched(userId) : true;
-    result = live
-      ? await model.stream(request, (text) =>
-          deps.events.publish(userId, { type: 'ai.reply.delta', data: { conversation_id: conversation.id, text } }),
-        )
-      : await model.generate(request);
+    const cacheDeps = { config: deps.config, model, cache: deps.cache };
+    const entry = await cachedPromptFor(cacheDeps, { userId, model: modelName, instruction, tools: [HANDOVER_TOOL] });
+    result = await withCachedPrompt(cacheDeps, entry, (cached) => {
+      // With an entry, only the clock is sent; it opens the conversation instead of ending the instruction.
+      const call = cached ? { ...request, cachedContent: cached.name, systemInstruction: clock } : request;
+      return live
+        ? model.stream(call, (text) =>
+            deps.events.publish(userId, { type: 'ai.reply.delta', data: { conversation_id: conversation.id, text } }),
+          )
+        : model.generate(call);
+    });
   } catch (error) {
     if (!(error instanceof ModelError)) throw error;
     const failedCall = recordUsage(db, deps.config.modelPrices, {

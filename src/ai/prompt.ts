@@ -23,7 +23,12 @@ export function stablePrefix(prompts: Prompts): string {
   return lines.join('\n');
 }
 
+/** What varies from one reply to the next: the business's clock, for "are you open now?". */
+export function localTimeLine(timezone: string, now: Date): string {
+  return `The business's local date and time now: ${describeLocalTime(timezone, now)}.`;
+}
+
 export function buildSystemInstruction({ prompts, timezone, now }: PromptContext): string {
   // The local time goes last, so the part before it stays cacheable.
-  return `${stablePrefix(prompts)}\n\nThe business's local date and time now: ${describeLocalTime(timezone, now)}.`;
+  return `${stablePrefix(prompts)}\n\n${localTimeLine(timezone, now)}`;
 }

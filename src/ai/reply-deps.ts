@@ -2,6 +2,7 @@ import type { Config } from '../kernel/config.js';
 import type { Database } from '../db/client.js';
 import type { EventBus } from '../events/events.js';
 import type { Watchers } from '../events/watchers.js';
+import type { Cache } from '../infra/cache.js';
 import type { ModelError, ModelProvider } from '../model/model-provider.js';
 
 export interface ReplyDeps {
@@ -18,6 +19,8 @@ export interface ReplyDeps {
   retryLater?: (error: ModelError) => boolean;
   /** Who watches live: answers stream only to watched businesses. Without it, every answer streams. */
   watchers?: Watchers;
+  /** Shared values across processes; explicit prompt cache entries are named here (PARLEY_EXPLICIT_CACHE). */
+  cache?: Cache;
 }
 
 /** Why no AI answer was generated, the first that applies (contract §5). */

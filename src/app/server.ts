@@ -81,6 +81,8 @@ export interface AppDeps {
   cache?: Cache;
   /** Where the request limits count, shared by every `serve` process; in this process when omitted. */
   redis?: Redis;
+  /** The clock replies are written by (a business's local time in its prompt); the real one when omitted. */
+  now?: () => Date;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -176,7 +178,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const stopForgetting = revocations.subscribe((tokenIds) => forgetTokens(deps.db, tokenIds));
   app.addHook('onClose', async () => stopForgetting());
   // One lock-out for token and dashboard sign-in: guesses count together whichever endpoint they hit.
-  const guard = signInGuard(deps.cache ?? createLocalCache(), deps.config.limits, (error) =>
+  const cache = deps.cache ?? createLocalCache();
+  const guard = signInGuard(cache, deps.config.limits, (error) =>
     app.log.warn({ err: error }, 'sign-in lock-out unavailable: this attempt is not counted'),
   );
   const sessionPolicy = installDashboardSessions(app, deps.config);
@@ -195,6 +198,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     model,
     events,
     ...(deps.watchers ? { watchers: deps.watchers } : {}),
+    cache,
+    ...(deps.now ? { now: deps.now } : {}),
   };
   await app.register(aiRoutes, replyDeps);
   await app.register(tryItRoutes, replyDeps);

@@ -192,6 +192,7 @@ describe('models', () => {
       'models/gemini-2.5-flash',
       'models/gemini-2.5-flash-lite',
       'models/gemini-3-flash-preview',
+      'models/gemini-2.5-pro',
     ]);
     expect(requests.filter((request) => request.method === 'list')).toHaveLength(2);
   });

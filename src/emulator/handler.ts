@@ -12,7 +12,9 @@ import {
   type JsonObject,
 } from './request.js';
 import { implicitPromptCache } from './prompt-cache.js';
+import { cachedContentStore, type CachedContentsMethod } from './cached-contents.js';
 import { simulatedReply } from './simulated.js';
+import { thinkingBudgetError, withThinking } from './thinking.js';
 import {
   generateResponse,
   invalidApiKeyError,
@@ -51,6 +53,10 @@ export interface GeminiHandlerOptions {
    * decide how and when the answer goes out (sendReply and sendStream then write it).
    */
   answer?: (call: GenerateCall) => Promise<void>;
+  /** The clock cachedContents entries expire by; default Date.now. */
+  now?: () => number;
+  /** Tokens a cachedContents entry needs whatever its model; default Google's minimum per model. */
+  cacheMinTokens?: number;
 }
 
 export type GeminiHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -60,6 +66,7 @@ export const DEFAULT_EMULATED_MODELS = [
   'gemini-2.5-flash',
   'gemini-2.5-flash-lite',
   'gemini-3-flash-preview',
+  'gemini-2.5-pro',
 ];
 
 // Google's inline request limit; beyond it the emulator, like the API, refuses rather than buffers.
@@ -88,11 +95,15 @@ interface Body {
 export function geminiHandler(options: GeminiHandlerOptions = {}): GeminiHandler {
   const models = options.models ?? DEFAULT_EMULATED_MODELS;
   const respond = options.respond ?? simulatedReply;
-  const answer = options.answer ?? (async (call: GenerateCall) => sendReply(call, await respond(call.request)));
+  const answer =
+    options.answer ??
+    (async (call: GenerateCall) => sendReply(call, withThinking(call.request.body, await respond(call.request))));
   let responseCount = 0;
   const cachedTokensOf = implicitPromptCache();
+  const cachedContents = cachedContentStore(models, options.now, options.cacheMinTokens);
 
-  const contextOf = (request: EmulatorRequest): (() => ResponseContext) => {
+  /** `explicitTokens`: the tokens of the cachedContents entry the call named, which then stand for any implicit hit. */
+  const contextOf = (request: EmulatorRequest, explicitTokens?: number): (() => ResponseContext) => {
     let context: ResponseContext | undefined;
     return () => {
       if (context) return context;
@@ -102,7 +113,7 @@ export function geminiHandler(options: GeminiHandlerOptions = {}): GeminiHandler
         // Deterministic, so that two runs of a test or a demo log the same ids.
         responseId: `emu-${responseCount.toString().padStart(6, '0')}`,
         promptTokens: estimateTokens(promptChars(request.body)),
-        cachedTokens: cachedTokensOf(request),
+        cachedTokens: explicitTokens ?? cachedTokensOf(request),
       };
       return context;
     };
@@ -110,11 +121,21 @@ export function geminiHandler(options: GeminiHandlerOptions = {}): GeminiHandler
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    const apiKey = firstHeader(req.headers['x-goog-api-key']) ?? url.searchParams.get('key') ?? undefined;
+    const keyError = apiKeyError(options.apiKey, apiKey);
+    const cacheCall = cachedContentsCall(req.method ?? 'GET', url.pathname);
+    if (cacheCall) {
+      const body: Body = req.method === 'POST' ? await readBody(req) : { value: undefined };
+      const headers = { ...req.headers };
+      options.onRequest?.({ method: cacheCall.method, model: undefined, apiKey, body: body.value, headers });
+      if (keyError) return sendJson(res, keyError.status, keyError.body);
+      if (body.problem !== undefined) return sendJson(res, 400, rpcError(400, body.problem));
+      const answered = cachedContents.serve(cacheCall.method, cacheCall.id, body.value);
+      return sendJson(res, answered.status, answered.body);
+    }
     const route = matchRoute(req.method ?? 'GET', url.pathname);
     if (!route) return sendJson(res, 404, rpcError(404, 'Method not found.'));
     const body: Body = req.method === 'POST' ? await readBody(req) : { value: undefined };
-    const apiKey = firstHeader(req.headers['x-goog-api-key']) ?? url.searchParams.get('key') ?? undefined;
-    const keyError = apiKeyError(options.apiKey, apiKey);
     if (!route.method) {
       const refusal = keyError ?? { status: 404, body: unknownModel(route) };
       return sendJson(res, refusal.status, refusal.body);
@@ -133,11 +154,21 @@ export function geminiHandler(options: GeminiHandlerOptions = {}): GeminiHandler
     if (route.model === undefined || !models.includes(route.model)) return sendJson(res, 404, unknownModel(route));
     if (route.method === 'get') return sendJson(res, 200, modelResource(route.model));
     if (route.method === 'countTokens') return countTokens(request, res);
-    const problem = generateBodyError(request.body);
+    const problem = generateBodyError(request.body) ?? thinkingBudgetError(route.model, request.body);
     if (problem !== undefined) return sendJson(res, 400, rpcError(400, problem));
+    const resolved = cachedContents.resolve(route.model, request.body);
+    if ('error' in resolved) return sendJson(res, resolved.error.status, resolved.error.body);
+    // The model answers what the call stands for: the entry's instruction and tools, then the turns sent.
+    const effective = { ...request, body: resolved.body };
     const streaming = request.method === 'streamGenerateContent';
     const sse = url.searchParams.get('alt') === 'sse';
-    await answer({ request, response: res, streaming, sse, context: contextOf(request) });
+    await answer({
+      request: effective,
+      response: res,
+      streaming,
+      sse,
+      context: contextOf(effective, resolved.cachedTokens),
+    });
   };
 
   return async (req, res) => {
@@ -220,6 +251,23 @@ function countTokens(request: EmulatorRequest, res: ServerResponse): void {
     cachedContentTokenCount: 0,
     promptTokensDetails: [{ modality: 'TEXT', tokenCount: totalTokens }],
   });
+}
+
+/** `/{version}/cachedContents[/{id}]`: which call of `ai.caches` it is, and the entry it names. */
+function cachedContentsCall(
+  httpMethod: string,
+  pathname: string,
+): { method: CachedContentsMethod; id: string | undefined } | undefined {
+  const match = /^\/v1(?:beta|alpha)?\/cachedContents(?:\/([^/:]+))?$/.exec(pathname);
+  if (!match) return undefined;
+  const id = match[1];
+  const methods: Record<string, CachedContentsMethod> =
+    id === undefined
+      ? { POST: 'createCachedContent', GET: 'listCachedContents' }
+      : { GET: 'getCachedContent', DELETE: 'deleteCachedContent' };
+  const method = methods[httpMethod];
+  // Anything else (an update, say) is a method the emulator does not offer.
+  return method ? { method, id } : undefined;
 }
 
 function matchRoute(httpMethod: string, pathname: string): Route | undefined {

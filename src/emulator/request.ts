@@ -6,7 +6,16 @@
 export type JsonObject = Record<string, unknown>;
 
 export interface EmulatorRequest {
-  method: 'generateContent' | 'streamGenerateContent' | 'countTokens' | 'get' | 'list';
+  method:
+    | 'generateContent'
+    | 'streamGenerateContent'
+    | 'countTokens'
+    | 'get'
+    | 'list'
+    | 'createCachedContent'
+    | 'getCachedContent'
+    | 'deleteCachedContent'
+    | 'listCachedContents';
   /** e.g. 'gemini-flash-latest' (without 'models/'); tuned models keep their 'tunedModels/' prefix. */
   model: string | undefined;
   /** From the x-goog-api-key header, or the `key` query parameter Google also accepts. */

@@ -11,6 +11,7 @@ import {
   systemInstructionText,
   type EmulatorRequest,
 } from './request.js';
+import { cutToTokens } from './thinking.js';
 import type { EmulatorReply } from './wire.js';
 
 export const SIMULATED_PREFIX = '[Simulated] ';
@@ -52,8 +53,10 @@ function lastUserTurn(body: unknown): UserTurn {
   const turns = contentsOf(body).filter((content) => isRecord(content) && content.role !== 'model');
   const last = turns[turns.length - 1];
   const parts: unknown[] = isRecord(last) && Array.isArray(last.parts) ? last.parts : [];
+  const texts = parts.flatMap((part) => (isRecord(part) && typeof part.text === 'string' ? [part.text] : []));
   return {
-    text: parts.map((part) => (isRecord(part) && typeof part.text === 'string' ? part.text : '')).join(' '),
+    // The newest words are what is asked; a turn's earlier parts are context (a note on the time).
+    text: texts.at(-1) ?? '',
     answersFunction: parts.some((part) => isRecord(part) && part.functionResponse !== undefined),
   };
 }
@@ -62,10 +65,7 @@ function lastUserTurn(body: unknown): UserTurn {
 function withinLimit(text: string, body: unknown): EmulatorReply {
   const limit = maxOutputTokens(body);
   if (limit === undefined || text.length <= limit * 4) return { text };
-  let cut = text.slice(0, limit * 4);
-  // Never end on half of a surrogate pair.
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return { text: cut, finishReason: 'MAX_TOKENS' };
+  return { text: cutToTokens(text, limit), finishReason: 'MAX_TOKENS' };
 }
 
 export interface Fact {

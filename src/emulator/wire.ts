@@ -9,6 +9,8 @@ import { estimateTokens, type EmulatorRequest, type JsonObject } from './request
 export interface EmulatorReply {
   /** Answer text (candidate 0, role model). */
   text?: string;
+  /** A thought summary (`thought: true`), sent before everything else. */
+  thought?: string;
   /** A functionCall part, after the text when both are given. */
   functionCall?: { name: string; args: Record<string, unknown> };
   /** Default 'STOP'; e.g. 'MAX_TOKENS', 'SAFETY'. */
@@ -158,7 +160,7 @@ export function usageMetadata(reply: EmulatorReply, context: ResponseContext, ca
 /** The complete GenerateContentResponse for a unary call. */
 export function generateResponse(reply: EmulatorReply, context: ResponseContext): JsonObject {
   if (reply.blockReason !== undefined) return blockedResponse(reply, context);
-  const parts: JsonObject[] = [];
+  const parts: JsonObject[] = reply.thought === undefined ? [] : [{ text: reply.thought, thought: true }];
   const text = replyText(reply);
   if (text.length > 0) parts.push({ text });
   if (reply.functionCall) parts.push({ functionCall: reply.functionCall });
@@ -199,9 +201,17 @@ function finishedCandidate(reply: EmulatorReply, parts: JsonObject[]): JsonObjec
 export function streamResponses(reply: EmulatorReply, context: ResponseContext): JsonObject[] {
   if (reply.blockReason !== undefined) return [blockedResponse(reply, context)];
   const deltas = reply.chunks ?? splitText(reply.text ?? '', 3);
-  // Nothing to stream as text still ends with one event carrying any call and the finish.
-  if (deltas.length === 0) return [lastEvent(reply, context, [])];
-  return deltas.map((delta, index): JsonObject => {
+  const thought = reply.thought === undefined ? [] : [{ text: reply.thought, thought: true }];
+  // Nothing to stream as text still ends with one event carrying any thought, call and the finish.
+  if (deltas.length === 0) return [lastEvent(reply, context, thought)];
+  // As recorded streams do, thoughts arrive in events of their own before the answer.
+  const thinking = thought.map((part): JsonObject => ({
+    candidates: [{ content: { role: 'model', parts: [part] }, index: 0 }],
+    usageMetadata: usageSoFar(reply, context, ''),
+    modelVersion: context.model,
+    responseId: context.responseId,
+  }));
+  const answer = deltas.map((delta, index): JsonObject => {
     const parts: JsonObject[] = [{ text: delta }];
     if (index === deltas.length - 1) return lastEvent(reply, context, parts);
     const candidate = { content: { role: 'model', parts }, index: 0 };
@@ -213,6 +223,7 @@ export function streamResponses(reply: EmulatorReply, context: ResponseContext):
       responseId: context.responseId,
     };
   });
+  return [...thinking, ...answer];
 }
 
 /** Usage while the answer is still arriving: the prompt and thoughts in full, the answer as far as sent. */

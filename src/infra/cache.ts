@@ -6,6 +6,8 @@ export interface Cache {
   readonly kind: 'local' | 'redis';
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Sets the key only if it holds nothing live; true when this call set it (a lock only one process wins). */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   delete(key: string): Promise<void>;
   /** Adds 1 and returns the new count; the count expires `ttlMs` after it was first made. */
   increment(key: string, ttlMs: number): Promise<number>;
@@ -67,6 +69,11 @@ export function createLocalCache(now: () => number = Date.now): Cache {
     },
     async set(key, value, ttlMs) {
       store(key, { value, expires: now() + ttlMs });
+    },
+    async setIfAbsent(key, value, ttlMs) {
+      if (live(key)) return false;
+      store(key, { value, expires: now() + ttlMs });
+      return true;
     },
     async delete(key) {
       entries.delete(key);

@@ -25,6 +25,9 @@ export function createRedisCache(url: string, onError: (error: Error) => void, p
     async set(key, value, ttlMs) {
       await redis.set(PREFIX + key, value, 'PX', ttlMs);
     },
+    async setIfAbsent(key, value, ttlMs) {
+      return (await redis.set(PREFIX + key, value, 'PX', ttlMs, 'NX')) === 'OK';
+    },
     async delete(key) {
       await redis.del(PREFIX + key);
     },

@@ -9,6 +9,7 @@ import type { Queue } from '../infra/queue.js';
 import type { EventBus } from '../events/events.js';
 import type { Watchers } from '../events/watchers.js';
 import { registerScheduledJobs, scheduleJobs } from './scheduled.jobs.js';
+import type { Cache } from '../infra/cache.js';
 
 export interface JobDeps {
   db: Database;
@@ -18,6 +19,8 @@ export interface JobDeps {
   secrets: SecretBox;
   /** Who watches live: replies stream only to them. */
   watchers?: Watchers;
+  /** Shared values across processes (explicit prompt cache entries). */
+  cache?: Cache;
 }
 
 /** Every job's handler, registered where workers run; each job type gets exactly one. */

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       retries: 3,
       deadlineMs: 60_000,
       requestsPerMinute: 500,
+      explicitCache: { enabled: false, ttlMinutes: 60 },
     });
     expect(config.redisPrefix).toBe('parley');
     expect(config.metricsPort).toBeUndefined();
@@ -55,6 +56,16 @@ describe('loadConfig', () => {
     expect(config.publicUrl).toBe('https://chat.example.com');
     expect(config.publicUrlSet).toBe(true);
     expect(config.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
+  });
+
+  it('reads the explicit prompt cache switch and its time to live, refusing bad values', () => {
+    const on = loadConfig({ PARLEY_EXPLICIT_CACHE: 'ON', PARLEY_EXPLICIT_CACHE_TTL_MINUTES: '15' });
+    expect(on.gemini.explicitCache).toEqual({ enabled: true, ttlMinutes: 15 });
+    expect(loadConfig({ PARLEY_EXPLICIT_CACHE: 'off' }).gemini.explicitCache.enabled).toBe(false);
+    expect(problems({ PARLEY_EXPLICIT_CACHE: 'yes please', PARLEY_EXPLICIT_CACHE_TTL_MINUTES: '2' })).toEqual([
+      'Invalid configuration: PARLEY_EXPLICIT_CACHE must be on or off (got "yes please")',
+      'Invalid configuration: PARLEY_EXPLICIT_CACHE_TTL_MINUTES must be between 5 and 1440 (got "2")',
+    ]);
   });
 
   it('names the variable and the problem, one line each', () => {

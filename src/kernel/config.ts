@@ -138,6 +138,14 @@ const envSchema = z.object({
     .max(100_000, 'must be between 0 (no limit) and 100000')
     .default(500),
   PARLEY_MODEL_PRICES: modelPrices.optional(),
+  PARLEY_EXPLICIT_CACHE: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .default('off')
+    .refine((value) => ['on', 'off', ''].includes(value), 'must be on or off')
+    .transform((value) => value === 'on'),
+  PARLEY_EXPLICIT_CACHE_TTL_MINUTES: wholeNumber('minutes', 5, 1_440, 60),
   TELEGRAM_API_BASE: url(httpUrl).default('https://api.telegram.org'),
   META_GRAPH_BASE: url(httpUrl).default('https://graph.instagram.com/v23.0'),
   META_APP_SECRET: optionalString,
@@ -273,6 +281,8 @@ export interface Config {
     deadlineMs: number;
     /** Calls per minute on the shared key, across every process; 0 = no limit. */
     requestsPerMinute: number;
+    /** PARLEY_EXPLICIT_CACHE: a cachedContents entry per business prompt large enough, kept this long. */
+    explicitCache: { enabled: boolean; ttlMinutes: number };
   };
   /** USD per million tokens by model; a model not listed is unpriced. */
   modelPrices: Record<string, ModelPrice>;
@@ -404,6 +414,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       retries: e.GEMINI_RETRIES,
       deadlineMs: e.GEMINI_DEADLINE_MS,
       requestsPerMinute: e.GEMINI_REQUESTS_PER_MINUTE,
+      explicitCache: { enabled: e.PARLEY_EXPLICIT_CACHE, ttlMinutes: e.PARLEY_EXPLICIT_CACHE_TTL_MINUTES },
     },
     modelPrices: { ...DEFAULT_MODEL_PRICES, ...e.PARLEY_MODEL_PRICES },
     telegramApiBase: e.TELEGRAM_API_BASE.replace(/\/+$/, ''),

@@ -30,5 +30,7 @@ export function instrumentModel(provider: ModelProvider | undefined, metrics: Mo
     generate: (request) => measure(request, () => provider.generate(request)),
     stream: (request, onDelta) => measure(request, () => provider.stream(request, onDelta)),
     describeModel: (model) => provider.describeModel(model),
+    ...(provider.createCachedPrompt ? { createCachedPrompt: provider.createCachedPrompt.bind(provider) } : {}),
+    ...(provider.deleteCachedPrompt ? { deleteCachedPrompt: provider.deleteCachedPrompt.bind(provider) } : {}),
   };
 }

@@ -144,3 +144,51 @@ describe('backoffDelay', () => {
     expect(backoffDelay(policy, 3, () => 0)).toBe(0);
   });
 });
+
+describe('Gemini provider, thinking and explicit caching', () => {
+  const LONG = `Rosa Bakery opens at 7. ${'Fresh bread every morning. '.repeat(160)}`;
+
+  it('sends the thinking budget and never passes a thought on, streamed or whole', async () => {
+    const thinking = { ...helloRequest, thinkingBudget: 64, maxOutputTokens: 164 };
+    gemini.enqueue(
+      { thought: 'private reasoning', text: 'Hello there.' },
+      { thought: 'private reasoning', text: 'Hello there.', chunks: ['Hello ', 'there.'] },
+    );
+    expect(await provider().generate(thinking)).toMatchObject({ kind: 'text', text: 'Hello there.' });
+    const deltas: string[] = [];
+    const streamed = await provider().stream(thinking, (text) => deltas.push(text));
+    expect(streamed).toMatchObject({ kind: 'text', text: 'Hello there.', usage: { thoughtTokens: 64 } });
+    expect(deltas.join('')).toBe('Hello there.');
+    for (const request of gemini.requests) {
+      expect(request.body).toMatchObject({
+        generationConfig: { maxOutputTokens: 164, thinkingConfig: { thinkingBudget: 64 } },
+      });
+    }
+  });
+
+  it('creates an entry, uses it without instruction or tools, and reports a gone one as 404', async () => {
+    const model = provider({ retries: 0 });
+    const tools = [{ name: 'handover_to_human', description: 'Hand over.', parameters: { type: 'object' } }];
+    const entry = await model.createCachedPrompt!({
+      model: 'gemini-2.5-flash',
+      systemInstruction: LONG,
+      tools,
+      ttlSeconds: 300,
+    });
+    expect(entry).toEqual({ name: expect.stringMatching(/^cachedContents\//), tokens: Math.ceil(LONG.length / 4) });
+
+    const cached = { ...helloRequest, systemInstruction: 'It is 09:30.', tools, cachedContent: entry.name };
+    const result = await model.generate(cached);
+    expect(result).toMatchObject({ kind: 'text', usage: { cachedTokens: entry.tokens } });
+    const sent = gemini.requests.find((request) => request.method === 'generateContent')?.body;
+    expect(sent).toMatchObject({
+      cachedContent: entry.name,
+      contents: [{ role: 'user', parts: [{ text: 'It is 09:30.' }, { text: 'hello' }] }],
+    });
+    expect(sent).not.toHaveProperty('systemInstruction');
+    expect(sent).not.toHaveProperty('tools');
+
+    await model.deleteCachedPrompt!(entry.name);
+    await expect(model.generate(cached)).rejects.toMatchObject({ status: 404 });
+  });
+});

@@ -1,4 +1,4 @@
-import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse } from '@google/genai';
+import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse, type Tool } from '@google/genai';
 import {
   backoffDelay,
   type BusinessShare,
@@ -11,6 +11,7 @@ import {
   type ModelResult,
   type ModelUsage,
   type RetryPolicy,
+  type ToolDeclaration,
 } from './model-provider.js';
 import { DEFAULT_429_BACKOFF_MS, type RateGate } from './rate-limit.js';
 
@@ -91,29 +92,26 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
   }
 
   function config(request: ModelRequest, signal: AbortSignal): GenerateContentConfig {
-    return {
-      systemInstruction: request.systemInstruction,
+    const common = {
       temperature: request.temperature,
       maxOutputTokens: request.maxOutputTokens,
       abortSignal: signal,
-      ...(request.tools?.length
-        ? {
-            tools: [
-              {
-                functionDeclarations: request.tools.map((tool) => ({
-                  name: tool.name,
-                  description: tool.description,
-                  parametersJsonSchema: tool.parameters,
-                })),
-              },
-            ],
-          }
-        : {}),
+      ...(request.thinkingBudget === undefined ? {} : { thinkingConfig: { thinkingBudget: request.thinkingBudget } }),
     };
+    // The API refuses systemInstruction and tools next to cachedContent: the entry holds them.
+    if (request.cachedContent) return { ...common, cachedContent: request.cachedContent };
+    return { ...common, systemInstruction: request.systemInstruction, ...toolsOf(request.tools) };
   }
 
-  const contents = (request: ModelRequest) =>
-    request.contents.map((turn) => ({ role: turn.role, parts: [{ text: turn.text }] }));
+  const contents = (request: ModelRequest) => {
+    const turns = request.contents.map((turn) => ({ role: turn.role, parts: [{ text: turn.text }] }));
+    // With an entry, what varies (the local time) opens the customer's first turn instead, as a part
+    // of its own: turns keep alternating, and the customer's own words stay the turn's last part.
+    const first = turns[0];
+    if (!request.cachedContent || !request.systemInstruction) return turns;
+    if (first?.role !== 'user') return [{ role: 'user', parts: [{ text: request.systemInstruction }] }, ...turns];
+    return [{ role: 'user', parts: [{ text: request.systemInstruction }, ...first.parts] }, ...turns.slice(1)];
+  };
 
   return {
     name: 'gemini',
@@ -157,6 +155,27 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
       });
     },
 
+    createCachedPrompt(request) {
+      return withRetries(async (signal) => {
+        const entry = await ai.caches.create({
+          model: request.model,
+          config: {
+            systemInstruction: request.systemInstruction,
+            ...toolsOf(request.tools),
+            ttl: `${request.ttlSeconds}s`,
+            displayName: 'parley-prompt',
+            abortSignal: signal,
+          },
+        });
+        if (!entry.name) throw new ModelError('unknown', 'the cache entry came back without a name', 1);
+        return { name: entry.name, tokens: entry.usageMetadata?.totalTokenCount };
+      });
+    },
+
+    async deleteCachedPrompt(name) {
+      await withRetries((signal) => ai.caches.delete({ name, config: { abortSignal: signal } }));
+    },
+
     async describeModel(model) {
       try {
         const info = await withRetries(undefined, (signal) =>
@@ -174,6 +193,16 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
       }
     },
   };
+}
+
+function toolsOf(tools: ToolDeclaration[] | undefined): { tools?: Tool[] } {
+  if (!tools?.length) return {};
+  const functionDeclarations = tools.map((tool) => ({
+    name: tool.name,
+    description: tool.description,
+    parametersJsonSchema: tool.parameters,
+  }));
+  return { tools: [{ functionDeclarations }] };
 }
 
 const RETRYABLE_CLASSES = new Set<ModelErrorClass>(['timeout', 'rate_limited', 'server_error', 'network']);

@@ -28,10 +28,33 @@ export interface ModelRequest {
   systemInstruction: string;
   contents: Turn[];
   temperature: number;
+  /** Thinking and answer together: Gemini 2.5 counts thoughts inside this limit. */
   maxOutputTokens: number;
+  /** thinkingConfig.thinkingBudget; undefined sends none (the model's own default). */
+  thinkingBudget?: number | undefined;
   tools?: ToolDeclaration[];
   /** Who the call is for, so that the shared key's budget is shared fairly; calls without one share one turn. */
   business?: BusinessShare;
+  /**
+   * An explicit cache entry (createCachedPrompt) holding the stable instruction and the tools:
+   * those are then not sent, and `systemInstruction` carries only what varies, as the first turn.
+   */
+  cachedContent?: string | undefined;
+}
+
+/** What goes into an explicit cache entry: the part of the prompt every reply of a business repeats. */
+export interface CachedPromptRequest {
+  model: string;
+  systemInstruction: string;
+  tools?: ToolDeclaration[];
+  ttlSeconds: number;
+}
+
+export interface CachedPrompt {
+  /** e.g. 'cachedContents/abc123', for ModelRequest.cachedContent. */
+  name: string;
+  /** Tokens the entry holds, as the provider counted them; undefined when it did not say. */
+  tokens: number | undefined;
 }
 
 export interface ModelUsage {
@@ -107,6 +130,9 @@ export interface ModelProvider {
   stream(request: ModelRequest, onDelta: (text: string) => void): Promise<ModelResult>;
   /** The model's description, or undefined when the provider does not know it. */
   describeModel(model: string): Promise<ModelInfo | undefined>;
+  /** Explicit prompt caching, for providers that offer it; a refusal throws ModelError. */
+  createCachedPrompt?(request: CachedPromptRequest): Promise<CachedPrompt>;
+  deleteCachedPrompt?(name: string): Promise<void>;
 }
 
 export interface RetryPolicy {

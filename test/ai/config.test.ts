@@ -25,6 +25,8 @@ describe('/api/v1/ai/config/', () => {
       model_name: 'gemini-flash-latest',
       temperature: 0.7,
       max_tokens: 1024,
+      thinking_budget: null,
+      thinking_budget_in_use: null,
       auto_response_enabled: false,
       business_hours_enabled: false,
       business_hours: null,

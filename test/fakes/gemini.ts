@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { geminiHandler, sendReply, sendStream, type GenerateCall } from '../../src/emulator/handler.js';
 import type { EmulatorRequest, JsonObject } from '../../src/emulator/request.js';
 import { simulatedReply } from '../../src/emulator/simulated.js';
+import { withThinking } from '../../src/emulator/thinking.js';
 import { defaultMessage, rpcError, streamResponses, type EmulatorReply } from '../../src/emulator/wire.js';
 import { close, listen, pause, sendJson, sendText, type ListenOptions } from './http.js';
 
@@ -39,6 +40,10 @@ export interface GeminiFakeOptions extends ListenOptions {
   apiKey?: string;
   /** Answers generate calls nothing was enqueued for, even after reset(); default simulatedReply. */
   responder?: ScriptedResponder;
+  /** The clock cachedContents entries expire by; default Date.now. */
+  now?: () => number;
+  /** Tokens a cachedContents entry needs whatever its model; default Google's minimum per model. */
+  cacheMinTokens?: number;
 }
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=UTF-8' };
@@ -62,6 +67,8 @@ export class GeminiFake {
     const handler = geminiHandler({
       models: options.models,
       apiKey: options.apiKey,
+      now: options.now,
+      cacheMinTokens: options.cacheMinTokens,
       onRequest: (request) => holder.fake?.requests.push(request),
       answer: (call) => holder.fake?.answer(call) ?? Promise.resolve(),
     });
@@ -94,7 +101,12 @@ export class GeminiFake {
 
   private async answer(call: GenerateCall): Promise<void> {
     const next = this.queue.shift() ?? this.responder;
-    const reply = typeof next === 'function' ? await next(call.request) : next;
+    const scripted = typeof next === 'function' ? await next(call.request) : next;
+    // Pacing stays the script's; what the answer holds is the thinking model's.
+    const { delayMs, chunkDelayMs, streamErrorAfterChunks } = scripted;
+    const reply: ScriptedReply = scripted.error
+      ? scripted
+      : { delayMs, chunkDelayMs, streamErrorAfterChunks, ...withThinking(call.request.body, scripted) };
     if (!(await pause(reply.delayMs, call.response, this.shutdown.signal))) return;
     const error = reply.error;
     if (error && !(call.streaming && reply.streamErrorAfterChunks !== undefined)) {

@@ -1,5 +1,6 @@
 import { GeminiFake } from '../fakes/gemini.js';
 import type { Watchers } from '../../src/events/watchers.js';
+import type { Cache } from '../../src/infra/cache.js';
 import { createTestApp, type TestApp } from './app.js';
 
 export const TEST_GEMINI_KEY = 'test-gemini-key';
@@ -13,9 +14,10 @@ export interface AiTestApp extends TestApp {
 /** A Parley app whose shared key points at a Gemini emulator on loopback. */
 export async function createAiTestApp(
   env: Record<string, string> = {},
-  options: { watchers?: Watchers } = {},
+  options: { watchers?: Watchers; cache?: Cache; gemini?: GeminiFake } = {},
 ): Promise<AiTestApp> {
-  const gemini = await GeminiFake.start({ apiKey: TEST_GEMINI_KEY });
+  // A given emulator is shared (as by several processes) and stays open when the app closes.
+  const gemini = options.gemini ?? (await GeminiFake.start({ apiKey: TEST_GEMINI_KEY }));
   const t = await createTestApp({
     ...options,
     env: {
@@ -42,7 +44,7 @@ export async function createAiTestApp(
     },
     async close() {
       await t.close();
-      await gemini.close();
+      if (!options.gemini) await gemini.close();
     },
   };
 }

@@ -4,7 +4,7 @@ import type { ReadinessCheck } from '../../src/app/health.routes.js';
 import { sharedKeyModel } from '../../src/model/shared-key.js';
 import { secretBox } from '../../src/kernel/secret-box.js';
 import { buildApp } from '../../src/app/server.js';
-import { createLocalCache } from '../../src/infra/cache.js';
+import { createLocalCache, type Cache } from '../../src/infra/cache.js';
 import { createLocalQueue } from '../../src/infra/local-queue.js';
 import { instrumentModel } from '../../src/metrics/instrument-model.js';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
@@ -61,6 +61,8 @@ export async function createTestApp(
     readiness?: Record<string, ReadinessCheck>;
     /** As in production: answers stream only while the business has a socket open. Default: always stream. */
     watchers?: Watchers;
+    /** Shared values (Redis in the integration suite); a new in-process cache when omitted. */
+    cache?: Cache;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -72,11 +74,13 @@ export async function createTestApp(
   // Every job runs in-process, as with `npm start`; quick retries keep failure tests short.
   const queue = createLocalQueue({ backoffMs: 20 });
   const metrics = createMetrics();
-  const model = instrumentModel(sharedKeyModel(config, createLocalCache()), metrics);
+  const cache = options.cache ?? createLocalCache();
+  const model = instrumentModel(sharedKeyModel(config, cache), metrics);
   await startAllJobs(queue, {
     db,
     config,
     model,
+    cache,
     events,
     secrets: secretBox(config.appSecret!, config.previousAppSecret),
     ...(options.watchers ? { watchers: options.watchers } : {}),
@@ -87,6 +91,7 @@ export async function createTestApp(
     events,
     queue,
     model,
+    cache,
     ...(options.watchers ? { watchers: options.watchers } : {}),
     readiness: options.readiness ?? { database: () => database.handle.ping() },
     modelHealth: () => modelHealthView(db),

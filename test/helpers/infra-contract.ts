@@ -209,6 +209,23 @@ export function cacheContract(label: string, make: () => Cache) {
       }
     });
 
+    it('sets a key only when it holds nothing live, and says whether it did', async () => {
+      const cache = make();
+      try {
+        const key = unique();
+        const tries = await Promise.all([1, 2, 3].map((n) => cache.setIfAbsent(key, `owner-${n}`, 200)));
+        expect(tries.filter(Boolean)).toHaveLength(1);
+        expect(await cache.get(key)).toBe(`owner-${tries.indexOf(true) + 1}`);
+        await sleep(300);
+        expect(await cache.setIfAbsent(key, 'after-expiry', 10_000)).toBe(true);
+        expect(await cache.get(key)).toBe('after-expiry');
+        await cache.delete(key);
+        expect(await cache.setIfAbsent(key, 'after-delete', 10_000)).toBe(true);
+      } finally {
+        await cache.close();
+      }
+    });
+
     it('counts within a window that starts at the first increment', async () => {
       const cache = make();
       try {

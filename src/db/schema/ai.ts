@@ -21,6 +21,8 @@ export const aiConfigs = pgTable(
     modelName: text('model_name').notNull(),
     temperature: doublePrecision('temperature').notNull().default(0.7),
     maxTokens: integer('max_tokens').notNull().default(1024),
+    /** Tokens the model may think before answering; null: Parley's default for the model. */
+    thinkingBudget: integer('thinking_budget'),
     autoResponseEnabled: boolean('auto_response_enabled').notNull().default(false),
     businessHoursEnabled: boolean('business_hours_enabled').notNull().default(false),
     businessHours: jsonb('business_hours').$type<BusinessHours>(),
@@ -40,6 +42,7 @@ export const aiConfigs = pgTable(
   (table) => [
     check('ai_configs_temperature_check', sql`${table.temperature} >= 0 and ${table.temperature} <= 1`),
     check('ai_configs_max_tokens_check', sql`${table.maxTokens} between 1 and 8192`),
+    check('ai_configs_thinking_budget_check', sql`${table.thinkingBudget} between 0 and 32768`),
   ],
 );
 

@@ -14,6 +14,7 @@ interface Form {
   model_name: string;
   temperature: string;
   max_tokens: string;
+  thinking_budget: string;
   reply_debounce_ms: string;
   away_message: string;
   handover_message: string;
@@ -25,6 +26,7 @@ const FIELDS = [
   'model_name',
   'temperature',
   'max_tokens',
+  'thinking_budget',
   'reply_debounce_ms',
   'away_message',
   'handover_message',
@@ -37,6 +39,7 @@ function formOf(config: AiConfig, handler: DefaultHandler): Form {
     model_name: config.model_name,
     temperature: String(config.temperature),
     max_tokens: String(config.max_tokens),
+    thinking_budget: config.thinking_budget === null ? '' : String(config.thinking_budget),
     reply_debounce_ms: String(config.reply_debounce_ms),
     away_message: config.away_message ?? '',
     handover_message: config.handover_message ?? '',
@@ -59,19 +62,23 @@ function patchOf(form: Form, saved: Form): AiConfigPatch {
   for (const key of ['temperature', 'max_tokens', 'reply_debounce_ms'] as const) {
     if (changed(key)) patch[key] = numberOf(form[key]);
   }
+  // Empty goes back to Parley's default for the model.
+  if (changed('thinking_budget')) {
+    patch.thinking_budget = form.thinking_budget.trim() === '' ? null : numberOf(form.thinking_budget);
+  }
   for (const key of ['away_message', 'handover_message'] as const) {
     if (changed(key)) patch[key] = form[key].trim() === '' ? null : form[key];
   }
   return patch;
 }
 
-type NumberKey = 'temperature' | 'max_tokens' | 'reply_debounce_ms';
+type NumberKey = 'temperature' | 'max_tokens' | 'thinking_budget' | 'reply_debounce_ms';
 
 /** The number fields, with the ranges the API checks (its own message shows when one is out). */
 const NUMBERS: {
   key: NumberKey;
   label: string;
-  hint: (value: string) => string;
+  hint: (value: string, config: AiConfig) => string;
   step: number;
   min: number;
   max: number;
@@ -91,6 +98,23 @@ const NUMBERS: {
     step: 1,
     min: 1,
     max: 8192,
+  },
+  {
+    key: 'thinking_budget',
+    label: 'Thinking before answering (tokens)',
+    hint: (value, config) => {
+      const inUse = config.thinking_budget_in_use;
+      const now =
+        value.trim() !== ''
+          ? ''
+          : inUse === null
+            ? " Empty: the model's own default."
+            : ` Empty: Parley's default, ${inUse === 0 ? 'no thinking' : `${inUse} tokens`} for this model.`;
+      return `How much the model may reason before it answers; paid like answer tokens, on top of the longest answer. 0 turns it off (2.5 Flash and Flash-Lite; 2.5 Pro needs 128 to 32768).${now}`;
+    },
+    step: 64,
+    min: 0,
+    max: 32_768,
   },
   {
     key: 'reply_debounce_ms',
@@ -269,7 +293,7 @@ function SettingsForm({ config, handler }: { config: AiConfig; handler: DefaultH
               id={number.key}
               label={number.label}
               errors={errors}
-              hint={number.hint(form[number.key])}
+              hint={number.hint(form[number.key], config)}
             >
               <input
                 type="number"

@@ -1,0 +1,2 @@
+ALTER TABLE "ai_configs" ADD COLUMN "thinking_budget" integer;--> statement-breakpoint
+ALTER TABLE "ai_configs" ADD CONSTRAINT "ai_configs_thinking_budget_check" CHECK ("ai_configs"."thinking_budget" between 0 and 32768);
