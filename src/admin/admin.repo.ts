@@ -14,8 +14,8 @@ export interface BusinessRow {
   suspended: boolean;
   defaultReplyHandler: ReplyHandler;
   conversations: { total: number; ai: number; people: number };
-  /** Caps as stored, 0 for none. */
-  limits: { dailyTokens: number; monthlyTokens: number };
+  /** Caps as stored: 0 for none, null where the operator's default applies. */
+  limits: { dailyTokens: number | null; monthlyTokens: number | null };
   used: { today: number; month: number };
   monthRequests: number;
   monthCostUsd: number;
@@ -33,8 +33,8 @@ interface RawBusiness {
   conversations: number | string;
   ai_conversations: number | string;
   people_conversations: number | string;
-  daily_tokens: number | string;
-  monthly_tokens: number | string;
+  daily_tokens: number | string | null;
+  monthly_tokens: number | string | null;
   tokens_today: number | string;
   tokens_month: number | string;
   requests_month: number | string;
@@ -59,8 +59,8 @@ export async function businessRows(db: Database, timezone: string, now: Date, us
            coalesce(conv.total, 0) as conversations,
            coalesce(conv.ai, 0) as ai_conversations,
            coalesce(conv.people, 0) as people_conversations,
-           coalesce(${usageQuotas.dailyTokens}, 0)::float8 as daily_tokens,
-           coalesce(${usageQuotas.monthlyTokens}, 0)::float8 as monthly_tokens,
+           ${usageQuotas.dailyTokens}::float8 as daily_tokens,
+           ${usageQuotas.monthlyTokens}::float8 as monthly_tokens,
            coalesce(used.today, 0) as tokens_today,
            coalesce(used.month, 0) as tokens_month,
            coalesce(used.requests, 0) as requests_month,
@@ -104,10 +104,12 @@ export async function businessRows(db: Database, timezone: string, now: Date, us
       ai: Number(row.ai_conversations),
       people: Number(row.people_conversations),
     },
-    limits: { dailyTokens: Number(row.daily_tokens), monthlyTokens: Number(row.monthly_tokens) },
+    limits: { dailyTokens: nullableNumber(row.daily_tokens), monthlyTokens: nullableNumber(row.monthly_tokens) },
     used: { today: Number(row.tokens_today), month: Number(row.tokens_month) },
     monthRequests: Number(row.requests_month),
     // Each row's cost is rounded to 1e-9 USD when stored; the sum is rounded back to that.
     monthCostUsd: Math.round(Number(row.cost_month) * 1e9) / 1e9,
   }));
 }
+
+const nullableNumber = (value: number | string | null) => (value === null ? null : Number(value));

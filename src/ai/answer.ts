@@ -1,12 +1,18 @@
 import { addMessage, type Conversation, type StoredMessage } from '../conversations/conversations.service.js';
 import { messageEvent } from '../conversations/conversation-events.js';
 import { handOver, type Handover } from '../conversations/handover.js';
-import { quotaExceeded } from '../usage/quota.service.js';
 import { recordUsage, usageInsert } from '../usage/usage.service.js';
-import { ModelError, NO_USAGE, type ModelResult } from '../model/model-provider.js';
+import {
+  ModelError,
+  NO_USAGE,
+  type ModelProvider,
+  type ModelRequest,
+  type ModelResult,
+} from '../model/model-provider.js';
 import { isSuspended, modelInUse, type AiSettings } from './ai-settings.js';
 import { answerStoredOutcome } from './ai.repo.js';
 import { aiAvailability, closedAt } from './availability.js';
+import { admitModelCall } from './call-admission.js';
 import { buildContents } from './context.js';
 import { HANDOVER_TOOL, handoverNote, handoverReason } from './handover-tool.js';
 import { buildSystemInstruction } from './prompt.js';
@@ -71,23 +77,11 @@ export interface AnswerOptions {
  * the model's own handovers go to people.
  */
 export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): Promise<GeneratedAnswer> {
-  const { userId, conversation, settings, history, now, startedAt, answers } = options;
-  const { db } = deps;
-  const model = deps.model;
-  const elapsed = () => Math.round(performance.now() - startedAt);
-  const noAnswer = (reason: NoAnswerReason, answer: string | null = null, success = true): GeneratedAnswer => ({
-    conversation,
-    answer,
-    autoResponseGenerated: false,
-    reason,
-    success,
-    responseTimeMs: elapsed(),
-  });
+  const { userId, conversation, settings, history, now } = options;
+  const { db, model } = deps;
+  const ending = endings(deps, options);
+  const { noAnswer, handToPeople, replyFailed } = ending;
   if (!model) return noAnswer('no_api_key');
-  const handToPeople = (handover: Handover) =>
-    handOver(db, deps.events, conversation, { customerMessage: settings.handoverMessage, ...handover });
-  const replyFailed = (reason: string) =>
-    deps.events.publish(userId, { type: 'ai.reply.failed', data: { conversation_id: conversation.id, reason } });
   // Settings are cached; suspension is read fresh so that a reply already queued, or one begun
   // just before `ai_control suspend` in another process, does not reach the model.
   if (await isSuspended(db, userId)) {
@@ -95,14 +89,8 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
     replyFailed('suspended');
     return noAnswer('suspended');
   }
-  // Over its cap on the shared key, the business's customers go to its people instead of the model.
-  if (await quotaExceeded(db, userId, deps.config.timezone, now)) {
-    await handToPeople({ source: 'system', reason: 'quota_exceeded' });
-    replyFailed('quota_exceeded');
-    return noAnswer('quota_exceeded');
-  }
   const modelName = modelInUse(deps.config, settings);
-  const request = {
+  const request: ModelRequest = {
     model: modelName,
     systemInstruction: buildSystemInstruction({
       prompts: settings.prompts,
@@ -114,9 +102,57 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
     maxOutputTokens: settings.maxTokens,
     tools: [HANDOVER_TOOL],
   };
+  // Over its customer's share or its caps on the shared key, the conversation goes to people instead.
+  const admission = await admitModelCall(deps, conversation, settings, request, now);
+  if (!admission.admitted) {
+    const { reason, customerMessage } = admission;
+    await handToPeople({ source: 'system', reason, customerMessage });
+    replyFailed(reason);
+    // `ask` answers with what the customer was told, as the conversation shows it.
+    return noAnswer(reason, reason === 'customer_rate_limited' ? customerMessage : null);
+  }
+  try {
+    return await callModel(deps, model, options, request, ending);
+  } finally {
+    // The call's usage is stored by now, whichever way it ended: its worst case stops counting.
+    await admission.reservation.release();
+  }
+}
+
+/** The ways an answer ends without one, shared by the checks before the call and the call itself. */
+function endings(deps: ReplyDeps, options: AnswerOptions) {
+  const { userId, conversation, settings, startedAt } = options;
+  const elapsed = () => Math.round(performance.now() - startedAt);
+  return {
+    elapsed,
+    noAnswer: (reason: NoAnswerReason, answer: string | null = null, success = true): GeneratedAnswer => ({
+      conversation,
+      answer,
+      autoResponseGenerated: false,
+      reason,
+      success,
+      responseTimeMs: elapsed(),
+    }),
+    handToPeople: (handover: Handover) =>
+      handOver(deps.db, deps.events, conversation, { customerMessage: settings.handoverMessage, ...handover }),
+    replyFailed: (reason: string) =>
+      deps.events.publish(userId, { type: 'ai.reply.failed', data: { conversation_id: conversation.id, reason } }),
+  };
+}
+
+/** Calls the model once admitted, and stores its answer or hands the conversation to people. */
+async function callModel(
+  deps: ReplyDeps,
+  model: ModelProvider,
+  options: AnswerOptions,
+  request: ModelRequest,
+  { elapsed, noAnswer, handToPeople, replyFailed }: ReturnType<typeof endings>,
+): Promise<GeneratedAnswer> {
+  const { userId, conversation, settings, history, answers } = options;
+  const { db } = deps;
   deps.events.publish(userId, { type: 'ai.reply.started', data: { conversation_id: conversation.id } });
   const callStarted = performance.now();
-  const usageBase = { userId, conversationId: conversation.id, model: modelName };
+  const usageBase = { userId, conversationId: conversation.id, model: request.model };
   let result: ModelResult;
   try {
     // Watchers see the answer as it is written (it is stored, or discarded, only once complete);

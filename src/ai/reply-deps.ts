@@ -1,6 +1,7 @@
 import type { Config } from '../kernel/config.js';
 import type { Database } from '../db/client.js';
 import type { EventBus } from '../events/events.js';
+import type { Cache } from '../infra/cache.js';
 import type { Watchers } from '../events/watchers.js';
 import type { ModelError, ModelProvider } from '../model/model-provider.js';
 
@@ -10,6 +11,8 @@ export interface ReplyDeps {
   /** Undefined when no global key is configured: the AI is unavailable to everyone. */
   model: ModelProvider | undefined;
   events: EventBus;
+  /** Shared by every process: the caps' reservations and each customer's replies this hour. */
+  cache: Cache;
   now?: () => Date;
   /**
    * For a failed model call: true to leave the conversation with the AI and
@@ -28,6 +31,7 @@ export type NoAnswerReason =
   | 'manual_handling'
   | 'outside_business_hours'
   | 'quota_exceeded'
+  | 'customer_rate_limited'
   | 'safety_blocked'
   | 'handed_over'
   | 'ai_unavailable';

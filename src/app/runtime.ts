@@ -330,5 +330,6 @@ async function processParts(
     events,
     secrets: secretBox(config.appSecret, config.previousAppSecret),
     watchers: cacheWatchers(infra.cache),
+    cache: infra.cache,
   };
 }

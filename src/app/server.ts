@@ -77,7 +77,7 @@ export interface AppDeps {
   logger?: FastifyBaseLogger | false;
   /** The process's metrics, served at /metrics; a new registry when omitted. */
   metrics?: Metrics;
-  /** Counts every process must agree on (sign-in lock-outs); a new in-process cache when omitted. */
+  /** Counts every process must agree on (sign-in lock-outs, caps' reservations); a new in-process cache when omitted. */
   cache?: Cache;
   /** Where the request limits count, shared by every `serve` process; in this process when omitted. */
   redis?: Redis;
@@ -176,7 +176,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const stopForgetting = revocations.subscribe((tokenIds) => forgetTokens(deps.db, tokenIds));
   app.addHook('onClose', async () => stopForgetting());
   // One lock-out for token and dashboard sign-in: guesses count together whichever endpoint they hit.
-  const guard = signInGuard(deps.cache ?? createLocalCache(), deps.config.limits, (error) =>
+  const cache = deps.cache ?? createLocalCache();
+  const guard = signInGuard(cache, deps.config.limits, (error) =>
     app.log.warn({ err: error }, 'sign-in lock-out unavailable: this attempt is not counted'),
   );
   const sessionPolicy = installDashboardSessions(app, deps.config);
@@ -194,6 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     config: deps.config,
     model,
     events,
+    cache,
     ...(deps.watchers ? { watchers: deps.watchers } : {}),
   };
   await app.register(aiRoutes, replyDeps);

@@ -356,12 +356,14 @@ export function buildProgram(): Command {
   };
   aiControl
     .command('quota')
-    .description("set (0 = none) or show a business's token caps on the shared key; over a cap, AI replies stop")
+    .description(
+      "set (0 = none, default = the operator's default) or show a business's token caps on the shared key; over a cap, AI replies stop",
+    )
     .requiredOption('--user <username>')
     .option('--daily-tokens <n>', 'tokens a calendar day (PARLEY_TIMEZONE)', cap)
     .option('--monthly-tokens <n>', 'tokens a calendar month (PARLEY_TIMEZONE)', cap)
     .addOption(new Option('--json', 'machine-readable output').default(false))
-    .action(async (options: { user: string; dailyTokens?: number; monthlyTokens?: number; json: boolean }) =>
+    .action(async (options: { user: string; dailyTokens?: number | null; monthlyTokens?: number | null; json: boolean }) =>
       exitWith(await runDatabaseCommand('ai_control quota', options)),
     );
 

@@ -5,6 +5,7 @@ import type { ModelProvider } from '../model/model-provider.js';
 import { channelCourier, typingIndicator } from '../channels/adapters.js';
 import { registerOutboxJobs, sweepOutbox } from '../conversations/outbox.js';
 import type { Database } from '../db/client.js';
+import type { Cache } from '../infra/cache.js';
 import type { Queue } from '../infra/queue.js';
 import type { EventBus } from '../events/events.js';
 import type { Watchers } from '../events/watchers.js';
@@ -15,6 +16,8 @@ export interface JobDeps {
   config: Config;
   model: ModelProvider | undefined;
   events: EventBus;
+  /** Shared with every process: the caps' reservations and each customer's replies this hour. */
+  cache: Cache;
   secrets: SecretBox;
   /** Who watches live: replies stream only to them. */
   watchers?: Watchers;

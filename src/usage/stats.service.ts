@@ -1,7 +1,7 @@
 import { datesBetween, lastDays, type CalendarPeriod } from '../kernel/periods.js';
 import type { Database } from '../db/client.js';
 import { USAGE_OUTCOMES, type UsageOutcome } from '../db/schema/index.js';
-import { quotaStatus, type QuotaStatus } from './quota.service.js';
+import { quotaStatus, type QuotaConfig, type QuotaStatus } from './quota.service.js';
 import { sumsByDayAndModel, sumsByUser, type Sums } from './stats.repo.js';
 
 /**
@@ -143,12 +143,12 @@ async function summarise(db: Database, period: CalendarPeriod, userId: string | 
 export async function usageStats(
   db: Database,
   userId: string,
-  timezone: string,
+  config: QuotaConfig,
   days: number,
   now: Date,
 ): Promise<UsageStats> {
-  const period = lastDays(now, timezone, days);
-  const [summary, quota] = await Promise.all([summarise(db, period, userId), quotaStatus(db, userId, timezone, now)]);
+  const period = lastDays(now, config.timezone, days);
+  const [summary, quota] = await Promise.all([summarise(db, period, userId), quotaStatus(db, config, userId, now)]);
   return { period, ...summary, quota };
 }
 

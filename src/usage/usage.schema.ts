@@ -46,9 +46,17 @@ const usageTotals = z
   })
   .meta({ id: 'UsageTotals' });
 
+const capSource = z
+  .enum(['own', 'default'])
+  .describe(
+    "Where the cap comes from: the business's own (set by the operator; 0 = none), or the operator's default for every business (PARLEY_DEFAULT_DAILY_TOKENS / PARLEY_DEFAULT_MONTHLY_TOKENS).",
+  );
+
 const quotaFields = {
   daily_tokens: z.number().int().nullable().describe('Cap on tokens a calendar day; null when there is none.'),
+  daily_tokens_source: capSource,
   monthly_tokens: z.number().int().nullable().describe('Cap on tokens a calendar month; null when there is none.'),
+  monthly_tokens_source: capSource,
   used_today: z.number().int(),
   used_this_month: z.number().int(),
   remaining: z.number().int().nullable().describe('Tokens left before the first cap is reached; null without caps.'),
@@ -97,8 +105,14 @@ const cap = z
 
 export const quotaBody = z
   .object({
-    daily_tokens: cap.optional().describe('Tokens a calendar day in PARLEY_TIMEZONE; 0 removes the cap.'),
-    monthly_tokens: cap.optional().describe('Tokens a calendar month in PARLEY_TIMEZONE; 0 removes the cap.'),
+    daily_tokens: cap
+      .nullable()
+      .optional()
+      .describe("Tokens a calendar day in PARLEY_TIMEZONE; 0: no cap (even with a default); null: the operator's default."),
+    monthly_tokens: cap
+      .nullable()
+      .optional()
+      .describe("Tokens a calendar month in PARLEY_TIMEZONE; 0: no cap (even with a default); null: the operator's default."),
   })
   .refine((body) => body.daily_tokens !== undefined || body.monthly_tokens !== undefined, {
     message: 'Give daily_tokens, monthly_tokens or both.',

@@ -4,7 +4,7 @@ import type { ReadinessCheck } from '../../src/app/health.routes.js';
 import { sharedKeyModel } from '../../src/model/shared-key.js';
 import { secretBox } from '../../src/kernel/secret-box.js';
 import { buildApp } from '../../src/app/server.js';
-import { createLocalCache } from '../../src/infra/cache.js';
+import { createLocalCache, type Cache } from '../../src/infra/cache.js';
 import { createLocalQueue } from '../../src/infra/local-queue.js';
 import { instrumentModel } from '../../src/metrics/instrument-model.js';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
@@ -61,6 +61,8 @@ export async function createTestApp(
     readiness?: Record<string, ReadinessCheck>;
     /** As in production: answers stream only while the business has a socket open. Default: always stream. */
     watchers?: Watchers;
+    /** What processes share (a Redis cache, for several apps as one deployment); a new local one when omitted. */
+    cache?: Cache;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -72,12 +74,14 @@ export async function createTestApp(
   // Every job runs in-process, as with `npm start`; quick retries keep failure tests short.
   const queue = createLocalQueue({ backoffMs: 20 });
   const metrics = createMetrics();
-  const model = instrumentModel(sharedKeyModel(config, createLocalCache()), metrics);
+  const cache = options.cache ?? createLocalCache();
+  const model = instrumentModel(sharedKeyModel(config, cache), metrics);
   await startAllJobs(queue, {
     db,
     config,
     model,
     events,
+    cache,
     secrets: secretBox(config.appSecret!, config.previousAppSecret),
     ...(options.watchers ? { watchers: options.watchers } : {}),
   });
@@ -92,6 +96,7 @@ export async function createTestApp(
     modelHealth: () => modelHealthView(db),
     logger: false,
     metrics,
+    cache,
   });
   await app.ready();
   return {

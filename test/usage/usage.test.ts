@@ -452,7 +452,8 @@ describe('calendar periods in PARLEY_TIMEZONE', () => {
     await at('2024-03-10T04:30:00Z', 100); // Mar 9, 23:30 EST
     await at('2024-03-10T05:30:00Z', 1_000); // Mar 10, 00:30 EST
 
-    const body = await usageStats(t.db, user.id, zone, 10, now);
+    const inZone = { timezone: zone, defaultQuota: { dailyTokens: undefined, monthlyTokens: undefined } };
+    const body = await usageStats(t.db, user.id, inZone, 10, now);
     expect(body.period).toEqual({ days: 10, start: '2024-03-01', end: '2024-03-10', timezone: zone });
     expect(body.totals.totalTokens).toBe(1_110);
     const byDate = Object.fromEntries(body.daily.map((day) => [day.date, day.totalTokens]));
@@ -460,18 +461,18 @@ describe('calendar periods in PARLEY_TIMEZONE', () => {
     expect(body.daily).toHaveLength(10);
     expect(body.quota).toMatchObject({ usedToday: 1_000, usedThisMonth: 1_110 });
     // In UTC the same rows fall on other days.
-    expect((await usageStats(t.db, user.id, 'UTC', 10, now)).daily.at(-1)?.totalTokens).toBe(1_100);
+    expect((await usageStats(t.db, user.id, { ...inZone, timezone: 'UTC' }, 10, now)).daily.at(-1)?.totalTokens).toBe(1_100);
 
     await setQuotaLimits(t.db, user.id, { dailyTokens: 1_001 });
-    expect(await quotaExceeded(t.db, user.id, zone, now)).toBe(false);
+    expect(await quotaExceeded(t.db, inZone, user.id, now)).toBe(false);
     await setQuotaLimits(t.db, user.id, { dailyTokens: 1_000 });
-    expect(await quotaExceeded(t.db, user.id, zone, now)).toBe(true);
+    expect(await quotaExceeded(t.db, inZone, user.id, now)).toBe(true);
     // The next local day starts afresh.
-    expect(await quotaExceeded(t.db, user.id, zone, new Date('2024-03-11T04:00:00Z'))).toBe(false);
+    expect(await quotaExceeded(t.db, inZone, user.id, new Date('2024-03-11T04:00:00Z'))).toBe(false);
     await setQuotaLimits(t.db, user.id, { dailyTokens: 0, monthlyTokens: 1_110 });
-    expect(await quotaStatus(t.db, user.id, zone, now)).toMatchObject({ remaining: 0, exceeded: true });
+    expect(await quotaStatus(t.db, inZone, user.id, now)).toMatchObject({ remaining: 0, exceeded: true });
     // From April, March's tokens no longer count.
-    expect(await quotaExceeded(t.db, user.id, zone, new Date('2024-04-01T04:30:00Z'))).toBe(false);
+    expect(await quotaExceeded(t.db, inZone, user.id, new Date('2024-04-01T04:30:00Z'))).toBe(false);
   });
 });
 

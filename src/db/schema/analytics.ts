@@ -39,15 +39,18 @@ export const dailyAnalytics = pgTable(
   (table) => [primaryKey({ columns: [table.userId, table.day] })],
 );
 
-/** The operator's cap on one business's use of the shared key; 0 means no cap. */
+/**
+ * The operator's cap on one business's use of the shared key: 0 means no cap,
+ * null that the operator's default (PARLEY_DEFAULT_DAILY_TOKENS / _MONTHLY_) applies.
+ */
 export const usageQuotas = pgTable(
   'usage_quotas',
   {
     userId: text('user_id')
       .primaryKey()
       .references(() => users.id, { onDelete: 'cascade' }),
-    dailyTokens: bigint('daily_tokens', { mode: 'number' }).notNull().default(0),
-    monthlyTokens: bigint('monthly_tokens', { mode: 'number' }).notNull().default(0),
+    dailyTokens: bigint('daily_tokens', { mode: 'number' }),
+    monthlyTokens: bigint('monthly_tokens', { mode: 'number' }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [

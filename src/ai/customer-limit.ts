@@ -1,0 +1,35 @@
+import { updateShared, type Cache } from '../infra/cache.js';
+import type { Conversation } from '../conversations/conversations.service.js';
+
+/**
+ * One customer's share of a business's AI: at most PARLEY_CUSTOMER_REPLIES_PER_HOUR
+ * model calls in any sliding hour, counted per business and customer across
+ * the customer's conversations, in the shared cache so every process counts
+ * together. A burst answered by one reply job is one call, so it counts once.
+ */
+
+const HOUR_MS = 60 * 60 * 1000;
+
+type Customer = Pick<Conversation, 'userId' | 'channel' | 'customerId'>;
+
+const customerKey = (customer: Customer) =>
+  `${customer.userId}:${customer.channel}:${encodeURIComponent(customer.customerId)}`;
+
+/** Counts a model call for the customer if the hour has room for it; false when it has none. */
+export async function takeCustomerReply(cache: Cache, customer: Customer, perHour: number): Promise<boolean> {
+  if (perHour <= 0) return true;
+  return updateShared(cache, `customer-replies:${customerKey(customer)}`, HOUR_MS, (current) => {
+    const at = Date.now();
+    const calls = (current ? (JSON.parse(current) as number[]) : []).filter((time) => time > at - HOUR_MS);
+    if (calls.length >= perHour) return { value: current ?? '[]', result: false };
+    return { value: JSON.stringify([...calls, at]), result: true };
+  });
+}
+
+/**
+ * Whether the business's message for customers over their limit should be said now: once
+ * an hour at most, however many of their messages (or conversations) go to people meanwhile.
+ */
+export async function firstLimitNotice(cache: Cache, customer: Customer): Promise<boolean> {
+  return cache.compareAndSet(`customer-limit-said:${customerKey(customer)}`, undefined, '1', HOUR_MS);
+}
