@@ -4,7 +4,7 @@ import { api, ApiError } from '../../api.js';
 import { describedBy, Field, SaveStatus, useSave, useUnsavedChanges } from '../../forms.js';
 import { Link } from '../../nav.js';
 import type { Business } from '../../types-admin.js';
-import type { UserQuota } from '../../types-usage.js';
+import type { Quota, UserQuota } from '../../types-usage.js';
 import { Figures } from '../../ui/figures.js';
 import { count, usd, when } from '../../ui/format.js';
 import { QuotaMeters } from '../../ui/quota-meter.js';
@@ -61,16 +61,19 @@ function Status({ business }: { business: Business }) {
 const QUOTA_FIELDS = ['daily_tokens', 'monthly_tokens'] as const;
 type Caps = Record<(typeof QUOTA_FIELDS)[number], string>;
 
-const asText = (cap: number | null) => (cap === null ? '' : String(cap));
-/** An empty field means no cap, as 0 does; anything else goes as typed, for the API to judge. */
-const asNumber = (text: string) => (text.trim() === '' ? 0 : Number(text));
+/** The business's own cap as typed: empty where the operator's default applies, 0 for "no cap". */
+const asText = (cap: number | null, source: Quota['daily_tokens_source']) =>
+  source === 'default' ? '' : String(cap ?? 0);
+/** An empty field means the default (null); anything else goes as typed, for the API to judge. */
+const asNumber = (text: string) => (text.trim() === '' ? null : Number(text));
+const ownCaps = (quota: Quota): Caps => ({
+  daily_tokens: asText(quota.daily_tokens, quota.daily_tokens_source),
+  monthly_tokens: asText(quota.monthly_tokens, quota.monthly_tokens_source),
+});
 
 function QuotaSection({ business }: { business: Business }) {
   const client = useQueryClient();
-  const stored: Caps = {
-    daily_tokens: asText(business.quota.daily_tokens),
-    monthly_tokens: asText(business.quota.monthly_tokens),
-  };
+  const stored = ownCaps(business.quota);
   const [caps, setCaps] = useState<Caps>(stored);
   const dirty = caps.daily_tokens !== stored.daily_tokens || caps.monthly_tokens !== stored.monthly_tokens;
   useUnsavedChanges(dirty);
@@ -79,7 +82,7 @@ function QuotaSection({ business }: { business: Business }) {
       daily_tokens: asNumber(value.daily_tokens),
       monthly_tokens: asNumber(value.monthly_tokens),
     });
-    setCaps({ daily_tokens: asText(quota.daily_tokens), monthly_tokens: asText(quota.monthly_tokens) });
+    setCaps(ownCaps(quota));
     await client.invalidateQueries({ queryKey: ADMIN_KEY });
   });
   const input = (field: keyof Caps, label: string) => (
@@ -90,7 +93,7 @@ function QuotaSection({ business }: { business: Business }) {
         inputMode="numeric"
         min={0}
         step={1}
-        placeholder="No cap"
+        placeholder="The default"
         value={caps[field]}
         onInput={(event) => setCaps({ ...caps, [field]: event.currentTarget.value })}
       />
@@ -109,8 +112,9 @@ function QuotaSection({ business }: { business: Business }) {
         }}
       >
         <p class="hint">
-          Tokens a calendar day and month. Empty or 0: no cap. Over a cap, AI replies stop with the reason “quota
-          exceeded” and conversations go to people.
+          Tokens a calendar day and month. Empty: the operator’s default cap (PARLEY_DEFAULT_DAILY_TOKENS and
+          PARLEY_DEFAULT_MONTHLY_TOKENS; none if unset). 0: no cap, whatever the default. Over a cap, AI replies stop
+          with the reason “quota exceeded” and conversations go to people.
         </p>
         <div class="quota-fields">
           {input('daily_tokens', 'Daily cap (tokens)')}
