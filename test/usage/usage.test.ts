@@ -193,7 +193,9 @@ describe('GET /api/v1/ai/usage/stats/', () => {
 
     expect(body.quota).toEqual({
       daily_tokens: null,
+      daily_tokens_source: 'default',
       monthly_tokens: null,
+      monthly_tokens_source: 'default',
       used_today: body.totals.total_tokens,
       used_this_month: body.totals.total_tokens,
       remaining: null,
@@ -290,7 +292,9 @@ describe('quotas', () => {
     expect(set.json()).toEqual({
       username: 'capped',
       daily_tokens: 150,
+      daily_tokens_source: 'own',
       monthly_tokens: null,
+      monthly_tokens_source: 'default',
       used_today: 100,
       used_this_month: 100,
       remaining: 50,
@@ -352,7 +356,9 @@ describe('quotas', () => {
     expect(modelCalls()).toBe(2);
     expect((await stats(token)).quota).toEqual({
       daily_tokens: 150,
+      daily_tokens_source: 'own',
       monthly_tokens: null,
+      monthly_tokens_source: 'default',
       used_today: 180,
       used_this_month: 180,
       remaining: 0,
@@ -363,6 +369,7 @@ describe('quotas', () => {
     const monthly = await putQuota(adminToken, 'capped', { daily_tokens: 0, monthly_tokens: 1_000 });
     expect(monthly.json()).toMatchObject({
       daily_tokens: null,
+      daily_tokens_source: 'own',
       monthly_tokens: 1_000,
       remaining: 820,
       exceeded: false,
@@ -382,7 +389,9 @@ describe('quotas', () => {
     expect(read.json()).toEqual({
       username: 'quoted',
       daily_tokens: null,
+      daily_tokens_source: 'default',
       monthly_tokens: null,
+      monthly_tokens_source: 'default',
       used_today: 0,
       used_this_month: 0,
       remaining: null,
@@ -418,7 +427,7 @@ describe('quotas', () => {
       [{ monthly_tokens: 2.5 }, 'monthly_tokens'],
       [{ daily_tokens: 1e13 }, 'daily_tokens'],
       [{ monthly_tokens: '1000' }, 'monthly_tokens'],
-      [{ daily_tokens: null }, 'daily_tokens'],
+      [{ daily_tokens: 'default' }, 'daily_tokens'],
       [{}, 'non_field_errors'],
     ];
     for (const [payload, field] of cases) {
