@@ -36,7 +36,10 @@ export function businessView(row: BusinessRow, defaultQuota: Config['defaultQuot
 
 export type BusinessView = ReturnType<typeof businessView>;
 
-export async function listBusinesses({ db, timezone, defaultQuota }: AdminDeps, now = new Date()): Promise<BusinessView[]> {
+export async function listBusinesses(
+  { db, timezone, defaultQuota }: AdminDeps,
+  now = new Date(),
+): Promise<BusinessView[]> {
   return (await businessRows(db, timezone, now)).map((row) => businessView(row, defaultQuota));
 }
 

@@ -363,8 +363,9 @@ export function buildProgram(): Command {
     .option('--daily-tokens <n>', 'tokens a calendar day (PARLEY_TIMEZONE)', cap)
     .option('--monthly-tokens <n>', 'tokens a calendar month (PARLEY_TIMEZONE)', cap)
     .addOption(new Option('--json', 'machine-readable output').default(false))
-    .action(async (options: { user: string; dailyTokens?: number | null; monthlyTokens?: number | null; json: boolean }) =>
-      exitWith(await runDatabaseCommand('ai_control quota', options)),
+    .action(
+      async (options: { user: string; dailyTokens?: number | null; monthlyTokens?: number | null; json: boolean }) =>
+        exitWith(await runDatabaseCommand('ai_control quota', options)),
     );
 
   program

@@ -96,7 +96,10 @@ async function releaseReservation(cache: Cache, key: string, id: string, ttlMs: 
   try {
     await updateShared(cache, key, ttlMs, (current) => {
       const state = stateOf(current, Date.now());
-      const next: ReservationState = { held: state.held.filter((held) => held.id !== id), released: state.released + 1 };
+      const next: ReservationState = {
+        held: state.held.filter((held) => held.id !== id),
+        released: state.released + 1,
+      };
       return { value: JSON.stringify(next), result: undefined };
     });
   } catch {

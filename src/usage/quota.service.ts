@@ -49,7 +49,12 @@ export function capsInForce(own: OwnCaps | undefined, defaults: Config['defaultQ
       : { tokens: mine, source: 'own' as const };
   const daily = pick(own?.dailyTokens, defaults.dailyTokens);
   const monthly = pick(own?.monthlyTokens, defaults.monthlyTokens);
-  return { dailyTokens: daily.tokens, monthlyTokens: monthly.tokens, dailySource: daily.source, monthlySource: monthly.source };
+  return {
+    dailyTokens: daily.tokens,
+    monthlyTokens: monthly.tokens,
+    dailySource: daily.source,
+    monthlySource: monthly.source,
+  };
 }
 
 /**
@@ -61,7 +66,11 @@ export function capsInForce(own: OwnCaps | undefined, defaults: Config['defaultQ
  */
 const ownCapsCache = perDatabaseCache<OwnCaps>({ ttlMs: 5_000, maxEntries: 10_000 });
 
-export async function quotaLimits(db: Database, defaults: Config['defaultQuota'], userId: string): Promise<QuotaLimits> {
+export async function quotaLimits(
+  db: Database,
+  defaults: Config['defaultQuota'],
+  userId: string,
+): Promise<QuotaLimits> {
   let own = ownCapsCache.get(db, userId);
   if (!own) {
     own = (await findQuotaRow(db, userId)) ?? NOT_SET;

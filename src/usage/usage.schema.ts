@@ -108,11 +108,15 @@ export const quotaBody = z
     daily_tokens: cap
       .nullable()
       .optional()
-      .describe("Tokens a calendar day in PARLEY_TIMEZONE; 0: no cap (even with a default); null: the operator's default."),
+      .describe(
+        "Tokens a calendar day in PARLEY_TIMEZONE; 0: no cap (even with a default); null: the operator's default.",
+      ),
     monthly_tokens: cap
       .nullable()
       .optional()
-      .describe("Tokens a calendar month in PARLEY_TIMEZONE; 0: no cap (even with a default); null: the operator's default."),
+      .describe(
+        "Tokens a calendar month in PARLEY_TIMEZONE; 0: no cap (even with a default); null: the operator's default.",
+      ),
   })
   .refine((body) => body.daily_tokens !== undefined || body.monthly_tokens !== undefined, {
     message: 'Give daily_tokens, monthly_tokens or both.',

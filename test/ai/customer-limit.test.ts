@@ -30,9 +30,12 @@ describe('the default limit, through ask', () => {
   });
 
   const ask = async (customer: string, question: string) =>
-    (
-      await t.as(token, { method: 'POST', url: '/api/v1/ai/ask/', payload: { question, customer_id: customer } })
-    ).json<{ answer: string | null; auto_response_generated: boolean; reason?: string; session_id: string }>();
+    (await t.as(token, { method: 'POST', url: '/api/v1/ai/ask/', payload: { question, customer_id: customer } })).json<{
+      answer: string | null;
+      auto_response_generated: boolean;
+      reason?: string;
+      session_id: string;
+    }>();
 
   it('hands the 31st reply of an hour to people, tells the customer once, and leaves other customers alone', async () => {
     t.gemini.setResponder(() => ({ text: 'Happy to help.' }));
@@ -42,7 +45,11 @@ describe('the default limit, through ask', () => {
     expect(modelCalls(t)).toBe(30);
 
     const limited = await ask('regular', 'Question 31?');
-    expect(limited).toMatchObject({ answer: LIMIT_MESSAGE, auto_response_generated: false, reason: 'customer_rate_limited' });
+    expect(limited).toMatchObject({
+      answer: LIMIT_MESSAGE,
+      auto_response_generated: false,
+      reason: 'customer_rate_limited',
+    });
     expect(modelCalls(t)).toBe(30);
     const [conversation] = await t.db.select().from(conversations).where(eq(conversations.customerId, 'regular'));
     expect(conversation?.status).toBe('support_active');
@@ -69,7 +76,11 @@ describe('the default limit, through ask', () => {
   it('has its message in the AI config, with the same length rule as the other messages', async () => {
     const read = await t.as(token, { method: 'GET', url: '/api/v1/ai/config/' });
     expect(read.json()).toMatchObject({ customer_limit_message: LIMIT_MESSAGE });
-    const cleared = await t.as(token, { method: 'PUT', url: '/api/v1/ai/config/', payload: { customer_limit_message: null } });
+    const cleared = await t.as(token, {
+      method: 'PUT',
+      url: '/api/v1/ai/config/',
+      payload: { customer_limit_message: null },
+    });
     expect(cleared.json()).toMatchObject({ customer_limit_message: null });
     const tooLong = await t.as(token, {
       method: 'PUT',
@@ -77,7 +88,10 @@ describe('the default limit, through ask', () => {
       payload: { customer_limit_message: 'x'.repeat(1_001) },
     });
     expect(tooLong.statusCode).toBe(400);
-    expect(tooLong.json()).toMatchObject({ code: 'validation_error', errors: { customer_limit_message: [expect.any(String)] } });
+    expect(tooLong.json()).toMatchObject({
+      code: 'validation_error',
+      errors: { customer_limit_message: [expect.any(String)] },
+    });
     expect((await t.as(token, { method: 'GET', url: '/api/v1/ai/config/' })).json()).toMatchObject({
       customer_limit_message: null,
     });
@@ -126,7 +140,11 @@ describe('a lower limit, on Telegram', () => {
 
     await say(41, 'One more thing');
     const sent = await waitForSent(41, 3);
-    expect(sent.map((message) => message.text)).toEqual(['Fresh bread at seven.', 'Fresh bread at seven.', LIMIT_MESSAGE]);
+    expect(sent.map((message) => message.text)).toEqual([
+      'Fresh bread at seven.',
+      'Fresh bread at seven.',
+      LIMIT_MESSAGE,
+    ]);
     expect(modelCalls(t)).toBe(2);
     const [conversation] = await t.db.select().from(conversations).where(eq(conversations.customerId, '41'));
     expect(conversation?.status).toBe('support_active');

@@ -128,7 +128,8 @@ describe('two serve processes on one Redis', () => {
   it("count a customer's replies together", async () => {
     const { token } = await business('shared-customer');
     gemini.setResponder(() => ({ text: 'Sure.' }));
-    for (const app of [a, b, a]) expect(await ask(app, token, 'regular')).toMatchObject({ auto_response_generated: true });
+    for (const app of [a, b, a])
+      expect(await ask(app, token, 'regular')).toMatchObject({ auto_response_generated: true });
     expect(await ask(b, token, 'regular')).toMatchObject({ reason: 'customer_rate_limited' });
     expect(await ask(a, token, 'someone-else')).toMatchObject({ auto_response_generated: true });
     gemini.reset();

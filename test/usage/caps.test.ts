@@ -134,7 +134,13 @@ describe('a cap under concurrent calls', () => {
       .select({ outcome: usageRecords.outcome })
       .from(usageRecords)
       .where(eq(usageRecords.userId, await h.userId('fragile')));
-    expect(records.map((record) => record.outcome).sort()).toEqual(['error', 'success', 'success', 'success', 'success']);
+    expect(records.map((record) => record.outcome).sort()).toEqual([
+      'error',
+      'success',
+      'success',
+      'success',
+      'success',
+    ]);
   });
 });
 
@@ -189,6 +195,8 @@ describe('default caps', () => {
     expect(await h.ask(free, 'c4')).toMatchObject({ reason: 'quota_exceeded' });
     // The business's own view says the same.
     const stats = await t.as(free, { method: 'GET', url: '/api/v1/ai/usage/stats/' });
-    expect(stats.json()).toMatchObject({ quota: { daily_tokens: 150, daily_tokens_source: 'default', exceeded: true } });
+    expect(stats.json()).toMatchObject({
+      quota: { daily_tokens: 150, daily_tokens_source: 'default', exceeded: true },
+    });
   });
 });

@@ -470,7 +470,9 @@ describe('calendar periods in PARLEY_TIMEZONE', () => {
     expect(body.daily).toHaveLength(10);
     expect(body.quota).toMatchObject({ usedToday: 1_000, usedThisMonth: 1_110 });
     // In UTC the same rows fall on other days.
-    expect((await usageStats(t.db, user.id, { ...inZone, timezone: 'UTC' }, 10, now)).daily.at(-1)?.totalTokens).toBe(1_100);
+    expect((await usageStats(t.db, user.id, { ...inZone, timezone: 'UTC' }, 10, now)).daily.at(-1)?.totalTokens).toBe(
+      1_100,
+    );
 
     await setQuotaLimits(t.db, user.id, { dailyTokens: 1_001 });
     expect(await quotaExceeded(t.db, inZone, user.id, now)).toBe(false);

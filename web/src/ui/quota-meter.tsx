@@ -22,7 +22,8 @@ function Cap({
       <div class="quota-row">
         <span class="quota-label">{label}</span>
         <p>
-          {count(used)} tokens used {period}; no cap{source === 'own' ? ' (set for this business, whatever the default)' : ''}.
+          {count(used)} tokens used {period}; no cap
+          {source === 'own' ? ' (set for this business, whatever the default)' : ''}.
         </p>
       </div>
     );
