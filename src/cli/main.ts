@@ -364,8 +364,12 @@ export function buildProgram(): Command {
     .option('--monthly-tokens <n>', 'tokens a calendar month (PARLEY_TIMEZONE)', cap)
     .addOption(new Option('--json', 'machine-readable output').default(false))
     .action(
-      async (options: { user: string; dailyTokens?: number | null; monthlyTokens?: number | null; json: boolean }) =>
-        exitWith(await runDatabaseCommand('ai_control quota', options)),
+      async (options: {
+        user: string;
+        dailyTokens?: number | 'default';
+        monthlyTokens?: number | 'default';
+        json: boolean;
+      }) => exitWith(await runDatabaseCommand('ai_control quota', options)),
     );
 
   program

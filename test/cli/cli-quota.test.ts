@@ -107,6 +107,7 @@ describe(`ai_control quota (${testDatabaseKind})`, () => {
     );
     // Back to the operator's default, which this server does not set.
     const reset = await parley(['ai_control', 'quota', '--user', 'alice', '--daily-tokens', 'default', '--json']);
+    expect(reset.stderr).not.toContain('Error');
     expect(JSON.parse(reset.stdout)).toMatchObject({ daily_tokens: null, daily_tokens_source: 'default' });
   });
 

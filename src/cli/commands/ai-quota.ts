@@ -16,11 +16,14 @@ const cap = z
   .min(0, `caps are whole numbers of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}`)
   .max(MAX_QUOTA_TOKENS, `caps are whole numbers of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}`);
 
+/** A business's own cap, or null (from "default") for the operator's default. */
+const ownCap = cap.or(z.literal('default').transform(() => null));
+
 export const CAP_USAGE = `a whole number of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}, or "default" (the operator's default cap)`;
 
-/** A cap as typed on the command line (null: back to the default); undefined when it is not one. */
-export function parseCap(value: string): number | null | undefined {
-  if (value.trim().toLowerCase() === 'default') return null;
+/** A cap as typed on the command line ('default': back to the operator's default); undefined when it is not one. */
+export function parseCap(value: string): number | 'default' | undefined {
+  if (value.trim().toLowerCase() === 'default') return 'default';
   const parsed = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
   return cap.safeParse(parsed).success ? parsed : undefined;
 }
@@ -52,8 +55,8 @@ function describe(quota: UserQuota, timezone: string): string[] {
 export const aiControlQuota = defineCommand({
   args: z.object({
     user: z.string(),
-    dailyTokens: cap.nullable().optional(),
-    monthlyTokens: cap.nullable().optional(),
+    dailyTokens: ownCap.optional(),
+    monthlyTokens: ownCap.optional(),
     json: z.boolean().default(false),
   }),
   async run({ database, config, io }, args) {
