@@ -1,6 +1,6 @@
 /**
  * Caps under concurrency (issue #15): 20 concurrent `ask`s against a daily cap
- * that fits 5 calls. Every call reserves its worst case before it starts, so
+ * that fits 5 calls (sized by a first ask, set with `ai_control quota`). Every call reserves its worst case before it starts, so
  * at most one call more than fits may reach the model; the rest are handed to
  * people with `quota_exceeded`. Runs on embedded Parley, and on PostgreSQL +
  * Redis with two `serve` processes sharing the cap (skipped without them).
@@ -23,6 +23,7 @@ import {
   machine,
   messageOf,
   numberFromEnv,
+  parleyCli,
   parleyEnv,
   parseTargets,
   print,
@@ -40,8 +41,9 @@ const TARGETS: Record<TargetName, string> = {
   postgres: 'parley (postgres + redis, 2 processes)',
 };
 
-/** What every call uses, as the emulator reports it. */
-const CALL_TOKENS = { promptTokenCount: 150, candidatesTokenCount: 50, totalTokenCount: 200 };
+/** Short answers, and a longest answer just above them: a call's worst case is close to what it uses. */
+const ANSWER = 'We open at nine.';
+const MAX_TOKENS = 16;
 
 const config = {
   asks: numberFromEnv('BENCH_CAPS_ASKS', 20),
@@ -49,28 +51,35 @@ const config = {
   delayMs: numberFromEnv('BENCH_CAPS_DELAY_MS', 300),
   targets: parseTargets('BENCH_CAPS_TARGETS', 'embedded,postgres', TARGETS),
 };
-const cap = config.fits * CALL_TOKENS.totalTokenCount;
 const cleanups = new Cleanups();
 cleanups.onSignals();
 
 interface TargetResult {
   target: TargetName;
   asks: number;
-  capTokens: number;
+  /** What one call uses (the emulator counts the prompt as sent), measured by a first ask. */
+  callTokens: number;
+  /** The room left under the cap when the burst starts: `fits` calls. */
+  roomTokens: number;
   modelCalls: number;
   answered: number;
   handedToPeople: number;
   otherOutcomes: Record<string, number>;
+  /** Used by the burst, and how far past the room it went. */
   tokensUsed: number;
   overshootTokens: number;
   elapsedMs: number;
 }
 
-async function startParleys(target: TargetName, geminiUrl: string): Promise<{ ports: number[]; token: string }> {
+interface Parleys {
+  ports: number[];
+  token: string;
+  env: Record<string, string>;
+}
+
+async function startParleys(target: TargetName, geminiUrl: string): Promise<Parleys> {
   const base: Record<string, string> = {
     ...parleyEnv(geminiUrl, await tempDir(cleanups)),
-    // The cap under test: the operator's default, for the bench business as for any without its own.
-    PARLEY_DEFAULT_DAILY_TOKENS: String(cap),
     PARLEY_CUSTOMER_REPLIES_PER_HOUR: '0',
   };
   if (target === 'postgres') {
@@ -97,8 +106,32 @@ async function startParleys(target: TargetName, geminiUrl: string): Promise<{ po
     cleanups.push(() => server.stop());
     ports.push(port);
   }
-  const token = await createBusiness({ ...base, PORT: String(ports[0]) }, ports[0]!, USERNAME);
-  return { ports, token };
+  const env = { ...base, PORT: String(ports[0]) };
+  return { ports, env, token: await createBusiness(env, ports[0]!, USERNAME) };
+}
+
+/** The bench business's API on each server. */
+function client({ ports, token }: Parleys) {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const url = (port: number, path: string) => `http://127.0.0.1:${port}/api/v1/ai/${path}`;
+  return {
+    async configure(body: Record<string, unknown>) {
+      const response = await fetch(url(ports[0]!, 'config/'), { method: 'PUT', headers, body: JSON.stringify(body) });
+      if (response.status !== 200) throw new Error(`PUT /ai/config/ answered ${response.status}`);
+    },
+    async ask(index: number, customer: string) {
+      const response = await fetch(url(ports[index % ports.length]!, 'ask/'), {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ question: 'When do you open?', customer_id: customer }),
+      });
+      return (await response.json()) as { auto_response_generated?: boolean; reason?: string };
+    },
+    async usedToday() {
+      const response = await fetch(url(ports[0]!, 'usage/stats/'), { headers });
+      return ((await response.json()) as { quota: { used_today: number } }).quota.used_today;
+    },
+  };
 }
 
 async function benchTarget(target: TargetName): Promise<TargetResult> {
@@ -109,32 +142,33 @@ async function benchTarget(target: TargetName): Promise<TargetResult> {
       onRequest: (request) => {
         if (request.method === 'generateContent' || request.method === 'streamGenerateContent') calls++;
       },
+      // No usage given: the emulator reports the prompt's size as sent, and the answer's.
       respond: async () => {
         await new Promise((resolve) => setTimeout(resolve, config.delayMs));
-        return { text: 'We open at nine.', usage: CALL_TOKENS };
+        return { text: ANSWER };
       },
     },
     cleanups,
   );
   try {
     log(`${TARGETS[target]}: starting…`);
-    const { ports, token } = await startParleys(target, gemini.url);
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const parleys = await startParleys(target, gemini.url);
+    const api = client(parleys);
+    await api.configure({ max_tokens: MAX_TOKENS });
+    // One call first, to size the cap in calls: every call of the burst is the same size.
+    await api.ask(0, 'first-customer');
+    const callTokens = await api.usedToday();
+    const room = config.fits * callTokens;
+    const cli = parleyCli(parleys.env);
+    await cli('ai_control', 'quota', '--user', USERNAME, '--daily-tokens', String(callTokens + room));
+    // Servers other than the one the command ran in see a new cap within their caps cache's 5 s.
+    if (parleys.ports.length > 1 || target !== 'embedded') await new Promise((resolve) => setTimeout(resolve, 5_500));
+    calls = 0;
+
     const started = performance.now();
-    const answers = await Promise.all(
-      Array.from({ length: config.asks }, async (_, index) => {
-        const port = ports[index % ports.length]!;
-        const response = await fetch(`http://127.0.0.1:${port}/api/v1/ai/ask/`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify({ question: 'When do you open?', customer_id: `walk-in-${index}` }),
-        });
-        return (await response.json()) as { auto_response_generated?: boolean; reason?: string };
-      }),
-    );
+    const answers = await Promise.all(Array.from({ length: config.asks }, (_, i) => api.ask(i, `walk-in-${i}`)));
     const elapsedMs = Math.round(performance.now() - started);
-    const stats = await fetch(`http://127.0.0.1:${ports[0]}/api/v1/ai/usage/stats/`, { headers });
-    const { quota } = (await stats.json()) as { quota: { used_today: number } };
+    const burstTokens = (await api.usedToday()) - callTokens;
     const outcomes: Record<string, number> = {};
     for (const answer of answers) {
       const outcome = answer.auto_response_generated ? 'answered' : (answer.reason ?? 'unknown');
@@ -144,13 +178,14 @@ async function benchTarget(target: TargetName): Promise<TargetResult> {
     return {
       target,
       asks: config.asks,
-      capTokens: cap,
+      callTokens,
+      roomTokens: room,
       modelCalls: calls,
       answered,
       handedToPeople,
       otherOutcomes,
-      tokensUsed: quota.used_today,
-      overshootTokens: Math.max(0, quota.used_today - cap),
+      tokensUsed: burstTokens,
+      overshootTokens: Math.max(0, burstTokens - room),
       elapsedMs,
     };
   } finally {
@@ -162,8 +197,8 @@ async function main(): Promise<void> {
   buildIfNeeded();
   const { loadAverage: loadAverageAtStart, ...host } = machine();
   log(
-    `bench: ${config.asks} concurrent asks against a cap of ${cap} tokens (${config.fits} calls of ` +
-      `${CALL_TOKENS.totalTokenCount}); the emulator answers in ${config.delayMs} ms`,
+    `bench: ${config.asks} concurrent asks against a cap with room for ${config.fits} calls; ` +
+      `the emulator answers in ${config.delayMs} ms`,
   );
   const results: TargetResult[] = [];
   const failures: { target: TargetName; error: string }[] = [];
@@ -181,19 +216,19 @@ async function main(): Promise<void> {
   print();
   print(
     `${'target'.padEnd(40)} ${'calls'.padStart(5)} ${'answered'.padStart(8)} ${'to people'.padStart(9)} ` +
-      `${'tokens/cap'.padStart(11)} ${'overshoot'.padStart(9)}  verdict`,
+      `${'tokens/room'.padStart(11)} ${'overshoot'.padStart(9)}  verdict`,
   );
   for (const result of results) {
     const met = result.modelCalls <= limit && result.answered + result.handedToPeople === result.asks;
     print(
       `${TARGETS[result.target].padEnd(40)} ${String(result.modelCalls).padStart(5)} ${String(result.answered).padStart(8)} ` +
-        `${String(result.handedToPeople).padStart(9)} ${`${result.tokensUsed}/${result.capTokens}`.padStart(11)} ` +
+        `${String(result.handedToPeople).padStart(9)} ${`${result.tokensUsed}/${result.roomTokens}`.padStart(11)} ` +
         `${String(result.overshootTokens).padStart(9)}  ${met ? 'met' : 'NOT met'} (target <= ${limit} calls, the rest to people)`,
     );
   }
   for (const failure of failures) print(`${TARGETS[failure.target]}: not measured (${failure.error})`);
   await writeResults('caps', {
-    config: { ...config, capTokens: cap, callTokens: CALL_TOKENS.totalTokenCount },
+    config: { ...config, maxTokens: MAX_TOKENS },
     machine: { ...host, loadAverageAtStart, loadAverageAtEnd: machine().loadAverage },
     results,
     failures,
