@@ -78,10 +78,7 @@ interface Parleys {
 }
 
 async function startParleys(target: TargetName, geminiUrl: string): Promise<Parleys> {
-  const base: Record<string, string> = {
-    ...parleyEnv(geminiUrl, await tempDir(cleanups)),
-    PARLEY_CUSTOMER_REPLIES_PER_HOUR: '0',
-  };
+  const base: Record<string, string> = parleyEnv(geminiUrl, await tempDir(cleanups));
   if (target === 'postgres') {
     const postgres = await findPostgres();
     const redis = await findRedis();
