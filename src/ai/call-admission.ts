@@ -3,7 +3,7 @@ import type { ModelRequest } from '../model/model-provider.js';
 import { reserveTokens, type Reservation } from '../usage/quota-reservations.js';
 import type { AiSettings } from './ai-settings.js';
 import { estimateTokens } from './context.js';
-import { firstLimitNotice, takeCustomerReply } from './customer-limit.js';
+import { firstLimitNotice, takeCustomerReply, type CountedReply } from './customer-limit.js';
 import type { ReplyDeps } from './reply-deps.js';
 
 /** Whether a model call may start; when not, why, and what the customer is told (if anything). */
@@ -29,11 +29,14 @@ export async function admitModelCall(
   request: ModelRequest,
   now: Date,
 ): Promise<Admission> {
-  const perHour = deps.config.customerRepliesPerHour;
-  if (!conversation.isTest && !(await takeCustomerReply(deps.cache, conversation, perHour))) {
-    const message = settings.customerLimitMessage?.trim() || null;
-    const say = message !== null && (await firstLimitNotice(deps.cache, conversation));
-    return { admitted: false, reason: 'customer_rate_limited', customerMessage: say ? message : null };
+  let counted: CountedReply | undefined;
+  if (!conversation.isTest) {
+    counted = await takeCustomerReply(deps.cache, conversation, deps.config.customerRepliesPerHour);
+    if (!counted) {
+      const message = settings.customerLimitMessage?.trim() || null;
+      const say = message !== null && (await firstLimitNotice(deps.cache, conversation));
+      return { admitted: false, reason: 'customer_rate_limited', customerMessage: say ? message : null };
+    }
   }
   const reservation = await reserveTokens(
     deps,
@@ -43,6 +46,8 @@ export async function admitModelCall(
     now,
   );
   if (!reservation) {
+    // No call after all: it does not count against the customer's hour.
+    await counted?.giveBack();
     return { admitted: false, reason: 'quota_exceeded', customerMessage: settings.handoverMessage };
   }
   return { admitted: true, reservation };

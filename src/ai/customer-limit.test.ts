@@ -12,21 +12,30 @@ describe('a customer’s AI replies an hour', () => {
   it('allows the limit in any sliding hour, then refuses until the oldest call is an hour old', async () => {
     vi.useFakeTimers({ now: new Date('2026-12-06T10:00:00Z'), toFake: ['Date'] });
     const cache = createLocalCache();
-    expect(await takeCustomerReply(cache, ana, 2)).toBe(true);
+    expect(await takeCustomerReply(cache, ana, 2)).toBeDefined();
     vi.setSystemTime(new Date('2026-12-06T10:30:00Z'));
-    expect(await takeCustomerReply(cache, ana, 2)).toBe(true);
-    expect(await takeCustomerReply(cache, ana, 2)).toBe(false);
+    expect(await takeCustomerReply(cache, ana, 2)).toBeDefined();
+    expect(await takeCustomerReply(cache, ana, 2)).toBeUndefined();
     // The same customer id on another channel, or of another business, is another customer.
-    expect(await takeCustomerReply(cache, { ...ana, channel: 'instagram' }, 2)).toBe(true);
-    expect(await takeCustomerReply(cache, { ...ana, userId: 'other-shop' }, 2)).toBe(true);
+    expect(await takeCustomerReply(cache, { ...ana, channel: 'instagram' }, 2)).toBeDefined();
+    expect(await takeCustomerReply(cache, { ...ana, userId: 'other-shop' }, 2)).toBeDefined();
     vi.setSystemTime(new Date('2026-12-06T11:00:01Z'));
-    expect(await takeCustomerReply(cache, ana, 2)).toBe(true);
-    expect(await takeCustomerReply(cache, ana, 2)).toBe(false);
+    expect(await takeCustomerReply(cache, ana, 2)).toBeDefined();
+    expect(await takeCustomerReply(cache, ana, 2)).toBeUndefined();
   });
 
   it('has no limit at 0', async () => {
     const cache = createLocalCache();
-    for (let i = 0; i < 100; i++) expect(await takeCustomerReply(cache, ana, 0)).toBe(true);
+    for (let i = 0; i < 100; i++) expect(await takeCustomerReply(cache, ana, 0)).toBeDefined();
+  });
+
+  it('gives a reply back when its call does not happen after all', async () => {
+    const cache = createLocalCache();
+    const first = await takeCustomerReply(cache, ana, 1);
+    expect(await takeCustomerReply(cache, ana, 1)).toBeUndefined();
+    await first!.giveBack();
+    expect(await takeCustomerReply(cache, ana, 1)).toBeDefined();
+    expect(await takeCustomerReply(cache, ana, 1)).toBeUndefined();
   });
 
   it('says the limit message once an hour', async () => {

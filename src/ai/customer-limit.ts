@@ -15,15 +15,38 @@ type Customer = Pick<Conversation, 'userId' | 'channel' | 'customerId'>;
 const customerKey = (customer: Customer) =>
   `${customer.userId}:${customer.channel}:${encodeURIComponent(customer.customerId)}`;
 
-/** Counts a model call for the customer if the hour has room for it; false when it has none. */
-export async function takeCustomerReply(cache: Cache, customer: Customer, perHour: number): Promise<boolean> {
-  if (perHour <= 0) return true;
-  return updateShared(cache, `customer-replies:${customerKey(customer)}`, HOUR_MS, (current) => {
-    const at = Date.now();
+const repliesKey = (customer: Customer) => `customer-replies:${customerKey(customer)}`;
+
+/** A model call counted for a customer, to give back if the call does not happen after all. */
+export interface CountedReply {
+  giveBack(): Promise<void>;
+}
+
+const NOT_COUNTED: CountedReply = { giveBack: async () => {} };
+
+/** Counts a model call for the customer if the hour has room for it; undefined when it has none. */
+export async function takeCustomerReply(
+  cache: Cache,
+  customer: Customer,
+  perHour: number,
+): Promise<CountedReply | undefined> {
+  if (perHour <= 0) return NOT_COUNTED;
+  const key = repliesKey(customer);
+  const at = Date.now();
+  const taken = await updateShared(cache, key, HOUR_MS, (current) => {
     const calls = (current ? (JSON.parse(current) as number[]) : []).filter((time) => time > at - HOUR_MS);
     if (calls.length >= perHour) return { value: current ?? '[]', result: false };
     return { value: JSON.stringify([...calls, at]), result: true };
   });
+  if (!taken) return undefined;
+  return {
+    giveBack: () =>
+      updateShared(cache, key, HOUR_MS, (current) => {
+        const calls = current ? (JSON.parse(current) as number[]) : [];
+        const index = calls.indexOf(at);
+        return { value: JSON.stringify(calls.filter((_, i) => i !== index)), result: undefined };
+      }),
+  };
 }
 
 /**

@@ -2,7 +2,10 @@ import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUser } from '../../src/auth/auth.service.js';
 import { conversations, handovers, messages, usageRecords } from '../../src/db/schema/index.js';
+import { telegramTextUpdate } from '../fakes/telegram.js';
 import { createAiTestApp, type AiTestApp } from '../helpers/ai.js';
+import { createTelegramTestApp, type TelegramTestApp } from '../helpers/telegram.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * Caps that hold under concurrency (issue #15): a model call reserves its
@@ -198,5 +201,40 @@ describe('default caps', () => {
     expect(stats.json()).toMatchObject({
       quota: { daily_tokens: 150, daily_tokens_source: 'default', exceeded: true },
     });
+  });
+});
+
+describe('a cap on a channel reply that is retried', () => {
+  const BOT_TOKEN = '555000444:AAEcapsRetryBotTokenForTheTests';
+  let t: TelegramTestApp;
+
+  beforeAll(async () => {
+    t = await createTelegramTestApp({ token: BOT_TOKEN, id: 555000444, username: 'caps_bot' }, { GEMINI_RETRIES: '0' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('gives the reservation back each time the job fails and tries again, so the retry is not refused', async () => {
+    // One call at a time fits: a reservation left behind by a failed try would refuse the next.
+    await t.telegramBusiness('retried', { max_tokens: 8192, reply_debounce_ms: 50 });
+    const admin = await t.signUp('operator', { isAdmin: true });
+    await t.as(admin, { method: 'PUT', url: '/api/v1/ai/usage/quotas/retried/', payload: { daily_tokens: 5_000 } });
+    t.gemini.enqueue({ error: { status: 503 } }, { error: { status: 503 } }, { text: 'Yes, on Saturdays too.' });
+    await t.telegram.deliver(
+      BOT_TOKEN,
+      telegramTextUpdate({ updateId: 1, messageId: 10, chatId: 77, text: 'Open on Saturday?', firstName: 'Rui' }),
+    );
+    const sent = await until(() => {
+      const messages = t.telegram.sent(BOT_TOKEN).filter((message) => String(message.chat_id) === '77');
+      return messages.length > 0 ? messages : undefined;
+    }, 15_000);
+    expect(sent.map((message) => message.text)).toEqual(['Yes, on Saturdays too.']);
+    const records = await t.db
+      .select({ outcome: usageRecords.outcome })
+      .from(usageRecords)
+      .innerJoin(conversations, eq(usageRecords.conversationId, conversations.id))
+      .where(eq(conversations.customerId, '77'));
+    expect(records.map((record) => record.outcome).sort()).toEqual(['error', 'error', 'success']);
   });
 });
