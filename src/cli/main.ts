@@ -360,8 +360,8 @@ export function buildProgram(): Command {
       "set (0 = none, default = the operator's default) or show a business's token caps on the shared key; over a cap, AI replies stop",
     )
     .requiredOption('--user <username>')
-    .option('--daily-tokens <n>', 'tokens a calendar day (PARLEY_TIMEZONE)', cap)
-    .option('--monthly-tokens <n>', 'tokens a calendar month (PARLEY_TIMEZONE)', cap)
+    .option('--daily-tokens <n>', 'tokens a calendar day (PARLEY_TIMEZONE), 0 for none, or default', cap)
+    .option('--monthly-tokens <n>', 'tokens a calendar month (PARLEY_TIMEZONE), 0 for none, or default', cap)
     .addOption(new Option('--json', 'machine-readable output').default(false))
     .action(
       async (options: {
