@@ -75,6 +75,8 @@ export async function reserveTokens(
   for (let attempt = 0; attempt < RESERVE_ATTEMPTS; attempt++) {
     const before = stateOf(await cache.get(key), Date.now()).released;
     const used = await usedAgainst(deps.db, deps.config, userId, limits, now);
+    // Already over a cap: nothing in flight could make room.
+    if (tokensLeft(limits, used) === 0) return undefined;
     // Every call holds for the same time, so the newest reservation is the last to lapse.
     const outcome = await updateShared(cache, key, holdMs, (current) => {
       const at = Date.now();
