@@ -136,6 +136,8 @@ export function parleyEnv(geminiUrl: string, dataDir: string): Record<string, st
     PARLEY_ASKS_PER_MINUTE: '0',
     PARLEY_AGENT_REPLIES_PER_MINUTE: '0',
     PARLEY_WEBHOOKS_PER_MINUTE: '0',
+    // Nor one customer's share: a long run sends each of its customers far more than 30 questions an hour.
+    PARLEY_CUSTOMER_REPLIES_PER_HOUR: '0',
     PARLEY_DATA_DIR: dataDir,
   };
 }

@@ -15,7 +15,7 @@ export interface BusinessRow {
   suspended: boolean;
   defaultReplyHandler: ReplyHandler;
   conversations: { total: number; ai: number; people: number };
-  /** Caps as stored, 0 for none. */
+  /** Caps as stored (0 for none, null where the operator's default applies), and the weight. */
   limits: QuotaRow;
   used: { today: number; month: number };
   monthRequests: number;
@@ -34,8 +34,8 @@ interface RawBusiness {
   conversations: number | string;
   ai_conversations: number | string;
   people_conversations: number | string;
-  daily_tokens: number | string;
-  monthly_tokens: number | string;
+  daily_tokens: number | string | null;
+  monthly_tokens: number | string | null;
   weight: number | string | null;
   tokens_today: number | string;
   tokens_month: number | string;
@@ -61,8 +61,8 @@ export async function businessRows(db: Database, timezone: string, now: Date, us
            coalesce(conv.total, 0) as conversations,
            coalesce(conv.ai, 0) as ai_conversations,
            coalesce(conv.people, 0) as people_conversations,
-           coalesce(${usageQuotas.dailyTokens}, 0)::float8 as daily_tokens,
-           coalesce(${usageQuotas.monthlyTokens}, 0)::float8 as monthly_tokens,
+           ${usageQuotas.dailyTokens}::float8 as daily_tokens,
+           ${usageQuotas.monthlyTokens}::float8 as monthly_tokens,
            coalesce(${usageQuotas.weight}, 1)::float8 as weight,
            coalesce(used.today, 0) as tokens_today,
            coalesce(used.month, 0) as tokens_month,
@@ -108,8 +108,8 @@ export async function businessRows(db: Database, timezone: string, now: Date, us
       people: Number(row.people_conversations),
     },
     limits: {
-      dailyTokens: Number(row.daily_tokens),
-      monthlyTokens: Number(row.monthly_tokens),
+      dailyTokens: nullableNumber(row.daily_tokens),
+      monthlyTokens: nullableNumber(row.monthly_tokens),
       weight: Number(row.weight ?? 1),
     },
     used: { today: Number(row.tokens_today), month: Number(row.tokens_month) },
@@ -118,3 +118,5 @@ export async function businessRows(db: Database, timezone: string, now: Date, us
     monthCostUsd: Math.round(Number(row.cost_month) * 1e9) / 1e9,
   }));
 }
+
+const nullableNumber = (value: number | string | null) => (value === null ? null : Number(value));

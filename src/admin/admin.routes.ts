@@ -29,7 +29,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ db: Database; config: Config; 
   app.addHook('preValidation', async (request) => {
     requireAdmin(request);
   });
-  const deps = { db, timezone: config.timezone };
+  const deps = { db, timezone: config.timezone, defaultQuota: config.defaultQuota };
 
   app.get(
     '/api/v1/admin/businesses/',

@@ -2,16 +2,19 @@ import { NotFoundError } from '../kernel/errors.js';
 import { createUser } from '../auth/auth.service.js';
 import { generatePassword } from '../auth/password.js';
 import type { Database } from '../db/client.js';
-import { quotaStatusOf, quotaStatusView } from '../usage/quota.service.js';
+import type { Config } from '../kernel/config.js';
+import { capsInForce, quotaStatusOf, quotaStatusView } from '../usage/quota.service.js';
 import { businessRows, type BusinessRow } from './admin.repo.js';
 
 /** Days and months are calendar periods in PARLEY_TIMEZONE, as the quotas count them. */
 export interface AdminDeps {
   db: Database;
   timezone: string;
+  /** For businesses without caps of their own. */
+  defaultQuota: Config['defaultQuota'];
 }
 
-export function businessView(row: BusinessRow) {
+export function businessView(row: BusinessRow, defaultQuota: Config['defaultQuota']) {
   return {
     id: row.id,
     username: row.username,
@@ -27,20 +30,27 @@ export function businessView(row: BusinessRow) {
       total_tokens: row.used.month,
       estimated_cost_usd: row.monthCostUsd,
     },
-    quota: quotaStatusView(quotaStatusOf(row.limits, row.used)),
+    quota: quotaStatusView(quotaStatusOf(capsInForce(row.limits, defaultQuota), row.used)),
   };
 }
 
 export type BusinessView = ReturnType<typeof businessView>;
 
-export async function listBusinesses({ db, timezone }: AdminDeps, now = new Date()): Promise<BusinessView[]> {
-  return (await businessRows(db, timezone, now)).map(businessView);
+export async function listBusinesses(
+  { db, timezone, defaultQuota }: AdminDeps,
+  now = new Date(),
+): Promise<BusinessView[]> {
+  return (await businessRows(db, timezone, now)).map((row) => businessView(row, defaultQuota));
 }
 
-export async function getBusiness({ db, timezone }: AdminDeps, id: string, now = new Date()): Promise<BusinessView> {
+export async function getBusiness(
+  { db, timezone, defaultQuota }: AdminDeps,
+  id: string,
+  now = new Date(),
+): Promise<BusinessView> {
   const [row] = await businessRows(db, timezone, now, id);
   if (!row) throw new NotFoundError('No such business.');
-  return businessView(row);
+  return businessView(row, defaultQuota);
 }
 
 export interface NewBusiness {

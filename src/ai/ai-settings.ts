@@ -26,6 +26,8 @@ export interface AiSettings {
   businessHours: BusinessHours | null;
   awayMessage: string | null;
   handoverMessage: string | null;
+  /** Said once to a customer past PARLEY_CUSTOMER_REPLIES_PER_HOUR, whose messages then go to people. */
+  customerLimitMessage: string | null;
   /** How long a burst of a customer's messages on a channel is awaited before they are answered together. */
   replyDebounceMs: number;
   /** Suspended by the operator: the AI stays off whatever `autoResponseEnabled` says. */
@@ -142,6 +144,7 @@ async function loadAiSettings(db: Database, userId: string, defaultModel: string
     businessHours: config?.businessHours ?? null,
     awayMessage: config?.awayMessage ?? null,
     handoverMessage: config?.handoverMessage ?? null,
+    customerLimitMessage: config?.customerLimitMessage ?? null,
     replyDebounceMs: config?.replyDebounceMs ?? DEFAULT_REPLY_DEBOUNCE_MS,
     suspended: config?.suspendedAt != null,
     prompts: {
@@ -183,6 +186,7 @@ export async function updateAiSettings(
           businessHours: next.businessHours,
           awayMessage: next.awayMessage,
           handoverMessage: next.handoverMessage,
+          customerLimitMessage: next.customerLimitMessage,
           replyDebounceMs: next.replyDebounceMs,
         }
       : undefined;

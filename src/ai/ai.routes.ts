@@ -141,6 +141,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
       business_hours: settings.businessHours,
       away_message: settings.awayMessage,
       handover_message: settings.handoverMessage,
+      customer_limit_message: settings.customerLimitMessage,
       reply_debounce_ms: settings.replyDebounceMs,
       prompts: {
         manual_prompt: settings.prompts.manualPrompt,
@@ -199,6 +200,7 @@ export const aiRoutes: FastifyPluginAsyncZod<ReplyDeps> = async (app, deps) => {
         if (body.business_hours !== undefined) patch.businessHours = body.business_hours;
         if (body.away_message !== undefined) patch.awayMessage = body.away_message;
         if (body.handover_message !== undefined) patch.handoverMessage = body.handover_message;
+        if (body.customer_limit_message !== undefined) patch.customerLimitMessage = body.customer_limit_message;
         if (body.reply_debounce_ms !== undefined) patch.replyDebounceMs = body.reply_debounce_ms;
         if (body.prompts) {
           const prompts: AiSettingsPatch['prompts'] = {};

@@ -22,6 +22,7 @@ export const NO_ANSWER_REASONS = [
   'manual_handling',
   'outside_business_hours',
   'quota_exceeded',
+  'customer_rate_limited',
   'safety_blocked',
   'handed_over',
   'ai_unavailable',
@@ -103,6 +104,12 @@ export const aiConfigResponse = z
       .string()
       .nullable()
       .describe('Sent to the customer when the AI hands the conversation to people.'),
+    customer_limit_message: z
+      .string()
+      .nullable()
+      .describe(
+        "Said once to a customer who reached the operator's limit of AI replies an hour (PARLEY_CUSTOMER_REPLIES_PER_HOUR); their messages go to people with reason `customer_rate_limited`. Null: nothing is said.",
+      ),
     reply_debounce_ms: z
       .number()
       .int()
@@ -162,6 +169,7 @@ export const aiConfigBody = z.object({
   business_hours: businessHoursSchema.nullable().optional(),
   away_message: z.string().max(1_000, 'At most 1000 characters.').nullable().optional(),
   handover_message: z.string().max(1_000, 'At most 1000 characters.').nullable().optional(),
+  customer_limit_message: z.string().max(1_000, 'At most 1000 characters.').nullable().optional(),
   reply_debounce_ms: z
     .number()
     .int('A whole number.')

@@ -6,13 +6,20 @@ import {
 } from '../conversations/conversations.service.js';
 import { messageEvent } from '../conversations/conversation-events.js';
 import { handOver, type Handover } from '../conversations/handover.js';
-import { fairShareWeight, quotaExceeded } from '../usage/quota.service.js';
+import { fairShareWeight } from '../usage/quota.service.js';
 import { recordUsage, usageInsert } from '../usage/usage.service.js';
-import { ModelError, NO_USAGE, type ModelRequest, type ModelResult } from '../model/model-provider.js';
+import {
+  ModelError,
+  NO_USAGE,
+  type ModelProvider,
+  type ModelRequest,
+  type ModelResult,
+} from '../model/model-provider.js';
 import { outputLimitWithThinking } from '../model/thinking.js';
 import { isSuspended, modelInUse, thinkingBudgetInUse, type AiSettings } from './ai-settings.js';
 import { answerStoredOutcome } from './ai.repo.js';
 import { aiAvailability, closedAt } from './availability.js';
+import { admitModelCall } from './call-admission.js';
 import { buildContents } from './context.js';
 import { HANDOVER_TOOL, handoverNote, handoverReason } from './handover-tool.js';
 import { cachedPromptFor, withCachedPrompt } from './explicit-cache.js';
@@ -78,9 +85,49 @@ export interface AnswerOptions {
  * the model's own handovers go to people.
  */
 export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): Promise<GeneratedAnswer> {
-  const { userId, conversation, settings, history, now, startedAt, answers } = options;
-  const { db } = deps;
-  const model = deps.model;
+  const { userId, conversation, settings, history, now } = options;
+  const { db, model } = deps;
+  const ending = endings(deps, options);
+  if (!model) return ending.noAnswer('no_api_key');
+  // Settings are cached; suspension is read fresh so that a reply already queued, or one begun
+  // just before `ai_control suspend` in another process, does not reach the model.
+  if (await isSuspended(db, userId)) return ending.stopBeforeModel('suspended');
+  const modelName = modelInUse(deps.config, settings);
+  const thinkingBudget = thinkingBudgetInUse(deps.config, settings);
+  const prompt = {
+    instruction: stablePrefix(settings.prompts),
+    clock: localTimeLine(settings.businessHours?.timezone ?? deps.config.timezone, now),
+  };
+  const request: ModelRequest = {
+    model: modelName,
+    systemInstruction: `${prompt.instruction}\n\n${prompt.clock}`,
+    contents: buildContents(history),
+    temperature: settings.temperature,
+    maxOutputTokens: outputLimitWithThinking(settings.maxTokens, thinkingBudget),
+    thinkingBudget,
+    tools: [HANDOVER_TOOL],
+    // Cached with the caps just read: no further query.
+    business: { id: userId, weight: await fairShareWeight(db, userId) },
+  };
+  // Over its customer's share or its caps on the shared key, the conversation goes to people instead.
+  const admission = await admitModelCall(deps, conversation, settings, request, now);
+  if (!admission.admitted) {
+    const { reason, customerMessage } = admission;
+    const stopped = await ending.stopBeforeModel(reason, customerMessage);
+    // `ask` answers with what the customer was told, as the conversation shows it.
+    return reason === 'customer_rate_limited' ? { ...stopped, answer: customerMessage } : stopped;
+  }
+  try {
+    return await callModel(deps, model, options, request, prompt, ending);
+  } finally {
+    // The call's usage is stored by now, whichever way it ended: its worst case stops counting.
+    await admission.reservation.release();
+  }
+}
+
+/** The ways an answer ends without one, shared by the checks before the call and the call itself. */
+function endings(deps: ReplyDeps, options: AnswerOptions) {
+  const { userId, conversation, settings, history, startedAt, answers } = options;
   const elapsed = () => Math.round(performance.now() - startedAt);
   const noAnswer = (reason: NoAnswerReason, answer: string | null = null, success = true): GeneratedAnswer => ({
     conversation,
@@ -90,57 +137,65 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
     success,
     responseTimeMs: elapsed(),
   });
-  if (!model) return noAnswer('no_api_key');
   const handToPeople = (handover: Handover) =>
-    handOver(db, deps.events, conversation, { customerMessage: settings.handoverMessage, ...handover });
+    handOver(deps.db, deps.events, conversation, { customerMessage: settings.handoverMessage, ...handover });
   const replyFailed = (reason: string) =>
     deps.events.publish(userId, { type: 'ai.reply.failed', data: { conversation_id: conversation.id, reason } });
+  /** The customer messages this answer is for: an `ask`'s own question, or a channel reply's whole burst. */
   const unanswered = history.filter(
     (message) =>
       message.type === 'customer' && (answers === undefined || message.seq > conversation.answeredThroughSeq),
   );
-  // Stopped before the model: the messages go to people, and the reason is kept for the count of calls avoided.
-  const stopBeforeModel = async (reason: NoAnswerReason) => {
-    const through = answers ?? unanswered.at(-1)?.seq ?? 0;
-    // An `ask` stops only its own question; a channel reply the whole burst.
-    const after = answers === undefined ? through - 1 : conversation.answeredThroughSeq;
-    await Promise.all([
-      handToPeople({ source: 'system', reason }),
-      markSkipped(db, conversation.id, { after, through, reason, answered: false }),
-    ]);
-    replyFailed(reason);
-    return noAnswer(reason);
+  return {
+    elapsed,
+    noAnswer,
+    handToPeople,
+    replyFailed,
+    unanswered,
+    /**
+     * Stopped before the model: the messages go to people (the customer told `customerMessage`,
+     * by default the handover message), and the reason is kept for the count of calls avoided.
+     */
+    async stopBeforeModel(reason: NoAnswerReason, customerMessage: string | null = settings.handoverMessage) {
+      const through = answers ?? unanswered.at(-1)?.seq ?? 0;
+      // An `ask` stops only its own question; a channel reply the whole burst.
+      const after = answers === undefined ? through - 1 : conversation.answeredThroughSeq;
+      await Promise.all([
+        handToPeople({ source: 'system', reason, customerMessage }),
+        markSkipped(deps.db, conversation.id, { after, through, reason, answered: false }),
+      ]);
+      replyFailed(reason);
+      return noAnswer(reason);
+    },
   };
-  // Settings are cached; suspension is read fresh so that a reply already queued, or one begun
-  // just before `ai_control suspend` in another process, does not reach the model.
-  if (await isSuspended(db, userId)) return stopBeforeModel('suspended');
-  // Over its cap on the shared key, the business's customers go to its people instead of the model.
-  if (await quotaExceeded(db, userId, deps.config.timezone, now)) return stopBeforeModel('quota_exceeded');
-  const modelName = modelInUse(deps.config, settings);
-  const thinkingBudget = thinkingBudgetInUse(deps.config, settings);
-  const instruction = stablePrefix(settings.prompts);
-  const clock = localTimeLine(settings.businessHours?.timezone ?? deps.config.timezone, now);
-  const request: ModelRequest = {
-    model: modelName,
-    systemInstruction: `${instruction}\n\n${clock}`,
-    contents: buildContents(history),
-    temperature: settings.temperature,
-    maxOutputTokens: outputLimitWithThinking(settings.maxTokens, thinkingBudget),
-    thinkingBudget,
-    tools: [HANDOVER_TOOL],
-    // Cached with the caps just read: no further query.
-    business: { id: userId, weight: await fairShareWeight(db, userId) },
-  };
+}
+
+/** Calls the model once admitted, and stores its answer or hands the conversation to people. */
+async function callModel(
+  deps: ReplyDeps,
+  model: ModelProvider,
+  options: AnswerOptions,
+  request: ModelRequest,
+  { instruction, clock }: { instruction: string; clock: string },
+  { elapsed, noAnswer, handToPeople, replyFailed, unanswered }: ReturnType<typeof endings>,
+): Promise<GeneratedAnswer> {
+  const { userId, conversation, settings, answers } = options;
+  const { db } = deps;
   deps.events.publish(userId, { type: 'ai.reply.started', data: { conversation_id: conversation.id } });
   const callStarted = performance.now();
-  const usageBase = { userId, conversationId: conversation.id, model: modelName };
+  const usageBase = { userId, conversationId: conversation.id, model: request.model };
   let result: ModelResult;
   try {
     // Watchers see the answer as it is written (it is stored, or discarded, only once complete);
     // with nobody watching, the whole answer at once costs the model client much less.
     const live = deps.watchers ? await deps.watchers.isWatched(userId) : true;
     const cacheDeps = { config: deps.config, model, cache: deps.cache };
-    const entry = await cachedPromptFor(cacheDeps, { userId, model: modelName, instruction, tools: [HANDOVER_TOOL] });
+    const entry = await cachedPromptFor(cacheDeps, {
+      userId,
+      model: request.model,
+      instruction,
+      tools: [HANDOVER_TOOL],
+    });
     result = await withCachedPrompt(cacheDeps, entry, (cached) => {
       // With an entry, only the clock is sent; it opens the conversation instead of ending the instruction.
       const call = cached ? { ...request, cachedContent: cached.name, systemInstruction: clock } : request;

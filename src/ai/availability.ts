@@ -60,7 +60,7 @@ export type NewConversationReason = (typeof NEW_CONVERSATION_REASONS)[number];
  * on the shared key. The AI settings screen and "Try it" put it in words.
  */
 export async function answeringNow(
-  deps: { db: Database; config: Pick<Config, 'gemini' | 'timezone'> },
+  deps: { db: Database; config: Pick<Config, 'gemini' | 'timezone' | 'defaultQuota'> },
   user: { id: string; defaultReplyHandler: ReplyHandler },
   settings: Pick<AiSettings, 'autoResponseEnabled' | 'suspended' | 'businessHoursEnabled' | 'businessHours'>,
   now: Date,
@@ -70,7 +70,7 @@ export async function answeringNow(
 }
 
 async function whyNewConversationsGoToPeople(
-  deps: { db: Database; config: Pick<Config, 'gemini' | 'timezone'> },
+  deps: { db: Database; config: Pick<Config, 'gemini' | 'timezone' | 'defaultQuota'> },
   user: { id: string; defaultReplyHandler: ReplyHandler },
   settings: Pick<AiSettings, 'autoResponseEnabled' | 'suspended' | 'businessHoursEnabled' | 'businessHours'>,
   now: Date,
@@ -79,6 +79,6 @@ async function whyNewConversationsGoToPeople(
   if (unavailable) return unavailable;
   if (user.defaultReplyHandler !== 'AI') return 'default_handler_manual';
   if (closedAt(settings, now)) return 'outside_business_hours';
-  if (await quotaExceeded(deps.db, user.id, deps.config.timezone, now)) return 'quota_exceeded';
+  if (await quotaExceeded(deps.db, deps.config, user.id, now)) return 'quota_exceeded';
   return null;
 }

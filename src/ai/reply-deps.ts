@@ -11,6 +11,11 @@ export interface ReplyDeps {
   /** Undefined when no global key is configured: the AI is unavailable to everyone. */
   model: ModelProvider | undefined;
   events: EventBus;
+  /**
+   * Shared by every process: the caps' reservations, each customer's replies this hour, and the
+   * names of explicit prompt cache entries (PARLEY_EXPLICIT_CACHE).
+   */
+  cache: Cache;
   now?: () => Date;
   /**
    * For a failed model call: true to leave the conversation with the AI and
@@ -19,8 +24,6 @@ export interface ReplyDeps {
   retryLater?: (error: ModelError) => boolean;
   /** Who watches live: answers stream only to watched businesses. Without it, every answer streams. */
   watchers?: Watchers;
-  /** Shared values across processes; explicit prompt cache entries are named here (PARLEY_EXPLICIT_CACHE). */
-  cache?: Cache;
 }
 
 /** Why no AI answer was generated, the first that applies (contract §5). */
@@ -31,6 +34,7 @@ export type NoAnswerReason =
   | 'manual_handling'
   | 'outside_business_hours'
   | 'quota_exceeded'
+  | 'customer_rate_limited'
   | 'safety_blocked'
   | 'handed_over'
   | 'ai_unavailable';

@@ -77,7 +77,7 @@ export interface AppDeps {
   logger?: FastifyBaseLogger | false;
   /** The process's metrics, served at /metrics; a new registry when omitted. */
   metrics?: Metrics;
-  /** Counts every process must agree on (sign-in lock-outs); a new in-process cache when omitted. */
+  /** Counts every process must agree on (sign-in lock-outs, caps' reservations); a new in-process cache when omitted. */
   cache?: Cache;
   /** Where the request limits count, shared by every `serve` process; in this process when omitted. */
   redis?: Redis;
@@ -197,8 +197,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     config: deps.config,
     model,
     events,
-    ...(deps.watchers ? { watchers: deps.watchers } : {}),
     cache,
+    ...(deps.watchers ? { watchers: deps.watchers } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   };
   await app.register(aiRoutes, replyDeps);

@@ -362,17 +362,22 @@ export function buildProgram(): Command {
   aiControl
     .command('quota')
     .description(
-      "set (0 = none) or show a business's token caps on the shared key (over a cap, AI replies stop) " +
-        'and its weight in the turns businesses take when the per-minute budget is contended',
+      "set (0 = none, default = the operator's default) or show a business's token caps on the shared key " +
+        '(over a cap, AI replies stop) and its weight in the turns businesses take when the per-minute budget is contended',
     )
     .requiredOption('--user <username>')
-    .option('--daily-tokens <n>', 'tokens a calendar day (PARLEY_TIMEZONE)', cap)
-    .option('--monthly-tokens <n>', 'tokens a calendar month (PARLEY_TIMEZONE)', cap)
+    .option('--daily-tokens <n>', 'tokens a calendar day (PARLEY_TIMEZONE), 0 for none, or default', cap)
+    .option('--monthly-tokens <n>', 'tokens a calendar month (PARLEY_TIMEZONE), 0 for none, or default', cap)
     .option('--weight <n>', `its share of the per-minute budget relative to others' (${WEIGHT_USAGE})`, weight)
     .addOption(new Option('--json', 'machine-readable output').default(false))
     .action(
-      async (options: { user: string; dailyTokens?: number; monthlyTokens?: number; weight?: number; json: boolean }) =>
-        exitWith(await runDatabaseCommand('ai_control quota', options)),
+      async (options: {
+        user: string;
+        dailyTokens?: number | 'default';
+        monthlyTokens?: number | 'default';
+        weight?: number;
+        json: boolean;
+      }) => exitWith(await runDatabaseCommand('ai_control quota', options)),
     );
 
   program

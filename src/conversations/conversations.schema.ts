@@ -111,7 +111,7 @@ export const inboxConversation = conversationItem
       .string()
       .nullable()
       .describe(
-        "Why people have it, null while the AI answers: the last handover's reason (customer_request, complaint, ai_unavailable, quota_exceeded, safety_blocked, agent_takeover …), default_handler_manual, manual_handling, waiting_for_ai, or for the whole business no_api_key / suspended / ai_disabled — as GET /api/v1/ai/conversations/{id}/status/ says.",
+        "Why people have it, null while the AI answers: the last handover's reason (customer_request, complaint, ai_unavailable, quota_exceeded, customer_rate_limited, safety_blocked, agent_takeover …), default_handler_manual, manual_handling, waiting_for_ai, or for the whole business no_api_key / suspended / ai_disabled — as GET /api/v1/ai/conversations/{id}/status/ says.",
       ),
     needs_person: z
       .boolean()

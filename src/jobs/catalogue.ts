@@ -5,22 +5,22 @@ import type { ModelProvider } from '../model/model-provider.js';
 import { channelCourier, typingIndicator } from '../channels/adapters.js';
 import { registerOutboxJobs, sweepOutbox } from '../conversations/outbox.js';
 import type { Database } from '../db/client.js';
+import type { Cache } from '../infra/cache.js';
 import type { Queue } from '../infra/queue.js';
 import type { EventBus } from '../events/events.js';
 import type { Watchers } from '../events/watchers.js';
 import { registerScheduledJobs, scheduleJobs } from './scheduled.jobs.js';
-import type { Cache } from '../infra/cache.js';
 
 export interface JobDeps {
   db: Database;
   config: Config;
   model: ModelProvider | undefined;
   events: EventBus;
+  /** Shared with every process: the caps' reservations, each customer's replies this hour, prompt cache entries. */
+  cache: Cache;
   secrets: SecretBox;
   /** Who watches live: replies stream only to them. */
   watchers?: Watchers;
-  /** Shared values across processes (explicit prompt cache entries). */
-  cache?: Cache;
 }
 
 /** Every job's handler, registered where workers run; each job type gets exactly one. */

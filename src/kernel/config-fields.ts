@@ -77,3 +77,17 @@ export const flag = z
   .default('')
   .refine((value) => ['', '0', '1', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(value), 'must be 1 or 0')
   .transform((value) => ['1', 'true', 'yes', 'on'].includes(value));
+
+/** The largest token cap accepted: far above any real month, small enough to stay exact as a JS number. */
+export const MAX_QUOTA_TOKENS = 1e12;
+
+/** A default cap on tokens: unset or blank means none. */
+export const optionalTokenCap = z.preprocess(
+  (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+  z.coerce
+    .number({ error: `must be a number of tokens from 1 to ${MAX_QUOTA_TOKENS}` })
+    .int(`must be a whole number of tokens from 1 to ${MAX_QUOTA_TOKENS}`)
+    .min(1, `must be a number of tokens from 1 to ${MAX_QUOTA_TOKENS} (leave it unset for no default cap)`)
+    .max(MAX_QUOTA_TOKENS, `must be a number of tokens from 1 to ${MAX_QUOTA_TOKENS}`)
+    .optional(),
+);

@@ -239,6 +239,34 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('caps businesses by default only when told, limits each customer to 30 AI replies an hour, and refuses bad values', () => {
+    const defaults = loadConfig({});
+    expect(defaults.defaultQuota).toEqual({ dailyTokens: undefined, monthlyTokens: undefined });
+    expect(defaults.customerRepliesPerHour).toBe(30);
+    const set = loadConfig({
+      PARLEY_DEFAULT_DAILY_TOKENS: '50000',
+      PARLEY_DEFAULT_MONTHLY_TOKENS: ' ',
+      PARLEY_CUSTOMER_REPLIES_PER_HOUR: '0',
+    });
+    expect(set.defaultQuota).toEqual({ dailyTokens: 50_000, monthlyTokens: undefined });
+    expect(set.customerRepliesPerHour).toBe(0);
+    expect(
+      problems({
+        PARLEY_DEFAULT_DAILY_TOKENS: '0',
+        PARLEY_DEFAULT_MONTHLY_TOKENS: '1e13',
+        PARLEY_CUSTOMER_REPLIES_PER_HOUR: '-1',
+      }),
+    ).toEqual([
+      'Invalid configuration: PARLEY_DEFAULT_DAILY_TOKENS must be a number of tokens from 1 to 1000000000000 (leave it unset for no default cap) (got "0")',
+      'Invalid configuration: PARLEY_DEFAULT_MONTHLY_TOKENS must be a number of tokens from 1 to 1000000000000 (got "1e13")',
+      'Invalid configuration: PARLEY_CUSTOMER_REPLIES_PER_HOUR must be between 0 (no limit) and 10000 (got "-1")',
+    ]);
+    expect(problems({ PARLEY_DEFAULT_DAILY_TOKENS: 'lots', PARLEY_CUSTOMER_REPLIES_PER_HOUR: '2.5' })).toEqual([
+      'Invalid configuration: PARLEY_DEFAULT_DAILY_TOKENS must be a number of tokens from 1 to 1000000000000 (got "lots")',
+      'Invalid configuration: PARLEY_CUSTOMER_REPLIES_PER_HOUR must be a whole number of AI replies an hour (got "2.5")',
+    ]);
+  });
+
   it('ends dashboard sessions left idle or too old: defaults, overrides, and a bad value shown', () => {
     expect(loadConfig({}).dashboard).toEqual({ idleHours: 72, maxDays: 30 });
     expect(loadConfig({ PARLEY_DASHBOARD_MAX_DAYS: '7' }).dashboard.maxDays).toBe(7);

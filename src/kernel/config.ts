@@ -5,6 +5,7 @@ import {
   httpUrl,
   milliseconds,
   optionalString,
+  optionalTokenCap,
   optionalUrl,
   perMinute,
   seconds,
@@ -210,6 +211,15 @@ const envSchema = z.object({
   PARLEY_AGENT_REPLIES_PER_MINUTE: perMinute(120),
   PARLEY_WEBHOOKS_PER_MINUTE: perMinute(1200),
   PARLEY_SIGN_INS_PER_MINUTE: perMinute(20),
+  // The shared key's economics (issue #15): caps for businesses without their own, and each customer's share.
+  PARLEY_DEFAULT_DAILY_TOKENS: optionalTokenCap,
+  PARLEY_DEFAULT_MONTHLY_TOKENS: optionalTokenCap,
+  PARLEY_CUSTOMER_REPLIES_PER_HOUR: z.coerce
+    .number({ error: 'must be a number of AI replies an hour' })
+    .int('must be a whole number of AI replies an hour')
+    .min(0, 'must be between 0 (no limit) and 10000')
+    .max(10_000, 'must be between 0 (no limit) and 10000')
+    .default(30),
   PARLEY_SIGN_IN_FAILURES: z.coerce
     .number({ error: 'must be a number of failed sign-ins' })
     .int('must be a whole number')
@@ -334,6 +344,10 @@ export interface Config {
     signInLockoutMs: number;
     signInLockoutMaxMs: number;
   };
+  /** Caps on the shared key for every business without its own (src/usage/quota.service.ts); undefined = none. */
+  defaultQuota: { dailyTokens: number | undefined; monthlyTokens: number | undefined };
+  /** AI replies one customer may trigger in an hour, per business; 0 = no limit (src/ai/customer-limit.ts). */
+  customerRepliesPerHour: number;
   /** Node's HTTP server timeouts; see buildApp. */
   timeouts: { requestMs: number; headersMs: number; connectionMs: number; keepAliveMs: number };
   /** log2 of scrypt's N for new password hashes. */
@@ -440,6 +454,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       signInLockoutMs: e.PARLEY_SIGN_IN_LOCKOUT_SECONDS * 1000,
       signInLockoutMaxMs: e.PARLEY_SIGN_IN_LOCKOUT_MAX_SECONDS * 1000,
     },
+    defaultQuota: { dailyTokens: e.PARLEY_DEFAULT_DAILY_TOKENS, monthlyTokens: e.PARLEY_DEFAULT_MONTHLY_TOKENS },
+    customerRepliesPerHour: e.PARLEY_CUSTOMER_REPLIES_PER_HOUR,
     timeouts: {
       requestMs: e.PARLEY_REQUEST_TIMEOUT_MS,
       headersMs: e.PARLEY_HEADERS_TIMEOUT_MS,
@@ -459,7 +475,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 }
 
 /** Numbers about tokens, not tokens: their bad values are shown like any other. */
-const NOT_SECRET = new Set(['PARLEY_SIGN_IN_TOKEN_DAYS', 'PARLEY_WS_MAX_PER_TOKEN']);
+const NOT_SECRET = new Set([
+  'PARLEY_SIGN_IN_TOKEN_DAYS',
+  'PARLEY_WS_MAX_PER_TOKEN',
+  'PARLEY_DEFAULT_DAILY_TOKENS',
+  'PARLEY_DEFAULT_MONTHLY_TOKENS',
+]);
 
 function isSecret(variable: string): boolean {
   if (NOT_SECRET.has(variable)) return false;

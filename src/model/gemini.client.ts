@@ -156,7 +156,7 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
     },
 
     createCachedPrompt(request) {
-      return withRetries(async (signal) => {
+      return withRetries(undefined, async (signal) => {
         const entry = await ai.caches.create({
           model: request.model,
           config: {
@@ -173,7 +173,7 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
     },
 
     async deleteCachedPrompt(name) {
-      await withRetries((signal) => ai.caches.delete({ name, config: { abortSignal: signal } }));
+      await withRetries(undefined, (signal) => ai.caches.delete({ name, config: { abortSignal: signal } }));
     },
 
     async describeModel(model) {

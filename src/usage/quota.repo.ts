@@ -3,10 +3,10 @@ import { rowsOf, type Database } from '../db/client.js';
 import { periodStarts } from '../db/periods.js';
 import { usageQuotas, usageRecords } from '../db/schema/index.js';
 
-/** A business's caps as stored, in tokens (0 means no cap), and its fair-share weight. */
+/** A business's caps as stored, in tokens (0 means no cap, null that the operator's default applies), and its fair-share weight. */
 export interface QuotaRow {
-  dailyTokens: number;
-  monthlyTokens: number;
+  dailyTokens: number | null;
+  monthlyTokens: number | null;
   weight: number;
 }
 

@@ -3,7 +3,7 @@ import type { AnswerCosts } from '../kernel/answer-costs.js';
 import { answerCosts } from '../db/answer-costs.js';
 import type { Database } from '../db/client.js';
 import { USAGE_OUTCOMES, type UsageOutcome } from '../db/schema/index.js';
-import { quotaStatus, type QuotaStatus } from './quota.service.js';
+import { quotaStatus, type QuotaConfig, type QuotaStatus } from './quota.service.js';
 import { sumsByDayAndModel, sumsByUser, type Sums } from './stats.repo.js';
 
 /**
@@ -148,14 +148,14 @@ async function summarise(db: Database, period: CalendarPeriod, userId: string | 
 export async function usageStats(
   db: Database,
   userId: string,
-  timezone: string,
+  config: QuotaConfig,
   days: number,
   now: Date,
 ): Promise<UsageStats> {
-  const period = lastDays(now, timezone, days);
+  const period = lastDays(now, config.timezone, days);
   const [summary, quota, costs] = await Promise.all([
     summarise(db, period, userId),
-    quotaStatus(db, userId, timezone, now),
+    quotaStatus(db, config, userId, now),
     answerCosts(db, period, userId),
   ]);
   return { period, ...summary, quota, answerCosts: costs };

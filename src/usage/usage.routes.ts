@@ -69,7 +69,7 @@ export const usageRoutes: FastifyPluginAsyncZod<{ db: Database; config: Config }
       },
     },
     async (request) => {
-      const stats = await usageStats(db, currentUser(request).id, timezone, request.query.days, new Date());
+      const stats = await usageStats(db, currentUser(request).id, config, request.query.days, new Date());
       return { ...reportView(stats), quota: quotaStatusView(stats.quota) };
     },
   );
@@ -108,7 +108,7 @@ export const usageRoutes: FastifyPluginAsyncZod<{ db: Database; config: Config }
     },
     async (request) => {
       requireAdmin(request);
-      return userQuotaView(await userQuota(db, request.params.username, timezone, new Date()));
+      return userQuotaView(await userQuota(db, config, request.params.username, new Date()));
     },
   );
 
@@ -133,13 +133,13 @@ export const usageRoutes: FastifyPluginAsyncZod<{ db: Database; config: Config }
       return userQuotaView(
         await setUserQuota(
           db,
+          config,
           request.params.username,
           {
             ...(dailyTokens === undefined ? {} : { dailyTokens }),
             ...(monthlyTokens === undefined ? {} : { monthlyTokens }),
             ...(weight === undefined ? {} : { weight }),
           },
-          timezone,
           new Date(),
         ),
       );

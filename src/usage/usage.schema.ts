@@ -47,9 +47,17 @@ const usageTotals = z
   })
   .meta({ id: 'UsageTotals' });
 
+const capSource = z
+  .enum(['own', 'default'])
+  .describe(
+    "Where the cap comes from: the business's own (set by the operator; 0 = none), or the operator's default for every business (PARLEY_DEFAULT_DAILY_TOKENS / PARLEY_DEFAULT_MONTHLY_TOKENS).",
+  );
+
 const quotaFields = {
   daily_tokens: z.number().int().nullable().describe('Cap on tokens a calendar day; null when there is none.'),
+  daily_tokens_source: capSource,
   monthly_tokens: z.number().int().nullable().describe('Cap on tokens a calendar month; null when there is none.'),
+  monthly_tokens_source: capSource,
   weight: z
     .number()
     .describe(
@@ -107,8 +115,18 @@ const WEIGHT_RULE = `A number from ${MIN_WEIGHT} to ${MAX_WEIGHT}; 1 is an equal
 
 export const quotaBody = z
   .object({
-    daily_tokens: cap.optional().describe('Tokens a calendar day in PARLEY_TIMEZONE; 0 removes the cap.'),
-    monthly_tokens: cap.optional().describe('Tokens a calendar month in PARLEY_TIMEZONE; 0 removes the cap.'),
+    daily_tokens: cap
+      .nullable()
+      .optional()
+      .describe(
+        "Tokens a calendar day in PARLEY_TIMEZONE; 0: no cap (even with a default); null: the operator's default.",
+      ),
+    monthly_tokens: cap
+      .nullable()
+      .optional()
+      .describe(
+        "Tokens a calendar month in PARLEY_TIMEZONE; 0: no cap (even with a default); null: the operator's default.",
+      ),
     weight: z
       .number({ error: WEIGHT_RULE })
       .min(MIN_WEIGHT, WEIGHT_RULE)

@@ -99,7 +99,9 @@ describe('GET /api/v1/admin/businesses/', () => {
       usage_this_month: { requests: 3, total_tokens: 310 },
       quota: {
         daily_tokens: 1000,
+        daily_tokens_source: 'own',
         monthly_tokens: null,
+        monthly_tokens_source: 'default',
         used_today: 310,
         used_this_month: 310,
         remaining: 690,

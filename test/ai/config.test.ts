@@ -32,6 +32,7 @@ describe('/api/v1/ai/config/', () => {
       business_hours: null,
       away_message: null,
       handover_message: null,
+      customer_limit_message: null,
       reply_debounce_ms: 2000,
       prompts: { manual_prompt: '', knowledge_source: '', product_service: '', question_answer: '' },
       api_key_configured: true,

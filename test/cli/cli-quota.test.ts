@@ -85,7 +85,9 @@ describe(`ai_control quota (${testDatabaseKind})`, () => {
     expect(JSON.parse(json.stdout)).toEqual({
       username: 'alice',
       daily_tokens: 500,
+      daily_tokens_source: 'own',
       monthly_tokens: 9000,
+      monthly_tokens_source: 'own',
       used_today: 600,
       used_this_month: 600,
       weight: 1,
@@ -96,7 +98,19 @@ describe(`ai_control quota (${testDatabaseKind})`, () => {
     expect(text.stdout).toContain('EXCEEDED: AI replies stop with reason quota_exceeded');
 
     const lifted = await parley(['ai_control', 'quota', '--user', 'alice', '--daily-tokens', '0', '--json']);
-    expect(JSON.parse(lifted.stdout)).toMatchObject({ daily_tokens: null, monthly_tokens: 9000, remaining: 8400 });
+    expect(JSON.parse(lifted.stdout)).toMatchObject({
+      daily_tokens: null,
+      daily_tokens_source: 'own',
+      monthly_tokens: 9000,
+      remaining: 8400,
+    });
+    expect((await parley(['ai_control', 'quota', '--user', 'alice'])).stdout).toContain(
+      '  daily:   600 tokens used today (no cap: its own setting, whatever the default)',
+    );
+    // Back to the operator's default, which this server does not set.
+    const reset = await parley(['ai_control', 'quota', '--user', 'alice', '--daily-tokens', 'default', '--json']);
+    expect(reset.stderr).not.toContain('Error');
+    expect(JSON.parse(reset.stdout)).toMatchObject({ daily_tokens: null, daily_tokens_source: 'default' });
   });
 
   it("sets a business's weight, kept beside its caps, and its asks still go through the shared key's gate", async () => {

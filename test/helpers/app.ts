@@ -61,7 +61,7 @@ export async function createTestApp(
     readiness?: Record<string, ReadinessCheck>;
     /** As in production: answers stream only while the business has a socket open. Default: always stream. */
     watchers?: Watchers;
-    /** Shared values (Redis in the integration suite); a new in-process cache when omitted. */
+    /** What processes share (a Redis cache, for several apps as one deployment); a new local one when omitted. */
     cache?: Cache;
   } = {},
 ): Promise<TestApp> {

@@ -194,7 +194,9 @@ describe('GET /api/v1/ai/usage/stats/', () => {
 
     expect(body.quota).toEqual({
       daily_tokens: null,
+      daily_tokens_source: 'default',
       monthly_tokens: null,
+      monthly_tokens_source: 'default',
       weight: 1,
       used_today: body.totals.total_tokens,
       used_this_month: body.totals.total_tokens,
@@ -292,7 +294,9 @@ describe('quotas', () => {
     expect(set.json()).toEqual({
       username: 'capped',
       daily_tokens: 150,
+      daily_tokens_source: 'own',
       monthly_tokens: null,
+      monthly_tokens_source: 'default',
       weight: 1,
       used_today: 100,
       used_this_month: 100,
@@ -355,7 +359,9 @@ describe('quotas', () => {
     expect(modelCalls()).toBe(2);
     expect((await stats(token)).quota).toEqual({
       daily_tokens: 150,
+      daily_tokens_source: 'own',
       monthly_tokens: null,
+      monthly_tokens_source: 'default',
       weight: 1,
       used_today: 180,
       used_this_month: 180,
@@ -367,6 +373,7 @@ describe('quotas', () => {
     const monthly = await putQuota(adminToken, 'capped', { daily_tokens: 0, monthly_tokens: 1_000 });
     expect(monthly.json()).toMatchObject({
       daily_tokens: null,
+      daily_tokens_source: 'own',
       monthly_tokens: 1_000,
       remaining: 820,
       exceeded: false,
@@ -386,7 +393,9 @@ describe('quotas', () => {
     expect(read.json()).toEqual({
       username: 'quoted',
       daily_tokens: null,
+      daily_tokens_source: 'default',
       monthly_tokens: null,
+      monthly_tokens_source: 'default',
       weight: 1,
       used_today: 0,
       used_this_month: 0,
@@ -423,7 +432,7 @@ describe('quotas', () => {
       [{ monthly_tokens: 2.5 }, 'monthly_tokens'],
       [{ daily_tokens: 1e13 }, 'daily_tokens'],
       [{ monthly_tokens: '1000' }, 'monthly_tokens'],
-      [{ daily_tokens: null }, 'daily_tokens'],
+      [{ daily_tokens: 'default' }, 'daily_tokens'],
       [{}, 'non_field_errors'],
     ];
     for (const [payload, field] of cases) {
@@ -483,7 +492,8 @@ describe('calendar periods in PARLEY_TIMEZONE', () => {
     await at('2024-03-10T04:30:00Z', 100); // Mar 9, 23:30 EST
     await at('2024-03-10T05:30:00Z', 1_000); // Mar 10, 00:30 EST
 
-    const body = await usageStats(t.db, user.id, zone, 10, now);
+    const inZone = { timezone: zone, defaultQuota: { dailyTokens: undefined, monthlyTokens: undefined } };
+    const body = await usageStats(t.db, user.id, inZone, 10, now);
     expect(body.period).toEqual({ days: 10, start: '2024-03-01', end: '2024-03-10', timezone: zone });
     expect(body.totals.totalTokens).toBe(1_110);
     const byDate = Object.fromEntries(body.daily.map((day) => [day.date, day.totalTokens]));
@@ -491,18 +501,20 @@ describe('calendar periods in PARLEY_TIMEZONE', () => {
     expect(body.daily).toHaveLength(10);
     expect(body.quota).toMatchObject({ usedToday: 1_000, usedThisMonth: 1_110 });
     // In UTC the same rows fall on other days.
-    expect((await usageStats(t.db, user.id, 'UTC', 10, now)).daily.at(-1)?.totalTokens).toBe(1_100);
+    expect((await usageStats(t.db, user.id, { ...inZone, timezone: 'UTC' }, 10, now)).daily.at(-1)?.totalTokens).toBe(
+      1_100,
+    );
 
     await setQuotaLimits(t.db, user.id, { dailyTokens: 1_001 });
-    expect(await quotaExceeded(t.db, user.id, zone, now)).toBe(false);
+    expect(await quotaExceeded(t.db, inZone, user.id, now)).toBe(false);
     await setQuotaLimits(t.db, user.id, { dailyTokens: 1_000 });
-    expect(await quotaExceeded(t.db, user.id, zone, now)).toBe(true);
+    expect(await quotaExceeded(t.db, inZone, user.id, now)).toBe(true);
     // The next local day starts afresh.
-    expect(await quotaExceeded(t.db, user.id, zone, new Date('2024-03-11T04:00:00Z'))).toBe(false);
+    expect(await quotaExceeded(t.db, inZone, user.id, new Date('2024-03-11T04:00:00Z'))).toBe(false);
     await setQuotaLimits(t.db, user.id, { dailyTokens: 0, monthlyTokens: 1_110 });
-    expect(await quotaStatus(t.db, user.id, zone, now)).toMatchObject({ remaining: 0, exceeded: true });
+    expect(await quotaStatus(t.db, inZone, user.id, now)).toMatchObject({ remaining: 0, exceeded: true });
     // From April, March's tokens no longer count.
-    expect(await quotaExceeded(t.db, user.id, zone, new Date('2024-04-01T04:30:00Z'))).toBe(false);
+    expect(await quotaExceeded(t.db, inZone, user.id, new Date('2024-04-01T04:30:00Z'))).toBe(false);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   setUserQuota,
   userQuota,
   userQuotaView,
+  type CapSource,
   type UserQuota,
 } from '../../usage/quota.service.js';
 import { defineCommand, EXIT } from '../command.js';
@@ -17,10 +18,14 @@ const cap = z
   .min(0, `caps are whole numbers of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}`)
   .max(MAX_QUOTA_TOKENS, `caps are whole numbers of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}`);
 
-export const CAP_USAGE = `a whole number of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}`;
+/** A business's own cap, or null (from "default") for the operator's default. */
+const ownCap = cap.or(z.literal('default').transform(() => null));
 
-/** A cap as typed on the command line; undefined when it is not one. */
-export function parseCap(value: string): number | undefined {
+export const CAP_USAGE = `a whole number of tokens from 0 (no cap) to ${MAX_QUOTA_TOKENS}, or "default" (the operator's default cap)`;
+
+/** A cap as typed on the command line ('default': back to the operator's default); undefined when it is not one. */
+export function parseCap(value: string): number | 'default' | undefined {
+  if (value.trim().toLowerCase() === 'default') return 'default';
   const parsed = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
   return cap.safeParse(parsed).success ? parsed : undefined;
 }
@@ -37,14 +42,16 @@ export function parseWeight(value: string): number | undefined {
 const tokens = (count: number) => count.toLocaleString('en-US');
 
 function describe(quota: UserQuota, timezone: string): string[] {
-  const line = (limit: number | null, used: number, period: string) =>
-    limit === null
-      ? `${tokens(used)} tokens used ${period} (no cap)`
-      : `${tokens(used)} of ${tokens(limit)} tokens used ${period}`;
+  const line = (limit: number | null, source: CapSource, used: number, period: string) => {
+    if (limit === null) {
+      return `${tokens(used)} tokens used ${period} (no cap${source === 'own' ? ': its own setting, whatever the default' : ''})`;
+    }
+    return `${tokens(used)} of ${tokens(limit)} tokens used ${period}${source === 'default' ? ' (the default cap)' : ''}`;
+  };
   return [
     `Quota for ${quota.username} (calendar days and months in ${timezone}):`,
-    `  daily:   ${line(quota.dailyTokens, quota.usedToday, 'today')}`,
-    `  monthly: ${line(quota.monthlyTokens, quota.usedThisMonth, 'this month')}`,
+    `  daily:   ${line(quota.dailyTokens, quota.dailySource, quota.usedToday, 'today')}`,
+    `  monthly: ${line(quota.monthlyTokens, quota.monthlySource, quota.usedThisMonth, 'this month')}`,
     `  status:  ${
       quota.exceeded
         ? 'EXCEEDED: AI replies stop with reason quota_exceeded and conversations go to people'
@@ -60,8 +67,8 @@ function describe(quota: UserQuota, timezone: string): string[] {
 export const aiControlQuota = defineCommand({
   args: z.object({
     user: z.string(),
-    dailyTokens: cap.optional(),
-    monthlyTokens: cap.optional(),
+    dailyTokens: ownCap.optional(),
+    monthlyTokens: ownCap.optional(),
     weight: weight.optional(),
     json: z.boolean().default(false),
   }),
@@ -76,8 +83,8 @@ export const aiControlQuota = defineCommand({
     let quota: UserQuota;
     try {
       quota = changing
-        ? await setUserQuota(database.db, args.user, patch, config.timezone, now)
-        : await userQuota(database.db, args.user, config.timezone, now);
+        ? await setUserQuota(database.db, config, args.user, patch, now)
+        : await userQuota(database.db, config, args.user, now);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       io.err(`Error: no user named "${args.user}".`);

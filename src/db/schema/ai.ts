@@ -31,6 +31,8 @@ export const aiConfigs = pgTable(
     replyDebounceMs: integer('reply_debounce_ms').notNull().default(2000),
     /** Sent to the customer when the AI hands the conversation to people. */
     handoverMessage: text('handover_message'),
+    /** Said once to a customer whose AI replies this hour reached PARLEY_CUSTOMER_REPLIES_PER_HOUR. */
+    customerLimitMessage: text('customer_limit_message'),
     /**
      * Set by the operator (`parley ai_control suspend`): the AI stays off whatever the business
      * sets, its own switch untouched, so resuming restores exactly what it had.

@@ -51,7 +51,8 @@ export const dailyAnalytics = pgTable(
 );
 
 /**
- * The operator's cap on one business's use of the shared key (0 means no cap),
+ * The operator's cap on one business's use of the shared key: 0 means no cap,
+ * null that the operator's default (PARLEY_DEFAULT_DAILY_TOKENS / _MONTHLY_) applies;
  * and its weight in the turns businesses take when the key's per-minute budget is contended.
  */
 export const usageQuotas = pgTable(
@@ -60,8 +61,8 @@ export const usageQuotas = pgTable(
     userId: text('user_id')
       .primaryKey()
       .references(() => users.id, { onDelete: 'cascade' }),
-    dailyTokens: bigint('daily_tokens', { mode: 'number' }).notNull().default(0),
-    monthlyTokens: bigint('monthly_tokens', { mode: 'number' }).notNull().default(0),
+    dailyTokens: bigint('daily_tokens', { mode: 'number' }),
+    monthlyTokens: bigint('monthly_tokens', { mode: 'number' }),
     weight: doublePrecision('weight').notNull().default(1),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -6,6 +6,7 @@ const REASONS: Record<string, string> = {
   complaint: 'the customer has a complaint',
   ai_unavailable: 'the AI was unavailable',
   quota_exceeded: 'the AI quota is used up',
+  customer_rate_limited: 'the customer had as many AI answers this hour as allowed',
   safety_blocked: "the AI's answer was blocked for safety",
   agent_takeover: 'a person took it over',
   default_handler_manual: 'new conversations go to people',

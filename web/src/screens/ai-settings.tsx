@@ -18,6 +18,7 @@ interface Form {
   reply_debounce_ms: string;
   away_message: string;
   handover_message: string;
+  customer_limit_message: string;
 }
 
 const FIELDS = [
@@ -30,6 +31,7 @@ const FIELDS = [
   'reply_debounce_ms',
   'away_message',
   'handover_message',
+  'customer_limit_message',
 ] as const;
 
 function formOf(config: AiConfig, handler: DefaultHandler): Form {
@@ -43,6 +45,7 @@ function formOf(config: AiConfig, handler: DefaultHandler): Form {
     reply_debounce_ms: String(config.reply_debounce_ms),
     away_message: config.away_message ?? '',
     handover_message: config.handover_message ?? '',
+    customer_limit_message: config.customer_limit_message ?? '',
   };
 }
 
@@ -51,6 +54,8 @@ function numberOf(text: string): number | string {
   const trimmed = text.trim();
   return trimmed !== '' && Number.isFinite(Number(trimmed)) ? Number(trimmed) : trimmed;
 }
+
+const MESSAGE_KEYS = ['away_message', 'handover_message', 'customer_limit_message'] as const;
 
 /** Only what changed: a save never overwrites what another tab or person changed meanwhile. */
 function patchOf(form: Form, saved: Form): AiConfigPatch {
@@ -66,7 +71,7 @@ function patchOf(form: Form, saved: Form): AiConfigPatch {
   if (changed('thinking_budget')) {
     patch.thinking_budget = form.thinking_budget.trim() === '' ? null : numberOf(form.thinking_budget);
   }
-  for (const key of ['away_message', 'handover_message'] as const) {
+  for (const key of MESSAGE_KEYS) {
     if (changed(key)) patch[key] = form[key].trim() === '' ? null : form[key];
   }
   return patch;
@@ -131,7 +136,7 @@ const NUMBERS: {
 ];
 
 /** What customers are told; empty sends nothing. */
-const MESSAGES: { key: 'away_message' | 'handover_message'; label: string; hint: string }[] = [
+const MESSAGES: { key: (typeof MESSAGE_KEYS)[number]; label: string; hint: string }[] = [
   {
     key: 'away_message',
     label: 'Away message',
@@ -141,6 +146,11 @@ const MESSAGES: { key: 'away_message' | 'handover_message'; label: string; hint:
     key: 'handover_message',
     label: 'Handover message',
     hint: 'Sent when the AI passes a conversation to your people. Empty: nothing is sent.',
+  },
+  {
+    key: 'customer_limit_message',
+    label: 'Too many messages',
+    hint: 'Said once to a customer who has had as many AI answers this hour as Parley allows one customer; their next messages wait for your people. Empty: nothing is sent.',
   },
 ];
 

@@ -7,12 +7,14 @@ function Cap({
   label,
   used,
   cap,
+  source,
   period,
 }: {
   id: string;
   label: string;
   used: number;
   cap: number | null;
+  source: Quota['daily_tokens_source'];
   period: string;
 }) {
   if (cap === null) {
@@ -20,7 +22,8 @@ function Cap({
       <div class="quota-row">
         <span class="quota-label">{label}</span>
         <p>
-          {count(used)} tokens used {period}; no cap.
+          {count(used)} tokens used {period}; no cap
+          {source === 'own' ? ' (set for this business, whatever the default)' : ''}.
         </p>
       </div>
     );
@@ -44,6 +47,7 @@ function Cap({
       </meter>
       <p id={`${id}-text`} class={over ? 'quota-over' : undefined}>
         {count(used)} of {count(cap)} tokens used {period}
+        {source === 'default' ? " (the operator's default cap)" : ''}
         {over ? ': the cap is reached, and AI replies stop until it resets (conversations go to people).' : '.'}
       </p>
     </div>
@@ -54,12 +58,20 @@ function Cap({
 export function QuotaMeters({ quota, idPrefix }: { quota: Quota; idPrefix: string }) {
   return (
     <div class="quota">
-      <Cap id={`${idPrefix}-daily`} label="Today" used={quota.used_today} cap={quota.daily_tokens} period="today" />
+      <Cap
+        id={`${idPrefix}-daily`}
+        label="Today"
+        used={quota.used_today}
+        cap={quota.daily_tokens}
+        source={quota.daily_tokens_source}
+        period="today"
+      />
       <Cap
         id={`${idPrefix}-monthly`}
         label="This month"
         used={quota.used_this_month}
         cap={quota.monthly_tokens}
+        source={quota.monthly_tokens_source}
         period="this month"
       />
     </div>

@@ -4,7 +4,7 @@ import { api, ApiError } from '../../api.js';
 import { describedBy, Field, SaveStatus, useSave, useUnsavedChanges } from '../../forms.js';
 import { Link } from '../../nav.js';
 import type { Business } from '../../types-admin.js';
-import type { UserQuota } from '../../types-usage.js';
+import type { Quota, UserQuota } from '../../types-usage.js';
 import { Figures } from '../../ui/figures.js';
 import { count, usd, when } from '../../ui/format.js';
 import { QuotaMeters } from '../../ui/quota-meter.js';
@@ -61,18 +61,20 @@ function Status({ business }: { business: Business }) {
 const QUOTA_FIELDS = ['daily_tokens', 'monthly_tokens', 'weight'] as const;
 type Caps = Record<(typeof QUOTA_FIELDS)[number], string>;
 
-const asText = (cap: number | null) => (cap === null ? '' : String(cap));
-/** An empty field means no cap, as 0 does; anything else goes as typed, for the API to judge. */
-const asNumber = (text: string) => (text.trim() === '' ? 0 : Number(text));
-const asStored = (quota: UserQuota | Business['quota']): Caps => ({
-  daily_tokens: asText(quota.daily_tokens),
-  monthly_tokens: asText(quota.monthly_tokens),
+/** The business's own cap as typed: empty where the operator's default applies, 0 for "no cap". */
+const asText = (cap: number | null, source: Quota['daily_tokens_source']) =>
+  source === 'default' ? '' : String(cap ?? 0);
+/** An empty field means the default (null); anything else goes as typed, for the API to judge. */
+const asNumber = (text: string) => (text.trim() === '' ? null : Number(text));
+const ownCaps = (quota: Quota): Caps => ({
+  daily_tokens: asText(quota.daily_tokens, quota.daily_tokens_source),
+  monthly_tokens: asText(quota.monthly_tokens, quota.monthly_tokens_source),
   weight: String(quota.weight),
 });
 
 function QuotaSection({ business }: { business: Business }) {
   const client = useQueryClient();
-  const stored = asStored(business.quota);
+  const stored = ownCaps(business.quota);
   const [caps, setCaps] = useState<Caps>(stored);
   const dirty = QUOTA_FIELDS.some((field) => caps[field] !== stored[field]);
   useUnsavedChanges(dirty);
@@ -83,7 +85,7 @@ function QuotaSection({ business }: { business: Business }) {
       // Empty means the default weight, an equal share.
       weight: value.weight.trim() === '' ? 1 : Number(value.weight),
     });
-    setCaps(asStored(quota));
+    setCaps(ownCaps(quota));
     await client.invalidateQueries({ queryKey: ADMIN_KEY });
   });
   const input = (
@@ -104,7 +106,7 @@ function QuotaSection({ business }: { business: Business }) {
       />
     </Field>
   );
-  const tokenCap = { min: 0, step: 1, placeholder: 'No cap' };
+  const tokenCap = { min: 0, step: 1, placeholder: 'The default' };
   return (
     <section aria-labelledby="quota-heading" class="card">
       <h2 id="quota-heading">Quota on the shared AI key</h2>
@@ -118,9 +120,10 @@ function QuotaSection({ business }: { business: Business }) {
         }}
       >
         <p class="hint">
-          Tokens a calendar day and month. Empty or 0: no cap. Over a cap, AI replies stop with the reason “quota
-          exceeded” and conversations go to people. The weight (0.1 to 100, 1 for an equal share) sets this business's
-          turns on the key's per-minute budget when several businesses want more than it allows.
+          Tokens a calendar day and month. Empty: the operator’s default cap (PARLEY_DEFAULT_DAILY_TOKENS and
+          PARLEY_DEFAULT_MONTHLY_TOKENS; none if unset). 0: no cap, whatever the default. Over a cap, AI replies stop
+          with the reason “quota exceeded” and conversations go to people. The weight (0.1 to 100, 1 for an equal share)
+          sets this business's turns on the key's per-minute budget when several businesses want more than it allows.
         </p>
         <div class="quota-fields">
           {input('daily_tokens', 'Daily cap (tokens)', tokenCap)}

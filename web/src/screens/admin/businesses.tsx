@@ -6,11 +6,14 @@ import { useBusinesses } from './data.js';
 import { ScrollTable } from '../../ui/scroll-table.js';
 
 function caps(business: Business): string {
-  const { daily_tokens: daily, monthly_tokens: monthly } = business.quota;
-  if (daily === null && monthly === null) return 'None';
-  return [daily === null ? null : `${count(daily)} a day`, monthly === null ? null : `${count(monthly)} a month`]
-    .filter(Boolean)
-    .join(', ');
+  const { quota } = business;
+  const cap = (tokens: number | null, source: string, period: string) =>
+    tokens === null ? null : `${count(tokens)} a ${period}${source === 'default' ? ' (default)' : ''}`;
+  const shown = [
+    cap(quota.daily_tokens, quota.daily_tokens_source, 'day'),
+    cap(quota.monthly_tokens, quota.monthly_tokens_source, 'month'),
+  ].filter(Boolean);
+  return shown.length > 0 ? shown.join(', ') : 'None';
 }
 
 /** Every business with its status, and the button that creates one. */

@@ -28,6 +28,8 @@ const NO_ANSWER: Record<NonNullable<TryAnswer['reason']>, string> = {
     'The AI handed this conversation to people earlier, so it stays quiet, as it would with a customer. Start over to try again.',
   outside_business_hours: 'It is outside your business hours.',
   quota_exceeded: 'Your AI quota is used up, so the AI does not answer until it resets.',
+  customer_rate_limited:
+    'This customer has had as many AI answers this hour as Parley allows one customer, so their messages go to your people.',
   safety_blocked: "The model blocked its answer for safety reasons. A customer's conversation would go to your people.",
   handed_over:
     "The AI passed this to your people instead of answering (the question calls for a person, or the answer is not in your prompts). A customer's conversation would go to your people.",
