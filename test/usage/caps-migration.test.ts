@@ -20,8 +20,8 @@ async function capsTag(): Promise<string> {
   const journal = JSON.parse(await readFile(path.join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
     entries: { tag: string }[];
   };
-  const entry = journal.entries.find((candidate) => candidate.tag.endsWith('_caps-and-customer-limits'));
-  if (!entry) throw new Error('no caps-and-customer-limits migration');
+  const entry = journal.entries.find((candidate) => candidate.tag.endsWith('_caps_and_customer_limits'));
+  if (!entry) throw new Error('no caps_and_customer_limits migration');
   return entry.tag;
 }
 
