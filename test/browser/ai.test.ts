@@ -161,6 +161,21 @@ describe('the AI screens', () => {
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     await page.getByText('Yes: the AI answers new conversations.').waitFor();
     expect(await api('/api/v1/ai/config/')).toMatchObject({ temperature: 0.3, auto_response_enabled: true });
+
+    // The thinking budget has its range checked by the server, for the model in use.
+    const thinking = page.getByLabel('Thinking before answering (tokens)');
+    await thinking.fill('99999');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    expect(await thinking.getAttribute('aria-invalid')).toBe('true');
+    await thinking.fill('256');
+    await page.getByLabel('Too many messages').fill('You have written a lot today: our team will answer you here.');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    expect(await api('/api/v1/ai/config/')).toMatchObject({
+      thinking_budget: 256,
+      thinking_budget_in_use: 256,
+      customer_limit_message: 'You have written a lot today: our team will answer you here.',
+    });
     await expectAccessible();
     await screenshots(page, 'ai-settings');
   });

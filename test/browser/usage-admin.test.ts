@@ -273,6 +273,20 @@ describe('the admin screens', () => {
       answer: 'Yes, from nine.',
       auto_response_generated: true,
     });
+
+    // The business's weight in the key's per-minute turns: refused out of range, saved within it.
+    const weight = page.getByLabel('Weight');
+    await weight.fill('0');
+    await page.getByRole('button', { name: 'Save caps' }).click();
+    await page.getByText('A number from 0.1 to 100; 1 is an equal share.').waitFor();
+    expect(await weight.getAttribute('aria-invalid')).toBe('true');
+    await weight.fill('2.5');
+    await weight.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'rosa', level: 1 }).waitFor();
+    expect(await page.getByLabel('Weight').inputValue()).toBe('2.5');
+    expect(await page.getByLabel('Daily cap (tokens)').inputValue()).toBe('');
   }, 60_000);
 
   it('let an administrator create a business, whose one-time password signs in', async () => {
