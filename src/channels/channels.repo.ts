@@ -68,3 +68,18 @@ export async function replaceCredentials(db: Database, channelId: string, from: 
     .returning({ id: channels.id });
   return updated.length > 0;
 }
+
+/** A business's change to its own channel (a widget's settings, its rotated secret); undefined when not its own. */
+export async function updateOwnChannel(
+  db: Database,
+  userId: string,
+  channelId: string,
+  values: Partial<Pick<Channel, 'settings' | 'credentials' | 'name'>>,
+): Promise<Channel | undefined> {
+  const [updated] = await db
+    .update(channels)
+    .set(values)
+    .where(and(eq(channels.id, channelId), eq(channels.userId, userId)))
+    .returning();
+  return updated;
+}
