@@ -8,10 +8,13 @@ export type NewChannelRow = Omit<typeof channels.$inferInsert, 'createdAt'>;
 /** A connected channel with what a delivery to it needs of its business. */
 export interface ChannelWithOwner {
   channel: Channel;
-  owner: { id: string; defaultReplyHandler: ReplyHandler };
+  owner: { id: string; defaultReplyHandler: ReplyHandler; name: string };
 }
 
-const withOwner = { channel: channels, owner: { id: users.id, defaultReplyHandler: users.defaultReplyHandler } };
+const withOwner = {
+  channel: channels,
+  owner: { id: users.id, defaultReplyHandler: users.defaultReplyHandler, name: users.username },
+};
 
 /** A channel by Parley's id (in Telegram's webhook URL) or by the platform's account id (Meta names it). */
 export async function findWithOwner(

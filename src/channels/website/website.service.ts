@@ -2,11 +2,17 @@ import { BadRequestError, NotFoundError } from '../../kernel/errors.js';
 import type { Config } from '../../kernel/config.js';
 import * as repo from '../channels.repo.js';
 import type { Channel } from '../channels.repo.js';
-import type { ChannelDeps } from '../channels.service.js';
+import type { Database } from '../../db/client.js';
+import type { SecretBox } from '../../kernel/secret-box.js';
 import { openCredentials, sealCredentials } from '../credentials.js';
 import { forgetDeliveryChannel } from '../delivery-channels.js';
 import { newWidgetSecret, widgetSnippet } from './website.adapter.js';
 import { readWidgetSettings, type WidgetSettings } from './website.settings.js';
+
+interface ChannelDeps {
+  db: Database;
+  secrets: SecretBox;
+}
 
 /** What the channels list shows of a widget: never its secret. */
 export function widgetView(channel: Channel, config: Pick<Config, 'publicUrl'>) {
