@@ -111,7 +111,7 @@ describe('the public API’s gate', () => {
     });
     expect(preflight.statusCode).toBe(204);
     expect(preflight.headers['access-control-allow-headers']).toBe('content-type, x-parley-visitor');
-    const unknown = await widgetClient(t, 'wgt_nosuchwidget0000000').call({ method: 'GET', url: 'settings/' });
+    const unknown = await widgetClient(t, 'wgt_nosuchwidget00000000').call({ method: 'GET', url: 'settings/' });
     expect(unknown.statusCode).toBe(404);
   });
 

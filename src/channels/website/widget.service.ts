@@ -34,8 +34,11 @@ export class OriginNotAllowedError extends AppError {
 /** Client ids are stored as the message's channel id, apart from ids Parley gives outbound messages. */
 const CLIENT_PREFIX = 'client:';
 
+/** The shape of every public id (website.adapter.ts): anything else is not looked up at all. */
+const PUBLIC_ID = /^wgt_[\w-]{20}$/;
+
 export async function findWidget(deps: Pick<WidgetDeps, 'db'>, publicId: string): Promise<Widget> {
-  const row = await findDeliveryChannelByAccount(deps.db, 'website', publicId);
+  const row = PUBLIC_ID.test(publicId) ? await findDeliveryChannelByAccount(deps.db, 'website', publicId) : undefined;
   if (!row) throw new NotFoundError('No such widget.');
   return { ...row, settings: readWidgetSettings(row.channel.settings) };
 }
