@@ -146,6 +146,7 @@ describe('the public API’s gate', () => {
       payload: { client_id: 'c1', text: 'x'.repeat(9000) },
     });
     expect(big.statusCode).toBe(413);
+    expect(big.json()).toMatchObject({ code: 'body_too_large', detail: 'The request body is larger than 8 KB.' });
     expect((await visitor.history()).json()).toMatchObject({ messages: [], status: 'active', handled_by: 'ai' });
   });
 });
