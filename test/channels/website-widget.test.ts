@@ -211,6 +211,27 @@ describe('a visitor’s chat', () => {
     await socket.close();
   });
 
+  it('tells the business’s people when the visitor types, by the API or the socket', async () => {
+    const visitor = widgetClient(t, widget.publicId);
+    await visitor.start({ name: 'Tiago' });
+    t.gemini.enqueue({ text: 'Hello Tiago.' });
+    await visitor.send('Hello', 't-1');
+    const typed = () =>
+      t.published.filter(({ event }) => event.type === 'customer.typing').map(({ event }) => event.data);
+    const before = typed().length;
+    const response = await visitor.call({ method: 'POST', url: 'typing/', payload: { typing: true } });
+    expect(response.statusCode).toBe(204);
+    expect(typed().slice(before)).toEqual([{ conversation_id: expect.any(String) as string, typing: true }]);
+    const socket = await connectWidget(baseUrl, widget.publicId, visitor.token!);
+    socket.send({ type: 'typing', typing: false });
+    socket.send({ type: 'ping' });
+    await socket.waitFor((f) => f.type === 'pong');
+    await until(() => (typed().length === before + 2 ? true : undefined));
+    expect(typed().at(-1)).toMatchObject({ typing: false });
+    expect((await visitor.call({ method: 'POST', url: 'typing/', payload: { typing: 'yes' } })).statusCode).toBe(400);
+    await socket.close();
+  });
+
   it('shows another business’s visitor nothing of this one', async () => {
     const other = await t.business('florist');
     const theirs = await createWidget(t, other);

@@ -31,6 +31,13 @@ export function countVisitorMessage(cache: Cache, visitorId: string, perMinute: 
   return countInWindow(cache, `widget-messages:${visitorId}`, perMinute, MINUTE_MS, 'Too many messages at once.');
 }
 
+/** A typing indicator is sent a few times a message; more than one a second is not a person typing. */
+const TYPING_PER_MINUTE = 60;
+
+export function countVisitorTyping(cache: Cache, visitorId: string): Promise<void> {
+  return countInWindow(cache, `widget-typing:${visitorId}`, TYPING_PER_MINUTE, MINUTE_MS, 'Too many typing signals.');
+}
+
 /** `hex(HMAC-SHA256(secret, user_id))`, as the site's server computes it. */
 export function userHash(secret: string, userId: string): string {
   return createHmac('sha256', secret).update(userId, 'utf8').digest('hex');

@@ -176,11 +176,12 @@ export const widgetRoutes: FastifyPluginAsyncZod<WidgetSocketDeps> = async (app,
       schema: {
         tags,
         summary: 'The visitor is typing (or stopped)',
-        description: 'Shown to the business’s people watching the conversation (`customer.typing` on /ws/).',
+        description:
+          'Shown to the business’s people watching the conversation (`customer.typing` on /ws/); at most 60 a minute per visitor (429).',
         params: widgetParams,
         headers: visitorHeaders,
         body: typingBody,
-        response: responses({ 204: z.null().describe('Told') }, 400, 401, 403, 404),
+        response: responses({ 204: z.null().describe('Told') }, 400, 401, 403, 404, 413, 429),
       },
     },
     async (request, reply) => {

@@ -10,7 +10,7 @@ import type { ChannelWithOwner } from '../channels.repo.js';
 import { openCredentials } from '../credentials.js';
 import { findDeliveryChannelByAccount } from '../delivery-channels.js';
 import { receiveCustomerMessage, type InboundDeps } from '../inbound.js';
-import { countNewVisitor, countVisitorMessage, validUserHash } from './widget-limits.js';
+import { countNewVisitor, countVisitorMessage, countVisitorTyping, validUserHash } from './widget-limits.js';
 import * as repo from './widget.repo.js';
 import type { Visitor, WidgetMessageRow } from './widget.repo.js';
 import { readWidgetSettings, type WidgetSettings } from './website.settings.js';
@@ -206,6 +206,7 @@ async function capUnverified(deps: WidgetDeps, widget: Widget, conversation: Con
 
 /** The visitor is typing (or stopped): told to the business's people watching the conversation. */
 export async function visitorTyping(deps: WidgetDeps, widget: Widget, visitor: Visitor, typing: boolean) {
+  await countVisitorTyping(deps.cache, visitor.id);
   const conversation = await repo.findWidgetConversation(deps.db, widget.owner.id, visitor.customerId);
   if (!conversation) return;
   deps.events.publish(widget.owner.id, {
