@@ -232,6 +232,33 @@ describe('a visitor’s chat', () => {
     await socket.close();
   });
 
+  it('gets the away message, once, when the business is closed, and the settings say so', async () => {
+    const closed = await t.business('night-owl', {
+      business_hours_enabled: true,
+      business_hours: { timezone: 'Europe/Lisbon', schedule: {} },
+      away_message: 'We are closed; we answer in the morning.',
+      reply_debounce_ms: 50,
+    });
+    const theirs = await createWidget(t, closed);
+    const visitor = widgetClient(t, theirs.publicId);
+    const settings = await visitor.call({ method: 'GET', url: 'settings/' });
+    expect(settings.json()).toMatchObject({
+      open_now: false,
+      away_message: 'We are closed; we answer in the morning.',
+    });
+    await visitor.start();
+    await visitor.send('Are you open?', 'n-1');
+    const history = async () => (await visitor.history()).json<{ messages: Message[] }>().messages;
+    await until(async () => ((await history()).some((m) => m.author === 'ai') ? true : undefined));
+    await visitor.send('Hello?', 'n-2');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await history()).map((m) => [m.author, m.text])).toEqual([
+      ['visitor', 'Are you open?'],
+      ['ai', 'We are closed; we answer in the morning.'],
+      ['visitor', 'Hello?'],
+    ]);
+  });
+
   it('shows another business’s visitor nothing of this one', async () => {
     const other = await t.business('florist');
     const theirs = await createWidget(t, other);
