@@ -56,8 +56,8 @@ export interface ReplyDeltaData {
   text: string;
 }
 
-/** A website visitor started or stopped typing. */
-export interface CustomerTypingData {
+/** A website visitor (`customer.typing`) or an agent (`agent.typing`) started or stopped typing. */
+export interface TypingData {
   conversation_id: string;
   typing: boolean;
 }
@@ -73,7 +73,8 @@ export type ParleyEvent =
   /** The answer as stored (a `message.created` for it is published too). */
   | { type: 'ai.reply.completed'; data: MessageEventData }
   | { type: 'ai.reply.failed'; data: ReplyFailedData }
-  | { type: 'customer.typing'; data: CustomerTypingData };
+  | { type: 'customer.typing'; data: TypingData }
+  | { type: 'agent.typing'; data: TypingData };
 
 export type EventListener = (userId: string, event: ParleyEvent) => void;
 

@@ -16,7 +16,7 @@ export const WEBSOCKET_DESCRIPTION = [
   '`conversation.created`, `conversation.status_changed`, `ai.reply.started`,',
   '`ai.reply.delta` (`{conversation_id, text}`, a piece of the answer being written), `ai.reply.completed`',
   '(`{conversation_id, message}`, the stored answer), `ai.reply.failed` (`{conversation_id, reason}`) and',
-  '`customer.typing` (`{conversation_id, typing}`, a website visitor typing or stopping).',
+  '`customer.typing` and `agent.typing` (`{conversation_id, typing}`, a website visitor or an agent typing or stopping).',
   'The first frame is `{"type": "hello", "data": {"username", "heartbeat_seconds"}}`: from then on nothing is missed.',
   'The server pings every `heartbeat_seconds` and drops a connection that did not answer the previous ping;',
   'a client may also send `{"type": "ping"}` and gets `{"type": "pong"}`.',

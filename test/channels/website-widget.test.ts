@@ -199,6 +199,13 @@ describe('a visitor’s chat', () => {
     });
     expect(takeover.statusCode).toBe(200);
     await socket.waitFor((f) => f.type === 'status' && f.handled_by === 'people');
+    const typing = await t.as(owner, {
+      method: 'POST',
+      url: `/api/v1/conversations/${conversation!.id}/typing/`,
+      payload: { typing: true },
+    });
+    expect(typing.statusCode).toBe(204);
+    await socket.waitFor((f) => f.type === 'typing' && f.who === 'agent' && f.typing === true);
     const reply = await t.as(owner, {
       method: 'POST',
       url: `/api/v1/conversations/${conversation!.id}/messages/`,

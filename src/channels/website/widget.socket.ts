@@ -100,6 +100,8 @@ export function createWidgetSocketHub(deps: WidgetSocketDeps) {
       case 'ai.reply.completed':
       case 'ai.reply.failed':
         return () => ({ type: 'ai.done' });
+      case 'agent.typing':
+        return () => ({ type: 'typing', who: 'agent', typing: event.data.typing });
       case 'conversation.status_changed':
         return () => ({ type: 'status', ...handling(event.data.status) });
       default:
