@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Config } from '../kernel/config.js';
 import { responses } from '../kernel/http-errors.js';
 import { paginate } from '../kernel/pagination.js';
@@ -22,6 +23,7 @@ import {
   SYNC_LIMIT,
   syncQuery,
   syncResponse,
+  typingBody,
 } from './conversations.schema.js';
 import { requireOwnConversation } from './conversations.service.js';
 import { conversationView, messageView } from './sessions.service.js';
@@ -198,6 +200,31 @@ export const conversationRoutes: FastifyPluginAsyncZod<ConversationRouteDeps> = 
       // On Telegram or Instagram the reply goes out through the outbox.
       if (conversation.channelId) await enqueueDelivery(queue, message.id);
       return reply.code(201).send({ message: messageView(message), conversation: conversationView(conversation) });
+    },
+  );
+
+  app.post(
+    '/api/v1/conversations/:conversation_id/typing/',
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: 'An agent is typing (or stopped)',
+        description:
+          'Shown to the customer where the channel can show it: a website visitor’s widget says the agent is typing. Send `true` every few seconds while typing, `false` when done. Live events carry it as `agent.typing`.',
+        security,
+        params: conversationParams,
+        body: typingBody,
+        response: responses({ 204: z.null().describe('Told') }, 400, 401, 404),
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const conversation = await requireOwnConversation(db, user.id, request.params.conversation_id);
+      events.publish(user.id, {
+        type: 'agent.typing',
+        data: { conversation_id: conversation.id, typing: request.body.typing },
+      });
+      return reply.code(204).send(null);
     },
   );
 };

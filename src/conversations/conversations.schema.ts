@@ -232,3 +232,5 @@ export const agentReplyBody = z.object({
 export const agentReplyResponse = withWarnings(
   z.object({ message: sessionMessage, conversation: conversationItem }),
 ).meta({ id: 'AgentReply' });
+
+export const typingBody = z.object({ typing: z.boolean().describe('True while typing, false when stopped.') });

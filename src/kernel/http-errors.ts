@@ -22,6 +22,8 @@ export function responses<S extends Record<number, z.ZodType>>(success: S, ...er
   return out as S;
 }
 
+const MIB = 1024 * 1024;
+
 /** Fastify's own errors that are the client's fault, by their code. */
 const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed_json', detail: 'The request body is not valid JSON.' },
@@ -71,7 +73,15 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     const fastifyError = error as FastifyError;
     const known = fastifyError.code ? FASTIFY_CLIENT_ERRORS[fastifyError.code] : undefined;
-    if (known) return send(reply, known.status, { detail: known.detail, code: known.code });
+    if (known) {
+      // Routes set their own body limit (the website widget's is 8 KB): the detail says which.
+      const limit = request.routeOptions.bodyLimit;
+      const detail =
+        fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && limit !== undefined && limit < MIB
+          ? `The request body is larger than ${Math.floor(limit / 1024)} KB.`
+          : known.detail;
+      return send(reply, known.status, { detail, code: known.code });
+    }
     if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
       return send(reply, 400, { detail: 'The request body is not valid JSON.', code: 'malformed_json' });
     }

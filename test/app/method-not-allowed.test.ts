@@ -34,7 +34,7 @@ describe('a method the path does not have', () => {
       ['GET', '/api/v1/ai/ask/', 'POST'],
       ['HEAD', '/api/v1/ai/conversations/bulk-status/', 'PUT'],
       ['PUT', '/api/v1/channels/', 'GET, HEAD, POST'],
-      ['GET', '/api/v1/channels/abc123/', 'DELETE'],
+      ['GET', '/api/v1/channels/abc123/', 'PATCH, DELETE'],
       ['POST', '/api/v1/auth/me/', 'GET, HEAD'],
       ['PATCH', '/api/v1/auth/token/', 'POST, DELETE'],
       ['POST', '/healthz', 'GET, HEAD'],

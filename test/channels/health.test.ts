@@ -282,6 +282,13 @@ describe('GET /api/v1/channels/setup/', () => {
             'META_APP_SECRET and META_VERIFY_TOKEN are not set on this server, so Meta’s deliveries would be refused: set them and restart Parley.',
           webhook_url: `${t.config.publicUrl}/webhooks/instagram/`,
         },
+        {
+          type: 'website',
+          ready: true,
+          requirement: expect.stringContaining('PUBLIC_URL') as string,
+          problem: null,
+          webhook_url: null,
+        },
       ],
     });
   });

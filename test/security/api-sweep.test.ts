@@ -28,6 +28,11 @@ let stranger: string;
 let admin: string;
 /** A's real value for each path parameter name. Extend it when a route brings a new parameter. */
 const values: Record<string, string> = {};
+const SITE = 'https://shop.example';
+let visitorToken: string;
+/** What a page on the widget's site sends; other routes need nothing more than their token. */
+const headersFor = (operation: Operation) =>
+  operation.path.startsWith('/api/v1/widget/') ? { origin: SITE, 'x-parley-visitor': visitorToken } : undefined;
 
 const byName = (name: string) => operations.find((operation) => operation.name === name);
 const tokenFor = (operation: Operation) =>
@@ -66,6 +71,20 @@ beforeAll(async () => {
   });
   if (asked.statusCode !== 200) throw new Error(`ask failed: ${asked.body}`);
   const conversations = await t.as(owner, { method: 'GET', url: '/api/v1/conversations/' });
+  // A's website widget and one visitor of it: the widget's public routes are swept past their gate.
+  const widget = await t.as(owner, {
+    method: 'POST',
+    url: '/api/v1/channels/',
+    payload: { type: 'website', allowed_origins: [SITE] },
+  });
+  values.public_id = widget.json<{ widget: { public_id: string } }>().widget.public_id;
+  const visitor = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/widget/${values.public_id}/visitors/`,
+    headers: { origin: SITE },
+    payload: {},
+  });
+  visitorToken = visitor.json<{ visitor_token: string }>().visitor_token;
   const channels = await t.as(owner, { method: 'GET', url: '/api/v1/channels/' });
   values.session_id = asked.json<{ session_id: string }>().session_id;
   values.conversation_id = conversations.json<{ results: { id: string }[] }>().results[0]!.id;
@@ -199,7 +218,8 @@ describe("another business's ids", () => {
       status: 200,
       body: { count: 1, results: [{ id: values.conversation_id, status: 'active', message_count: 2 }] },
     });
-    expect(before.channels).toMatchObject({ status: 200, body: { results: [{ id: values.channel_id }] } });
+    // The widget (newest, first) and the Telegram bot.
+    expect(before.channels).toMatchObject({ status: 200, body: { results: [{ id: values.channel_id }, {}] } });
 
     const targeted = operations.filter((operation) => operation.pathParams.length > 0);
     expect(targeted.map((operation) => operation.name)).toEqual(
@@ -234,7 +254,7 @@ describe("another business's ids", () => {
 
 describe('malformed input', () => {
   it('is refused with a 4xx in the error shape by every operation, never a 5xx', async () => {
-    const { failures, probes } = await sweepOperations(t.app, operations, { values, tokenFor });
+    const { failures, probes } = await sweepOperations(t.app, operations, { values, tokenFor, headersFor });
     // A broken generator would sweep nothing and pass: it must have produced probes for the known routes.
     expect(probes).toBeGreaterThan(300);
     expect(

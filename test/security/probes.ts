@@ -18,6 +18,11 @@ const EXAMPLES: Record<string, unknown> = {
   // A business an administrator creates: the names `parley createuser` accepts.
   username: 'sweep_shop',
   email: 'owner@sweep.example',
+  // A website widget's settings and a visitor's message.
+  allowed_origins: ['https://shop.example'],
+  colour: '#2f6f4f',
+  language: 'en',
+  client_id: 'sweep-1',
 };
 
 /** The first branch of a `oneOf` or `anyOf`, or `null` where `null` is allowed. */

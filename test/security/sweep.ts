@@ -53,15 +53,22 @@ export interface SweepFailure {
 export async function sweepOperations(
   app: FastifyInstance,
   operations: Operation[],
-  options: { values: Record<string, string>; tokenFor: (operation: Operation) => string | undefined },
+  options: {
+    values: Record<string, string>;
+    tokenFor: (operation: Operation) => string | undefined;
+    /** Headers an operation needs to get past its gate (a widget's Origin and visitor token). */
+    headersFor?: (operation: Operation) => Record<string, string> | undefined;
+  },
 ): Promise<{ failures: SweepFailure[]; probes: number }> {
   const failures: SweepFailure[] = [];
   let probes = 0;
   for (const operation of operations) {
     const token = options.tokenFor(operation);
+    const gate = options.headersFor?.(operation) ?? {};
     if (operation.body) {
       // Each probe spoils one part of a valid request: if the generator cannot build a valid one, they prove nothing.
       const request = { method: operation.method, url: fillPath(operation, options.values), ...bodyOf(operation) };
+      request.headers = { ...gate, ...request.headers };
       if (token) request.headers = { ...request.headers, authorization: `Bearer ${token}` };
       const response = await app.inject(request);
       if (response.statusCode === 400 && response.json<{ code?: string }>().code === 'validation_error') {
@@ -75,7 +82,7 @@ export async function sweepOperations(
     }
     for (const probe of malformedProbes(operation, options.values)) {
       probes++;
-      const headers = { ...probe.request.headers };
+      const headers = { ...gate, ...probe.request.headers };
       if (token) headers.authorization = `Bearer ${token}`;
       const request = { ...probe.request, headers };
       let response: LightMyRequestResponse;
