@@ -1,6 +1,6 @@
 // Talking to Parley: the public API (the visitor token in a header, never in a URL) and the socket
 // (the token in its first frame), which reconnects with backoff after a drop.
-import type { ServerFrame } from './protocol';
+import type { ServerFrame } from './wire.js';
 
 export class ApiError extends Error {
   constructor(

@@ -1,8 +1,8 @@
 // The loader (`/widget.js`): reads the snippet, draws the launcher in a Shadow DOM, and fetches the
 // panel chunk only when the visitor opens it (or at once when they already have a conversation, so
 // replies arrive while it is closed). Plain DOM: it must stay under 3 KB gzipped.
-import { readToken, type Identity, type Panel, type PanelModule, type WidgetSettings } from './protocol';
-import { accentColour, textOn } from './theme';
+import { readToken, type Identity, type Panel, type PanelModule, type WidgetSettings } from './protocol.js';
+import { accentColour, textOn } from './theme.js';
 
 declare const __PARLEY_PANEL__: string;
 

@@ -1,6 +1,6 @@
 // The conversation as the widget shows it: messages from the API, the socket and this tab's own sends,
 // merged so that nothing shows twice (by id, and the visitor's own by client_id) and kept in order.
-import type { WidgetMessage } from './protocol';
+import type { WidgetMessage } from './wire.js';
 
 export interface ShownMessage {
   /** The visitor's client_id for their own messages (so a message being sent and the stored one are one), else the id. */

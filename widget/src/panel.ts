@@ -1,9 +1,9 @@
 // The panel chunk (`/widget/panel-<hash>.js`), fetched when the visitor first opens the widget:
 // the conversation, the composer, the live socket. Everything from the server or the visitor is
 // written with textContent, never as HTML.
-import { ApiError, call, Live } from './connection';
-import { Conversation, type ShownMessage } from './messages';
-import { panelCss } from './panel-css';
+import { ApiError, call, Live } from './connection.js';
+import { Conversation, type ShownMessage } from './messages.js';
+import { panelCss } from './panel-css.js';
 import {
   readToken,
   type HandledBy,
@@ -13,7 +13,7 @@ import {
   type PanelHost,
   type ServerFrame,
   type WidgetMessage,
-} from './protocol';
+} from './protocol.js';
 
 const TYPING_REFRESH_MS = 3000;
 const AUTHOR_LABEL: Record<ShownMessage['author'], string> = {
