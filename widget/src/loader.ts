@@ -14,12 +14,13 @@ declare global {
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-function chatIcon(): SVGSVGElement {
+function icon(className: string, d: string): SVGSVGElement {
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', '0 0 24 24');
   svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', className);
   const path = document.createElementNS(SVG, 'path');
-  path.setAttribute('d', 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z');
+  path.setAttribute('d', d);
   svg.append(path);
   return svg;
 }
@@ -29,12 +30,14 @@ function launcherCss(settings: WidgetSettings): string {
   const side = settings.position === 'left' ? 'left' : 'right';
   const z = Number.isInteger(settings.z_index) ? String(settings.z_index) : '2147483000';
   // !important on :host: the host page's own !important rules lose to ours only with it.
-  return `:host{all:initial!important;position:fixed!important;bottom:20px!important;${side}:20px!important;z-index:${z}!important;display:block!important;visibility:visible!important;opacity:1!important;transform:none!important;--accent:${accent};--on-accent:${textOn(accent)};--side:${side};font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827}
+  return `:host{all:initial!important;position:fixed!important;bottom:20px!important;${side}:20px!important;z-index:${z}!important;display:block!important;visibility:visible!important;opacity:1!important;transform:none!important;--accent:${accent};--on-accent:${textOn(accent)};--side:${side};font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif!important;color:#111827!important}
 *,*::before,*::after{box-sizing:border-box}
 .launcher{all:unset;box-sizing:border-box;position:relative;display:flex;align-items:center;justify-content:center;width:56px;height:56px;border-radius:50%;background:var(--accent);color:var(--on-accent);cursor:pointer;box-shadow:0 6px 20px rgba(0,0,0,.22);transition:transform .15s}
 .launcher:hover{transform:scale(1.06)}
 .launcher:focus-visible{outline:3px solid var(--accent);outline-offset:3px}
 .launcher svg{width:26px;height:26px;fill:currentColor}
+.launcher .shut{fill:none;stroke:currentColor;stroke-width:2.4;stroke-linecap:round}
+[aria-expanded=true] .chat,[aria-expanded=false] .shut{display:none}
 .badge{position:absolute;top:-4px;${side === 'left' ? 'right' : 'left'}:-4px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#dc2626;color:#fff;font:600 12px/20px system-ui,sans-serif;text-align:center}
 [hidden]{display:none!important}`;
 }
@@ -84,7 +87,11 @@ async function start(script: HTMLScriptElement): Promise<void> {
   badge.className = 'badge';
   badge.hidden = true;
   badge.setAttribute('aria-hidden', 'true');
-  launcher.append(chatIcon(), badge);
+  launcher.append(
+    icon('chat', 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z'),
+    icon('shut', 'M6 6l12 12M18 6L6 18'),
+    badge,
+  );
   shadow.append(launcher);
   document.body.append(host);
 

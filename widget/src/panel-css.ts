@@ -2,10 +2,10 @@
 // page's strict Content-Security-Policy needs no 'unsafe-inline').
 export const panelCss = (side: 'left' | 'right') => `
 .panel{position:absolute;bottom:72px;${side}:0;width:380px;height:min(620px,calc(100vh - 110px));display:flex;flex-direction:column;background:#fff;border-radius:16px;overflow:hidden;box-shadow:0 12px 40px rgba(0,0,0,.2),0 0 0 1px rgba(0,0,0,.06)}
-header{display:flex;align-items:center;gap:12px;padding:16px 12px 16px 18px;background:var(--accent);color:var(--on-accent)}
+.top{display:flex;align-items:center;gap:12px;padding:16px 12px 16px 18px;background:var(--accent);color:var(--on-accent)}
 .heading{flex:1;min-width:0}
 h2{margin:0;font-size:17px;font-weight:650;line-height:1.3;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.who{margin:2px 0 0;font-size:13px;opacity:.9}
+.who{margin:2px 0 0;font-size:13px}
 .close{all:unset;box-sizing:border-box;width:36px;height:36px;border-radius:8px;display:flex;align-items:center;justify-content:center;cursor:pointer;color:inherit}
 .close:hover{background:rgba(127,127,127,.25)}
 .close:focus-visible,.send:focus-visible{outline:2px solid currentColor;outline-offset:2px}

@@ -80,7 +80,7 @@ export function mount(host: PanelHost): Panel {
   panel.hidden = true;
   panel.setAttribute('role', 'dialog');
   panel.setAttribute('aria-labelledby', 'parley-title');
-  const header = el('header');
+  const header = el('div', 'top');
   const heading = el('div', 'heading');
   const title = el('h2', '', settings.business_name);
   title.id = 'parley-title';
@@ -151,7 +151,12 @@ export function mount(host: PanelHost): Panel {
 
   function showWho(): void {
     handover.hidden = handledBy !== 'people';
-    who.textContent = handledBy === 'people' ? 'Our team' : settings.open_now ? 'We reply right here' : 'We are away';
+    who.textContent =
+      handledBy === 'people'
+        ? 'Our team is on this chat'
+        : settings.open_now
+          ? 'Our assistant answers right away'
+          : 'We are away: leave a message';
     identify.hidden = !askIdentity();
     composer.hidden = askIdentity();
   }
