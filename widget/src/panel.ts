@@ -70,10 +70,13 @@ export function mount(host: PanelHost): Panel {
   // One tab plays the sound (the one holding the lock); opening the panel in any tab clears every tab's badge.
   let soundTab = false;
   const tabs = 'BroadcastChannel' in window ? new BroadcastChannel(storageKey) : undefined;
-  void navigator.locks?.request(`${storageKey}:sound`, () => {
-    soundTab = true;
-    return new Promise<void>(() => undefined);
-  });
+  navigator.locks
+    ?.request(`${storageKey}:sound`, () => {
+      soundTab = true;
+      return new Promise<void>(() => undefined);
+    })
+    // Storage blocked (cookies disabled) blocks locks too: this tab then never plays the sound.
+    .catch(() => undefined);
 
   // The dialog.
   const panel = el('div', 'panel');
