@@ -16,6 +16,7 @@ import {
 } from './protocol.js';
 
 const TYPING_REFRESH_MS = 3000;
+const STREAM_GRACE_MS = 3000;
 const AUTHOR_LABEL: Record<ShownMessage['author'], string> = {
   visitor: 'You',
   ai: 'Assistant',
@@ -224,12 +225,15 @@ export function mount(host: PanelHost): Panel {
     if (!looking && soundTab) chime();
   }
 
+  function endStream(): void {
+    streaming?.remove();
+    streaming = undefined;
+    log.removeAttribute('aria-busy');
+  }
+
   function take(message: WidgetMessage, live: boolean): void {
-    if (message.author === 'ai' && streaming) {
-      streaming.remove();
-      streaming = undefined;
-      log.removeAttribute('aria-busy');
-    }
+    // The stored answer replaces the streamed one; a handover or an agent's message ends it too.
+    if (message.author !== 'visitor') endStream();
     if (conversation.add(message) && live) arrived(message);
   }
 
@@ -267,6 +271,12 @@ export function mount(host: PanelHost): Panel {
         return render();
       case 'ai.done':
         log.removeAttribute('aria-busy');
+        // The stored answer normally follows at once; if it does not come, ask for it rather than keep a draft.
+        setTimeout(() => {
+          if (!streaming) return;
+          endStream();
+          void history();
+        }, STREAM_GRACE_MS);
         return;
       case 'typing':
         typing.textContent = frame.typing
