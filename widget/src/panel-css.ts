@@ -18,6 +18,7 @@ h2{margin:0;font-size:17px;font-weight:650;line-height:1.3;white-space:nowrap;ov
 .from-system{align-self:center;max-width:92%;background:#eef2f7;color:#374151;font-size:14px;text-align:center;border-radius:10px}
 .sending{opacity:.7}
 .failed{outline:2px solid #dc2626}
+.by{display:block;font-size:12px;font-weight:650;color:#4b5563;margin-bottom:1px}
 .state{display:block;font-size:12px;opacity:.85;margin-top:2px}
 .notice{margin:0;padding:8px 16px;font-size:14px;background:#fffbeb;color:#78350f;border-top:1px solid #fde68a}
 .handover{margin:0;padding:8px 16px;font-size:14px;background:#ecfdf5;color:#065f46;border-bottom:1px solid #a7f3d0}

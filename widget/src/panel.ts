@@ -4,6 +4,7 @@
 import { ApiError, call, Live } from './connection.js';
 import { Conversation, type ShownMessage } from './messages.js';
 import { panelCss } from './panel-css.js';
+import { wordsFor } from './words.js';
 import {
   readToken,
   type HandledBy,
@@ -17,12 +18,6 @@ import {
 
 const TYPING_REFRESH_MS = 3000;
 const STREAM_GRACE_MS = 3000;
-const AUTHOR_LABEL: Record<ShownMessage['author'], string> = {
-  visitor: 'You',
-  ai: 'Assistant',
-  agent: 'Team',
-  system: 'Notice',
-};
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = '', text = ''): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -41,18 +36,16 @@ function icon(path: string): SVGSVGElement {
   return svg;
 }
 
-function politeWait(error: ApiError): string {
-  const seconds = error.retryAfter;
-  const when = seconds
-    ? seconds < 90
-      ? `${Math.ceil(seconds)} seconds`
-      : `${Math.ceil(seconds / 60)} minutes`
-    : 'a moment';
-  return `You're sending messages faster than we can take them. Please try again in ${when}.`;
-}
-
 export function mount(host: PanelHost): Panel {
   const { settings, api, storageKey, shadow, launcher } = host;
+  const words = wordsFor(settings.language);
+  const authors: Record<ShownMessage['author'], string> = {
+    visitor: words.you,
+    ai: words.assistant,
+    agent: words.team,
+    system: words.notice,
+  };
+  const politeWait = (error: ApiError) => words.wait(error.retryAfter);
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(panelCss(settings.position === 'left' ? 'left' : 'right'));
   shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
@@ -68,6 +61,7 @@ export function mount(host: PanelHost): Panel {
   let typingSent = 0;
   const conversation = new Conversation();
   const shown = new Map<string, HTMLElement>();
+  const drawn = new WeakMap<HTMLElement, string>();
   // One tab plays the sound (the one holding the lock); opening the panel in any tab clears every tab's badge.
   let soundTab = false;
   const tabs = 'BroadcastChannel' in window ? new BroadcastChannel(storageKey) : undefined;
@@ -83,6 +77,7 @@ export function mount(host: PanelHost): Panel {
   const panel = el('div', 'panel');
   panel.hidden = true;
   panel.setAttribute('role', 'dialog');
+  if (settings.language) panel.lang = settings.language;
   panel.setAttribute('aria-labelledby', 'parley-title');
   const header = el('div', 'top');
   const heading = el('div', 'heading');
@@ -92,17 +87,17 @@ export function mount(host: PanelHost): Panel {
   heading.append(title, who);
   const closeButton = el('button', 'close');
   closeButton.type = 'button';
-  closeButton.setAttribute('aria-label', 'Close chat');
+  closeButton.setAttribute('aria-label', words.close);
   closeButton.append(icon('M6 6l12 12M18 6L6 18'));
   header.append(heading, closeButton);
-  const handover = el('p', 'handover', 'A person will answer you here.');
+  const handover = el('p', 'handover', words.handover);
   handover.hidden = true;
   const log = el('div', 'log');
   log.setAttribute('role', 'log');
-  log.setAttribute('aria-label', 'Messages');
+  log.setAttribute('aria-label', words.messages);
   log.tabIndex = 0;
   const greetingText = settings.open_now ? settings.greeting : (settings.away_message ?? settings.greeting);
-  const greeting = el('p', 'msg greeting', greetingText ?? `Hi! How can we help?`);
+  const greeting = el('p', 'msg greeting', greetingText ?? words.greeting);
   log.append(greeting);
   const typing = el('p', 'typing');
   const notice = el('p', 'notice');
@@ -114,7 +109,7 @@ export function mount(host: PanelHost): Panel {
   const emailInput = el('input');
   identify.hidden = true;
   {
-    const nameLabel = el('label', '', 'Your name');
+    const nameLabel = el('label', '', words.name);
     nameInput.id = 'parley-name';
     nameLabel.htmlFor = nameInput.id;
     nameInput.required = true;
@@ -122,7 +117,7 @@ export function mount(host: PanelHost): Panel {
     nameInput.maxLength = 100;
     identify.append(nameLabel, nameInput);
     if (settings.ask_identity === 'name_and_email') {
-      const emailLabel = el('label', '', 'Your email');
+      const emailLabel = el('label', '', words.email);
       emailInput.id = 'parley-email';
       emailLabel.htmlFor = emailInput.id;
       emailInput.type = 'email';
@@ -130,22 +125,22 @@ export function mount(host: PanelHost): Panel {
       emailInput.autocomplete = 'email';
       identify.append(emailLabel, emailInput);
     }
-    const start = el('button', 'start', 'Start chatting');
+    const start = el('button', 'start', words.start);
     start.type = 'submit';
     identify.append(start);
   }
 
   const composer = el('form', 'composer');
-  const inputLabel = el('label', 'sr', 'Your message');
+  const inputLabel = el('label', 'sr', words.message);
   const input = el('textarea');
   input.id = 'parley-input';
   inputLabel.htmlFor = input.id;
   input.rows = 1;
   input.maxLength = 2000;
-  input.placeholder = 'Write a message…';
+  input.placeholder = words.placeholder;
   const send = el('button', 'send');
   send.type = 'submit';
-  send.setAttribute('aria-label', 'Send');
+  send.setAttribute('aria-label', words.send);
   send.append(icon('M4 12l16-8-6 16-3-7-7-1z'));
   composer.append(inputLabel, input, send);
   panel.append(header, handover, log, typing, notice, identify, composer);
@@ -155,12 +150,7 @@ export function mount(host: PanelHost): Panel {
 
   function showWho(): void {
     handover.hidden = handledBy !== 'people';
-    who.textContent =
-      handledBy === 'people'
-        ? 'Our team is on this chat'
-        : settings.open_now
-          ? 'Our assistant answers right away'
-          : 'We are away: leave a message';
+    who.textContent = handledBy === 'people' ? words.withTeam : settings.open_now ? words.withAssistant : words.away;
     identify.hidden = !askIdentity();
     composer.hidden = askIdentity();
   }
@@ -172,16 +162,26 @@ export function mount(host: PanelHost): Panel {
 
   function render(): void {
     let previous: Element = greeting;
+    let lastAuthor = '';
     for (const message of conversation.ordered()) {
       let node = shown.get(message.key);
       if (!node) {
         node = el('div');
         shown.set(message.key, node);
       }
-      node.className = `msg from-${message.author}${message.state === 'sent' ? '' : ` ${message.state}`}`;
-      const state = message.state === 'sending' ? 'Sending…' : message.state === 'failed' ? 'Not sent' : '';
-      node.replaceChildren(el('span', 'sr', `${AUTHOR_LABEL[message.author]}: `), message.text);
-      if (state) node.append(el('span', 'state', state));
+      // Who wrote it shows above the first of a run of the AI's or the team's messages.
+      const named = message.author !== lastAuthor && (message.author === 'ai' || message.author === 'agent');
+      lastAuthor = message.author;
+      const look = `${message.author}|${message.state}|${named}|${message.text}`;
+      // Rewritten only when it changed: the log is a live region, and a rewrite is read out again.
+      if (drawn.get(node) !== look) {
+        drawn.set(node, look);
+        node.className = `msg from-${message.author}${message.state === 'sent' ? '' : ` ${message.state}`}`;
+        const author = authors[message.author];
+        node.replaceChildren(named ? el('span', 'by', author) : el('span', 'sr', `${author}: `), message.text);
+        const state = message.state === 'sending' ? words.sending : message.state === 'failed' ? words.notSent : '';
+        if (state) node.append(el('span', 'state', state));
+      }
       if (previous.nextElementSibling !== node) previous.after(node);
       previous = node;
     }
@@ -279,11 +279,7 @@ export function mount(host: PanelHost): Panel {
         }, STREAM_GRACE_MS);
         return;
       case 'typing':
-        typing.textContent = frame.typing
-          ? frame.who === 'agent'
-            ? 'Our team is typing…'
-            : 'The assistant is writing…'
-          : '';
+        typing.textContent = frame.typing ? (frame.who === 'agent' ? words.teamTyping : words.aiTyping) : '';
         return;
       case 'status':
         handledBy = frame.handled_by;
@@ -337,11 +333,7 @@ export function mount(host: PanelHost): Panel {
       connect();
       return true;
     } catch (error) {
-      say(
-        error instanceof ApiError && error.status === 429
-          ? politeWait(error)
-          : 'We could not start the chat. Please try again.',
-      );
+      say(error instanceof ApiError && error.status === 429 ? politeWait(error) : words.cannotStart);
       return false;
     }
   }
@@ -370,8 +362,8 @@ export function mount(host: PanelHost): Panel {
         say(politeWait(error));
       } else if (error instanceof ApiError && error.status === 401) {
         forget();
-        say('Your chat session ended. Please send your message again.');
-      } else say('Your message was not sent. Check your connection and try again.');
+        say(words.sessionEnded);
+      } else say(words.failed);
     }
     render();
   }
