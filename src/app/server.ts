@@ -31,6 +31,7 @@ import { forgetTokens } from '../auth/auth.service.js';
 import { channelRoutes } from '../channels/channels.routes.js';
 import { forgetDeliveryChannels } from '../channels/delivery-channels.js';
 import { CHANNEL_ADAPTERS } from '../channels/adapters.js';
+import { widgetRoutes } from '../channels/website/widget.routes.js';
 import type { Queue } from '../infra/queue.js';
 import { createLocalCache, type Cache } from '../infra/cache.js';
 import type { Redis } from '../infra/redis.js';
@@ -47,6 +48,7 @@ import { installWebSocket } from '../realtime/ws.routes.js';
 import type { Watchers } from '../events/watchers.js';
 import type { Config } from '../kernel/config.js';
 import { installDashboard } from './dashboard.js';
+import { installWidgetFiles } from './widget-files.js';
 import { healthRoutes, type ModelHealth, type ReadinessCheck } from './health.routes.js';
 import { installRateLimits } from './rate-limits.js';
 import { answerUnreadableUrl, installErrorHandling } from '../kernel/http-errors.js';
@@ -218,16 +220,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(analyticsRoutes, { db: deps.db, config: deps.config });
   await app.register(adminRoutes, { db: deps.db, config: deps.config, queue: deps.queue });
   if (!deps.config.appSecret) throw new Error('APP_SECRET must be loaded before the server is built');
-  await app.register(channelRoutes, {
-    db: deps.db,
-    config: deps.config,
-    secrets: secretBox(deps.config.appSecret, deps.config.previousAppSecret),
-  });
+  const secrets = secretBox(deps.config.appSecret, deps.config.previousAppSecret);
+  await app.register(channelRoutes, { db: deps.db, config: deps.config, secrets });
   for (const adapter of CHANNEL_ADAPTERS) {
     await app.register(adapter.webhooks, { db: deps.db, config: deps.config, events, queue: deps.queue, metrics });
   }
   await installWebSocket(app, { db: deps.db, config: deps.config, events, revocations, watchers: deps.watchers });
   metrics.observeWebsocketConnections(() => app.websocketConnections());
+  await app.register(widgetRoutes, {
+    db: deps.db,
+    config: deps.config,
+    events,
+    queue: deps.queue,
+    cache,
+    secrets,
+    watchers: deps.watchers,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  await installWidgetFiles(app);
   await installDashboard(app);
 
   return app;

@@ -24,6 +24,8 @@ export interface VerifiedAccount {
   webhookSecretHash?: string | null;
   /** Handed to `activate` once stored; never stored itself (Telegram's webhook secret). */
   webhookSecret?: string;
+  /** The channel's own settings, where the platform has some (a website widget's). */
+  settings?: Record<string, unknown>;
 }
 
 /** What needs attention on a channel, in a few words (`code`) and in a sentence for its owner. */

@@ -6,9 +6,10 @@ import type { Channel } from './channels.repo.js';
 import { openCredentials, RECONNECT_DETAIL } from './credentials.js';
 import { instagramAdapter } from './instagram/instagram.adapter.js';
 import { telegramAdapter } from './telegram/telegram.adapter.js';
+import { websiteAdapter } from './website/website.adapter.js';
 
 /** Every platform Parley speaks. Adding one is a folder beside these and a line here. */
-export const CHANNEL_ADAPTERS: readonly ChannelAdapter[] = [telegramAdapter, instagramAdapter];
+export const CHANNEL_ADAPTERS: readonly ChannelAdapter[] = [telegramAdapter, instagramAdapter, websiteAdapter];
 
 export function adapterFor(type: ChannelType): ChannelAdapter {
   const adapter = CHANNEL_ADAPTERS.find((candidate) => candidate.type === type);

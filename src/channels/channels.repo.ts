@@ -8,10 +8,13 @@ export type NewChannelRow = Omit<typeof channels.$inferInsert, 'createdAt'>;
 /** A connected channel with what a delivery to it needs of its business. */
 export interface ChannelWithOwner {
   channel: Channel;
-  owner: { id: string; defaultReplyHandler: ReplyHandler };
+  owner: { id: string; defaultReplyHandler: ReplyHandler; name: string };
 }
 
-const withOwner = { channel: channels, owner: { id: users.id, defaultReplyHandler: users.defaultReplyHandler } };
+const withOwner = {
+  channel: channels,
+  owner: { id: users.id, defaultReplyHandler: users.defaultReplyHandler, name: users.username },
+};
 
 /** A channel by Parley's id (in Telegram's webhook URL) or by the platform's account id (Meta names it). */
 export async function findWithOwner(
@@ -67,4 +70,19 @@ export async function replaceCredentials(db: Database, channelId: string, from: 
     .where(and(eq(channels.id, channelId), eq(channels.credentials, from)))
     .returning({ id: channels.id });
   return updated.length > 0;
+}
+
+/** A business's change to its own channel (a widget's settings, its rotated secret); undefined when not its own. */
+export async function updateOwnChannel(
+  db: Database,
+  userId: string,
+  channelId: string,
+  values: Partial<Pick<Channel, 'settings' | 'credentials' | 'name'>>,
+): Promise<Channel | undefined> {
+  const [updated] = await db
+    .update(channels)
+    .set(values)
+    .where(and(eq(channels.id, channelId), eq(channels.userId, userId)))
+    .returning();
+  return updated;
 }

@@ -3,6 +3,7 @@ import { pageOf } from '../kernel/pagination.js';
 import { CHANNEL_TYPES, type ChannelType } from '../db/schema/index.js';
 import type { ConnectBody } from './adapter.js';
 import { CHANNEL_ADAPTERS } from './adapters.js';
+import { widgetSettings } from './website/website.settings.js';
 
 /** One branch per adapter: `{type: "telegram", bot_token}`, `{type: "instagram", ig_user_id, access_token}` … */
 export const channelBody = z.discriminatedUnion(
@@ -25,6 +26,20 @@ export const channelItem = z
         'The stored credentials cannot be read, so nothing can be sent through this channel: delete it and connect it again.',
       ),
     created_at: z.string(),
+    widget: z
+      .object({
+        public_id: z.string().describe('`wgt_…`: the widget’s id in the page (not a secret).'),
+        snippet: z.string().describe('The `<script>` tag to paste into the site.'),
+        settings: widgetSettings,
+      })
+      .nullable()
+      .describe('A website widget’s id, snippet and settings; null for other platforms.'),
+    widget_secret: z
+      .string()
+      .optional()
+      .describe(
+        'A new website widget’s secret (`wsec_…`), shown this once: the site’s server signs its users’ ids with it (verified identity).',
+      ),
   })
   .meta({ id: 'Channel' });
 
@@ -78,3 +93,7 @@ export const channelHealth = z
       .describe('From Parley’s own delivery records.'),
   })
   .meta({ id: 'ChannelHealth' });
+
+export const widgetSecret = z
+  .object({ widget_secret: z.string().describe('The new secret (`wsec_…`), shown this once.') })
+  .meta({ id: 'WidgetSecret' });

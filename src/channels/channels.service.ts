@@ -11,6 +11,7 @@ import * as repo from './channels.repo.js';
 import type { Channel } from './channels.repo.js';
 import { openCredentials, RECONNECT_DETAIL, sealCredentials } from './credentials.js';
 import { forgetDeliveryChannel } from './delivery-channels.js';
+import { widgetView } from './website/website.service.js';
 
 export interface ChannelDeps {
   db: Database;
@@ -41,6 +42,7 @@ export async function connectChannel(
     name: account.name,
     credentials: sealCredentials(deps.secrets, id, account.credentials),
     webhookSecretHash: account.webhookSecretHash ?? null,
+    settings: account.settings ?? null,
   });
   if (!channel) {
     throw new ConflictError(`This ${adapter.accountNoun} is already connected to Parley.`, 'channel_exists');
@@ -90,6 +92,7 @@ export function channelView(channel: Channel, { config, secrets }: Pick<ChannelD
     webhook_url: adapterFor(channel.type).webhookUrl(config, channel),
     needs_reconnection: openCredentials(secrets, channel) === undefined,
     created_at: channel.createdAt.toISOString(),
+    widget: widgetView(channel, config),
   };
 }
 

@@ -56,6 +56,12 @@ export interface ReplyDeltaData {
   text: string;
 }
 
+/** A website visitor started or stopped typing. */
+export interface CustomerTypingData {
+  conversation_id: string;
+  typing: boolean;
+}
+
 export type ParleyEvent =
   | { type: 'message.created'; data: MessageEventData }
   | { type: 'conversation.created'; data: ConversationEventData }
@@ -66,7 +72,8 @@ export type ParleyEvent =
   | { type: 'ai.reply.delta'; data: ReplyDeltaData }
   /** The answer as stored (a `message.created` for it is published too). */
   | { type: 'ai.reply.completed'; data: MessageEventData }
-  | { type: 'ai.reply.failed'; data: ReplyFailedData };
+  | { type: 'ai.reply.failed'; data: ReplyFailedData }
+  | { type: 'customer.typing'; data: CustomerTypingData };
 
 export type EventListener = (userId: string, event: ParleyEvent) => void;
 

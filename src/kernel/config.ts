@@ -220,6 +220,19 @@ const envSchema = z.object({
     .min(0, 'must be between 0 (no limit) and 10000')
     .max(10_000, 'must be between 0 (no limit) and 10000')
     .default(30),
+  // The website widget's public API (issue #16): what one address or one visitor may do.
+  PARLEY_WIDGET_VISITORS_PER_IP_PER_HOUR: z.coerce
+    .number({ error: 'must be a number of new visitors an hour' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 (no limit) and 100000')
+    .max(100_000, 'must be between 0 (no limit) and 100000')
+    .default(20),
+  PARLEY_WIDGET_MESSAGES_PER_MINUTE: z.coerce
+    .number({ error: 'must be a number of messages a minute' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 (no limit) and 10000')
+    .max(10_000, 'must be between 0 (no limit) and 10000')
+    .default(10),
   PARLEY_SIGN_IN_FAILURES: z.coerce
     .number({ error: 'must be a number of failed sign-ins' })
     .int('must be a whole number')
@@ -348,6 +361,8 @@ export interface Config {
   defaultQuota: { dailyTokens: number | undefined; monthlyTokens: number | undefined };
   /** AI replies one customer may trigger in an hour, per business; 0 = no limit (src/ai/customer-limit.ts). */
   customerRepliesPerHour: number;
+  /** The website widget's public API: new visitors per IP an hour, messages per visitor a minute; 0 = no limit. */
+  widget: { visitorsPerIpPerHour: number; messagesPerMinute: number };
   /** Node's HTTP server timeouts; see buildApp. */
   timeouts: { requestMs: number; headersMs: number; connectionMs: number; keepAliveMs: number };
   /** log2 of scrypt's N for new password hashes. */
@@ -456,6 +471,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     defaultQuota: { dailyTokens: e.PARLEY_DEFAULT_DAILY_TOKENS, monthlyTokens: e.PARLEY_DEFAULT_MONTHLY_TOKENS },
     customerRepliesPerHour: e.PARLEY_CUSTOMER_REPLIES_PER_HOUR,
+    widget: {
+      visitorsPerIpPerHour: e.PARLEY_WIDGET_VISITORS_PER_IP_PER_HOUR,
+      messagesPerMinute: e.PARLEY_WIDGET_MESSAGES_PER_MINUTE,
+    },
     timeouts: {
       requestMs: e.PARLEY_REQUEST_TIMEOUT_MS,
       headersMs: e.PARLEY_HEADERS_TIMEOUT_MS,

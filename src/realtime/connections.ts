@@ -76,19 +76,4 @@ export function createConnectionRegistry<S>(limits: ConnectionLimits): Connectio
   };
 }
 
-/**
- * A socket's inbound allowance: a burst of `perSecond` messages, refilled at
- * `perSecond` a second. Returns false once a message goes over it.
- */
-export function messageBudget(perSecond: number, now: () => number = Date.now): () => boolean {
-  let tokens = perSecond;
-  let last = now();
-  return () => {
-    const at = now();
-    tokens = Math.min(perSecond, tokens + ((at - last) / 1000) * perSecond);
-    last = at;
-    if (tokens < 1) return false;
-    tokens -= 1;
-    return true;
-  };
-}
+export { messageBudget } from '../kernel/socket-frames.js';

@@ -1,7 +1,7 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { RawData, WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import type { Config } from '../kernel/config.js';
 import { AppError, NotAuthenticatedError, PermissionDeniedError } from '../kernel/errors.js';
 import { errorBody } from '../kernel/http-errors.js';
@@ -18,7 +18,8 @@ import type { Database } from '../db/client.js';
 import type { Watchers } from '../events/watchers.js';
 import type { EventBus, ParleyEvent } from '../events/events.js';
 import type { TokenRevocations } from '../events/revocations.js';
-import { createConnectionRegistry, messageBudget } from './connections.js';
+import { messageBudget, parseJson, textOf } from '../kernel/socket-frames.js';
+import { createConnectionRegistry } from './connections.js';
 import { clientMessage, WEBSOCKET_DESCRIPTION, websocketQuery } from './ws.schema.js';
 
 declare module 'fastify' {
@@ -99,6 +100,8 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
     for (const tokenId of tokenIds) closeToken(tokenId, isSessionId(tokenId) ? 'signed out' : 'token revoked');
   });
   const alive = new WeakSet<WebSocket>();
+  // Only this route's sockets: the widget's visitors have sockets on the same server, with their own heartbeat.
+  const mine = new Set<WebSocket>();
   const heartbeatMs = deps.heartbeatMs ?? HEARTBEAT_MS;
   // Outlives a missed renewal or two, so a watched business does not flicker to unwatched.
   const watch = (userId: string) => deps.watchers?.watch(userId, heartbeatMs * 2.5).catch(() => undefined);
@@ -125,7 +128,7 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
   const heartbeat = setInterval(() => {
     for (const userId of connections.businesses()) void watch(userId);
     sweep().catch((error: unknown) => app.log.warn({ err: error }, 'could not recheck the tokens of open sockets'));
-    for (const socket of app.websocketServer.clients) {
+    for (const socket of mine) {
       if (!alive.has(socket)) {
         socket.terminate();
         continue;
@@ -189,6 +192,7 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
       });
       const withinBudget = messageBudget(deps.config.websocket.messagesPerSecond);
       alive.add(socket);
+      mine.add(socket);
       socket.on('pong', () => alive.add(socket));
       socket.on('message', (data, isBinary) => {
         if (!withinBudget()) {
@@ -210,6 +214,7 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
         );
       });
       socket.on('close', () => {
+        mine.delete(socket);
         expiry.cancel();
         connections.remove(socket);
       });
@@ -280,19 +285,6 @@ function checkOrigin(request: FastifyRequest, allowed: string[]): void {
   // The dashboard served by this very server.
   if (host !== undefined && host === request.headers.host) return;
   throw new PermissionDeniedError(`WebSocket connections from ${origin} are not allowed (see CORS_ORIGINS).`);
-}
-
-function textOf(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  return Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Shutdown: a close frame to every client, then the sockets of those that do not answer it are cut. */

@@ -60,6 +60,7 @@ describe('/api/v1/channels/', () => {
       webhook_url: `https://chat.example.com/webhooks/telegram/${channel.id}/`,
       needs_reconnection: false,
       created_at: expect.any(String),
+      widget: null,
     });
     expect(response.body).not.toContain(BOT_TOKEN);
     expect(telegram.calls.map((call) => call.method)).toEqual(['getMe', 'setWebhook']);

@@ -72,6 +72,7 @@ describe('with Telegram’s own Bot API', () => {
             problem: response.json<{ detail: string }>().detail,
           },
           { type: 'instagram' },
+          { type: 'website', ready: true },
         ],
       });
     });
@@ -107,7 +108,7 @@ describe('with Telegram’s own Bot API', () => {
       const setup = await t.as(token, { method: 'GET', url: '/api/v1/channels/setup/' });
       expect(setup.json()).toMatchObject({
         public_url: 'https://chat.example.com:8443',
-        platforms: [{ type: 'telegram', ready: true, problem: null }, { type: 'instagram' }],
+        platforms: [{ type: 'telegram', ready: true, problem: null }, { type: 'instagram' }, { type: 'website' }],
       });
     });
   });

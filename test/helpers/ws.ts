@@ -54,8 +54,11 @@ export interface Refusal {
 }
 
 /** Attempts the handshake and reports the HTTP answer that refused it. */
-export function refusedHandshake(baseUrl: string, options: { query?: string; headers?: Record<string, string> } = {}) {
-  const url = `${baseUrl.replace(/^http/, 'ws')}/ws/${options.query ?? ''}`;
+export function refusedHandshake(
+  baseUrl: string,
+  options: { path?: string; query?: string; headers?: Record<string, string> } = {},
+) {
+  const url = `${baseUrl.replace(/^http/, 'ws')}${options.path ?? '/ws/'}${options.query ?? ''}`;
   const socket = new WebSocket(url, { headers: options.headers ?? {} });
   return new Promise<Refusal>((resolve, reject) => {
     socket.once('open', () => {

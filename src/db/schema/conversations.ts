@@ -6,7 +6,7 @@ import { channels } from './channels.js';
 export const CONVERSATION_STATUSES = ['active', 'support_active'] as const;
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
 
-export const CHANNELS = ['api', 'telegram', 'instagram'] as const;
+export const CHANNELS = ['api', 'telegram', 'instagram', 'website'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export const MESSAGE_TYPES = ['customer', 'AI', 'support', 'system'] as const;
@@ -74,7 +74,7 @@ export const conversations = pgTable(
       .on(table.userId)
       .where(sql`${table.waitingForAi}`),
     check('conversations_status_check', sql`${table.status} in ('active', 'support_active')`),
-    check('conversations_channel_check', sql`${table.channel} in ('api', 'telegram', 'instagram')`),
+    check('conversations_channel_check', sql`${table.channel} in ('api', 'telegram', 'instagram', 'website')`),
   ],
 );
 

@@ -9,6 +9,7 @@ import type { ChannelHealth, ConnectedChannel } from '../../types-channels.js';
 export const PLATFORM_NAMES: Record<ConnectedChannel['type'], string> = {
   telegram: 'Telegram',
   instagram: 'Instagram',
+  website: 'Website',
 };
 
 const when = (iso: string) => new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });

@@ -1,0 +1,212 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { getAiSettings } from '../../ai/ai-settings.js';
+import { closedAt } from '../../ai/availability.js';
+import { handOver } from '../../conversations/handover.js';
+import type { Cache } from '../../infra/cache.js';
+import { AppError, NotAuthenticatedError, NotFoundError } from '../../kernel/errors.js';
+import { randomId } from '../../kernel/ids.js';
+import type { SecretBox } from '../../kernel/secret-box.js';
+import type { ChannelWithOwner } from '../channels.repo.js';
+import { openCredentials } from '../credentials.js';
+import { findDeliveryChannelByAccount } from '../delivery-channels.js';
+import { receiveCustomerMessage, type InboundDeps } from '../inbound.js';
+import { countNewVisitor, countVisitorMessage, validUserHash } from './widget-limits.js';
+import * as repo from './widget.repo.js';
+import type { Visitor, WidgetMessageRow } from './widget.repo.js';
+import { readWidgetSettings, type WidgetSettings } from './website.settings.js';
+
+export interface WidgetDeps extends InboundDeps {
+  cache: Cache;
+  secrets: SecretBox;
+  /** The clock business hours are read by; the real one when omitted. */
+  now?: () => Date;
+}
+
+export interface Widget extends ChannelWithOwner {
+  settings: WidgetSettings;
+}
+
+export class OriginNotAllowedError extends AppError {
+  override readonly status = 403;
+  override readonly code = 'origin_not_allowed';
+}
+
+/** Client ids are stored as the message's channel id, apart from ids Parley gives outbound messages. */
+const CLIENT_PREFIX = 'client:';
+
+export async function findWidget(deps: Pick<WidgetDeps, 'db'>, publicId: string): Promise<Widget> {
+  const row = await findDeliveryChannelByAccount(deps.db, 'website', publicId);
+  if (!row) throw new NotFoundError('No such widget.');
+  return { ...row, settings: readWidgetSettings(row.channel.settings) };
+}
+
+/** A page on a site the business did not list (or no browser at all) gets nothing. */
+export function checkOrigin(widget: Widget, origin: string | undefined): string {
+  if (origin !== undefined && widget.settings.allowed_origins.includes(origin)) return origin;
+  throw new OriginNotAllowedError(
+    origin === undefined
+      ? 'The widget answers browsers on its site only: the Origin header is missing.'
+      : `The widget is not allowed on ${origin}: add it to the widget's allowed origins.`,
+  );
+}
+
+export function hashVisitorToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export async function visitorFromToken(deps: Pick<WidgetDeps, 'db'>, widget: Widget, token: string | undefined) {
+  const visitor = token ? await repo.findVisitor(deps.db, widget.channel.id, hashVisitorToken(token)) : undefined;
+  if (!visitor) {
+    throw new NotAuthenticatedError('Start a chat first (POST …/visitors/) and send its token.', 'visitor_required');
+  }
+  return visitor;
+}
+
+export function widgetPublicSettings(deps: Pick<WidgetDeps, 'now'>, widget: Widget, ai: AwaySettings) {
+  const { settings } = widget;
+  return {
+    public_id: widget.channel.externalId,
+    business_name: widget.owner.name,
+    greeting: settings.greeting,
+    colour: settings.colour,
+    position: settings.position,
+    launcher_label: settings.launcher_label,
+    language: settings.language,
+    ask_identity: settings.ask_identity,
+    z_index: settings.z_index,
+    open_now: !closedAt(ai, deps.now?.() ?? new Date()),
+    away_message: ai.awayMessage,
+  };
+}
+
+type AwaySettings = Awaited<ReturnType<typeof getAiSettings>>;
+
+export async function widgetSettingsView(deps: WidgetDeps, widget: Widget) {
+  const ai = await getAiSettings(deps.db, widget.owner.id, deps.config.gemini.defaultModel);
+  return widgetPublicSettings(deps, widget, ai);
+}
+
+export interface NewVisitor {
+  name?: string | undefined;
+  email?: string | undefined;
+  user_id?: string | undefined;
+  user_hash?: string | undefined;
+}
+
+/**
+ * A new visitor and its token (returned this once, stored hashed). With the site's signed
+ * user id the visitor is that customer: every device of theirs continues one conversation.
+ */
+export async function createVisitor(deps: WidgetDeps, widget: Widget, input: NewVisitor, ip: string) {
+  await countNewVisitor(deps.cache, ip, deps.config.widget.visitorsPerIpPerHour);
+  const id = `vis_${randomId(16)}`;
+  let customerId = id;
+  if (input.user_id !== undefined || input.user_hash !== undefined) {
+    const secret = openCredentials(deps.secrets, widget.channel);
+    if (!input.user_id || !input.user_hash || !secret || !validUserHash(secret, input.user_id, input.user_hash)) {
+      throw new NotAuthenticatedError('The user_hash does not match the user_id.', 'identity_invalid');
+    }
+    customerId = input.user_id;
+  }
+  const token = randomBytes(32).toString('base64url');
+  const visitor = await repo.insertVisitor(deps.db, {
+    id,
+    channelId: widget.channel.id,
+    tokenHash: hashVisitorToken(token),
+    customerId,
+    name: input.name ?? null,
+    email: input.email ?? null,
+    verified: customerId !== id,
+  });
+  return { visitor_token: token, visitor: { id: visitor.id, name: visitor.name, verified: visitor.verified } };
+}
+
+const AUTHORS = { customer: 'visitor', AI: 'ai', support: 'agent', system: 'system' } as const;
+
+export function widgetMessage(row: WidgetMessageRow) {
+  const clientId = row.channelMessageId?.startsWith(CLIENT_PREFIX)
+    ? row.channelMessageId.slice(CLIENT_PREFIX.length)
+    : null;
+  return {
+    id: row.id,
+    seq: row.seq,
+    client_id: row.type === 'customer' ? clientId : null,
+    author: AUTHORS[row.type],
+    text: row.text,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+/** Who answers the visitor now, as the widget says it. */
+export function handling(status: 'active' | 'support_active') {
+  return { status, handled_by: status === 'active' ? ('ai' as const) : ('people' as const) };
+}
+
+export async function listMessages(deps: WidgetDeps, widget: Widget, visitor: Visitor, after: number | undefined) {
+  const conversation = await repo.findWidgetConversation(deps.db, widget.owner.id, visitor.customerId);
+  const rows = conversation ? await repo.widgetMessages(deps.db, conversation.id, after) : [];
+  const status = conversation?.status ?? (widget.owner.defaultReplyHandler === 'AI' ? 'active' : 'support_active');
+  return { messages: rows.map(widgetMessage), ...handling(status) };
+}
+
+/**
+ * A visitor's message: stored before the answer says so, once per client id, then through
+ * the channels' own pipeline (the reply wait, business hours, the away message, handover).
+ */
+export async function postMessage(
+  deps: WidgetDeps,
+  widget: Widget,
+  visitor: Visitor,
+  input: { client_id: string; text: string },
+): Promise<{ created: boolean; message: ReturnType<typeof widgetMessage> }> {
+  const channelMessageId = `${CLIENT_PREFIX}${input.client_id}`;
+  const known = await repo.findWidgetConversation(deps.db, widget.owner.id, visitor.customerId);
+  const again = known && (await repo.findMessage(deps.db, { conversationId: known.id, channelMessageId }));
+  if (again) return { created: false, message: widgetMessage(again) };
+
+  await countVisitorMessage(deps.cache, visitor.id, deps.config.widget.messagesPerMinute);
+  const stored = await receiveCustomerMessage(
+    deps,
+    { id: widget.channel.id, type: 'website', owner: widget.owner },
+    {
+      channelMessageId,
+      customerId: visitor.customerId,
+      customerName: visitor.name ?? `Visitor ${visitor.id.slice(-4).toUpperCase()}`,
+      text: input.text,
+    },
+  );
+  const conversation = await repo.findWidgetConversation(deps.db, widget.owner.id, visitor.customerId);
+  const row = conversation && (await repo.findMessage(deps.db, { conversationId: conversation.id, channelMessageId }));
+  if (!conversation || !row) throw new Error('a stored widget message could not be read back');
+  if (stored && !visitor.verified) await capUnverified(deps, widget, conversation);
+  return { created: stored, message: widgetMessage(row) };
+}
+
+type Conversation = NonNullable<Awaited<ReturnType<typeof repo.findWidgetConversation>>>;
+
+/**
+ * An unverified visitor past the widget's own number of AI answers: the conversation goes to
+ * people, as a customer past the operator's hourly limit does (`customer_rate_limited`).
+ */
+async function capUnverified(deps: WidgetDeps, widget: Widget, conversation: Conversation): Promise<void> {
+  const limit = widget.settings.unverified_ai_replies;
+  if (limit === null || conversation.status !== 'active') return;
+  if ((await repo.countAiAnswers(deps.db, conversation.id)) < limit) return;
+  const ai = await getAiSettings(deps.db, widget.owner.id, deps.config.gemini.defaultModel);
+  await handOver(deps.db, deps.events, conversation, {
+    source: 'system',
+    reason: 'customer_rate_limited',
+    detail: `an unverified website visitor had the widget's ${limit} AI answers`,
+    customerMessage: ai.handoverMessage,
+  });
+}
+
+/** The visitor is typing (or stopped): told to the business's people watching the conversation. */
+export async function visitorTyping(deps: WidgetDeps, widget: Widget, visitor: Visitor, typing: boolean) {
+  const conversation = await repo.findWidgetConversation(deps.db, widget.owner.id, visitor.customerId);
+  if (!conversation) return;
+  deps.events.publish(widget.owner.id, {
+    type: 'customer.typing',
+    data: { conversation_id: conversation.id, typing },
+  });
+}
