@@ -29,8 +29,9 @@ export async function startWidgetSite(name: string) {
   };
   try {
     const parley = (args: string[]) => parleyOutput(args, environment.env);
-    await parley(['createuser', 'rossi', '--password', 'bakery-rossi-1962']);
-    const token = await parley(['token', 'create', 'rossi']);
+    await parley(['createuser', 'BakeryRossi', '--password', 'bakery-rossi-1962']);
+    const token = await parley(['token', 'create', 'BakeryRossi']);
+    await parley(['ai_control', 'enable', '--user', 'BakeryRossi']);
     const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
       const response = await fetch(`${server.url}${path}`, {
         method,
@@ -40,13 +41,14 @@ export async function startWidgetSite(name: string) {
       if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
       return (await response.json()) as T;
     };
-    const channel = await api<{ public_id: string }>('POST', '/api/v1/channels/', {
+    const channel = await api<{ widget: { public_id: string } }>('POST', '/api/v1/channels/', {
       type: 'website',
       allowed_origins: [site.origin],
       greeting: 'Ciao! Ask us about orders, opening hours or delivery.',
       colour: '#b45309',
+      launcher_label: 'Chat with Bakery Rossi',
     });
-    publicId = channel.public_id;
+    publicId = channel.widget.public_id;
     return {
       gemini,
       parleyUrl: server.url,

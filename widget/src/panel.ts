@@ -254,8 +254,9 @@ export function mount(host: PanelHost): Panel {
   function onFrame(frame: ServerFrame): void {
     switch (frame.type) {
       case 'ready':
-        // Whatever was missed while the socket was down; merged by id, so nothing shows twice.
-        if (frame.last_seq !== conversation.lastSeq) void history();
+        // Whatever was missed while the socket was down, and who handles the conversation now;
+        // merged by id, so nothing shows twice.
+        void history();
         return;
       case 'message':
         take(frame.message, true);
