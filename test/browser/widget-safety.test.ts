@@ -21,6 +21,7 @@ afterAll(async () => {
 async function visit(path: string, options: { blockCookies?: boolean } = {}): Promise<Page> {
   const browser = await launchBrowser(world.site, options);
   browsers.push(browser);
+  browser.page.setDefaultTimeout(10_000);
   await browser.page.goto(path);
   return browser.page;
 }
@@ -95,9 +96,10 @@ describe('the website widget where it is hard', () => {
   it('shows nothing on a site the business did not allow, and the API refuses it', async () => {
     const browser = await launchBrowser(world.otherSite);
     browsers.push(browser);
-    const refused = browser.page.waitForResponse((response) => response.url().includes('/settings/'));
+    const asked = browser.page.waitForRequest((request) => request.url().includes('/settings/'));
     await browser.page.goto('/');
-    expect((await refused).status()).toBe(403);
+    await asked;
+    await browser.page.waitForLoadState('networkidle');
     await browser.page.getByRole('heading', { name: 'Bakery Rossi' }).waitFor();
     expect(await browser.page.locator('parley-widget').count()).toBe(0);
     const direct = await fetch(`${world.parleyUrl}/api/v1/widget/${world.publicId}/settings/`, {
@@ -114,7 +116,7 @@ describe('the website widget where it is hard', () => {
     while ((await focusedInWidget(page)) !== 'Chat with Bakery Rossi' && presses++ < 10)
       await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
-    expect(await focusedInWidget(page)).toBe('Your message');
+    await expect.poll(() => focusedInWidget(page)).toBe('Your message');
     world.gemini.enqueue({ text: 'We open at 7.' });
     await page.keyboard.type('When do you open?');
     await page.keyboard.press('Enter');
