@@ -10,7 +10,8 @@ let world: Awaited<ReturnType<typeof startWidgetSite>>;
 const browsers: TestBrowser[] = [];
 
 beforeAll(async () => {
-  world = await startWidgetSite('safety');
+  // Two messages a minute per visitor: enough for each test's one, and a third shows the limit.
+  world = await startWidgetSite('safety', { PARLEY_WIDGET_MESSAGES_PER_MINUTE: '2' });
 });
 
 afterAll(async () => {
@@ -139,5 +140,42 @@ describe('the website widget where it is hard', () => {
     const box = await page.getByRole('dialog').boundingBox();
     expect(box).toEqual({ x: 0, y: 0, width: 360, height: 740 });
     await screenshot(page, 'widget-phone');
+  });
+
+  it('says politely how long to wait when the visitor sends too fast, and gives the message back', async () => {
+    const page = await visit('/');
+    await chat(page, 'One loaf, please.', 'Noted.');
+    const box = page.getByRole('textbox', { name: 'Your message' });
+    await box.fill('And a focaccia.');
+    await box.press('Enter');
+    await page.getByRole('log').getByText('And a focaccia.').waitFor();
+    await box.fill('And two croissants.');
+    await box.press('Enter');
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^You're sending messages faster than we can take them\. Please try again in \d+ seconds\.$/ })
+      .waitFor();
+    expect(await box.inputValue()).toBe('And two croissants.');
+    expect(await page.getByRole('log').getByText('And two croissants.').count()).toBe(0);
+  });
+
+  it('asks for a name first when the business wants one, and the inbox shows it', async () => {
+    await world.api('PATCH', `/api/v1/channels/${world.channelId}/`, { ask_identity: 'name' });
+    const page = await visit('/');
+    await page.getByRole('button', { name: /^Chat with Bakery Rossi/ }).click();
+    await expect.poll(() => focusedInWidget(page)).toBe('Your name');
+    expect(await page.getByRole('textbox', { name: 'Your message' }).count()).toBe(0);
+    await page.keyboard.type('Giulia');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => focusedInWidget(page)).toBe('Your message');
+    world.gemini.enqueue({ text: 'Hello Giulia!' });
+    await page.keyboard.type('Hi!');
+    await page.keyboard.press('Enter');
+    await page.getByRole('log').getByText('Hello Giulia!').waitFor();
+    const inbox = await world.api<{ results: { customer_name: string }[] }>(
+      'GET',
+      '/api/v1/conversations/?channel=website',
+    );
+    expect(inbox.results.map((row) => row.customer_name)).toContain('Giulia');
   });
 });

@@ -10,12 +10,13 @@ import { parleyEnvironment, parleyOutput, startParley } from '../helpers/process
  * origin. `?csp` serves the page under a strict Content-Security-Policy, `?hostile` with a stylesheet
  * that restyles everything it can reach.
  */
-export async function startWidgetSite(name: string) {
+export async function startWidgetSite(name: string, env: Record<string, string> = {}) {
   const gemini = await GeminiFake.start({ apiKey: 'widget-key' });
   const environment = await parleyEnvironment(`widget-${name}`, {
     GEMINI_API_KEY: 'widget-key',
     GEMINI_BASE_URL: gemini.url,
     GEMINI_RETRIES: '0',
+    ...env,
   });
   const server = await startParley(environment.env);
   let publicId = '';
@@ -41,7 +42,7 @@ export async function startWidgetSite(name: string) {
       if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
       return (await response.json()) as T;
     };
-    const channel = await api<{ widget: { public_id: string } }>('POST', '/api/v1/channels/', {
+    const channel = await api<{ id: string; widget: { public_id: string } }>('POST', '/api/v1/channels/', {
       type: 'website',
       allowed_origins: [site.origin],
       greeting: 'Ciao! Ask us about orders, opening hours or delivery.',
@@ -53,6 +54,7 @@ export async function startWidgetSite(name: string) {
       gemini,
       parleyUrl: server.url,
       publicId,
+      channelId: channel.id,
       /** The business's site, whose origin the channel allows. */
       site: site.origin,
       /** Another site that pasted the same snippet. */
