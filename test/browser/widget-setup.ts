@@ -75,9 +75,12 @@ export async function startWidgetSite(name: string, env: Record<string, string> 
   }
 }
 
+// Everything a site's CSS can aim at the widget. (Opacity or a transform on <body> itself would hide or
+// move the whole page, the widget with it: no widget can prevent that, so it is aimed at elements.)
 const HOSTILE_CSS = `* { all: revert !important; display: block !important; font: 40px/1 "Comic Sans MS", cursive !important;
   color: lime !important; background: magenta !important; position: static !important; z-index: -1 !important;
-  opacity: 0.2 !important; transform: scale(0.5) !important; visibility: visible !important; }
+  visibility: visible !important; box-sizing: content-box !important; line-height: 3 !important; }
+div, p, button, textarea, parley-widget { opacity: 0.2 !important; transform: scale(0.5) !important; }
 button, textarea, [role] { display: none !important; } parley-widget { display: none !important; }`;
 
 async function hostPage(widget: () => { parley: string; publicId: string }) {
