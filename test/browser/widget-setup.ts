@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import type { Page } from 'playwright-core';
 import { GeminiFake } from '../fakes/gemini.js';
 import { parleyEnvironment, parleyOutput, startParley } from '../helpers/processes.js';
@@ -19,11 +19,13 @@ export async function startWidgetSite(name: string, env: Record<string, string> 
     ...env,
   });
   const server = await startParley(environment.env);
+  // Pages reach Parley through a proxy the test can cut, as a network drop would.
+  const line = await proxy(server.url);
   let publicId = '';
-  const site = await hostPage(() => ({ parley: server.url, publicId }));
-  const other = await hostPage(() => ({ parley: server.url, publicId }));
+  const site = await hostPage(() => ({ parley: line.url, publicId }));
+  const other = await hostPage(() => ({ parley: line.url, publicId }));
   const close = async () => {
-    await Promise.all([closeServer(site.server), closeServer(other.server)]);
+    await Promise.all([closeServer(site.server), closeServer(other.server), closeServer(line.server)]);
     await server.stop('SIGKILL');
     await gemini.close();
     await environment.cleanup();
@@ -60,6 +62,8 @@ export async function startWidgetSite(name: string, env: Record<string, string> 
       /** Another site that pasted the same snippet. */
       otherSite: other.origin,
       api,
+      /** Cuts every open connection between the pages and Parley (sockets included); new ones get through. */
+      dropConnections: line.drop,
       /** An agent's reply to the website conversation, from the dashboard's API. */
       async agentReplies(text: string) {
         const list = await api<{ results: { id: string }[] }>('GET', '/api/v1/conversations/?channel=website');
@@ -109,8 +113,34 @@ async function hostPage(widget: () => { parley: string; publicId: string }) {
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
+async function proxy(target: string) {
+  const { hostname, port } = new URL(target);
+  const open = new Set<Socket>();
+  const server = createTcpServer((page) => {
+    const upstream = connect(Number(port), hostname);
+    for (const [from, to] of [
+      [page, upstream],
+      [upstream, page],
+    ] as const) {
+      open.add(from);
+      from.pipe(to);
+      from.on('error', () => to.destroy());
+      from.on('close', () => {
+        open.delete(from);
+        to.destroy();
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    drop: () => open.forEach((socket) => socket.destroy()),
+  };
+}
+
+function closeServer(server: Server | ReturnType<typeof createTcpServer>): Promise<void> {
+  if ('closeAllConnections' in server) server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
 }
 

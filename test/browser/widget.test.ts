@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page, Request } from 'playwright-core';
+import type { Page, Request, WebSocket } from 'playwright-core';
 import { launchBrowser, screenshot, type TestBrowser } from './browser.js';
 import { inWidget, startWidgetSite } from './widget-setup.js';
 
@@ -11,6 +11,7 @@ let browser: TestBrowser;
 let page: Page;
 const requests: Request[] = [];
 const socketUrls: string[] = [];
+const sockets: WebSocket[] = [];
 
 beforeAll(async () => {
   world = await startWidgetSite('chat');
@@ -19,7 +20,10 @@ beforeAll(async () => {
   // A step that does not happen fails with its own locator, well inside the test's time.
   page.setDefaultTimeout(10_000);
   browser.context.on('request', (request) => requests.push(request));
-  page.on('websocket', (socket) => socketUrls.push(socket.url()));
+  page.on('websocket', (socket) => {
+    socketUrls.push(socket.url());
+    sockets.push(socket);
+  });
 });
 
 afterAll(async () => {
@@ -128,10 +132,14 @@ describe('the website widget', () => {
   });
 
   it('comes back after a network drop and shows what it missed, once', async () => {
-    await browser.context.setOffline(true);
+    const before = sockets.length;
+    const dropped = sockets.at(-1)!.waitForEvent('close');
+    world.dropConnections();
+    await dropped;
+    // Stored while the visitor's socket is down: the reconnect (1 s, 2 s, … later) fetches it.
     await world.agentReplies('We also have focaccia today.');
-    await browser.context.setOffline(false);
     await log().getByText('We also have focaccia today.').waitFor({ timeout: 15_000 });
+    expect(sockets.length).toBeGreaterThan(before);
     expect(await log().getByText('We also have focaccia today.').count()).toBe(1);
     expect(await log().getByText('Perfect, see you tomorrow.').count()).toBe(1);
   });
