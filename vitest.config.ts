@@ -14,9 +14,10 @@ const browser = 'test/browser/**';
  * here only with the reason it touches no database in a way that differs.
  */
 const sameOnEveryDatabase = [
-  // The fakes' own tests and the dashboard's own logic (web/src) touch no database.
+  // The fakes' own tests and the dashboard's and the widget's own logic (web/src, widget/src) touch no database.
   'test/fakes/**',
   'test/web/**',
+  'test/widget/**',
   // Pure functions: token format and hashes, opening hours, Meta's event shapes.
   'test/invariants/tokens.test.ts',
   'test/invariants/business-hours.test.ts',

@@ -1,5 +1,6 @@
-// Builds dist/ from src/, and the dashboard dist/web/ from web/, each when it is missing or
-// older than its own sources (separate stamps: changing one never rebuilds the other).
+// Builds dist/ from src/, the dashboard dist/web/ from web/ and the website widget dist/widget/ from
+// widget/, each when it is missing or older than its own sources (separate stamps: changing one never
+// rebuilds another).
 // Shared by `npm run build` (always builds) and bin/parley.js (builds only when needed).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,8 @@ const stamp = path.join(root, 'dist', '.build-stamp');
 // Outside dist/web, which Vite empties on every build.
 const webStamp = path.join(root, 'dist', '.web-build-stamp');
 const webOut = path.join(root, 'dist', 'web', 'index.html');
+const widgetStamp = path.join(root, 'dist', '.widget-build-stamp');
+const widgetOut = path.join(root, 'dist', 'widget', 'widget.js');
 
 /** @param {string} dir @returns {number} */
 function newestSource(dir) {
@@ -39,31 +42,54 @@ export function needsBuild() {
   return inputs > statSync(stamp).mtimeMs;
 }
 
-export function webNeedsBuild() {
-  if (!existsSync(webStamp) || !existsSync(webOut)) return true;
-  const inputs = Math.max(newestSource(path.join(root, 'web')), mtime(path.join(root, 'package-lock.json')));
-  return inputs > mtime(webStamp);
+/** @param {string} out @param {string} stampFile @param {string} sources */
+function viteNeedsBuild(out, stampFile, sources) {
+  if (!existsSync(stampFile) || !existsSync(out)) return true;
+  const inputs = Math.max(newestSource(path.join(root, sources)), mtime(path.join(root, 'package-lock.json')));
+  return inputs > mtime(stampFile);
 }
 
-/** @param {{ required?: boolean }} [options] required: fail when Vite is missing (npm run build) rather than skip. */
-export function buildWeb({ required = false } = {}) {
+export function webNeedsBuild() {
+  return viteNeedsBuild(webOut, webStamp, 'web');
+}
+
+export function widgetNeedsBuild() {
+  return viteNeedsBuild(widgetOut, widgetStamp, 'widget');
+}
+
+/**
+ * @param {{ what: string, sources: string, stampFile: string, required: boolean }} build
+ * required: fail when Vite is missing (npm run build) rather than skip.
+ */
+function viteBuild({ what, sources, stampFile, required }) {
   const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
   if (!existsSync(vite)) {
-    // An install without dev dependencies: the server runs, and `/` says how to build the dashboard.
-    process.stderr.write('The dashboard needs building, but Vite is not installed: run `npm ci` first.\n');
+    // An install without dev dependencies: the server runs, and says how to build what is missing.
+    process.stderr.write(`The ${what} needs building, but Vite is not installed: run \`npm ci\` first.\n`);
     if (required) process.exit(1);
     return;
   }
-  process.stderr.write('Building the dashboard (web/ → dist/web/)…\n');
-  const result = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
+  process.stderr.write(`Building the ${what} (${sources}/ → dist/${sources}/)…\n`);
+  const config = `${sources}/vite.config.ts`;
+  const result = spawnSync(process.execPath, [vite, 'build', '--config', config, '--logLevel', 'warn'], {
     cwd: root,
     stdio: ['ignore', process.stderr, process.stderr],
   });
   if (result.status !== 0) {
-    process.stderr.write('The dashboard build failed; see the errors above.\n');
+    process.stderr.write(`The ${what} build failed; see the errors above.\n`);
     process.exit(result.status ?? 1);
   }
-  writeFileSync(webStamp, `${new Date().toISOString()}\n`);
+  writeFileSync(stampFile, `${new Date().toISOString()}\n`);
+}
+
+/** @param {{ required?: boolean }} [options] */
+export function buildWeb({ required = false } = {}) {
+  viteBuild({ what: 'dashboard', sources: 'web', stampFile: webStamp, required });
+}
+
+/** @param {{ required?: boolean }} [options] */
+export function buildWidget({ required = false } = {}) {
+  viteBuild({ what: 'website widget', sources: 'widget', stampFile: widgetStamp, required });
 }
 
 export function build() {
@@ -90,9 +116,11 @@ export function build() {
 export function buildIfNeeded() {
   if (needsBuild()) build();
   if (webNeedsBuild()) buildWeb();
+  if (widgetNeedsBuild()) buildWidget();
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   build();
   buildWeb({ required: true });
+  buildWidget({ required: true });
 }

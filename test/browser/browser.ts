@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -34,9 +34,15 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(baseURL: string): Promise<TestBrowser> {
+/** blockCookies: the visitor's setting "block all cookies", which also blocks localStorage. */
+export async function launchBrowser(baseURL: string, { blockCookies = false } = {}): Promise<TestBrowser> {
   const executablePath = chromiumPath();
   const profile = await mkdtemp(path.join(os.tmpdir(), 'parley-chromium-'));
+  if (blockCookies) {
+    await mkdir(path.join(profile, 'Default'));
+    const preferences = { profile: { default_content_setting_values: { cookies: 2 } } };
+    await writeFile(path.join(profile, 'Default', 'Preferences'), JSON.stringify(preferences));
+  }
   // A fresh profile (--user-data-dir, which playwright passes for a persistent context) per run.
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,

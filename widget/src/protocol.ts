@@ -1,0 +1,52 @@
+// What the loader hands the panel chunk, and the one value the widget stores.
+import type { WidgetSettings } from './wire.js';
+
+export type * from './wire.js';
+
+/** What a site with signed-in customers passes to `window.Parley.identify`. */
+export interface Identity {
+  user_id: string;
+  user_hash: string;
+  name?: string;
+  email?: string;
+}
+
+/** What the loader gives the panel chunk when the visitor first opens it. */
+export interface PanelHost {
+  shadow: ShadowRoot;
+  launcher: HTMLButtonElement;
+  settings: WidgetSettings;
+  /** The widget's public API, ending in a slash: `https://parley.example/api/v1/widget/wgt_…/`. */
+  api: string;
+  storageKey: string;
+  identity: Identity | undefined;
+  /** Called by the panel when it opens or closes, so the launcher says so. */
+  setExpanded(open: boolean): void;
+  setUnread(count: number): void;
+}
+
+export interface Panel {
+  open(): void;
+  close(): void;
+  identify(identity: Identity): void;
+}
+
+export interface PanelModule {
+  mount(host: PanelHost): Panel;
+}
+
+/** The one thing the widget keeps in the visitor's browser, once they have opened it. */
+export function readToken(storageKey: string): string | null {
+  try {
+    const stored = window.localStorage.getItem(storageKey);
+    if (!stored) return null;
+    const parsed: unknown = JSON.parse(stored);
+    if (typeof parsed === 'object' && parsed !== null && 'visitor_token' in parsed) {
+      const token = parsed.visitor_token;
+      return typeof token === 'string' ? token : null;
+    }
+  } catch {
+    // Storage blocked (cookies disabled) or a value we did not write: as if nothing were stored.
+  }
+  return null;
+}
