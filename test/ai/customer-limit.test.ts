@@ -166,3 +166,46 @@ describe('a lower limit, on Telegram', () => {
     expect(sentTo(41)).toHaveLength(3);
   });
 });
+
+describe('a limit on a channel reply that is retried', () => {
+  const BOT_TOKEN = '555000335:AAEcustomerLimitRetryBotTokenForTests';
+  let t: TelegramTestApp;
+
+  beforeAll(async () => {
+    t = await createTelegramTestApp(
+      { token: BOT_TOKEN, id: 555000335, username: 'limit_retry_bot' },
+      { PARLEY_CUSTOMER_REPLIES_PER_HOUR: '2', GEMINI_RETRIES: '0' },
+    );
+    await t.telegramBusiness('flaky-bakery', { reply_debounce_ms: 50, customer_limit_message: LIMIT_MESSAGE });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const say = (updateId: number, text: string) =>
+    t.telegram.deliver(
+      BOT_TOKEN,
+      telegramTextUpdate({ updateId, messageId: updateId * 10, chatId: 51, text, firstName: 'Rui' }),
+    );
+  const waitForSent = (count: number) =>
+    until(() => {
+      const sent = t.telegram.sent(BOT_TOKEN).filter((message) => String(message.chat_id) === '51');
+      return sent.length >= count ? sent.map((message) => message.text) : undefined;
+    }, 20_000);
+
+  it('counts a reply once however many times the model was down and the job tried again', async () => {
+    // Two failed tries, then the answer: one of the customer's two replies this hour, not three.
+    t.gemini.enqueue({ error: { status: 503 } }, { error: { status: 503 } }, { text: 'Yes, on Saturdays too.' });
+    await say(1, 'Open on Saturday?');
+    expect(await waitForSent(1)).toEqual(['Yes, on Saturdays too.']);
+    expect(modelCalls(t)).toBe(3);
+
+    t.gemini.setResponder(() => ({ text: 'Until six.' }));
+    await say(2, 'Until when?');
+    expect(await waitForSent(2)).toEqual(['Yes, on Saturdays too.', 'Until six.']);
+    // The third reply of the hour is over the limit of two.
+    await say(3, 'And on Sunday?');
+    expect(await waitForSent(3)).toEqual(['Yes, on Saturdays too.', 'Until six.', LIMIT_MESSAGE]);
+    expect(modelCalls(t)).toBe(4);
+  });
+});
