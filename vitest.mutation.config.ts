@@ -32,9 +32,21 @@ const auth = [
   'test/realtime/token-sockets.test.ts',
 ];
 
+/** The shared key's economics (#15): fair share, caps' reservations, the customer limit, thinking. */
+const sharedKey = [
+  'src/model/fair-share.test.ts',
+  'src/model/thinking.test.ts',
+  'src/ai/customer-limit.test.ts',
+  'test/usage/caps.test.ts',
+  'test/usage/fair-share.test.ts',
+  'test/ai/customer-limit.test.ts',
+  'test/ai/thinking.test.ts',
+];
+
 const SETS: Record<string, string[]> = {
   conversations,
   auth,
+  'shared-key': sharedKey,
   all: [
     ...new Set([
       'test/invariants/**/*.test.ts',
