@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversations, handovers, messages } from '../../src/db/schema/index.js';
 import { telegramTextUpdate, type TelegramFake } from '../fakes/telegram.js';
@@ -207,5 +207,44 @@ describe('a limit on a channel reply that is retried', () => {
     await say(3, 'And on Sunday?');
     expect(await waitForSent(3)).toEqual(['Yes, on Saturdays too.', 'Until six.', LIMIT_MESSAGE]);
     expect(modelCalls(t)).toBe(4);
+  });
+});
+
+describe('a limit when the caps cannot be read', () => {
+  let t: AiTestApp;
+  let token = '';
+
+  beforeAll(async () => {
+    t = await createAiTestApp({ PARLEY_CUSTOMER_REPLIES_PER_HOUR: '1' });
+    token = await t.business('capped-bakery');
+    const admin = await t.signUp('operator', { isAdmin: true });
+    await t.as(admin, {
+      method: 'PUT',
+      url: '/api/v1/ai/usage/quotas/capped-bakery/',
+      payload: { daily_tokens: 50_000 },
+    });
+    t.gemini.setResponder(() => ({ text: 'Fresh bread at seven.' }));
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const ask = (question: string) =>
+    t.as(token, { method: 'POST', url: '/api/v1/ai/ask/', payload: { question, customer_id: 'early-bird' } });
+
+  it('does not count a reply that failed before the model was called', async () => {
+    // The usage the caps are checked against cannot be read: the ask fails, and no model call is made.
+    await t.db.execute(sql`alter table usage_records rename to usage_records_away`);
+    try {
+      expect((await ask('Open at seven?')).statusCode).toBe(500);
+    } finally {
+      await t.db.execute(sql`alter table usage_records_away rename to usage_records`);
+    }
+    expect(modelCalls(t)).toBe(0);
+
+    // The customer's one reply of the hour is still theirs, then the limit holds.
+    expect((await ask('Open at seven?')).json()).toMatchObject({ answer: 'Fresh bread at seven.' });
+    expect((await ask('And rye?')).json()).toMatchObject({ reason: 'customer_rate_limited' });
+    expect(modelCalls(t)).toBe(1);
   });
 });
