@@ -35,6 +35,7 @@ const auth = [
 /** The shared key's economics (#15): fair share, caps' reservations, the customer limit, thinking. */
 const sharedKey = [
   'src/model/fair-share.test.ts',
+  'src/model/fair-share-state.test.ts',
   'src/model/thinking.test.ts',
   'src/ai/customer-limit.test.ts',
   'test/usage/caps.test.ts',
