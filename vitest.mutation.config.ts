@@ -39,6 +39,7 @@ const sharedKey = [
   'src/model/thinking.test.ts',
   'src/ai/customer-limit.test.ts',
   'test/usage/caps.test.ts',
+  'test/usage/reservations.test.ts',
   'test/usage/fair-share.test.ts',
   'test/ai/customer-limit.test.ts',
   'test/ai/thinking.test.ts',
