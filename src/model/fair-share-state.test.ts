@@ -91,6 +91,53 @@ describe('the shared state of the fair share', () => {
     expect(state.businesses.b).toBeUndefined();
   });
 
+  it('does not fail a call that is only waiting its turn: the slot it would take is free now', () => {
+    const state = fresh();
+    expect(takeMany(state, 'a', START, 58)).toBe(58);
+    expect(ask(state, 'b', START, { moreWaiting: true })).toEqual({ granted: true });
+    // One slot is left: A (58 used) lets B (1 used, more waiting) go first, but nothing is full.
+    expect(ask(state, 'a', START + 1_000)).toEqual({
+      granted: false,
+      reason: 'turn',
+      retryAt: START + 1_000,
+      earliest: START + 1_000,
+    });
+  });
+
+  it('gives a weighted business alone the whole budget at once, as it would one of weight 1', () => {
+    const state = fresh();
+    const heavy = Array.from({ length: 70 }, () => ask(state, 'heavy', START, { weight: 3 }));
+    expect(heavy.filter((outcome) => outcome.granted)).toHaveLength(60);
+  });
+
+  it('takes turns by use for the weight: a business of weight 3 with 24 used goes before one of weight 1 with 10', () => {
+    const state = fresh();
+    expect(takeMany(state, 'a', START, 10)).toBe(10);
+    for (let i = 0; i < 24; i++) ask(state, 'heavy', START, { weight: 3, moreWaiting: true });
+    expect(ask(state, 'a', START)).toMatchObject({ granted: false, reason: 'turn' });
+    expect(ask(state, 'heavy', START, { weight: 3 })).toEqual({ granted: true });
+  });
+
+  it('keeps a twentieth of the budget for a quiet business once a busy one is over its share', () => {
+    const state = fresh();
+    expect(takeMany(state, 'a', START, 60)).toBe(60);
+    // 50 s into the next minute, 10 of A's still count; B calls once and is done.
+    const at = START + MINUTE + 50_000;
+    expect(ask(state, 'b', at)).toEqual({ granted: true });
+    // A may have 60 - 10 - 1 less the 3 slots (60 / 20) kept for B.
+    expect(takeMany(state, 'a', at, 60)).toBe(46);
+  });
+
+  it('keeps a business while another of its lines still waits, and its turn with it', () => {
+    const state = fresh();
+    expect(takeMany(state, 'a', START, 60)).toBe(60);
+    ask(state, 'b', START + 1_000, { line: 'b-1' });
+    ask(state, 'b', START + 1_000, { line: 'b-2' });
+    leave(state, 'b', 'b-1');
+    expect(Object.keys(state.businesses.b!.waiters)).toEqual(['b-2']);
+    expect(ask(state, 'a', START + 2_000)).toMatchObject({ reason: 'turn' });
+  });
+
   it('reads a value it cannot parse as an empty minute', () => {
     expect(parseState('{not json', 7)).toEqual({ window: 7, previous: 0, current: 0, businesses: {} });
   });
