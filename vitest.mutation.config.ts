@@ -45,10 +45,20 @@ const sharedKey = [
   'test/ai/thinking.test.ts',
 ];
 
+/** Its suites without an app start, for a quick look at quota-reservations.ts and customer-limit.ts. */
+const sharedKeyFast = [
+  'src/model/fair-share.test.ts',
+  'src/model/fair-share-state.test.ts',
+  'src/model/thinking.test.ts',
+  'src/ai/customer-limit.test.ts',
+  'test/usage/reservations.test.ts',
+];
+
 const SETS: Record<string, string[]> = {
   conversations,
   auth,
   'shared-key': sharedKey,
+  'shared-key-fast': sharedKeyFast,
   all: [
     ...new Set([
       'test/invariants/**/*.test.ts',
