@@ -16,7 +16,7 @@ let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();
   await database.handle.db.execute(
-    `insert into users (id, username, default_reply_handler) values ('capped', 'capped', 'AI'), ('free', 'free', 'AI')`,
+    `insert into users (id, username, default_reply_handler) values ('capped', 'capped', 'AI'), ('free', 'free', 'AI'), ('other', 'other', 'AI')`,
   );
   await setQuotaLimits(database.handle.db, 'capped', { dailyTokens: 1_000 });
 });
@@ -38,17 +38,24 @@ const reserve = (deps: ReservationDeps, tokens: number, userId = 'capped') =>
 describe('reservations against a cap', () => {
   it('let calls start while the cap has room, one at most going over, and give back only their own', async () => {
     const deps = depsWith();
-    const first = await reserve(deps, 600);
-    const second = await reserve(deps, 600);
-    expect(first).toBeDefined();
-    // 400 were left: the second starts, and may go over by its own worst case.
-    expect(second).toBeDefined();
+    const first = await reserve(deps, 700);
+    // 300 were left: the second starts, and may go over by its own worst case.
+    expect(await reserve(deps, 600)).toBeDefined();
     expect(await reserve(deps, 1)).toBeUndefined();
 
     await first!.release();
-    // The second still holds its 600: 400 left, taken by the next, then none.
-    expect(await reserve(deps, 500)).toBeDefined();
+    // The second still holds its 600: 400 are left, then none.
+    expect(await reserve(deps, 399)).toBeDefined();
+    expect(await reserve(deps, 1)).toBeDefined();
     expect(await reserve(deps, 1)).toBeUndefined();
+  });
+
+  it("are each business's own", async () => {
+    await setQuotaLimits(database.handle.db, 'other', { dailyTokens: 1_000 });
+    const deps = depsWith();
+    expect(await reserve(deps, 1_000)).toBeDefined();
+    expect(await reserve(deps, 1)).toBeUndefined();
+    expect(await reserve(deps, 1_000, 'other')).toBeDefined();
   });
 
   it("lapse by themselves 30 s after the call's deadline, so a crashed process does not hold the cap", async () => {
@@ -61,10 +68,25 @@ describe('reservations against a cap', () => {
     expect(await reserve(deps, 1)).toBeDefined();
   });
 
+  it('lapse one by one while newer ones keep the shared value alive', async () => {
+    vi.useFakeTimers({ now: NOW, toFake: ['Date'] });
+    const deps = depsWith();
+    // A call that never gives its reservation back (its process crashed), then one that does, later.
+    expect(await reserve(deps, 999)).toBeDefined();
+    vi.setSystemTime(NOW.getTime() + 50_000);
+    const later = await reserve(deps, 1);
+    await later!.release();
+    vi.setSystemTime(NOW.getTime() + DEADLINE_MS + 30_001);
+    // The first has lapsed: the whole cap is there again, not just the 1 token it left.
+    expect(await reserve(deps, 1)).toBeDefined();
+    expect(await reserve(deps, 1)).toBeDefined();
+  });
+
   it('hold nothing for a business without caps', async () => {
     const cache = createLocalCache();
     const deps = depsWith(cache);
-    expect(await reserve(deps, 1_000_000, 'free')).toBeDefined();
+    const held = await reserve(deps, 1_000_000, 'free');
+    await expect(held!.release()).resolves.toBeUndefined();
     expect(await reserve(deps, 1_000_000, 'free')).toBeDefined();
     expect(await cache.get('quota-reservations:free')).toBeUndefined();
   });
