@@ -43,6 +43,8 @@ const sharedKey = [
   'test/usage/fair-share.test.ts',
   'test/ai/customer-limit.test.ts',
   'test/ai/thinking.test.ts',
+  // "Try it" is not limited like a customer, and over a cap it is refused like one.
+  'test/ai/try-it.test.ts',
 ];
 
 /** Its suites without an app start, for a quick look at quota-reservations.ts and customer-limit.ts. */
