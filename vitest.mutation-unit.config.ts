@@ -13,6 +13,9 @@ export default defineConfig({
       'test/invariants/tokens.test.ts',
       'test/invariants/business-hours.test.ts',
       'test/invariants/instagram-events.test.ts',
+      'src/model/fair-share.test.ts',
+      'src/model/fair-share-state.test.ts',
+      'src/model/thinking.test.ts',
     ],
   },
 });

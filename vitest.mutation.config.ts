@@ -32,9 +32,35 @@ const auth = [
   'test/realtime/token-sockets.test.ts',
 ];
 
+/** The shared key's economics (#15): fair share, caps' reservations, the customer limit, thinking. */
+const sharedKey = [
+  'src/model/fair-share.test.ts',
+  'src/model/fair-share-state.test.ts',
+  'src/model/thinking.test.ts',
+  'src/ai/customer-limit.test.ts',
+  'test/usage/caps.test.ts',
+  'test/usage/reservations.test.ts',
+  'test/usage/fair-share.test.ts',
+  'test/ai/customer-limit.test.ts',
+  'test/ai/thinking.test.ts',
+  // "Try it" is not limited like a customer, and over a cap it is refused like one.
+  'test/ai/try-it.test.ts',
+];
+
+/** Its suites without an app start, for a quick look at quota-reservations.ts and customer-limit.ts. */
+const sharedKeyFast = [
+  'src/model/fair-share.test.ts',
+  'src/model/fair-share-state.test.ts',
+  'src/model/thinking.test.ts',
+  'src/ai/customer-limit.test.ts',
+  'test/usage/reservations.test.ts',
+];
+
 const SETS: Record<string, string[]> = {
   conversations,
   auth,
+  'shared-key': sharedKey,
+  'shared-key-fast': sharedKeyFast,
   all: [
     ...new Set([
       'test/invariants/**/*.test.ts',

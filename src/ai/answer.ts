@@ -19,7 +19,7 @@ import { outputLimitWithThinking } from '../model/thinking.js';
 import { isSuspended, modelInUse, thinkingBudgetInUse, type AiSettings } from './ai-settings.js';
 import { answerStoredOutcome } from './ai.repo.js';
 import { aiAvailability, closedAt } from './availability.js';
-import { admitModelCall } from './call-admission.js';
+import { admitModelCall, giveBackQuietly } from './call-admission.js';
 import { buildContents } from './context.js';
 import { HANDOVER_TOOL, handoverNote, handoverReason } from './handover-tool.js';
 import { cachedPromptFor, withCachedPrompt } from './explicit-cache.js';
@@ -119,6 +119,11 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
   }
   try {
     return await callModel(deps, model, options, request, prompt, ending);
+  } catch (error) {
+    // Thrown, the reply is tried again later (or the `ask` failed): it is counted again when it is
+    // made, so the customer's hour does not lose a reply per try while the model is down.
+    await giveBackQuietly(admission.counted);
+    throw error;
   } finally {
     // The call's usage is stored by now, whichever way it ended: its worst case stops counting.
     await admission.reservation.release();

@@ -8,7 +8,12 @@ import type { ReplyDeps } from './reply-deps.js';
 
 /** Whether a model call may start; when not, why, and what the customer is told (if anything). */
 export type Admission =
-  | { admitted: true; reservation: Reservation }
+  | {
+      admitted: true;
+      reservation: Reservation;
+      /** The call counted against the customer's hour (none for "Try it"), to give back if it is tried again later. */
+      counted: CountedReply | undefined;
+    }
   | { admitted: false; reason: 'customer_rate_limited' | 'quota_exceeded'; customerMessage: string | null };
 
 /** The most a call can use: its prompt, estimated as the prompts screen does, and every output token it may write. */
@@ -38,17 +43,29 @@ export async function admitModelCall(
       return { admitted: false, reason: 'customer_rate_limited', customerMessage: say ? message : null };
     }
   }
-  const reservation = await reserveTokens(
-    deps,
-    conversation.userId,
-    worstCaseTokens(request),
-    deps.config.gemini.deadlineMs,
-    now,
-  );
+  let reservation: Reservation | undefined;
+  try {
+    reservation = await reserveTokens(
+      deps,
+      conversation.userId,
+      worstCaseTokens(request),
+      deps.config.gemini.deadlineMs,
+      now,
+    );
+  } catch (error) {
+    // The reply job tries again, and counts again: this try made no call.
+    await giveBackQuietly(counted);
+    throw error;
+  }
   if (!reservation) {
     // No call after all: it does not count against the customer's hour.
     await counted?.giveBack();
     return { admitted: false, reason: 'quota_exceeded', customerMessage: settings.handoverMessage };
   }
-  return { admitted: true, reservation };
+  return { admitted: true, reservation, counted };
+}
+
+/** Gives a customer's counted reply back, without hiding the failure that made the call not count. */
+export async function giveBackQuietly(counted: CountedReply | undefined): Promise<void> {
+  await counted?.giveBack().catch(() => undefined);
 }

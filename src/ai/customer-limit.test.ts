@@ -38,6 +38,23 @@ describe('a customer’s AI replies an hour', () => {
     expect(await takeCustomerReply(cache, ana, 1)).toBeUndefined();
   });
 
+  it('gives back only the reply not made: the customer’s other replies this hour still count', async () => {
+    const cache = createLocalCache();
+    const first = await takeCustomerReply(cache, ana, 3);
+    expect(await takeCustomerReply(cache, ana, 3)).toBeDefined();
+    expect(await takeCustomerReply(cache, ana, 3)).toBeDefined();
+    await first!.giveBack();
+    expect(await takeCustomerReply(cache, ana, 3)).toBeDefined();
+    expect(await takeCustomerReply(cache, ana, 3)).toBeUndefined();
+  });
+
+  it('has nothing to give back without a limit', async () => {
+    const cache = createLocalCache();
+    const counted = await takeCustomerReply(cache, ana, 0);
+    await expect(counted!.giveBack()).resolves.toBeUndefined();
+    expect(await cache.get(`customer-replies:shop:telegram:1001`)).toBeUndefined();
+  });
+
   it('says the limit message once an hour', async () => {
     const cache = createLocalCache();
     expect(await firstLimitNotice(cache, ana)).toBe(true);

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversations, handovers, messages } from '../../src/db/schema/index.js';
 import { telegramTextUpdate, type TelegramFake } from '../fakes/telegram.js';
@@ -164,5 +164,87 @@ describe('a lower limit, on Telegram', () => {
     });
     expect(modelCalls(t)).toBe(3);
     expect(sentTo(41)).toHaveLength(3);
+  });
+});
+
+describe('a limit on a channel reply that is retried', () => {
+  const BOT_TOKEN = '555000335:AAEcustomerLimitRetryBotTokenForTests';
+  let t: TelegramTestApp;
+
+  beforeAll(async () => {
+    t = await createTelegramTestApp(
+      { token: BOT_TOKEN, id: 555000335, username: 'limit_retry_bot' },
+      { PARLEY_CUSTOMER_REPLIES_PER_HOUR: '2', GEMINI_RETRIES: '0' },
+    );
+    await t.telegramBusiness('flaky-bakery', { reply_debounce_ms: 50, customer_limit_message: LIMIT_MESSAGE });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const say = (updateId: number, text: string) =>
+    t.telegram.deliver(
+      BOT_TOKEN,
+      telegramTextUpdate({ updateId, messageId: updateId * 10, chatId: 51, text, firstName: 'Rui' }),
+    );
+  const waitForSent = (count: number) =>
+    until(() => {
+      const sent = t.telegram.sent(BOT_TOKEN).filter((message) => String(message.chat_id) === '51');
+      return sent.length >= count ? sent.map((message) => message.text) : undefined;
+    }, 20_000);
+
+  it('counts a reply once however many times the model was down and the job tried again', async () => {
+    // Two failed tries, then the answer: one of the customer's two replies this hour, not three.
+    t.gemini.enqueue({ error: { status: 503 } }, { error: { status: 503 } }, { text: 'Yes, on Saturdays too.' });
+    await say(1, 'Open on Saturday?');
+    expect(await waitForSent(1)).toEqual(['Yes, on Saturdays too.']);
+    expect(modelCalls(t)).toBe(3);
+
+    t.gemini.setResponder(() => ({ text: 'Until six.' }));
+    await say(2, 'Until when?');
+    expect(await waitForSent(2)).toEqual(['Yes, on Saturdays too.', 'Until six.']);
+    // The third reply of the hour is over the limit of two.
+    await say(3, 'And on Sunday?');
+    expect(await waitForSent(3)).toEqual(['Yes, on Saturdays too.', 'Until six.', LIMIT_MESSAGE]);
+    expect(modelCalls(t)).toBe(4);
+  });
+});
+
+describe('a limit when the caps cannot be read', () => {
+  let t: AiTestApp;
+  let token = '';
+
+  beforeAll(async () => {
+    t = await createAiTestApp({ PARLEY_CUSTOMER_REPLIES_PER_HOUR: '1' });
+    token = await t.business('capped-bakery');
+    const admin = await t.signUp('operator', { isAdmin: true });
+    await t.as(admin, {
+      method: 'PUT',
+      url: '/api/v1/ai/usage/quotas/capped-bakery/',
+      payload: { daily_tokens: 50_000 },
+    });
+    t.gemini.setResponder(() => ({ text: 'Fresh bread at seven.' }));
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const ask = (question: string) =>
+    t.as(token, { method: 'POST', url: '/api/v1/ai/ask/', payload: { question, customer_id: 'early-bird' } });
+
+  it('does not count a reply that failed before the model was called', async () => {
+    // The usage the caps are checked against cannot be read: the ask fails, and no model call is made.
+    await t.db.execute(sql`alter table usage_records rename to usage_records_away`);
+    try {
+      expect((await ask('Open at seven?')).statusCode).toBe(500);
+    } finally {
+      await t.db.execute(sql`alter table usage_records_away rename to usage_records`);
+    }
+    expect(modelCalls(t)).toBe(0);
+
+    // The customer's one reply of the hour is still theirs, then the limit holds.
+    expect((await ask('Open at seven?')).json()).toMatchObject({ answer: 'Fresh bread at seven.' });
+    expect((await ask('And rye?')).json()).toMatchObject({ reason: 'customer_rate_limited' });
+    expect(modelCalls(t)).toBe(1);
   });
 });

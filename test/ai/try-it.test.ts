@@ -285,6 +285,17 @@ describe(`what new customers get now (${testDatabaseKind})`, () => {
     });
   });
 
+  it("is not limited like a customer: the owner may try more than a customer's replies an hour", async () => {
+    const fay = await owner('fay', { customer_limit_message: 'A person will answer you.' });
+    t.gemini.setResponder(() => ({ text: 'We open at nine.' }));
+    const calls = generateCalls().length;
+    for (let i = 0; i <= t.config.customerRepliesPerHour; i++) {
+      const tried = await tryIt(fay, `Question ${i}?`);
+      expect(tried.json()).toMatchObject({ answer: 'We open at nine.', auto_response_generated: true });
+    }
+    expect(generateCalls()).toHaveLength(calls + t.config.customerRepliesPerHour + 1);
+  });
+
   it("is not answered while the operator has suspended the business, even with the business's AI on", async () => {
     const erin = await owner('erin', { auto_response_enabled: true });
     const [row] = await t.db.select({ id: users.id }).from(users).where(eq(users.username, 'erin'));

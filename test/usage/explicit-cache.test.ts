@@ -92,6 +92,8 @@ describe('explicit prompt cache', () => {
     expect(call?.cachedContent).toMatch(/^cachedContents\//);
     expect(call).not.toHaveProperty('systemInstruction');
     expect(call).not.toHaveProperty('tools');
+    // The business's settings still reach the call beside the entry: thinking off, max_tokens for the answer.
+    expect(call).toMatchObject({ generationConfig: { maxOutputTokens: 1024, thinkingConfig: { thinkingBudget: 0 } } });
     // The clock opens the customer's turn as a part of its own; the question stays its last part.
     expect(call?.contents).toEqual([
       {
