@@ -166,6 +166,7 @@ describe('the AI screens', () => {
     const thinking = page.getByLabel('Thinking before answering (tokens)');
     await thinking.fill('99999');
     await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.locator('.field--invalid', { has: thinking }).waitFor();
     expect(await thinking.getAttribute('aria-invalid')).toBe('true');
     await thinking.fill('256');
     await page.getByLabel('Too many messages').fill('You have written a lot today: our team will answer you here.');
