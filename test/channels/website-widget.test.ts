@@ -89,6 +89,27 @@ describe('the business’s website channel', () => {
     });
     expect(settings.statusCode).toBe(200);
     expect(settings.json()).toMatchObject({ business_name: 'bakery', position: 'left', greeting: 'Olá!' });
+
+    // The name visitors know the business by, instead of its account's username; null goes back.
+    const client = widgetClient(t, widget.publicId);
+    const named = await t.as(owner, {
+      method: 'PATCH',
+      url: `/api/v1/channels/${widget.id}/`,
+      payload: { business_name: '  Rosa’s Bakery ' },
+    });
+    expect(named.json()).toMatchObject({ widget: { settings: { business_name: 'Rosa’s Bakery', position: 'left' } } });
+    expect((await client.call({ method: 'GET', url: 'settings/' })).json()).toMatchObject({
+      business_name: 'Rosa’s Bakery',
+    });
+    const blank = await t.as(owner, {
+      method: 'PATCH',
+      url: `/api/v1/channels/${widget.id}/`,
+      payload: { business_name: '   ' },
+    });
+    expect(blank.statusCode).toBe(400);
+    expect(blank.json().errors).toHaveProperty('business_name');
+    await t.as(owner, { method: 'PATCH', url: `/api/v1/channels/${widget.id}/`, payload: { business_name: null } });
+    expect((await client.call({ method: 'GET', url: 'settings/' })).json()).toMatchObject({ business_name: 'bakery' });
   });
 });
 

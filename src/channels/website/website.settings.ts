@@ -40,6 +40,13 @@ const fields = {
     .min(1, 'needs at least one site origin, like https://shop.example')
     .max(20, 'may list at most 20 origins')
     .describe('The sites the widget may run on (their `Origin`): `https://host[:port]`, `http://` only for localhost.'),
+  business_name: z
+    .string()
+    .trim()
+    .min(1, 'needs at least one character, or null for the account’s name')
+    .max(80)
+    .nullable()
+    .describe('The name at the top of the panel, as visitors know the business; null: the account’s username.'),
   greeting: z.string().trim().max(500).describe('The first words in the panel.'),
   colour: z
     .string()
@@ -68,6 +75,7 @@ export const widgetSettings = z.object(fields);
 export type WidgetSettings = z.infer<typeof widgetSettings>;
 
 export const WIDGET_DEFAULTS: Omit<WidgetSettings, 'allowed_origins'> = {
+  business_name: null,
   greeting: 'Hi! How can we help?',
   colour: '#2f6f4f',
   position: 'right',

@@ -69,7 +69,7 @@ export function widgetPublicSettings(deps: Pick<WidgetDeps, 'now'>, widget: Widg
   const { settings } = widget;
   return {
     public_id: widget.channel.externalId,
-    business_name: widget.owner.name,
+    business_name: settings.business_name ?? widget.owner.name,
     greeting: settings.greeting,
     colour: settings.colour,
     position: settings.position,
