@@ -107,7 +107,7 @@ describe('the business’s website channel', () => {
       payload: { business_name: '   ' },
     });
     expect(blank.statusCode).toBe(400);
-    expect(blank.json().errors).toHaveProperty('business_name');
+    expect(blank.json<{ errors: Record<string, string[]> }>().errors).toHaveProperty('business_name');
     await t.as(owner, { method: 'PATCH', url: `/api/v1/channels/${widget.id}/`, payload: { business_name: null } });
     expect((await client.call({ method: 'GET', url: 'settings/' })).json()).toMatchObject({ business_name: 'bakery' });
   });
