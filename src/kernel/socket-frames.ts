@@ -1,4 +1,4 @@
-import type { RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 
 /** What a WebSocket client sent, as text. */
 export function textOf(data: RawData): string {
@@ -29,5 +29,29 @@ export function messageBudget(perSecond: number, now: () => number = Date.now): 
     if (tokens < 1) return false;
     tokens -= 1;
     return true;
+  };
+}
+
+/**
+ * Finds sockets whose peer went away without closing: each beat pings every
+ * socket, and ends one that did not answer the previous beat's ping.
+ */
+export function socketLiveness() {
+  const alive = new WeakSet<WebSocket>();
+  return {
+    track(socket: WebSocket): void {
+      alive.add(socket);
+      socket.on('pong', () => alive.add(socket));
+    },
+    beat(sockets: Iterable<WebSocket>): void {
+      for (const socket of sockets) {
+        if (!alive.has(socket)) {
+          socket.terminate();
+          continue;
+        }
+        alive.delete(socket);
+        socket.ping();
+      }
+    },
   };
 }

@@ -18,7 +18,7 @@ import type { Database } from '../db/client.js';
 import type { Watchers } from '../events/watchers.js';
 import type { EventBus, ParleyEvent } from '../events/events.js';
 import type { TokenRevocations } from '../events/revocations.js';
-import { messageBudget, parseJson, textOf } from '../kernel/socket-frames.js';
+import { messageBudget, parseJson, socketLiveness, textOf } from '../kernel/socket-frames.js';
 import { createConnectionRegistry } from './connections.js';
 import { clientMessage, WEBSOCKET_DESCRIPTION, websocketQuery } from './ws.schema.js';
 
@@ -99,7 +99,7 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
   const stopRevocations = deps.revocations.subscribe((tokenIds) => {
     for (const tokenId of tokenIds) closeToken(tokenId, isSessionId(tokenId) ? 'signed out' : 'token revoked');
   });
-  const alive = new WeakSet<WebSocket>();
+  const liveness = socketLiveness();
   // Only this route's sockets: the widget's visitors have sockets on the same server, with their own heartbeat.
   const mine = new Set<WebSocket>();
   const heartbeatMs = deps.heartbeatMs ?? HEARTBEAT_MS;
@@ -128,14 +128,7 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
   const heartbeat = setInterval(() => {
     for (const userId of connections.businesses()) void watch(userId);
     sweep().catch((error: unknown) => app.log.warn({ err: error }, 'could not recheck the tokens of open sockets'));
-    for (const socket of mine) {
-      if (!alive.has(socket)) {
-        socket.terminate();
-        continue;
-      }
-      alive.delete(socket);
-      socket.ping();
-    }
+    liveness.beat(mine);
   }, heartbeatMs);
   heartbeat.unref();
   app.addHook('onClose', async () => {
@@ -191,9 +184,8 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
         socket.close(TOKEN_INVALID, 'token expired');
       });
       const withinBudget = messageBudget(deps.config.websocket.messagesPerSecond);
-      alive.add(socket);
+      liveness.track(socket);
       mine.add(socket);
-      socket.on('pong', () => alive.add(socket));
       socket.on('message', (data, isBinary) => {
         if (!withinBudget()) {
           connections.remove(socket);

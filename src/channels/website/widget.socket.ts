@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { ParleyEvent } from '../../events/events.js';
 import type { Watchers } from '../../events/watchers.js';
-import { messageBudget, parseJson, textOf } from '../../kernel/socket-frames.js';
+import { messageBudget, parseJson, socketLiveness, textOf } from '../../kernel/socket-frames.js';
 import * as repo from './widget.repo.js';
 import type { Visitor } from './widget.repo.js';
 import {
@@ -50,7 +50,7 @@ export function createWidgetSocketHub(deps: WidgetSocketDeps) {
   const owners = new Map<string, number>();
   /** Per customer, so frames keep the order of their events even when one needs a lookup. */
   const queues = new Map<string, Promise<void>>();
-  const alive = new WeakSet<WebSocket>();
+  const liveness = socketLiveness();
   const heartbeatMs = deps.heartbeatMs ?? HEARTBEAT_MS;
   const watch = (ownerId: string) => deps.watchers?.watch(ownerId, heartbeatMs * 2.5).catch(() => undefined);
 
@@ -148,8 +148,7 @@ export function createWidgetSocketHub(deps: WidgetSocketDeps) {
     const withinBudget = messageBudget(MESSAGES_PER_SECOND);
     const deadline = setTimeout(() => socket.close(VISITOR_REQUIRED, 'visitor_required'), AUTH_WITHIN_MS);
     deadline.unref();
-    alive.add(socket);
-    socket.on('pong', () => alive.add(socket));
+    liveness.track(socket);
     socket.on('close', () => clearTimeout(deadline));
     socket.on('message', (data, isBinary) => {
       if (!withinBudget()) {
@@ -202,16 +201,7 @@ export function createWidgetSocketHub(deps: WidgetSocketDeps) {
 
   const heartbeat = setInterval(() => {
     for (const ownerId of owners.keys()) void watch(ownerId);
-    for (const sockets of customers.values()) {
-      for (const socket of sockets) {
-        if (!alive.has(socket)) {
-          socket.terminate();
-          continue;
-        }
-        alive.delete(socket);
-        socket.ping();
-      }
-    }
+    for (const sockets of customers.values()) liveness.beat(sockets);
   }, heartbeatMs);
   heartbeat.unref();
 
