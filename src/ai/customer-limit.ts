@@ -1,4 +1,5 @@
-import { updateShared, type Cache } from '../infra/cache.js';
+import type { Cache } from '../infra/cache.js';
+import { takePlace, type TakenPlace } from '../infra/sliding-window.js';
 import type { Conversation } from '../conversations/conversations.service.js';
 
 /**
@@ -18,9 +19,7 @@ const customerKey = (customer: Customer) =>
 const repliesKey = (customer: Customer) => `customer-replies:${customerKey(customer)}`;
 
 /** A model call counted for a customer, to give back if the call does not happen after all. */
-export interface CountedReply {
-  giveBack(): Promise<void>;
-}
+export type CountedReply = TakenPlace;
 
 const NOT_COUNTED: CountedReply = { giveBack: async () => {} };
 
@@ -31,22 +30,8 @@ export async function takeCustomerReply(
   perHour: number,
 ): Promise<CountedReply | undefined> {
   if (perHour <= 0) return NOT_COUNTED;
-  const key = repliesKey(customer);
-  const at = Date.now();
-  const taken = await updateShared(cache, key, HOUR_MS, (current) => {
-    const calls = (current ? (JSON.parse(current) as number[]) : []).filter((time) => time > at - HOUR_MS);
-    if (calls.length >= perHour) return { value: current ?? '[]', result: false };
-    return { value: JSON.stringify([...calls, at]), result: true };
-  });
-  if (!taken) return undefined;
-  return {
-    giveBack: () =>
-      updateShared(cache, key, HOUR_MS, (current) => {
-        const calls = current ? (JSON.parse(current) as number[]) : [];
-        const index = calls.indexOf(at);
-        return { value: JSON.stringify(calls.filter((_, i) => i !== index)), result: undefined };
-      }),
-  };
+  const answer = await takePlace(cache, repliesKey(customer), perHour, HOUR_MS);
+  return answer.taken ? answer.place : undefined;
 }
 
 /**

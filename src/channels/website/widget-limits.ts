@@ -1,26 +1,25 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Cache } from '../../infra/cache.js';
+import { takePlace, type WindowAnswer } from '../../infra/sliding-window.js';
 import { RateLimitedError } from '../../kernel/errors.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 
 /**
- * Counts one more in a fixed window in the shared Cache (so every process counts together) and
- * refuses past `max` with the seconds to the window's end. 0 = no limit. While the Cache is
+ * Takes a place in a sliding window in the shared Cache (so every process counts together) and
+ * refuses past `max` with the seconds until a place frees. 0 = no limit. While the Cache is
  * away the request passes: its outage must not shut every site's widget.
  */
 async function countInWindow(cache: Cache, key: string, max: number, windowMs: number, detail: string) {
   if (max === 0) return;
-  const now = Date.now();
-  const window = Math.floor(now / windowMs);
-  let count: number;
+  let answer: WindowAnswer;
   try {
-    count = await cache.increment(`${key}:${window}`, windowMs);
+    answer = await takePlace(cache, key, max, windowMs);
   } catch {
     return;
   }
-  if (count > max) throw new RateLimitedError(((window + 1) * windowMs - now) / 1000, detail);
+  if (!answer.taken) throw new RateLimitedError(answer.retryAfterMs / 1000, detail);
 }
 
 export function countNewVisitor(cache: Cache, ip: string, perHour: number): Promise<void> {

@@ -1,0 +1,49 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLocalCache } from './cache.js';
+import { takePlace } from './sliding-window.js';
+
+const MINUTE = 60_000;
+
+describe('a sliding window of places', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('holds across the edge of a clock minute, where a fixed window would start counting again', async () => {
+    vi.useFakeTimers({ now: new Date('2026-12-06T10:00:59Z'), toFake: ['Date'] });
+    const cache = createLocalCache();
+    expect((await takePlace(cache, 'k', 2, MINUTE)).taken).toBe(true);
+    expect((await takePlace(cache, 'k', 2, MINUTE)).taken).toBe(true);
+    vi.setSystemTime(new Date('2026-12-06T10:01:01Z'));
+    expect(await takePlace(cache, 'k', 2, MINUTE)).toEqual({ taken: false, retryAfterMs: 58_000 });
+    vi.setSystemTime(new Date('2026-12-06T10:01:59.001Z'));
+    expect((await takePlace(cache, 'k', 2, MINUTE)).taken).toBe(true);
+    expect((await takePlace(cache, 'k', 2, MINUTE)).taken).toBe(true);
+    expect((await takePlace(cache, 'k', 2, MINUTE)).taken).toBe(false);
+  });
+
+  it('says to wait until the oldest place in the window frees, and refused attempts take none', async () => {
+    vi.useFakeTimers({ now: new Date('2026-12-06T10:00:00Z'), toFake: ['Date'] });
+    const cache = createLocalCache();
+    await takePlace(cache, 'k', 2, MINUTE);
+    vi.setSystemTime(new Date('2026-12-06T10:00:20Z'));
+    await takePlace(cache, 'k', 2, MINUTE);
+    vi.setSystemTime(new Date('2026-12-06T10:00:30Z'));
+    for (let i = 0; i < 5; i++)
+      expect(await takePlace(cache, 'k', 2, MINUTE)).toEqual({ taken: false, retryAfterMs: 30_000 });
+    vi.setSystemTime(new Date('2026-12-06T10:01:00.001Z'));
+    expect((await takePlace(cache, 'k', 2, MINUTE)).taken).toBe(true);
+    expect(await takePlace(cache, 'k', 2, MINUTE)).toEqual({ taken: false, retryAfterMs: 19_999 });
+  });
+
+  it('counts each key apart, and a place given back is free again', async () => {
+    const cache = createLocalCache();
+    const first = await takePlace(cache, 'a', 1, MINUTE);
+    expect((await takePlace(cache, 'b', 1, MINUTE)).taken).toBe(true);
+    expect((await takePlace(cache, 'a', 1, MINUTE)).taken).toBe(false);
+    if (!first.taken) throw new Error('the first place should have been taken');
+    await first.place.giveBack();
+    expect((await takePlace(cache, 'a', 1, MINUTE)).taken).toBe(true);
+    expect((await takePlace(cache, 'b', 1, MINUTE)).taken).toBe(false);
+  });
+});
