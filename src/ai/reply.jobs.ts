@@ -1,5 +1,5 @@
 import { findWithOwnerAndChannel, markSkipped, recentMessages } from '../conversations/conversations.service.js';
-import { enqueuePending, type OutboundDelivery } from '../conversations/outbox.js';
+import type { OutboundDelivery } from '../conversations/outbox.js';
 import { jobType, type Queue } from '../infra/queue.js';
 import { getAiSettings } from './ai-settings.js';
 import type { ModelErrorClass } from '../model/model-provider.js';
@@ -46,6 +46,8 @@ export interface ReplyJobDeps extends ReplyDeps {
   queue: Queue;
   /** "typing…" to the customer while the model writes, where the channel has it. */
   showTyping?: (channel: OutboundDelivery['channel'], customerId: string) => void;
+  /** Sends the conversation's pending messages to its channel (the outbox's `sendPendingNow`). */
+  sendPending: (conversationId: string) => Promise<void>;
 }
 
 export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
@@ -87,7 +89,7 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
         );
       }
       // The answer, an away message or a handover message: whatever is now waiting goes out.
-      await enqueuePending(db, deps.queue, conversation.id);
+      await deps.sendPending(conversation.id);
     },
     // Mostly waiting on the model: many at once per process, the shared key's rate limit the bound.
     { concurrency: REPLY_CONCURRENCY },

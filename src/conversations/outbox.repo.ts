@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { channels, conversations, messages } from '../db/schema/index.js';
 
@@ -15,6 +15,7 @@ export async function pendingMessageIds(
     .where(
       and(
         eq(messages.deliveryStatus, 'pending'),
+        isNull(messages.sendingUntil),
         conversationId ? eq(messages.conversationId, conversationId) : undefined,
         olderThanMs > 0 ? lt(messages.createdAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`) : undefined,
       ),
@@ -24,15 +25,24 @@ export async function pendingMessageIds(
   return rows.map((row) => row.id);
 }
 
-/** A message still waiting to go out, with its conversation's customer and channel (null once disconnected). */
-export async function findPendingDelivery(db: Database, messageId: string) {
+/**
+ * Claims a message still waiting to go out for `leaseMs`, so no other process sends it meanwhile,
+ * and reads it with its conversation's customer and channel (null once disconnected). Undefined
+ * when it is not pending or another sender holds it.
+ */
+export async function claimDelivery(db: Database, messageId: string, leaseMs: number) {
+  const claimed = await db
+    .update(messages)
+    .set({ sendingUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
+    .where(and(eq(messages.id, messageId), eq(messages.deliveryStatus, 'pending'), isNull(messages.sendingUntil)))
+    .returning({ id: messages.id });
+  if (!claimed.length) return undefined;
   const [row] = await db
     .select({
       message: {
         id: messages.id,
         type: messages.type,
         text: messages.text,
-        deliveryStatus: messages.deliveryStatus,
         channelMessageId: messages.channelMessageId,
       },
       conversation: { id: conversations.id, userId: conversations.userId, customerId: conversations.customerId },
@@ -43,7 +53,35 @@ export async function findPendingDelivery(db: Database, messageId: string) {
     .leftJoin(channels, eq(channels.id, conversations.channelId))
     .where(eq(messages.id, messageId))
     .limit(1);
-  return row?.message.deliveryStatus === 'pending' ? row : undefined;
+  return row;
+}
+
+/** A try that failed without sending: the message is free for the next one, keeping the parts it did send. */
+export async function releaseClaim(db: Database, messageId: string, channelMessageIds: string | null): Promise<void> {
+  await db
+    .update(messages)
+    .set({ sendingUntil: null, channelMessageId: channelMessageIds })
+    .where(eq(messages.id, messageId));
+}
+
+/**
+ * Messages whose sender stopped mid-send (a crash, a restart) and whose claim has lapsed: they
+ * may have reached the customer, so they are marked failed with why, for people to see and
+ * send again if needed, never sent twice by Parley.
+ */
+export async function failLapsedClaims(db: Database, why: string) {
+  return db
+    .update(messages)
+    .set({ deliveryStatus: 'failed', deliveryError: why, sendingUntil: null })
+    .from(conversations)
+    .where(
+      and(
+        eq(conversations.id, messages.conversationId),
+        eq(messages.deliveryStatus, 'pending'),
+        lt(messages.sendingUntil, sql`now()`),
+      ),
+    )
+    .returning({ messageId: messages.id, conversationId: conversations.id, userId: conversations.userId });
 }
 
 /** The platform ids of the parts sent so far, so a retry resumes after them. */
@@ -54,12 +92,21 @@ export async function recordPartsSent(db: Database, messageId: string, channelMe
 export async function markDelivered(db: Database, messageId: string, channelMessageIds: string): Promise<void> {
   await db
     .update(messages)
-    .set({ deliveryStatus: 'sent', deliveredAt: sql`now()`, channelMessageId: channelMessageIds, deliveryError: null })
+    .set({
+      deliveryStatus: 'sent',
+      deliveredAt: sql`now()`,
+      channelMessageId: channelMessageIds,
+      deliveryError: null,
+      sendingUntil: null,
+    })
     .where(eq(messages.id, messageId));
 }
 
 export async function markUndeliverable(db: Database, messageId: string, error: string): Promise<void> {
-  await db.update(messages).set({ deliveryStatus: 'failed', deliveryError: error }).where(eq(messages.id, messageId));
+  await db
+    .update(messages)
+    .set({ deliveryStatus: 'failed', deliveryError: error, sendingUntil: null })
+    .where(eq(messages.id, messageId));
 }
 
 export async function lastCustomerMessageAt(db: Database, conversationId: string): Promise<Date | undefined> {

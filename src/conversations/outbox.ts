@@ -7,10 +7,13 @@ import * as outbox from './outbox.repo.js';
 import type { ChannelRow } from './outbox.repo.js';
 
 /**
- * The outbox: a message to a customer on a channel is stored `pending` and
- * delivered by this job, at most once to the platform per part it sent. The
- * job id is the message's, so enqueuing it again is harmless; a sweep
- * re-enqueues anything still pending, so nothing waits for ever.
+ * The outbox: a message to a customer on a channel is stored `pending`, then
+ * sent by whoever claims it first (the reply job that wrote it, or this
+ * delivery job), at most once to the platform per part. The claim is a lease:
+ * a sender that stops mid-send leaves it to lapse, and the sweep then marks
+ * the message failed rather than risk sending it twice. The job id is the
+ * message's, so enqueuing it again is harmless; the sweep re-enqueues anything
+ * still pending and unclaimed, so nothing waits for ever.
  */
 export const deliverMessage = jobType<{ messageId: string }>('deliver-message');
 export const sweepOutbox = jobType<Record<string, never>>('sweep-outbox');
@@ -48,13 +51,24 @@ export class DeliveryError extends Error {
 
 export interface OutboxDeps {
   db: Database;
+  queue: Queue;
   courier: ChannelCourier;
   /** Where the dashboard learns that a message went out or failed. */
   events: EventBus;
 }
 
-export async function enqueueDelivery(queue: Queue, messageId: string): Promise<void> {
-  await queue.add(deliverMessage, { messageId }, { jobId: `deliver-${messageId}` });
+/**
+ * How long a sender holds a message: longer than any send (each part's call gives up after
+ * 10 s, and a long answer has a few parts with pauses between them).
+ */
+const SENDING_LEASE_MS = 120_000;
+const INTERRUPTED =
+  'Parley stopped while sending this message, so it may not have reached the customer; send it again if needed.';
+/** A message the reply job could not send waits this long before the delivery job's first try. */
+const RETRY_DELAY_MS = 1_000;
+
+export async function enqueueDelivery(queue: Queue, messageId: string, delayMs = 0): Promise<void> {
+  await queue.add(deliverMessage, { messageId }, { jobId: `deliver-${messageId}`, delayMs });
 }
 
 /** Enqueues every pending outbound message of a conversation (all conversations without one). */
@@ -69,50 +83,89 @@ export async function enqueuePending(
   return ids.length;
 }
 
-export function registerOutboxJobs(queue: Queue, { db, courier, events }: OutboxDeps): void {
+type SendOutcome =
+  { outcome: 'sent' | 'not_ours' } | { outcome: 'failed'; why: string } | { outcome: 'try_again'; error: unknown };
+
+/**
+ * One try at a pending message: claims it (another sender holding it, or it having gone out,
+ * makes it not ours), sends what is left of it, and records what happened. `lastTry`: a
+ * failure now is final.
+ */
+async function sendOnce(
+  { db, courier, events }: OutboxDeps,
+  messageId: string,
+  lastTry: boolean,
+): Promise<SendOutcome> {
+  const found = await outbox.claimDelivery(db, messageId, SENDING_LEASE_MS);
+  if (!found) return { outcome: 'not_ours' };
+  const { message, conversation, channel } = found;
+  const failed = async (why: string): Promise<SendOutcome> => {
+    await outbox.markUndeliverable(db, message.id, why);
+    events.publish(conversation.userId, deliveryChangedEvent(conversation.id, message.id, 'failed', why));
+    return { outcome: 'failed', why };
+  };
+  if (!channel) {
+    await failed('the channel was disconnected');
+    return { outcome: 'not_ours' };
+  }
+  // Parts a failed try already delivered are not sent again: their ids are kept as they go out.
+  const sentIds = message.channelMessageId ? message.channelMessageId.split(',') : [];
+  try {
+    await courier.send({
+      channel,
+      customerId: conversation.customerId,
+      message,
+      partsSent: sentIds.length,
+      async partSent(id, parts) {
+        sentIds.push(id);
+        if (sentIds.length < parts) await outbox.recordPartsSent(db, message.id, sentIds.join(','));
+      },
+      lastCustomerMessageAt: () => outbox.lastCustomerMessageAt(db, conversation.id),
+    });
+  } catch (error) {
+    const permanent = error instanceof DeliveryError && error.permanent;
+    if (permanent || lastTry) return failed(error instanceof DeliveryError ? error.message : String(error));
+    await outbox.releaseClaim(db, message.id, sentIds.length ? sentIds.join(',') : null);
+    return { outcome: 'try_again', error };
+  }
+  await outbox.markDelivered(db, message.id, sentIds.join(','));
+  events.publish(conversation.userId, deliveryChangedEvent(conversation.id, message.id, 'sent', null));
+  return { outcome: 'sent' };
+}
+
+/**
+ * Sends a conversation's pending messages from the job that wrote them, one hop shorter than a
+ * delivery job each. The first that fails for now goes to the delivery job's retries, and so
+ * do the ones after it, which keeps them behind it.
+ */
+export async function sendPendingNow(deps: OutboxDeps, conversationId: string): Promise<void> {
+  const ids = await outbox.pendingMessageIds(deps.db, { conversationId });
+  for (const [index, id] of ids.entries()) {
+    const { outcome } = await sendOnce(deps, id, false);
+    if (outcome !== 'try_again') continue;
+    await enqueueDelivery(deps.queue, id, RETRY_DELAY_MS);
+    for (const later of ids.slice(index + 1)) await enqueueDelivery(deps.queue, later, RETRY_DELAY_MS);
+    return;
+  }
+}
+
+export function registerOutboxJobs(queue: Queue, deps: OutboxDeps): void {
   queue.handle(
     deliverMessage,
     async (job) => {
-      const found = await outbox.findPendingDelivery(db, job.data.messageId);
-      if (!found) return;
-      const { message, conversation, channel } = found;
-      const failed = async (why: string) => {
-        await outbox.markUndeliverable(db, message.id, why);
-        events.publish(conversation.userId, deliveryChangedEvent(conversation.id, message.id, 'failed', why));
-      };
-      if (!channel) {
-        await failed('the channel was disconnected');
-        return;
-      }
-      // Parts a failed try already delivered are not sent again: their ids are kept as they go out.
-      const sentIds = message.channelMessageId ? message.channelMessageId.split(',') : [];
-      try {
-        await courier.send({
-          channel,
-          customerId: conversation.customerId,
-          message,
-          partsSent: sentIds.length,
-          async partSent(id, parts) {
-            sentIds.push(id);
-            if (sentIds.length < parts) await outbox.recordPartsSent(db, message.id, sentIds.join(','));
-          },
-          lastCustomerMessageAt: () => outbox.lastCustomerMessageAt(db, conversation.id),
-        });
-      } catch (error) {
-        const permanent = error instanceof DeliveryError && error.permanent;
-        if (permanent || job.attempt >= DEFAULT_ATTEMPTS) {
-          const why = error instanceof DeliveryError ? error.message : String(error);
-          await failed(why);
-          throw new PermanentJobError(why);
-        }
-        throw error;
-      }
-      await outbox.markDelivered(db, message.id, sentIds.join(','));
-      events.publish(conversation.userId, deliveryChangedEvent(conversation.id, message.id, 'sent', null));
+      const sent = await sendOnce(deps, job.data.messageId, job.attempt >= DEFAULT_ATTEMPTS);
+      if (sent.outcome === 'failed') throw new PermanentJobError(sent.why);
+      if (sent.outcome === 'try_again') throw sent.error;
     },
     { concurrency: 8 },
   );
   queue.handle(sweepOutbox, async () => {
-    await enqueuePending(db, queue, undefined, SWEEP_AFTER_MS);
+    for (const lapsed of await outbox.failLapsedClaims(deps.db, INTERRUPTED)) {
+      deps.events.publish(
+        lapsed.userId,
+        deliveryChangedEvent(lapsed.conversationId, lapsed.messageId, 'failed', INTERRUPTED),
+      );
+    }
+    await enqueuePending(deps.db, queue, undefined, SWEEP_AFTER_MS);
   });
 }

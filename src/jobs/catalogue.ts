@@ -3,7 +3,7 @@ import type { SecretBox } from '../kernel/secret-box.js';
 import { registerReplyJobs, sweepReplies } from '../ai/reply.jobs.js';
 import type { ModelProvider } from '../model/model-provider.js';
 import { channelCourier, typingIndicator } from '../channels/adapters.js';
-import { registerOutboxJobs, sweepOutbox } from '../conversations/outbox.js';
+import { registerOutboxJobs, sendPendingNow, sweepOutbox } from '../conversations/outbox.js';
 import type { Database } from '../db/client.js';
 import type { Cache } from '../infra/cache.js';
 import type { Queue } from '../infra/queue.js';
@@ -26,8 +26,14 @@ export interface JobDeps {
 /** Every job's handler, registered where workers run; each job type gets exactly one. */
 export async function startAllJobs(queue: Queue, deps: JobDeps): Promise<void> {
   registerScheduledJobs(queue, deps);
-  registerReplyJobs(queue, { ...deps, queue, showTyping: typingIndicator(deps) });
-  registerOutboxJobs(queue, { db: deps.db, courier: channelCourier(deps), events: deps.events });
+  const outbox = { db: deps.db, queue, courier: channelCourier(deps), events: deps.events };
+  registerOutboxJobs(queue, outbox);
+  registerReplyJobs(queue, {
+    ...deps,
+    queue,
+    showTyping: typingIndicator(deps),
+    sendPending: (conversationId) => sendPendingNow(outbox, conversationId),
+  });
   await scheduleJobs(queue, deps.config.timezone);
   // Anything left pending (a crash between storing and enqueuing) is picked up within a minute.
   await queue.schedule(sweepOutbox, '* * * * *', deps.config.timezone, {});

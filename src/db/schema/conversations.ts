@@ -108,6 +108,12 @@ export const messages = pgTable(
     /** For messages to the customer on a channel: pending, sent or failed (with why). */
     deliveryStatus: text('delivery_status').$type<'pending' | 'sent' | 'failed'>(),
     deliveryError: text('delivery_error'),
+    /**
+     * Set while one process sends this pending message: no other may claim it until then.
+     * Still set once past means the sender stopped mid-send, so the message may have gone
+     * out: the sweep marks it failed for people to see rather than send it twice.
+     */
+    sendingUntil: timestamp('sending_until', { withTimezone: true }),
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -119,6 +125,10 @@ export const messages = pgTable(
     index('messages_failed_idx')
       .on(table.createdAt)
       .where(sql`${table.deliveryStatus} = 'failed'`),
+    // The outbox sweep looks for claims their sender never finished; there are a handful at most.
+    index('messages_sending_idx')
+      .on(table.sendingUntil)
+      .where(sql`${table.sendingUntil} is not null`),
     // The cost report counts model calls avoided over a period: only those messages are in it, so it stays small.
     index('messages_calls_avoided_idx')
       .on(table.createdAt)

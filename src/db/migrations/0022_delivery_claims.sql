@@ -1,0 +1,2 @@
+ALTER TABLE "messages" ADD COLUMN "sending_until" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "messages_sending_idx" ON "messages" USING btree ("sending_until") WHERE "messages"."sending_until" is not null;

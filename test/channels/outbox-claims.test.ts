@@ -1,0 +1,100 @@
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepOutbox } from '../../src/conversations/outbox.js';
+import { messages } from '../../src/db/schema/index.js';
+import { createTelegramTestApp, type TelegramTestApp } from '../helpers/telegram.js';
+import { until } from '../helpers/wait.js';
+import { telegramTextUpdate, type TelegramFake } from '../fakes/telegram.js';
+
+/** The outbox's claims: a message is sent by one sender only, and never twice after a crash mid-send. */
+const BOT_TOKEN = '555000222:AAEoutboxClaimsBotTokenForTheTest';
+const CHAT = 5353;
+
+let telegram: TelegramFake;
+let t: TelegramTestApp;
+let updateId = 5000;
+let messageId = 0;
+
+const say = (text: string) =>
+  telegram.deliver(
+    BOT_TOKEN,
+    telegramTextUpdate({ updateId: updateId++, messageId: (messageId += 1000), chatId: CHAT, text, firstName: 'Ana' }),
+  );
+const sendCalls = () => telegram.calls.filter((call) => call.method === 'sendMessage').length;
+
+async function answered(question: string, answer: string) {
+  t.gemini.enqueue({ text: answer });
+  await say(question);
+  return until(async () => {
+    const [row] = await t.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.text, answer), eq(messages.deliveryStatus, 'sent')));
+    return row;
+  });
+}
+
+beforeAll(async () => {
+  t = await createTelegramTestApp({ token: BOT_TOKEN, id: 555000222, username: 'claims_bot' });
+  telegram = t.telegram;
+  await t.telegramBusiness('claims', { reply_debounce_ms: 100 });
+});
+afterAll(() => t.close());
+
+describe('messages on their way to a customer', () => {
+  it('are sent once by the reply job itself, with the dashboard told', async () => {
+    const reply = await answered('Open today?', 'Until six.');
+    expect(telegram.sent(BOT_TOKEN).map((message) => message.text)).toEqual(['Until six.']);
+    expect(sendCalls()).toBe(1);
+    expect(t.published.map(({ event }) => event)).toContainEqual(
+      expect.objectContaining({
+        type: 'message.delivery_changed',
+        data: expect.objectContaining({ message_id: reply.id, delivery_status: 'sent' }),
+      }),
+    );
+  });
+
+  it('are marked failed, not sent again, when their sender stopped mid-send; a live claim is left to its sender', async () => {
+    const lapsed = await answered('Croissants?', 'Yes, plain and almond.');
+    const claimed = await answered('Gluten free?', 'One loaf a day.');
+    const waiting = await answered('Parking?', 'Behind the shop.');
+    const before = sendCalls();
+    // As a process leaves them when it dies after the platform took the message but before it recorded that …
+    await t.db
+      .update(messages)
+      .set({ deliveryStatus: 'pending', channelMessageId: null, sendingUntil: new Date(Date.now() - 1_000) })
+      .where(eq(messages.id, lapsed.id));
+    // … while another sender is still at it …
+    await t.db
+      .update(messages)
+      .set({ deliveryStatus: 'pending', channelMessageId: null, sendingUntil: new Date(Date.now() + 60_000) })
+      .where(eq(messages.id, claimed.id));
+    // … and one stored before a crash, never claimed, which the sweep must still send.
+    await t.db
+      .update(messages)
+      .set({ deliveryStatus: 'pending', channelMessageId: null, createdAt: new Date(Date.now() - 60_000) })
+      .where(eq(messages.id, waiting.id));
+
+    await t.queue.add(sweepOutbox, {});
+    // Once the sweep has sent the unclaimed one, it has done all it will do.
+    const rows = await until(async () => {
+      const all = new Map((await t.db.select().from(messages)).map((row) => [row.id, row]));
+      return all.get(waiting.id)?.deliveryStatus === 'sent' ? all : undefined;
+    });
+    expect(rows.get(lapsed.id)).toMatchObject({
+      deliveryStatus: 'failed',
+      deliveryError: expect.stringMatching(/^Parley stopped while sending this message, so it may not have reached/),
+      sendingUntil: null,
+    });
+    expect(rows.get(claimed.id)).toMatchObject({ deliveryStatus: 'pending' });
+    expect(rows.get(waiting.id)).toMatchObject({ deliveryStatus: 'sent', sendingUntil: null });
+    expect(sendCalls()).toBe(before + 1);
+    expect(telegram.sent(BOT_TOKEN).at(-1)?.text).toBe('Behind the shop.');
+    expect(t.published.map(({ event }) => event)).toContainEqual(
+      expect.objectContaining({
+        type: 'message.delivery_changed',
+        data: expect.objectContaining({ message_id: lapsed.id, delivery_status: 'failed' }),
+      }),
+    );
+  });
+});
