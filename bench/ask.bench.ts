@@ -1,19 +1,23 @@
 /**
  * `npm run bench`: POST /api/v1/ai/ask/ with the Gemini emulator answering at
- * once, on Parley embedded, Parley on PostgreSQL, and the bare Fastify + pg
- * yardstick (bench/bare-ask.ts), all in one run, because only figures taken on
- * the same machine at the same time compare (docs/performance.md).
+ * once, on Parley embedded, on PostgreSQL, on PostgreSQL + Redis as production
+ * runs it (`serve` and `worker`), and the bare Fastify + pg yardstick
+ * (bench/bare-ask.ts), all in one run, because only figures taken on the same
+ * machine at the same time compare (docs/performance.md). The load comes from
+ * wrk where it can be had (bench/lib/wrk.ts), else from bench/lib/load.ts.
  * See bench/README.md for the environment variables.
  */
 import os from 'node:os';
 import { buildIfNeeded, needsBuild } from '../scripts/build.js';
 import type { GeminiEmulator } from '../src/emulator/gemini.js';
-import { runLoad, type LoadResult } from './lib/load.js';
+import { runLoad, type LoadRequest, type LoadResult } from './lib/load.js';
+import { ensureWrk, runWrk } from './lib/wrk.js';
 import {
   cpuSecondsOf,
   freePort,
   memoryOf,
   postgresCpuSeconds,
+  startProcess,
   startServer,
   type Memory,
   type ServerProcess,
@@ -25,7 +29,9 @@ import {
   cpuProfileArgs,
   createBusiness,
   findPostgres,
+  findRedis,
   freshDatabase,
+  freshRedisPrefix,
   log,
   machine,
   median,
@@ -49,10 +55,13 @@ import {
 const ANSWER = 'We are open 9 to 5.';
 const QUESTION = 'What are your prices?';
 
-type TargetName = 'embedded' | 'postgres' | 'bare';
+type TargetName = 'embedded' | 'postgres' | 'redis' | 'postgres-small-young' | 'bare';
 const TARGETS: Record<TargetName, string> = {
   embedded: 'parley (embedded)',
   postgres: 'parley (postgres)',
+  redis: 'parley (postgres+redis)',
+  // `npm start`'s memory flag on PostgreSQL, to see what it costs there.
+  'postgres-small-young': 'parley (postgres, semi-space 2)',
   bare: 'bare fastify+pg',
 };
 
@@ -63,8 +72,10 @@ const config = {
   concurrency: Math.max(1, Math.round(numberFromEnv('BENCH_CONCURRENCY', 50))),
   customers: Math.max(1, Math.round(numberFromEnv('BENCH_CUSTOMERS', 1000))),
   rounds: Math.max(1, Math.round(numberFromEnv('BENCH_ROUNDS', 1))),
-  targets: parseTargets('BENCH_TARGETS', 'embedded,postgres,bare', TARGETS),
+  targets: parseTargets('BENCH_TARGETS', 'embedded,postgres,redis,bare', TARGETS),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
+  /** `wrk` (installed when missing and possible) or `node` (bench/lib/load.ts). */
+  load: process.env.BENCH_LOAD === 'node' ? ('node' as const) : ('wrk' as const),
 };
 
 /**
@@ -94,6 +105,12 @@ interface TargetResult {
   memory: Memory | undefined;
 }
 
+interface Services {
+  postgres: Reachable;
+  redis: Reachable;
+}
+const NOT_NEEDED: Reachable = { skipped: 'not needed' };
+
 const cleanups = new Cleanups();
 cleanups.onSignals();
 
@@ -104,14 +121,19 @@ const profileArgs = (label: string) => cpuProfileArgs(config.cpuProfile, label);
 async function startTarget(
   target: TargetName,
   gemini: GeminiEmulator,
-  postgres: Reachable,
+  services: Services,
 ): Promise<{ server: ServerProcess; token: string }> {
   const port = await freePort();
   const env: Record<string, string> = { ...parleyEnv(gemini.url, await tempDir(cleanups)), PORT: String(port) };
   if (target !== 'embedded') {
-    if ('skipped' in postgres) throw new Error(postgres.skipped);
-    env.DATABASE_URL = await freshDatabase(postgres.url, cleanups);
+    if ('skipped' in services.postgres) throw new Error(services.postgres.skipped);
+    env.DATABASE_URL = await freshDatabase(services.postgres.url, cleanups);
     env.APP_SECRET = APP_SECRET;
+  }
+  if (target === 'redis') {
+    if ('skipped' in services.redis) throw new Error(services.redis.skipped);
+    env.REDIS_URL = services.redis.url;
+    env.PARLEY_REDIS_PREFIX = freshRedisPrefix(services.redis.url, cleanups);
   }
   const cli = parleyCli(env);
   const label = TARGETS[target];
@@ -139,7 +161,19 @@ async function startTarget(
   }
 
   // Embedded runs as `npm start` runs it: a small young generation keeps its memory down.
-  const nodeFlags = target === 'embedded' ? ['--max-semi-space-size=2'] : [];
+  const nodeFlags = target === 'embedded' || target === 'postgres-small-young' ? ['--max-semi-space-size=2'] : [];
+  // Production runs the jobs in a process of their own (README, "Production").
+  if (target === 'redis') {
+    track(
+      await startProcess({
+        name: `${label} worker`,
+        args: [...profileArgs(`parley-${target}-worker`), 'bin/parley.js', 'worker'],
+        env: { ...env, LOG_LEVEL: 'info' },
+        cwd: ROOT,
+        readyLine: /Parley worker is running/,
+      }),
+    );
+  }
   const server = track(
     await startServer({
       name: label,
@@ -159,19 +193,20 @@ async function benchTarget(
   target: TargetName,
   round: number,
   gemini: GeminiEmulator,
-  postgres: Reachable,
+  services: Services,
+  wrk: string | undefined,
 ): Promise<TargetResult> {
   const label = TARGETS[target];
   const mark = cleanups.mark();
   log(`${label}${config.rounds > 1 ? ` (round ${round})` : ''}: starting…`);
   try {
-    const { server, token } = await startTarget(target, gemini, postgres);
+    const { server, token } = await startTarget(target, gemini, services);
     const headers = {
       authorization: `Bearer ${token}`,
       'content-type': 'application/x-www-form-urlencoded',
     };
     const question = encodeURIComponent(QUESTION);
-    const request = (index: number) => ({
+    const request = (index: number): LoadRequest => ({
       method: 'POST' as const,
       path: '/api/v1/ai/ask/',
       headers,
@@ -197,16 +232,25 @@ async function benchTarget(
       const durationMs = seconds * 1000;
       const before = { server: await cpuSecondsOf(server.pid), postgres: await postgresCpuSeconds() };
       const benchBefore = process.cpuUsage();
-      const result = await runLoad({
-        port: server.port,
-        concurrency,
-        durationMs,
-        // A bound on memory and time whatever the target's speed: 20,000 req/s is beyond any of them here.
-        maxRequests: Math.max(1, Math.ceil(seconds * 20_000)),
-        request,
-        ok: succeeded,
-        firstIndex,
-      });
+      const result = wrk
+        ? await runWrk({
+            wrk,
+            port: server.port,
+            concurrency,
+            durationMs,
+            requests: Array.from({ length: config.customers }, (_, index) => request(index)),
+            dir: await tempDir(cleanups),
+          })
+        : await runLoad({
+            port: server.port,
+            concurrency,
+            durationMs,
+            // A bound on memory and time whatever the target's speed: 20,000 req/s is beyond any of them here.
+            maxRequests: Math.max(1, Math.ceil(seconds * 20_000)),
+            request,
+            ok: succeeded,
+            firstIndex,
+          });
       const benchUsed = process.cpuUsage(benchBefore);
       const serverAfter = await cpuSecondsOf(server.pid);
       const postgresAfter = await postgresCpuSeconds();
@@ -218,7 +262,8 @@ async function benchTarget(
             ? Number.NaN
             : perRequest(serverAfter - before.server),
         postgres: target === 'embedded' ? Number.NaN : perRequest(postgresAfter - before.postgres),
-        bench: perRequest((benchUsed.user + benchUsed.system) / 1e6),
+        // wrk is a process of its own: only load.ts's cost is known here.
+        bench: wrk ? Number.NaN : perRequest((benchUsed.user + benchUsed.system) / 1e6),
       };
       return { ...result, cpuMsPerRequest };
     };
@@ -299,17 +344,32 @@ function table(rows: Row[]): string[] {
   return [format(header), ...cells.map(format)];
 }
 
+/** Issue #17's targets, one line each for the rows this run has. */
 function verdict(rows: Map<TargetName, Row>): string | undefined {
-  const parley = rows.get('postgres');
-  const bare = rows.get('bare');
-  if (!parley || !bare) return undefined;
-  const share = (parley.rps / bare.rps) * 100;
-  const ratio = parley.p50Single / bare.p50Single;
   const ok = (pass: boolean) => (pass ? 'met' : 'NOT met');
-  return (
-    `parley/bare throughput: ${fixed(share, 0)}%   (target >= 70%: ${ok(share >= 70)})   ` +
-    `p50@1 ratio: ${fixed(ratio, 1)}x (target <= 2x: ${ok(ratio <= 2)})   errors: ${parley.errors} (target 0)`
-  );
+  const bare = rows.get('bare');
+  const lines: string[] = [];
+  const production = rows.get('redis');
+  if (production && bare) {
+    const share = (production.rps / bare.rps) * 100;
+    const ratio = production.p50Single / bare.p50Single;
+    lines.push(
+      `postgres+redis/bare throughput: ${fixed(share, 0)}% (target >= 70%: ${ok(share >= 70)})   ` +
+        `p50@1 ratio: ${fixed(ratio, 1)}x (target <= 2x: ${ok(ratio <= 2)})   ` +
+        `errors: ${production.errors} (target 0: ${ok(production.errors === 0)})`,
+    );
+  }
+  const postgres = rows.get('postgres');
+  if (postgres && bare) {
+    const share = (postgres.rps / bare.rps) * 100;
+    lines.push(`postgres/bare throughput: ${fixed(share, 0)}% (target >= 80%: ${ok(share >= 80)})`);
+  }
+  const embedded = rows.get('embedded');
+  if (embedded) {
+    const spread = embedded.p99 / embedded.p50;
+    lines.push(`embedded p99/p50 at ${config.concurrency}: ${fixed(spread, 1)}x (target <= 5x: ${ok(spread <= 5)})`);
+  }
+  return lines.length ? lines.join('\n') : undefined;
 }
 
 // ---- Main ---------------------------------------------------------------------------------
@@ -318,10 +378,22 @@ async function main(): Promise<void> {
   buildIfNeeded();
   const buildBefore = await buildStamp(ROOT);
   const { loadAverage: loadAverageAtStart, ...host } = machine();
-  const postgres = config.targets.some((target) => target !== 'embedded') ? await findPostgres() : undefined;
-  const targets = config.targets.filter((target) => target === 'embedded' || (postgres && !('skipped' in postgres)));
-  const skipped = postgres && 'skipped' in postgres ? postgres.skipped : undefined;
-  if (skipped) log(`PostgreSQL rows skipped: ${skipped}`);
+  const services: Services = {
+    postgres: config.targets.some((target) => target !== 'embedded') ? await findPostgres() : NOT_NEEDED,
+    redis: config.targets.includes('redis') ? await findRedis() : NOT_NEEDED,
+  };
+  const reachable = (service: Reachable) => !('skipped' in service);
+  const targets = config.targets.filter(
+    (target) =>
+      target === 'embedded' || (reachable(services.postgres) && (target !== 'redis' || reachable(services.redis))),
+  );
+  const skipped =
+    [services.postgres, services.redis]
+      .flatMap((service) => ('skipped' in service && service !== NOT_NEEDED ? [service.skipped] : []))
+      .join('; ') || undefined;
+  if (skipped) log(`PostgreSQL or Redis rows skipped: ${skipped}`);
+  const wrk = config.load === 'wrk' ? ensureWrk(log) : undefined;
+  if (config.load === 'wrk' && !wrk) log('wrk is not installed and cannot be: the load comes from bench/lib/load.ts');
 
   const gemini = await startEmulator({ respond: () => ({ text: ANSWER }) }, cleanups);
 
@@ -335,7 +407,7 @@ async function main(): Promise<void> {
   for (let round = 1; round <= config.rounds; round++) {
     for (const target of targets) {
       try {
-        results.push(await benchTarget(target, round, gemini, postgres ?? { skipped: 'not needed' }));
+        results.push(await benchTarget(target, round, gemini, services, wrk));
       } catch (error) {
         // The other targets' figures are still worth having; the run fails at the end.
         const message = messageOf(error);
@@ -373,7 +445,8 @@ async function main(): Promise<void> {
     `cpu/req: the server process's CPU per answered request at ${config.concurrency} clients (embedded: database included); ` +
       'pg cpu/req: all postgres processes on the machine.',
   );
-  if (skipped) print(`PostgreSQL rows skipped: ${skipped}`);
+  print(`load: ${wrk ? 'wrk' : 'bench/lib/load.ts (in this process)'}`);
+  if (skipped) print(`PostgreSQL or Redis rows skipped: ${skipped}`);
   for (const failure of failures) print(`${TARGETS[failure.target]} (round ${failure.round}) failed: ${failure.error}`);
   if (srcChanged) {
     print('warning: src/ changed during the run (Parley rebuilds itself); the rows may measure different code.');
@@ -389,7 +462,13 @@ async function main(): Promise<void> {
     benchmark: 'POST /api/v1/ai/ask/',
     date: new Date().toISOString(),
     machine: { ...host, loadAverageAtStart, loadAverageAtEnd: os.loadavg() },
-    config: { ...config, postgres: postgres && 'url' in postgres ? redact(postgres.url) : null, skipped },
+    config: {
+      ...config,
+      load: wrk ? 'wrk' : 'node',
+      postgres: 'url' in services.postgres ? redact(services.postgres.url) : null,
+      redis: 'url' in services.redis ? redact(services.redis.url) : null,
+      skipped,
+    },
     parleyBuild: { before: buildBefore ?? null, after: buildAfter ?? null, srcChangedDuringRun: srcChanged },
     summary: Object.fromEntries(medians),
     verdict: summary ?? null,
