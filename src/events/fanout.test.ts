@@ -33,6 +33,30 @@ describe('the fan-out event bus', () => {
     expect(seen).toEqual(['A u1 c3']);
   });
 
+  it('sends the events of one turn as one message, and every listener gets them in order', async () => {
+    const pubsub = createLocalPubSub();
+    const messages: string[] = [];
+    const counting = {
+      ...pubsub,
+      publish: (channel: string, message: string) => (messages.push(message), pubsub.publish(channel, message)),
+    };
+    const serve = await createFanoutEventBus(counting);
+    const worker = await createFanoutEventBus(counting, { listen: false });
+    const seen: string[] = [];
+    serve.subscribe((userId, event) => seen.push(`${userId} ${event.data.conversation_id}`));
+
+    worker.publish('u1', failed('c1'));
+    worker.publish('u2', failed('c2'));
+    worker.publish('u1', failed('c3'));
+    await tick();
+    worker.publish('u3', failed('c4'));
+    await tick();
+    expect(seen).toEqual(['u1 c1', 'u2 c2', 'u1 c3', 'u3 c4']);
+    expect(messages).toHaveLength(2);
+    // A lone event goes as it always did, so a process of the previous version still reads it.
+    expect(JSON.parse(messages[1]!)).toEqual({ userId: 'u3', event: failed('c4') });
+  });
+
   it('reports what is not an event on the channel, and a failing listener, without losing the next event', async () => {
     const pubsub = createLocalPubSub();
     const problems: unknown[] = [];

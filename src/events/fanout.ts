@@ -8,7 +8,10 @@ import { createLocalEventBus, type EventBus, type ParleyEvent } from './events.j
  * `serve` answering an `ask`, a `parley worker` answering a Telegram message)
  * reaches the WebSocket listeners of every `serve` process, once each. Events
  * travel as JSON on one pub/sub channel (namespaced by PARLEY_REDIS_PREFIX);
- * with the in-process PubSub the round trip stays inside this process.
+ * with the in-process PubSub the round trip stays inside this process. The
+ * events published in one turn of the event loop go as one message (an
+ * array), in order: an answer and its question, or fifty businesses' events
+ * under load, are one round trip to Redis rather than one each.
  */
 export const EVENTS_CHANNEL = 'events';
 
@@ -47,14 +50,14 @@ export async function createFanoutEventBus(pubsub: PubSub, options: FanoutOption
   const local = createLocalEventBus(onListenerError);
 
   const onMessage = (message: string) => {
-    let envelope: Envelope;
+    let envelopes: Envelope[];
     try {
-      envelope = parseEnvelope(message);
+      envelopes = parseEnvelopes(message);
     } catch (error) {
       onListenerError(error);
       return;
     }
-    local.publish(envelope.userId, envelope.event);
+    for (const envelope of envelopes) local.publish(envelope.userId, envelope.event);
   };
   const listener = listenToChannel(pubsub, EVENTS_CHANNEL, onMessage, options);
   const ready = listener.ready;
@@ -64,20 +67,37 @@ export async function createFanoutEventBus(pubsub: PubSub, options: FanoutOption
   await Promise.race([ready, gaveUp]);
   waiting.abort();
 
+  let batch: Envelope[] = [];
+  const flush = () => {
+    const envelopes = batch;
+    batch = [];
+    if (envelopes.length === 0) return;
+    const message = JSON.stringify(envelopes.length === 1 ? envelopes[0] : envelopes);
+    // Fire and forget: live events are a courtesy to watchers; the database holds the truth.
+    pubsub.publish(EVENTS_CHANNEL, message).catch(onPublishError);
+  };
+
   return {
     ready,
     publish(userId, event) {
-      const envelope: Envelope = { userId, event };
-      // Fire and forget: live events are a courtesy to watchers; the database holds the truth.
-      pubsub.publish(EVENTS_CHANNEL, JSON.stringify(envelope)).catch(onPublishError);
+      if (batch.push({ userId, event }) === 1) setImmediate(flush);
     },
     subscribe: (listener) => local.subscribe(listener),
-    close: () => listener.close(),
+    close: async () => {
+      flush();
+      await listener.close();
+    },
   };
 }
 
-function parseEnvelope(message: string): Envelope {
-  const value = JSON.parse(message) as Partial<Envelope> | null;
+/** One event's envelope, or several published together. */
+function parseEnvelopes(message: string): Envelope[] {
+  const value = JSON.parse(message) as unknown;
+  return Array.isArray(value) ? value.map(checkEnvelope) : [checkEnvelope(value)];
+}
+
+function checkEnvelope(raw: unknown): Envelope {
+  const value = raw as Partial<Envelope> | null;
   if (
     !value ||
     typeof value.userId !== 'string' ||
