@@ -1,7 +1,7 @@
 // The loader (`/widget.js`): reads the snippet, draws the launcher in a Shadow DOM, and fetches the
 // panel chunk only when the visitor opens it (or at once when they already have a conversation, so
 // replies arrive while it is closed). Plain DOM: it must stay under 3 KB gzipped.
-import { readToken, type Identity, type Panel, type PanelModule, type WidgetSettings } from './protocol.js';
+import { readVisitor, type Identity, type Panel, type PanelModule, type WidgetSettings } from './protocol.js';
 import { accentColour, textOn } from './theme.js';
 
 declare const __PARLEY_PANEL__: string;
@@ -134,7 +134,7 @@ async function start(script: HTMLScriptElement): Promise<void> {
     else void show();
   });
   // A returning visitor: connect now, so an agent's reply shows on the badge while the panel is closed.
-  if (readToken(storageKey)) void load();
+  if (readVisitor(storageKey)) void load();
 }
 
 const current = document.currentScript;
