@@ -185,6 +185,26 @@ describe('the widget with verified identity', () => {
     expect(await shownTexts(page)).toEqual(['Hello?', 'Hello! How can we help?']);
   });
 
+  it('forgets the customer when the site signs them out, in every tab, so the next person sees nothing of theirs', async () => {
+    const page = await visit(signedInPage('cust-ana'));
+    const other = await page.context().newPage();
+    await other.goto('/');
+    for (const tab of [page, other]) {
+      await openWidget(tab);
+      await log(tab).getByText('Thanks, on my way.').waitFor();
+    }
+    await page.evaluate('window.Parley.logout()');
+    for (const tab of [page, other]) await expect.poll(() => shownTexts(tab)).toEqual([]);
+    expect(await stored(page)).toBeNull();
+
+    // The site's pages after the sign-out no longer call identify.
+    await page.goto('/');
+    await openWidget(page);
+    await log(page).getByText('Ciao! Ask us about orders').waitFor();
+    expect(await shownTexts(page)).toEqual([]);
+    expect(await stored(page)).toBeNull();
+  });
+
   it('keeps the anonymous conversation when a sign-in after it is refused', async () => {
     const page = await visit('/');
     await openWidget(page);

@@ -8,7 +8,7 @@ declare const __PARLEY_PANEL__: string;
 
 declare global {
   interface Window {
-    Parley?: { identify(identity: Identity): void; open(): void; close(): void };
+    Parley?: { identify(identity: Identity): void; logout(): void; open(): void; close(): void };
   }
 }
 
@@ -57,6 +57,16 @@ async function start(script: HTMLScriptElement): Promise<void> {
     identify(value) {
       identity = value;
       panel?.identify(value);
+    },
+    // The customer signed out: their conversation must not stay on a shared computer.
+    logout() {
+      identity = undefined;
+      if (panel) return panel.logout();
+      try {
+        localStorage.removeItem(storageKey);
+      } catch {
+        // Storage blocked: nothing was stored.
+      }
     },
     open: () => void show(),
     close: () => {

@@ -206,6 +206,13 @@ export function mount(host: PanelHost): Panel {
     tabs?.postMessage({ type: 'visitor' });
   }
 
+  /** The page's customer signed out: nothing of theirs stays shown or stored; the next message starts anonymously. */
+  function logout(): void {
+    identity = undefined;
+    leave();
+    forget();
+  }
+
   /** Stops showing this visitor's conversation (another visitor's replaces it). */
   function leave(): void {
     live?.stop();
@@ -341,6 +348,7 @@ export function mount(host: PanelHost): Panel {
 
   tabs?.addEventListener('message', (event: MessageEvent<{ type: string }>) => {
     if (event.data.type === 'read') setUnread(0);
+    if (event.data.type === 'logout') logout();
     // Another tab started a visitor or switched to one: this tab follows, unless it names another customer.
     const other = event.data.type === 'visitor' ? readVisitor(storageKey) : null;
     if (other && other.visitor_token !== token && (!identity || other.user_id === identity.user_id)) {
@@ -409,6 +417,10 @@ export function mount(host: PanelHost): Panel {
       showWho();
       // Before the panel starts, begin() does it; a visitor who has not written yet is made at their first message.
       if (started && token && verifiedAs !== value.user_id) void switchTo(value);
+    },
+    logout() {
+      logout();
+      tabs?.postMessage({ type: 'logout' });
     },
   };
 }

@@ -29,6 +29,8 @@ export interface Panel {
   open(): void;
   close(): void;
   identify(identity: Identity): void;
+  /** Forgets the visitor, the conversation shown and the identity, in every tab. */
+  logout(): void;
 }
 
 export interface PanelModule {
