@@ -266,14 +266,18 @@ export function mount(host: PanelHost): Panel {
     switching = switching.then(async () => {
       const anonymous = verifiedAs === undefined;
       if (token && verifiedAs !== who.user_id && !(anonymous && refused === who.user_hash)) {
-        // Another customer's conversation goes at once, before the server answers.
-        if (!anonymous) leave();
+        // Another customer's conversation goes at once, before the server answers (and nothing typed
+        // meanwhile is sent as them).
+        if (!anonymous) {
+          leave();
+          forget();
+        }
         try {
           const made = await verified({}, who);
           leave();
           keep(made);
         } catch {
-          if (!anonymous) forget();
+          // Refused or unreachable: an anonymous visitor carries on as they were.
         }
         showWho();
       }
