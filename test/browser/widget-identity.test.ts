@@ -24,6 +24,8 @@ afterAll(async () => {
 /** What the site's server computes for its signed-in customer. */
 const signed = (userId: string) => createHmac('sha256', world.widgetSecret).update(userId).digest('hex');
 const WRONG_HASH = 'ab'.repeat(32);
+/** As long as a locator waits: a switch is a request or two to Parley, on a busy machine. */
+const POLL = { timeout: 10_000 };
 
 /** A new browser (its own profile: nothing stored) on the business's site. */
 async function visit(path: string): Promise<Page> {
@@ -170,7 +172,7 @@ describe('the widget with verified identity', () => {
     await log(page).getByText('Is my order 1042 ready?').waitFor();
 
     await identify(page, 'cust-bruno');
-    await expect.poll(() => stored(page)).toEqual({ visitor_token: expect.any(String), user_id: 'cust-bruno' });
+    await expect.poll(() => stored(page), POLL).toEqual({ visitor_token: expect.any(String), user_id: 'cust-bruno' });
     expect(await shownTexts(page)).toEqual([]);
     await chat(page, 'Do you have rye bread?', 'Yes, every day.');
     expect(await shownTexts(page)).toEqual(['Do you have rye bread?', 'Yes, every day.']);
@@ -178,7 +180,7 @@ describe('the widget with verified identity', () => {
 
     // A third login whose hash the server refuses: Bruno's conversation goes too, and the page goes on anonymously.
     await identify(page, 'cust-carla', WRONG_HASH);
-    await expect.poll(() => stored(page)).toBeNull();
+    await expect.poll(() => stored(page), POLL).toBeNull();
     expect(await shownTexts(page)).toEqual([]);
     await chat(page, 'Hello?', 'Hello! How can we help?');
     expect(await stored(page)).toEqual({ visitor_token: expect.any(String) });
@@ -194,7 +196,7 @@ describe('the widget with verified identity', () => {
       await log(tab).getByText('Thanks, on my way.').waitFor();
     }
     await page.evaluate('window.Parley.logout()');
-    for (const tab of [page, other]) await expect.poll(() => shownTexts(tab)).toEqual([]);
+    for (const tab of [page, other]) await expect.poll(() => shownTexts(tab), POLL).toEqual([]);
     expect(await stored(page)).toBeNull();
 
     // The site's pages after the sign-out no longer call identify.
