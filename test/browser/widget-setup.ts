@@ -8,7 +8,8 @@ import { parleyEnvironment, parleyOutput, startParley } from '../helpers/process
  * The website widget as a visitor meets it: `parley serve` with the Gemini fake, a business with a
  * website channel, and the business's own site (a host page with the snippet) served from another
  * origin. `?csp` serves the page under a strict Content-Security-Policy, `?hostile` with a stylesheet
- * that restyles everything it can reach.
+ * that restyles everything it can reach; `?user_id=…&user_hash=…[&name=…]` is a page of a signed-in
+ * customer, which calls `Parley.identify` with them as it loads.
  */
 export async function startWidgetSite(name: string, env: Record<string, string> = {}) {
   const gemini = await GeminiFake.start({ apiKey: 'widget-key' });
@@ -44,19 +45,25 @@ export async function startWidgetSite(name: string, env: Record<string, string> 
       if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
       return (await response.json()) as T;
     };
-    const channel = await api<{ id: string; widget: { public_id: string } }>('POST', '/api/v1/channels/', {
-      type: 'website',
-      allowed_origins: [site.origin],
-      greeting: 'Ciao! Ask us about orders, opening hours or delivery.',
-      colour: '#b45309',
-      launcher_label: 'Chat with Bakery Rossi',
-    });
+    const channel = await api<{ id: string; widget: { public_id: string }; widget_secret: string }>(
+      'POST',
+      '/api/v1/channels/',
+      {
+        type: 'website',
+        allowed_origins: [site.origin],
+        greeting: 'Ciao! Ask us about orders, opening hours or delivery.',
+        colour: '#b45309',
+        launcher_label: 'Chat with Bakery Rossi',
+      },
+    );
     publicId = channel.widget.public_id;
     return {
       gemini,
       parleyUrl: server.url,
       publicId,
       channelId: channel.id,
+      /** What the business's server signs its customers' ids with (`user_hash`). */
+      widgetSecret: channel.widget_secret,
       /** The business's site, whose origin the channel allows. */
       site: site.origin,
       /** Another site that pasted the same snippet. */
@@ -87,6 +94,12 @@ const HOSTILE_CSS = `* { all: revert !important; display: block !important; font
 div, p, button, textarea, parley-widget { opacity: 0.2 !important; transform: scale(0.5) !important; }
 button, textarea, [role] { display: none !important; } parley-widget { display: none !important; }`;
 
+// What a site with signed-in customers adds (its server would write the values in; here they come from the URL).
+const SIGNED_IN = `<script>addEventListener('load', () => {
+  const q = new URLSearchParams(location.search);
+  window.Parley.identify({ user_id: q.get('user_id'), user_hash: q.get('user_hash'), name: q.get('name') ?? undefined });
+});</script>`;
+
 async function hostPage(widget: () => { parley: string; publicId: string }) {
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://host');
@@ -107,7 +120,7 @@ async function hostPage(widget: () => { parley: string; publicId: string }) {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Bakery Rossi</title>${url.searchParams.has('hostile') ? '<link rel="stylesheet" href="/hostile.css">' : ''}</head>
 <body><main><h1>Bakery Rossi</h1><p>Fresh bread every morning since 1962.</p><a href="#order">Order online</a></main>
-<script async src="${parley}/widget.js" data-parley-widget="${publicId}"></script></body></html>`);
+<script async src="${parley}/widget.js" data-parley-widget="${publicId}"></script>${url.searchParams.has('user_id') ? SIGNED_IN : ''}</body></html>`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };

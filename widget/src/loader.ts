@@ -1,14 +1,14 @@
 // The loader (`/widget.js`): reads the snippet, draws the launcher in a Shadow DOM, and fetches the
 // panel chunk only when the visitor opens it (or at once when they already have a conversation, so
 // replies arrive while it is closed). Plain DOM: it must stay under 3 KB gzipped.
-import { readToken, type Identity, type Panel, type PanelModule, type WidgetSettings } from './protocol.js';
+import { readVisitor, type Identity, type Panel, type PanelModule, type WidgetSettings } from './protocol.js';
 import { accentColour, textOn } from './theme.js';
 
 declare const __PARLEY_PANEL__: string;
 
 declare global {
   interface Window {
-    Parley?: { identify(identity: Identity): void; open(): void; close(): void };
+    Parley?: { identify(identity: Identity): void; logout(): void; open(): void; close(): void };
   }
 }
 
@@ -57,6 +57,16 @@ async function start(script: HTMLScriptElement): Promise<void> {
     identify(value) {
       identity = value;
       panel?.identify(value);
+    },
+    // The customer signed out: their conversation must not stay on a shared computer.
+    logout() {
+      identity = undefined;
+      if (panel) return panel.logout();
+      try {
+        localStorage.removeItem(storageKey);
+      } catch {
+        // Storage blocked: nothing was stored.
+      }
     },
     open: () => void show(),
     close: () => {
@@ -134,7 +144,7 @@ async function start(script: HTMLScriptElement): Promise<void> {
     else void show();
   });
   // A returning visitor: connect now, so an agent's reply shows on the badge while the panel is closed.
-  if (readToken(storageKey)) void load();
+  if (readVisitor(storageKey)) void load();
 }
 
 const current = document.currentScript;

@@ -2,56 +2,42 @@
 // the conversation, the composer, the live socket. Everything from the server or the visitor is
 // written with textContent, never as HTML.
 import { ApiError, call, Live } from './connection.js';
-import { Conversation, type ShownMessage } from './messages.js';
+import { Conversation } from './messages.js';
 import { panelCss } from './panel-css.js';
+import { chime, drawPanel, el, messageList } from './panel-view.js';
 import { wordsFor } from './words.js';
 import {
-  readToken,
+  readVisitor,
   type HandledBy,
   type Identity,
   type MessagesPage,
   type Panel,
   type PanelHost,
   type ServerFrame,
+  type StoredVisitor,
   type WidgetMessage,
 } from './protocol.js';
 
 const TYPING_REFRESH_MS = 3000;
 const STREAM_GRACE_MS = 3000;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = '', text = ''): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text) node.textContent = text;
-  return node;
-}
-
-function icon(path: string): SVGSVGElement {
-  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('aria-hidden', 'true');
-  const line = document.createElementNS('http://www.w3.org/2000/svg', 'path');
-  line.setAttribute('d', path);
-  svg.append(line);
-  return svg;
-}
-
 export function mount(host: PanelHost): Panel {
   const { settings, api, storageKey, shadow, launcher } = host;
   const words = wordsFor(settings.language);
-  const authors: Record<ShownMessage['author'], string> = {
-    visitor: words.you,
-    ai: words.assistant,
-    agent: words.team,
-    system: words.notice,
-  };
   const politeWait = (error: ApiError) => words.wait(error.retryAfter);
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(panelCss(settings.position === 'left' ? 'left' : 'right'));
   shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sheet];
 
-  let token = readToken(storageKey);
+  const stored = readVisitor(storageKey);
+  let token = stored?.visitor_token ?? null;
+  /** The customer `token` was verified for; undefined for an anonymous visitor. */
+  let verifiedAs = stored?.user_id;
   let identity: Identity | undefined = host.identity;
+  /** Identity switches, one after another: two quick identify() calls must not interleave. */
+  let switching = Promise.resolve();
+  /** The last user_hash the server refused, not sent again on every identify() of a page that keeps calling it. */
+  let refused: string | undefined;
   let live: Live | undefined;
   let started = false;
   let isOpen = false;
@@ -59,9 +45,7 @@ export function mount(host: PanelHost): Panel {
   let handledBy: HandledBy = 'ai';
   let streaming: HTMLParagraphElement | undefined;
   let typingSent = 0;
-  const conversation = new Conversation();
-  const shown = new Map<string, HTMLElement>();
-  const drawn = new WeakMap<HTMLElement, string>();
+  let conversation = new Conversation();
   // One tab plays the sound (the one holding the lock); opening the panel in any tab clears every tab's badge.
   let soundTab = false;
   const tabs = 'BroadcastChannel' in window ? new BroadcastChannel(storageKey) : undefined;
@@ -73,77 +57,21 @@ export function mount(host: PanelHost): Panel {
     // Storage blocked (cookies disabled) blocks locks too: this tab then never plays the sound.
     .catch(() => undefined);
 
-  // The dialog.
-  const panel = el('div', 'panel');
-  panel.hidden = true;
-  panel.setAttribute('role', 'dialog');
-  if (settings.language) panel.lang = settings.language;
-  panel.setAttribute('aria-labelledby', 'parley-title');
-  const header = el('div', 'top');
-  const heading = el('div', 'heading');
-  const title = el('h2', '', settings.business_name);
-  title.id = 'parley-title';
-  const who = el('p', 'who');
-  heading.append(title, who);
-  const closeButton = el('button', 'close');
-  closeButton.type = 'button';
-  closeButton.setAttribute('aria-label', words.close);
-  closeButton.append(icon('M6 6l12 12M18 6L6 18'));
-  header.append(heading, closeButton);
-  const handover = el('p', 'handover', words.handover);
-  handover.hidden = true;
-  const log = el('div', 'log');
-  log.setAttribute('role', 'log');
-  log.setAttribute('aria-label', words.messages);
-  log.tabIndex = 0;
-  const greetingText = settings.open_now ? settings.greeting : (settings.away_message ?? settings.greeting);
-  const greeting = el('p', 'msg greeting', greetingText ?? words.greeting);
-  log.append(greeting);
-  const typing = el('p', 'typing');
-  const notice = el('p', 'notice');
-  notice.setAttribute('role', 'status');
-  notice.hidden = true;
-
-  const identify = el('form', 'identify');
-  const nameInput = el('input');
-  const emailInput = el('input');
-  identify.hidden = true;
-  {
-    const nameLabel = el('label', '', words.name);
-    nameInput.id = 'parley-name';
-    nameLabel.htmlFor = nameInput.id;
-    nameInput.required = true;
-    nameInput.autocomplete = 'name';
-    nameInput.maxLength = 100;
-    identify.append(nameLabel, nameInput);
-    if (settings.ask_identity === 'name_and_email') {
-      const emailLabel = el('label', '', words.email);
-      emailInput.id = 'parley-email';
-      emailLabel.htmlFor = emailInput.id;
-      emailInput.type = 'email';
-      emailInput.required = true;
-      emailInput.autocomplete = 'email';
-      identify.append(emailLabel, emailInput);
-    }
-    const start = el('button', 'start', words.start);
-    start.type = 'submit';
-    identify.append(start);
-  }
-
-  const composer = el('form', 'composer');
-  const inputLabel = el('label', 'sr', words.message);
-  const input = el('textarea');
-  input.id = 'parley-input';
-  inputLabel.htmlFor = input.id;
-  input.rows = 1;
-  input.maxLength = 2000;
-  input.placeholder = words.placeholder;
-  const send = el('button', 'send');
-  send.type = 'submit';
-  send.setAttribute('aria-label', words.send);
-  send.append(icon('M4 12l16-8-6 16-3-7-7-1z'));
-  composer.append(inputLabel, input, send);
-  panel.append(header, handover, log, typing, notice, identify, composer);
+  const {
+    panel,
+    who,
+    closeButton,
+    handover,
+    log,
+    greeting,
+    typing,
+    notice,
+    identify,
+    nameInput,
+    emailInput,
+    composer,
+    input,
+  } = drawPanel(settings, words);
   shadow.append(panel);
 
   const askIdentity = () => settings.ask_identity !== 'none' && !token && !identity;
@@ -160,61 +88,14 @@ export function mount(host: PanelHost): Panel {
     notice.hidden = !text;
   }
 
+  const drawMessages = messageList(log, greeting, words);
   function render(): void {
-    let previous: Element = greeting;
-    let lastAuthor = '';
-    for (const message of conversation.ordered()) {
-      let node = shown.get(message.key);
-      if (!node) {
-        node = el('div');
-        shown.set(message.key, node);
-      }
-      // Who wrote it shows above the first of a run of the AI's or the team's messages.
-      const named = message.author !== lastAuthor && (message.author === 'ai' || message.author === 'agent');
-      lastAuthor = message.author;
-      const look = `${message.author}|${message.state}|${named}|${message.text}`;
-      // Rewritten only when it changed: the log is a live region, and a rewrite is read out again.
-      if (drawn.get(node) !== look) {
-        drawn.set(node, look);
-        node.className = `msg from-${message.author}${message.state === 'sent' ? '' : ` ${message.state}`}`;
-        const author = authors[message.author];
-        node.replaceChildren(named ? el('span', 'by', author) : el('span', 'sr', `${author}: `), message.text);
-        const state = message.state === 'sending' ? words.sending : message.state === 'failed' ? words.notSent : '';
-        if (state) node.append(el('span', 'state', state));
-      }
-      if (previous.nextElementSibling !== node) previous.after(node);
-      previous = node;
-    }
-    for (const [key, node] of shown) {
-      if (!conversation.has(key)) {
-        node.remove();
-        shown.delete(key);
-      }
-    }
-    if (streaming) log.append(streaming);
-    log.scrollTop = log.scrollHeight;
+    drawMessages(conversation.ordered(), streaming);
   }
 
   function setUnread(count: number): void {
     unread = count;
     host.setUnread(count);
-  }
-
-  function chime(): void {
-    try {
-      const audio = new AudioContext();
-      const tone = audio.createOscillator();
-      const volume = audio.createGain();
-      tone.frequency.value = 880;
-      volume.gain.setValueAtTime(0.08, audio.currentTime);
-      volume.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.25);
-      tone.connect(volume).connect(audio.destination);
-      tone.start();
-      tone.stop(audio.currentTime + 0.25);
-      tone.onended = () => void audio.close();
-    } catch {
-      // No audio (or not allowed yet): the badge says it.
-    }
   }
 
   /** A reply that arrived now (not history): a badge when the visitor is not looking, one sound across tabs. */
@@ -238,16 +119,19 @@ export function mount(host: PanelHost): Panel {
   }
 
   async function history(): Promise<void> {
-    if (!token) return;
+    const asked = token;
+    if (!asked) return;
     const after = conversation.lastSeq;
     try {
-      const page = await call<MessagesPage>(api, after ? `messages/?after=${after}` : 'messages/', token);
+      const page = await call<MessagesPage>(api, after ? `messages/?after=${after}` : 'messages/', asked);
+      // The visitor changed meanwhile (identify): this page is another person's conversation.
+      if (token !== asked) return;
       for (const message of page.messages) take(message, after > 0);
       handledBy = page.handled_by;
       showWho();
       render();
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) forget();
+      if (error instanceof ApiError && error.status === 401 && token === asked) forget();
     }
   }
 
@@ -301,6 +185,7 @@ export function mount(host: PanelHost): Panel {
     live?.stop();
     live = undefined;
     token = null;
+    verifiedAs = undefined;
     try {
       localStorage.removeItem(storageKey);
     } catch {
@@ -309,28 +194,60 @@ export function mount(host: PanelHost): Panel {
     showWho();
   }
 
-  async function startVisitor(details: { name?: string; email?: string }): Promise<boolean> {
-    const body = { ...details, ...(identity ?? {}) };
+  /** This browser is now `visitor`: kept for the next visit, and the other tabs follow. */
+  function keep(visitor: StoredVisitor): void {
+    token = visitor.visitor_token;
+    verifiedAs = visitor.user_id;
     try {
-      let made: { visitor_token: string };
+      localStorage.setItem(storageKey, JSON.stringify(visitor));
+    } catch {
+      // Cookies and storage blocked: the conversation lasts as long as this page.
+    }
+    tabs?.postMessage({ type: 'visitor' });
+  }
+
+  /** The page's customer signed out: nothing of theirs stays shown or stored; the next message starts anonymously. */
+  function logout(): void {
+    identity = undefined;
+    leave();
+    forget();
+  }
+
+  /** Stops showing this visitor's conversation (another visitor's replaces it). */
+  function leave(): void {
+    live?.stop();
+    live = undefined;
+    endStream();
+    typing.textContent = '';
+    conversation = new Conversation();
+    handledBy = 'ai';
+    setUnread(0);
+    render();
+  }
+
+  /** The signed-in customer the page named, as a new visitor; throws when the server refuses or is away. */
+  async function verified(details: { name?: string; email?: string }, who: Identity): Promise<StoredVisitor> {
+    try {
+      const made = await call<StoredVisitor>(api, 'visitors/', null, { ...details, ...who });
+      return { visitor_token: made.visitor_token, user_id: who.user_id };
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'identity_invalid') refused = who.user_hash;
+      throw error;
+    }
+  }
+
+  async function startVisitor(details: { name?: string; email?: string }): Promise<boolean> {
+    try {
+      let made: StoredVisitor | undefined;
       try {
-        made = await call(api, 'visitors/', null, body);
+        if (identity && refused !== identity.user_hash) made = await verified(details, identity);
       } catch (error) {
         // A signature the server refuses: carry on anonymously rather than not at all.
         if (!(error instanceof ApiError && error.code === 'identity_invalid')) throw error;
-        made = await call(api, 'visitors/', null, {
-          ...details,
-          name: details.name ?? identity?.name,
-          email: details.email ?? identity?.email,
-        });
       }
-      token = made.visitor_token;
-      try {
-        localStorage.setItem(storageKey, JSON.stringify({ visitor_token: token }));
-      } catch {
-        // Cookies and storage blocked: the conversation lasts as long as this page.
-      }
-      tabs?.postMessage({ type: 'visitor' });
+      const anonymous = { ...details, name: details.name ?? identity?.name, email: details.email ?? identity?.email };
+      made ??= { visitor_token: (await call<StoredVisitor>(api, 'visitors/', null, anonymous)).visitor_token };
+      keep(made);
       connect();
       return true;
     } catch (error) {
@@ -339,19 +256,53 @@ export function mount(host: PanelHost): Panel {
     }
   }
 
+  /**
+   * The page named a customer this browser's visitor is not (a login after chatting anonymously, or
+   * another customer's login on a shared computer): that customer's conversation replaces the shown
+   * one at once. If the server refuses the identity, an anonymous visitor carries on as they were;
+   * another customer's conversation is never shown again (the next message starts anonymously).
+   */
+  function switchTo(who: Identity): Promise<void> {
+    switching = switching.then(async () => {
+      const anonymous = verifiedAs === undefined;
+      if (token && verifiedAs !== who.user_id && !(anonymous && refused === who.user_hash)) {
+        // Another customer's conversation goes at once, before the server answers (and nothing typed
+        // meanwhile is sent as them).
+        if (!anonymous) {
+          leave();
+          forget();
+        }
+        try {
+          const made = await verified({}, who);
+          leave();
+          keep(made);
+        } catch {
+          // Refused or unreachable: an anonymous visitor carries on as they were.
+        }
+        showWho();
+      }
+      await history();
+      connect();
+    });
+    return switching;
+  }
+
   async function sendMessage(text: string): Promise<void> {
     if (!token && !(await startVisitor({}))) {
       input.value = text;
       return;
     }
     const clientId = crypto.randomUUID();
+    const sentAs = token;
     conversation.addPending(clientId, text);
     render();
     try {
-      const { message } = await call<{ message: WidgetMessage }>(api, 'messages/', token, {
+      const { message } = await call<{ message: WidgetMessage }>(api, 'messages/', sentAs, {
         client_id: clientId,
         text,
       });
+      // Sent just before the visitor changed: it belongs to the conversation no longer shown.
+      if (token !== sentAs) return;
       take(message, false);
       say('');
     } catch (error) {
@@ -374,6 +325,8 @@ export function mount(host: PanelHost): Panel {
     started = true;
     showWho();
     if (!token && identity) await startVisitor({});
+    // A visitor stored before the page named its customer: switched first, then shown.
+    if (token && identity && verifiedAs !== identity.user_id) return switchTo(identity);
     await history();
     connect();
   }
@@ -399,8 +352,14 @@ export function mount(host: PanelHost): Panel {
 
   tabs?.addEventListener('message', (event: MessageEvent<{ type: string }>) => {
     if (event.data.type === 'read') setUnread(0);
-    if (event.data.type === 'visitor' && !token) {
-      token = readToken(storageKey);
+    if (event.data.type === 'logout') logout();
+    // Another tab started a visitor or switched to one: this tab follows, unless it names another customer.
+    const other = event.data.type === 'visitor' ? readVisitor(storageKey) : null;
+    if (other && other.visitor_token !== token && (!identity || other.user_id === identity.user_id)) {
+      leave();
+      token = other.visitor_token;
+      verifiedAs = other.user_id;
+      showWho();
       void history().then(connect);
     }
   });
@@ -460,6 +419,12 @@ export function mount(host: PanelHost): Panel {
     identify(value) {
       identity = value;
       showWho();
+      // Before the panel starts, begin() does it; a visitor who has not written yet is made at their first message.
+      if (started && token && verifiedAs !== value.user_id) void switchTo(value);
+    },
+    logout() {
+      logout();
+      tabs?.postMessage({ type: 'logout' });
     },
   };
 }

@@ -29,21 +29,31 @@ export interface Panel {
   open(): void;
   close(): void;
   identify(identity: Identity): void;
+  /** Forgets the visitor, the conversation shown and the identity, in every tab. */
+  logout(): void;
 }
 
 export interface PanelModule {
   mount(host: PanelHost): Panel;
 }
 
-/** The one thing the widget keeps in the visitor's browser, once they have opened it. */
-export function readToken(storageKey: string): string | null {
+/**
+ * The one thing the widget keeps in the visitor's browser, once they have opened it: their token and,
+ * for a signed-in customer, the `user_id` it was verified for (so another customer's login switches).
+ */
+export interface StoredVisitor {
+  visitor_token: string;
+  user_id?: string;
+}
+
+export function readVisitor(storageKey: string): StoredVisitor | null {
   try {
     const stored = window.localStorage.getItem(storageKey);
-    if (!stored) return null;
-    const parsed: unknown = JSON.parse(stored);
+    const parsed: unknown = stored ? JSON.parse(stored) : null;
     if (typeof parsed === 'object' && parsed !== null && 'visitor_token' in parsed) {
-      const token = parsed.visitor_token;
-      return typeof token === 'string' ? token : null;
+      const { visitor_token: token, user_id: userId } = parsed as Record<string, unknown>;
+      if (typeof token === 'string')
+        return typeof userId === 'string' ? { visitor_token: token, user_id: userId } : { visitor_token: token };
     }
   } catch {
     // Storage blocked (cookies disabled) or a value we did not write: as if nothing were stored.
