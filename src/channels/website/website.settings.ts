@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ASK_IDENTITY, WIDGET_DEFAULTS } from './widget-defaults.js';
+import { ASK_IDENTITY, WIDGET_DEFAULTS as DEFAULTS } from './widget-defaults.js';
 
-export { ASK_IDENTITY, WIDGET_DEFAULTS };
+export { ASK_IDENTITY };
 
 /**
  * A website widget's settings, as the business sets them (`POST` and `PATCH
@@ -75,6 +75,9 @@ const fields = {
 
 export const widgetSettings = z.object(fields);
 export type WidgetSettings = z.infer<typeof widgetSettings>;
+
+/** Every setting but the origins, when not given (typed here, so a default of the wrong shape does not compile). */
+export const WIDGET_DEFAULTS: Omit<WidgetSettings, 'allowed_origins'> = DEFAULTS;
 
 /** What `POST /channels/` takes for a widget: the origins, and any setting to differ from the defaults. */
 export const widgetSettingsInput = widgetSettings.partial().required({ allowed_origins: true });
