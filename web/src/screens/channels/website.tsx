@@ -16,8 +16,13 @@ import { NEW_WIDGET, WidgetSettingsForm } from './widget-form.js';
 // A website chat: added with its settings, then its snippet to paste and its secret, shown once;
 // in the list, its snippet again, its settings to change, and its secret to rotate.
 
-const SECRET_NOTE =
-  'Shown only now: Parley does not show it again. Your site’s server uses it to verify signed-in customers (“Verified identity” in the README); keep it there, never in a page. Lost it? Rotate it from the chat’s card.';
+const SECRET_NOTE = (
+  <>
+    <strong>Shown only now:</strong> Parley does not show it again. Your site’s server uses it to verify signed-in
+    customers (“Verified identity” in the README); keep it there, never in a page. Lost it? Rotate it from the chat’s
+    card.
+  </>
+);
 
 /** `id`: the card in the list shows the same chat's snippet, so the one shown on adding it needs its own. */
 function Snippet({ id, channel, focus = false }: { id: string; channel: ConnectedChannel; focus?: boolean }) {
@@ -27,7 +32,7 @@ function Snippet({ id, channel, focus = false }: { id: string; channel: Connecte
       id={id}
       label="Snippet"
       value={channel.widget.snippet}
-      lines={3}
+      lines={4}
       copyLabel="Copy snippet"
       focus={focus}
       hint="Paste it into every page of your site, before </body>."
