@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { ASK_IDENTITY, WIDGET_DEFAULTS as DEFAULTS } from './widget-defaults.js';
+
+export { ASK_IDENTITY };
 
 /**
  * A website widget's settings, as the business sets them (`POST` and `PATCH
@@ -6,7 +9,6 @@ import { z } from 'zod';
  * The widget reads the public part from `GET /api/v1/widget/{public_id}/settings/`.
  */
 
-export const ASK_IDENTITY = ['none', 'name', 'name_and_email'] as const;
 const LOOPBACK = new Set(['localhost', '127.0.0.1']);
 
 /** `https://host[:port]`, or `http://` for a site on this machine; nothing after the port. */
@@ -74,17 +76,8 @@ const fields = {
 export const widgetSettings = z.object(fields);
 export type WidgetSettings = z.infer<typeof widgetSettings>;
 
-export const WIDGET_DEFAULTS: Omit<WidgetSettings, 'allowed_origins'> = {
-  business_name: null,
-  greeting: 'Hi! How can we help?',
-  colour: '#2f6f4f',
-  position: 'right',
-  launcher_label: 'Chat with us',
-  language: 'en',
-  ask_identity: 'none',
-  z_index: 2_147_483_000,
-  unverified_ai_replies: null,
-};
+/** Every setting but the origins, when not given (typed here, so a default of the wrong shape does not compile). */
+export const WIDGET_DEFAULTS: Omit<WidgetSettings, 'allowed_origins'> = DEFAULTS;
 
 /** What `POST /channels/` takes for a widget: the origins, and any setting to differ from the defaults. */
 export const widgetSettingsInput = widgetSettings.partial().required({ allowed_origins: true });

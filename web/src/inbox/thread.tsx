@@ -5,6 +5,7 @@ import { addMessage, keys, patchConversation, threadMessages, useThread, useWrit
 import type { AgentReply, Conversation, ConversationStatus, Message } from '../types.js';
 import { Link } from '../nav.js';
 import { AUTHOR, CHANNEL, reasonText, shortTime } from './labels.js';
+import { useAgentTyping } from './typing.js';
 
 export function Thread({ id }: { id: string }) {
   const client = useQueryClient();
@@ -97,7 +98,7 @@ export function Thread({ id }: { id: string }) {
         loading={thread.isPending}
         error={thread.error?.message}
       />
-      <Reply id={id} people={people} />
+      <Reply id={id} people={people} website={conversation.data?.channel === 'website'} />
     </div>
   );
 }
@@ -187,15 +188,17 @@ function MessageItem({ message }: { message: Message }) {
   );
 }
 
-function Reply({ id, people }: { id: string; people: boolean }) {
+function Reply({ id, people, website }: { id: string; people: boolean; website: boolean }) {
   const client = useQueryClient();
   const [text, setText] = useState('');
+  const typed = useAgentTyping(id, website);
   const [keepAi, setKeepAi] = useState(false);
   const send = useMutation({
     mutationFn: (body: { text: string; keep_ai: boolean }) =>
       api<AgentReply>('POST', `/api/v1/conversations/${encodeURIComponent(id)}/messages/`, body),
     onSuccess: (answer) => {
       setText('');
+      typed('');
       addMessage(client, id, answer.message);
       patchConversation(client, id, (row) => ({ ...row, ...answer.conversation }));
       void client.invalidateQueries({ queryKey: keys.status(id) });
@@ -222,7 +225,10 @@ function Reply({ id, people }: { id: string; people: boolean }) {
         rows={3}
         placeholder="Write a reply… (Enter sends, Shift+Enter for a new line)"
         value={text}
-        onInput={(event) => setText(event.currentTarget.value)}
+        onInput={(event) => {
+          setText(event.currentTarget.value);
+          typed(event.currentTarget.value);
+        }}
         onKeyDown={(event) => {
           if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
             event.preventDefault();

@@ -7,6 +7,7 @@ import type { ChannelSetup, ConnectedChannel } from '../types-channels.js';
 import type { Page } from '../types.js';
 import { ChannelCard } from './channels/channel-card.js';
 import { ConnectInstagram, ConnectTelegram } from './channels/connect.js';
+import { AddWebsiteChat } from './channels/website.js';
 import './channels/channels.css';
 
 const CHANNELS_KEY = ['channels'] as const;
@@ -47,13 +48,16 @@ export function Channels(_props: ScreenProps) {
             The channels could not be loaded: {list.error.message}
           </p>
         ) : channels.length === 0 ? (
-          <p class="hint">No channel yet: connect a Telegram bot or an Instagram account below.</p>
+          <p class="hint">
+            No channel yet: add a chat to your website, or connect a Telegram bot or an Instagram account, below.
+          </p>
         ) : (
           <ul class="channel-list">
             {channels.map((channel) => (
               <ChannelCard
                 key={channel.id}
                 channel={channel}
+                onChanged={changed}
                 onDisconnected={(gone) => {
                   setAnnouncement(`Disconnected ${gone.name}.`);
                   changed();
@@ -73,6 +77,13 @@ export function Channels(_props: ScreenProps) {
       )}
       {setup.data && (
         <>
+          <AddWebsiteChat
+            setup={setup.data}
+            onAdded={() => {
+              setAnnouncement('');
+              changed();
+            }}
+          />
           <ConnectTelegram
             setup={setup.data}
             onConnected={() => {

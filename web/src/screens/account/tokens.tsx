@@ -1,7 +1,8 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from '../../api.js';
 import { describedBy, Field, SaveStatus, useSave } from '../../forms.js';
+import { CopyField } from '../../ui/copy-field.js';
 import type { ApiToken, ApiTokens, CreatedToken, NewToken } from '../../types-account.js';
 import { Confirm, when } from './confirm.js';
 
@@ -172,42 +173,13 @@ function NewTokenForm({ onCreated }: { onCreated: (token: CreatedToken) => void 
 
 /** The token itself, this once: copied from here, then never shown again. */
 function NewTokenShown({ token, onDone }: { token: CreatedToken; onDone: () => void }) {
-  const field = useRef<HTMLInputElement>(null);
-  const [copied, setCopied] = useState<string | null>(null);
-  const copy = async () => {
-    field.current?.select();
-    try {
-      await navigator.clipboard.writeText(token.token);
-      setCopied('Copied.');
-    } catch {
-      setCopied('Copying was not allowed: the token is selected, copy it with Ctrl+C (⌘C on a Mac).');
-    }
-  };
   return (
     <div class="new-token-shown">
       <h3>Your new token “{token.name}”</h3>
       <p>
         <strong>Copy it now: it is not shown again.</strong> Parley keeps only a fingerprint of it.
       </p>
-      <div class="token-copy">
-        <label for="new-token-value" class="visually-hidden">
-          The new token
-        </label>
-        <input
-          id="new-token-value"
-          ref={field}
-          readOnly
-          value={token.token}
-          spellcheck={false}
-          onFocus={(event) => event.currentTarget.select()}
-        />
-        <button type="button" class="primary" onClick={() => void copy()}>
-          Copy
-        </button>
-      </div>
-      <p class="saved" role="status">
-        {copied}
-      </p>
+      <CopyField id="new-token-value" label="The new token" hideLabel primary value={token.token} />
       <div class="form-actions">
         <button type="button" class="secondary" onClick={onDone}>
           Done

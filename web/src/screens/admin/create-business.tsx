@@ -1,8 +1,9 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api } from '../../api.js';
 import { describedBy, Field, SaveStatus, useSave } from '../../forms.js';
 import { Link } from '../../nav.js';
+import { CopyField } from '../../ui/copy-field.js';
 import type { CreatedBusiness, NewBusiness } from '../../types-admin.js';
 import { ADMIN_KEY } from './data.js';
 
@@ -108,46 +109,22 @@ export function CreateBusiness() {
 }
 
 function Created({ created, onDone }: { created: CreatedBusiness; onDone: () => void }) {
-  const [copied, setCopied] = useState<string | null>(null);
-  const field = useRef<HTMLInputElement>(null);
-  // The form is gone: the focus goes to what replaced it, the password.
-  useEffect(() => field.current?.focus(), []);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(created.password);
-      setCopied('Copied.');
-    } catch {
-      // No clipboard (an http page, a refused permission): select it for Ctrl+C instead.
-      field.current?.select();
-      setCopied('Selected: press Ctrl+C (⌘C) to copy it.');
-    }
-  };
   return (
     <div class="created">
-      <div class="field">
-        <label for="one-time-password">One-time password</label>
-        <div class="copy-row">
-          <input
-            ref={field}
-            id="one-time-password"
-            class="password"
-            readOnly
-            value={created.password}
-            aria-describedby="one-time-password-hint"
-            onFocus={(event) => event.currentTarget.select()}
-          />
-          <button type="button" class="secondary" onClick={() => void copy()}>
-            Copy
-          </button>
-        </div>
-        <p class="field-hint" id="one-time-password-hint">
-          Give it to the owner of “{created.business.username}” now: it is shown only this once. They should change it
-          after their first sign-in (Account).
-        </p>
-        <p class="saved" role="status">
-          {copied ?? ''}
-        </p>
-      </div>
+      {/* The form is gone: the focus goes to what replaced it, the password. */}
+      <CopyField
+        id="one-time-password"
+        label="One-time password"
+        value={created.password}
+        valueClass="password"
+        focus
+        hint={
+          <>
+            Give it to the owner of “{created.business.username}” now: it is shown only this once. They should change it
+            after their first sign-in (Account).
+          </>
+        }
+      />
       <div class="form-actions">
         <button type="button" class="primary" onClick={onDone}>
           Done

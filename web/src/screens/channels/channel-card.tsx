@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useRef } from 'preact/hooks';
 import { api } from '../../api.js';
 import type { ChannelHealth, ConnectedChannel } from '../../types-channels.js';
+import { WebsiteDetails } from './website.js';
 
 // One connected channel: what it is, how it is doing (asked of the platform when shown, and on
 // "Check again"), and disconnecting it behind a confirmation.
@@ -12,13 +13,21 @@ export const PLATFORM_NAMES: Record<ConnectedChannel['type'], string> = {
   website: 'Website',
 };
 
+const DISCONNECTING: Record<ConnectedChannel['type'], string> = {
+  telegram: 'Telegram stops sending this bot’s messages to Parley.',
+  instagram: 'Parley stops answering this account’s messages.',
+  website: 'The chat disappears from your site’s pages (the snippet there shows nothing).',
+};
+
 const when = (iso: string) => new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
 
 export function ChannelCard({
   channel,
+  onChanged,
   onDisconnected,
 }: {
   channel: ConnectedChannel;
+  onChanged: () => void;
   onDisconnected: (channel: ConnectedChannel) => void;
 }) {
   const health = useQuery({
@@ -28,6 +37,14 @@ export function ChannelCard({
     retry: false,
   });
   const headingId = `channel-${channel.id}`;
+  const actions = (
+    <>
+      <button type="button" onClick={() => void health.refetch()} disabled={health.isFetching}>
+        {health.isFetching ? 'Checking…' : 'Check again'}
+      </button>
+      <Disconnect channel={channel} onDone={() => onDisconnected(channel)} />
+    </>
+  );
   return (
     <li class="card channel">
       <div class="channel-head">
@@ -35,21 +52,26 @@ export function ChannelCard({
         <span class="tag">{PLATFORM_NAMES[channel.type]}</span>
         <HealthBadge health={health.data} checking={health.isFetching} failed={health.isError} />
       </div>
-      <p class="hint">
-        Connected {when(channel.created_at)}. Messages arrive at <code>{channel.webhook_url}</code>
-      </p>
+      {channel.widget ? (
+        <p class="hint">Added {when(channel.created_at)}.</p>
+      ) : (
+        <p class="hint">
+          Connected {when(channel.created_at)}. Messages arrive at <code>{channel.webhook_url}</code>
+        </p>
+      )}
       {health.isError && (
         <p class="error" role="alert">
           The health check could not be made: {health.error.message}
         </p>
       )}
       {health.data && <HealthDetails health={health.data} type={channel.type} />}
-      <div class="form-actions">
-        <button type="button" onClick={() => void health.refetch()} disabled={health.isFetching}>
-          {health.isFetching ? 'Checking…' : 'Check again'}
-        </button>
-        <Disconnect channel={channel} onDone={() => onDisconnected(channel)} />
-      </div>
+      {channel.widget ? (
+        <WebsiteDetails channel={channel} onChanged={onChanged}>
+          {actions}
+        </WebsiteDetails>
+      ) : (
+        <div class="form-actions">{actions}</div>
+      )}
     </li>
   );
 }
@@ -164,11 +186,8 @@ function Disconnect({ channel, onDone }: { channel: ConnectedChannel; onDone: ()
       <dialog ref={dialog} aria-labelledby={titleId}>
         <h2 id={titleId}>Disconnect {channel.name}?</h2>
         <p>
-          {channel.type === 'telegram'
-            ? 'Telegram stops sending this bot’s messages to Parley.'
-            : 'Parley stops answering this account’s messages.'}{' '}
-          Its conversations stay in the inbox, but replies to them can no longer be sent. You can connect it again
-          later.
+          {DISCONNECTING[channel.type]} Its conversations stay in the inbox, but replies to them can no longer be sent.
+          You can connect it again later.
         </p>
         <p class="error" role="alert">
           {disconnect.isError ? disconnect.error.message : ''}

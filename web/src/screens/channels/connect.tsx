@@ -106,7 +106,7 @@ function TextField({
 }
 
 /** What the platform needs of this server's public address, and whether it has it. */
-function SetupNote({ platform, children }: { platform: PlatformSetup; children?: ComponentChildren }) {
+export function SetupNote({ platform, children }: { platform: PlatformSetup; children?: ComponentChildren }) {
   return (
     <div class={`setup setup--${platform.ready ? 'ready' : 'problem'}`}>
       {children}
