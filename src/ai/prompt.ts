@@ -23,9 +23,18 @@ export function stablePrefix(prompts: Prompts): string {
   return lines.join('\n');
 }
 
+// The line changes once a minute; formatting it costs more than the rest of the prompt.
+const timeLines = new Map<string, string>();
+
 /** What varies from one reply to the next: the business's clock, for "are you open now?". */
 export function localTimeLine(timezone: string, now: Date): string {
-  return `The business's local date and time now: ${describeLocalTime(timezone, now)}.`;
+  const key = `${timezone}|${Math.floor(now.getTime() / 60_000)}`;
+  const known = timeLines.get(key);
+  if (known !== undefined) return known;
+  if (timeLines.size >= 1_000) timeLines.clear();
+  const line = `The business's local date and time now: ${describeLocalTime(timezone, now)}.`;
+  timeLines.set(key, line);
+  return line;
 }
 
 export function buildSystemInstruction({ prompts, timezone, now }: PromptContext): string {

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { DatabaseConfig } from '../kernel/config.js';
 import { acquireEmbeddedLock } from './lock.js';
 import { EMBEDDED_START_PARAMS } from './pglite-params.js';
+import { prepareRepeatedStatements } from './prepared-statements.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -43,7 +44,7 @@ export interface OpenOptions {
 }
 
 export async function openDatabase(config: DatabaseConfig, options: OpenOptions = {}): Promise<DatabaseHandle> {
-  if (config.kind === 'postgres') return openPostgres(config.url, options);
+  if (config.kind === 'postgres') return openPostgres(config, options);
   const release = options.dataDir ? await acquireEmbeddedLock(options.dataDir) : async () => {};
   try {
     const handle = await openPglite(config.directory);
@@ -82,7 +83,10 @@ export async function openPglite(directory: string, options: { loadDataDir?: Blo
 }
 
 // pg is loaded only in PostgreSQL mode: the embedded server does not pay for it.
-async function openPostgres(url: string, options: OpenOptions): Promise<DatabaseHandle> {
+async function openPostgres(
+  { url, preparedStatements = true }: Extract<DatabaseConfig, { kind: 'postgres' }>,
+  options: OpenOptions,
+): Promise<DatabaseHandle> {
   const { default: pg } = await import('pg');
   const { drizzle: drizzlePg } = await import('drizzle-orm/node-postgres');
   const pool = new pg.Pool({
@@ -93,6 +97,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (error) => options.onPoolError?.(error));
+  if (preparedStatements) prepareRepeatedStatements(pool);
   const db = drizzlePg({ client: pool, schema, casing: 'snake_case' }) as unknown as Database;
   let closed = false;
   return {

@@ -69,14 +69,19 @@ export const wholeNumber = (unit: string, min: number, max: number, fallback: nu
     .max(max, `must be between ${min} and ${max}`)
     .default(fallback);
 
+const onOff = (whenUnset: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .default('')
+    .refine((value) => ['', '0', '1', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(value), 'must be 1 or 0')
+    .transform((value) => (value === '' ? whenUnset : ['1', 'true', 'yes', 'on'].includes(value)));
+
 /** An on/off switch: 1, true, yes or on; 0, false, no, off or empty. */
-export const flag = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .default('')
-  .refine((value) => ['', '0', '1', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(value), 'must be 1 or 0')
-  .transform((value) => ['1', 'true', 'yes', 'on'].includes(value));
+export const flag = onOff(false);
+/** The same, on unless switched off. */
+export const flagOn = onOff(true);
 
 /** The largest token cap accepted: far above any real month, small enough to stay exact as a JS number. */
 export const MAX_QUOTA_TOKENS = 1e12;

@@ -51,11 +51,24 @@ describe('loadConfig', () => {
       PUBLIC_URL: 'https://chat.example.com/',
       CORS_ORIGINS: 'https://a.example.com, https://b.example.com',
     });
-    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://parley@db/parley' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://parley@db/parley', preparedStatements: true });
     expect(config.redisUrl).toBe('redis://cache:6379');
     expect(config.publicUrl).toBe('https://chat.example.com');
     expect(config.publicUrlSet).toBe(true);
     expect(config.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
+  });
+
+  it('prepares repeated statements on PostgreSQL unless told not to (a pooler that cannot keep them)', () => {
+    const base = { DATABASE_URL: 'postgres://parley@db/parley', APP_SECRET: 'x'.repeat(32) };
+    expect(loadConfig({ ...base, PARLEY_PG_PREPARED_STATEMENTS: 'off' }).database).toMatchObject({
+      preparedStatements: false,
+    });
+    expect(loadConfig({ ...base, PARLEY_PG_PREPARED_STATEMENTS: '' }).database).toMatchObject({
+      preparedStatements: true,
+    });
+    expect(() => loadConfig({ ...base, PARLEY_PG_PREPARED_STATEMENTS: 'sometimes' })).toThrow(
+      /PARLEY_PG_PREPARED_STATEMENTS/,
+    );
   });
 
   it('reads the explicit prompt cache switch and its time to live, refusing bad values', () => {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import {
   flag,
+  flagOn,
   httpUrl,
   milliseconds,
   optionalString,
@@ -104,6 +105,7 @@ const envSchema = z.object({
   HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
   PUBLIC_URL: optionalUrl(httpUrl),
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+  PARLEY_PG_PREPARED_STATEMENTS: flagOn,
   PARLEY_DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
   PARLEY_REDIS_PREFIX: z
@@ -269,7 +271,10 @@ export function configEnvironment(env: NodeJS.ProcessEnv = process.env): Record<
   return set;
 }
 
-export type DatabaseConfig = { kind: 'embedded'; directory: string } | { kind: 'postgres'; url: string };
+export type DatabaseConfig =
+  | { kind: 'embedded'; directory: string }
+  /** preparedStatements: off behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21). */
+  | { kind: 'postgres'; url: string; preparedStatements?: boolean };
 
 export interface Config {
   port: number;
@@ -426,7 +431,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     publicUrlSet: e.PUBLIC_URL !== undefined,
     dataDir,
     database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL }
+      ? { kind: 'postgres', url: e.DATABASE_URL, preparedStatements: e.PARLEY_PG_PREPARED_STATEMENTS }
       : { kind: 'embedded', directory: path.join(dataDir, 'pglite') },
     redisUrl: e.REDIS_URL,
     redisPrefix: e.PARLEY_REDIS_PREFIX,

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+
+/** Distinct statements a connection prepares at most: each costs the server a little memory for as long as it lives. */
+const MAX_PREPARED = 400;
+/** Texts seen once are remembered up to this many, to spot the second sighting; then forgotten together. */
+const MAX_SEEN = 5_000;
+const MAX_TEXT = 16_000;
+
+interface QueryConfig {
+  text: string;
+  name?: string;
+}
+
+const isQueryConfig = (value: unknown): value is QueryConfig =>
+  typeof value === 'object' && value !== null && typeof (value as { text?: unknown }).text === 'string';
+
+/**
+ * Makes every statement the pool runs a second time a named prepared statement, so PostgreSQL
+ * parses and plans it once per connection instead of on every call, as a hand-written handler
+ * with named statements gets. Drizzle sends the same text for the same query with different
+ * values, so the hot path's few statements are prepared within its first requests; texts that
+ * vary (an IN list of some length) mostly stay unnamed, and the number prepared is bounded.
+ */
+export function prepareRepeatedStatements(pool: pg.Pool): void {
+  const names = new Map<string, string>();
+  const seen = new Set<string>();
+  const nameOf = (text: string): string | undefined => {
+    const known = names.get(text);
+    if (known !== undefined) return known;
+    if (names.size >= MAX_PREPARED || text.length > MAX_TEXT) return undefined;
+    if (!seen.has(text)) {
+      if (seen.size >= MAX_SEEN) seen.clear();
+      seen.add(text);
+      return undefined;
+    }
+    seen.delete(text);
+    const name = `parley_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
+    names.set(text, name);
+    return name;
+  };
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, ...rest: unknown[]) => {
+      if (isQueryConfig(config) && config.name === undefined) {
+        const name = nameOf(config.text);
+        if (name !== undefined) return query({ ...config, name }, ...rest);
+      }
+      return query(config, ...rest);
+    };
+  });
+}
