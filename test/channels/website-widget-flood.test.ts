@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LightMyRequestResponse } from 'fastify';
 import { createAiTestApp, type AiTestApp } from '../helpers/ai.js';
 import { createWidget, widgetClient, type CreatedWidget } from '../helpers/widget.js';
 import { until } from '../helpers/wait.js';
@@ -102,7 +103,7 @@ describe('a scripted flood against a widget', () => {
     // The visitor is told, in words, that a person will answer.
     expect(handedOver.messages.at(-1)).toMatchObject({ author: 'ai', text: HANDOVER });
 
-    const burst = [];
+    const burst: LightMyRequestResponse[] = [];
     for (let i = 0; i < 30; i++) burst.push(await visitor.send());
     const refused = burst.filter((response) => response.statusCode === 429);
     // 4 of the minute's 10 are spent; a minute's boundary during the suite could give back at most 4 more.
@@ -118,7 +119,7 @@ describe('a scripted flood against a widget', () => {
 
   it('from one address: 20 new visitors an hour, each with 3 answers before people take over', async () => {
     const visitors = Array.from({ length: 30 }, floodingVisitor);
-    const started = [];
+    const started: number[] = [];
     for (const visitor of visitors) started.push((await visitor.client.start({}, '198.51.100.23')).statusCode);
     expect(started.filter((status) => status === 201)).toHaveLength(VISITORS_PER_IP_PER_HOUR);
     expect(started.filter((status) => status === 429)).toHaveLength(30 - VISITORS_PER_IP_PER_HOUR);
