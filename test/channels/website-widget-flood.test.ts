@@ -134,11 +134,13 @@ describe('a scripted flood against a widget', () => {
 
   it('spent at most 5% of the daily cap on both floods together', async () => {
     const stats = (await t.as(owner, { method: 'GET', url: '/api/v1/ai/usage/stats/' })).json<{
-      totals: { requests: number; total_tokens: number };
+      totals: { requests: number; outcomes: { success: number } };
       quota: { daily_tokens: number; used_today: number; exceeded: boolean };
     }>();
     const visitors = 1 + VISITORS_PER_IP_PER_HOUR;
-    expect(stats.totals.requests).toBe(visitors * UNVERIFIED_AI_REPLIES);
+    // The answers the visitors got. A call that timed out on a busy machine and was tried again,
+    // or one a handover made moot, is not among them, but its tokens count below all the same.
+    expect(stats.totals.outcomes.success).toBe(visitors * UNVERIFIED_AI_REPLIES);
     expect(customerRateLimited()).toBe(visitors);
     expect(stats.quota).toMatchObject({ daily_tokens: DAILY_CAP, exceeded: false });
     // Each answer carried a real prompt: were it a few tokens, 5% would hold whatever the limits.
