@@ -12,7 +12,7 @@ import os from 'node:os';
 import { buildIfNeeded, needsBuild } from '../scripts/build.js';
 import type { EmulatorRequest } from '../src/emulator/gemini.js';
 import { percentile } from './lib/load.js';
-import { cpuSecondsOf, freePort, memoryOf, startServer, type ServerProcess } from './lib/process.js';
+import { cpuSecondsOf, freePort, memoryOf, startServer } from './lib/process.js';
 import {
   APP_SECRET,
   buildStamp,
