@@ -9,9 +9,9 @@
  * See bench/README.md for the environment variables.
  */
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { buildIfNeeded, needsBuild } from '../scripts/build.js';
 import type { EmulatorRequest } from '../src/emulator/gemini.js';
-import { percentile } from './lib/load.js';
 import { cpuSecondsOf, freePort, memoryOf, startServer } from './lib/process.js';
 import {
   APP_SECRET,
@@ -39,6 +39,7 @@ import {
   tempDir,
   writeResults,
 } from './lib/setup.js';
+import { ms, percentiles, table, TARGET_ADDED, verdict, type TargetResult } from './widget/report.js';
 import { connectVisitor, SITE, type Visitor } from './widget/visitor.js';
 
 type TargetName = 'embedded' | 'postgres';
@@ -56,15 +57,14 @@ const config = {
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
   targets: parseTargets('BENCH_WIDGET_TARGETS', 'embedded,postgres', TARGETS),
 };
-const TARGET_ADDED = { p50Ms: 100, p95Ms: 250 };
 
 const cleanups = new Cleanups();
 cleanups.onSignals();
 
 // ---- The model: waits its first-piece time, then streams; notes its own time per message -------
 
-/** Milliseconds from a model call reaching the emulator to its first piece leaving, by message tag. */
-const modelMs = new Map<string, number>();
+/** When a model call reached the emulator and how long it took to its first piece, by message tag. */
+const modelCalls = new Map<string, { arrivedAt: number; ms: number }>();
 
 async function respond(request: EmulatorRequest) {
   const arrived = performance.now();
@@ -72,7 +72,7 @@ async function respond(request: EmulatorRequest) {
   const tag = /\b(m\d+-\d+)\b/.exec(JSON.stringify(contents.at(-1)))?.[1];
   if (config.modelFirstPieceMs > 0) await new Promise((resolve) => setTimeout(resolve, config.modelFirstPieceMs));
   // The emulator writes the first piece as soon as this returns.
-  if (tag) modelMs.set(tag, performance.now() - arrived);
+  if (tag) modelCalls.set(tag, { arrivedAt: arrived, ms: performance.now() - arrived });
   return { chunks: ['We open ', 'at nine, ', 'every day.'] };
 }
 
@@ -107,38 +107,8 @@ interface Sample {
   firstDeltaMs: number;
   /** The emulator's own time to first piece for this message. */
   modelMs: number;
-}
-
-interface Percentiles {
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
-}
-
-interface TargetResult {
-  target: TargetName;
-  label: string;
-  visitors: number;
-  samples: number;
-  errors: string[];
-  accepted: Percentiles;
-  firstDelta: Percentiles;
-  model: Percentiles;
-  added: Percentiles;
-  durationMs: number;
-  serverCpuMsPerMessage: number;
-  rssMb: number | undefined;
-}
-
-function percentiles(values: number[]): Percentiles {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    p50Ms: percentile(sorted, 50),
-    p95Ms: percentile(sorted, 95),
-    p99Ms: percentile(sorted, 99),
-    maxMs: sorted.at(-1) ?? Number.NaN,
-  };
+  /** Send → the model call reaching the emulator: Parley's part before the model. */
+  toModelMs: number;
 }
 
 async function startTarget(target: TargetName, geminiUrl: string, postgres: Reachable, redis: Reachable) {
@@ -197,9 +167,10 @@ async function converse(visitors: Visitor[], round: string, count: number, into:
         const tag = `m${index}-${round}${n}`;
         try {
           const timing = await visitor.ask(`${tag} when do you open?`, tag);
-          const model = modelMs.get(tag);
+          const model = modelCalls.get(tag);
           if (model === undefined) throw new Error(`the model was not asked about ${tag}`);
-          into.push({ ...timing, modelMs: model });
+          const { acceptedMs, firstDeltaMs } = timing;
+          into.push({ acceptedMs, firstDeltaMs, modelMs: model.ms, toModelMs: model.arrivedAt - timing.sentAt });
         } catch (error) {
           errors.push(messageOf(error));
         }
@@ -235,11 +206,16 @@ async function benchTarget(
     log(`  measure: ${config.messages} messages each`);
     const samples: Sample[] = [];
     const errors: string[] = [];
+    // The emulator and the visitors live in this process: while its own event loop is held up,
+    // every timestamp it takes is late, so its delays are reported beside the figures.
+    const benchLoop = monitorEventLoopDelay({ resolution: 10 });
+    benchLoop.enable();
     const cpuBefore = await cpuSecondsOf(server.pid);
     const started = performance.now();
     // Round tags of the measured phase start at 1, so no tag repeats one of the warm-up.
     await converse(visitors, '1', config.messages, samples, errors);
     const durationMs = performance.now() - started;
+    benchLoop.disable();
     const cpuAfter = await cpuSecondsOf(server.pid);
     const memory = await memoryOf(server.pid);
     return {
@@ -252,59 +228,20 @@ async function benchTarget(
       firstDelta: percentiles(samples.map((sample) => sample.firstDeltaMs)),
       model: percentiles(samples.map((sample) => sample.modelMs)),
       added: percentiles(samples.map((sample) => sample.firstDeltaMs - sample.modelMs)),
+      toModel: percentiles(samples.map((sample) => sample.toModelMs)),
+      afterModel: percentiles(samples.map((sample) => sample.firstDeltaMs - sample.toModelMs - sample.modelMs)),
       durationMs,
       serverCpuMsPerMessage:
         cpuBefore === undefined || cpuAfter === undefined
           ? Number.NaN
           : ((cpuAfter - cpuBefore) * 1000) / Math.max(1, samples.length),
       rssMb: memory?.rssMb,
+      benchLoopDelay: { p99Ms: benchLoop.percentile(99) / 1e6, maxMs: benchLoop.max / 1e6 },
     };
   } finally {
     await cleanups.runFrom(mark);
   }
 }
-
-// ---- Report -------------------------------------------------------------------------------
-
-const ms = (value: number) => (Number.isNaN(value) ? '-' : `${value.toFixed(1)} ms`);
-
-function table(results: TargetResult[]): string[] {
-  const header = [
-    'target',
-    'msgs',
-    'errors',
-    '202 p50',
-    'first delta p50',
-    'p95',
-    'model p50',
-    'added p50',
-    'p95',
-    'p99',
-    'cpu/msg',
-    'rss',
-  ];
-  const cells = results.map((result) => [
-    result.label,
-    String(result.samples),
-    String(result.errors.length),
-    ms(result.accepted.p50Ms),
-    ms(result.firstDelta.p50Ms),
-    ms(result.firstDelta.p95Ms),
-    ms(result.model.p50Ms),
-    ms(result.added.p50Ms),
-    ms(result.added.p95Ms),
-    ms(result.added.p99Ms),
-    ms(result.serverCpuMsPerMessage),
-    result.rssMb === undefined ? '-' : `${result.rssMb.toFixed(0)} MB`,
-  ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column]!.length)));
-  const format = (line: string[]) =>
-    line.map((cell, column) => (column === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[column]!))).join('  ');
-  return [format(header), ...cells.map(format)];
-}
-
-const verdict = (result: TargetResult) =>
-  result.added.p50Ms <= TARGET_ADDED.p50Ms && result.added.p95Ms <= TARGET_ADDED.p95Ms && result.errors.length === 0;
 
 // ---- Main ---------------------------------------------------------------------------------
 
@@ -349,7 +286,9 @@ async function main(): Promise<void> {
   );
   print(
     "first delta: the visitor's POST …/messages/ to the first ai.delta on their socket; model: the emulator's own time " +
-      'to the first piece of that answer; added = first delta − model, per message.',
+      'to the first piece of that answer; added = first delta − model, per message, in two parts: ' +
+      'to model (the send to the model call arriving) and after (its first piece leaving to the ai.delta). ' +
+      "bench lag: how late this process's own event loop ran (its emulator and visitors' timestamps are that late).",
   );
   for (const result of results) {
     print(

@@ -8,10 +8,10 @@ const ANSWER_TIMEOUT_MS = 30_000;
 
 export interface Visitor {
   /**
-   * Writes `text` and waits for its whole answer (`ai.done`). Times, from the send: the 202, and
-   * the first `ai.delta` frame on the socket.
+   * Writes `text` and waits for its whole answer (`ai.done`). When it was sent (`performance.now()`),
+   * and the times from then to the 202 and to the first `ai.delta` frame on the socket.
    */
-  ask(text: string, clientId: string): Promise<{ acceptedMs: number; firstDeltaMs: number }>;
+  ask(text: string, clientId: string): Promise<{ sentAt: number; acceptedMs: number; firstDeltaMs: number }>;
   close(): void;
 }
 
@@ -76,7 +76,7 @@ export async function connectVisitor(port: number, publicId: string): Promise<Vi
         await response.arrayBuffer();
         await answered;
         if (current.firstDeltaAt === undefined) throw new Error(`no ai.delta within ${ANSWER_TIMEOUT_MS} ms`);
-        return { acceptedMs, firstDeltaMs: current.firstDeltaAt - sentAt };
+        return { sentAt, acceptedMs, firstDeltaMs: current.firstDeltaAt - sentAt };
       } finally {
         clearTimeout(timer);
         waiter = undefined;
