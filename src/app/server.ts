@@ -108,6 +108,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     connectionTimeout: timeouts.connectionMs,
     keepAliveTimeout: timeouts.keepAliveMs,
     routerOptions: { ignoreTrailingSlash: true },
+    // `request.ip` is the client's only through a listed proxy; without one, a forged
+    // X-Forwarded-For is ignored and the per-address limits count the connecting address.
+    trustProxy: deps.config.trustedProxies.length > 0 ? deps.config.trustedProxies : false,
     // Reuse a caller's request id (a proxy's, a client's) when it is safe to log.
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];

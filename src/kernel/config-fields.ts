@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** The kinds of value Parley's environment variables hold, each with the message a bad one gets. */
@@ -96,3 +97,35 @@ export const optionalTokenCap = z.preprocess(
     .max(MAX_QUOTA_TOKENS, `must be a number of tokens from 1 to ${MAX_QUOTA_TOKENS}`)
     .optional(),
 );
+
+/** proxy-addr's names for whole ranges: 127/8 and ::1; 169.254/16 and fe80::/10; 10/8, 172.16/12, 192.168/16 and fc00::/7. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+const trustedProxy = (entry: string): boolean => {
+  if (PROXY_RANGES.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (version === 4 ? 32 : 128);
+};
+
+/**
+ * The reverse proxies whose X-Forwarded-For is believed: IPs and CIDRs only. A hop count is
+ * refused on purpose: it believes the header from whoever connects, so a client reaching
+ * Parley directly (not through the proxy) would choose its own address.
+ */
+export const trustedProxies = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  )
+  .refine(
+    (entries) => entries.every(trustedProxy),
+    "must be a comma-separated list of the proxies' addresses: IPs or CIDRs such as 10.0.0.5,192.168.1.0/24 (or loopback, linklocal, uniquelocal); not a hop count, which would believe any client",
+  );

@@ -11,6 +11,7 @@ import {
   perMinute,
   seconds,
   timeZone,
+  trustedProxies,
   url,
   wholeNumber,
 } from './config-fields.js';
@@ -235,6 +236,8 @@ const envSchema = z.object({
     .min(0, 'must be between 0 (no limit) and 10000')
     .max(10_000, 'must be between 0 (no limit) and 10000')
     .default(10),
+  // Whose X-Forwarded-For names the client: the per-address limits count clients, not the proxy.
+  PARLEY_TRUSTED_PROXIES: trustedProxies,
   PARLEY_SIGN_IN_FAILURES: z.coerce
     .number({ error: 'must be a number of failed sign-ins' })
     .int('must be a whole number')
@@ -368,6 +371,11 @@ export interface Config {
   customerRepliesPerHour: number;
   /** The website widget's public API: new visitors per IP an hour, messages per visitor a minute; 0 = no limit. */
   widget: { visitorsPerIpPerHour: number; messagesPerMinute: number };
+  /**
+   * Reverse proxies (IPs, CIDRs, proxy-addr's range names) whose X-Forwarded-For gives the
+   * client's address (`request.ip`); empty = the connecting address is the client's.
+   */
+  trustedProxies: string[];
   /** Node's HTTP server timeouts; see buildApp. */
   timeouts: { requestMs: number; headersMs: number; connectionMs: number; keepAliveMs: number };
   /** log2 of scrypt's N for new password hashes. */
@@ -480,6 +488,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       visitorsPerIpPerHour: e.PARLEY_WIDGET_VISITORS_PER_IP_PER_HOUR,
       messagesPerMinute: e.PARLEY_WIDGET_MESSAGES_PER_MINUTE,
     },
+    trustedProxies: e.PARLEY_TRUSTED_PROXIES,
     timeouts: {
       requestMs: e.PARLEY_REQUEST_TIMEOUT_MS,
       headersMs: e.PARLEY_HEADERS_TIMEOUT_MS,

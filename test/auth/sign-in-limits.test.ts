@@ -117,3 +117,33 @@ describe('sign-ins from one address', () => {
     }
   });
 });
+
+describe('sign-ins behind a reverse proxy listed in PARLEY_TRUSTED_PROXIES', () => {
+  const PROXY = '10.1.0.5';
+  let proxied: TestApp;
+  beforeAll(async () => {
+    proxied = await createTestApp({ env: { PARLEY_SIGN_INS_PER_MINUTE: '2', PARLEY_TRUSTED_PROXIES: PROXY } });
+  });
+  afterAll(() => proxied.close());
+
+  const attempt = (remoteAddress: string, forwardedFor: string) =>
+    proxied.app
+      .inject({
+        method: 'POST',
+        url: '/api/v1/auth/token/',
+        payload: { username: 'erin', password: 'a guess' },
+        remoteAddress,
+        headers: { 'x-forwarded-for': forwardedFor },
+      })
+      .then((response) => response.statusCode);
+
+  it('are counted per client the proxy names, and a forged header from elsewhere changes nothing', async () => {
+    expect([await attempt(PROXY, '198.51.100.1'), await attempt(PROXY, '198.51.100.1')]).toEqual([401, 401]);
+    expect(await attempt(PROXY, '198.51.100.1')).toBe(429);
+    expect(await attempt(PROXY, '198.51.100.2')).toBe(401);
+
+    const direct = '203.0.113.9';
+    expect([await attempt(direct, '198.51.100.3'), await attempt(direct, '198.51.100.4')]).toEqual([401, 401]);
+    expect(await attempt(direct, '198.51.100.5')).toBe(429);
+  });
+});

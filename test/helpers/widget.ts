@@ -46,8 +46,10 @@ export function widgetClient(t: TestApp, publicId: string, origin: string | null
     get token() {
       return token;
     },
-    async start(body: Record<string, unknown> = {}) {
-      const response = await call({ method: 'POST', url: 'visitors/', payload: body });
+    /** Starts as a new visitor, from `remoteAddress` when given (the per-address limit counts it). */
+    async start(body: Record<string, unknown> = {}, remoteAddress?: string) {
+      const from = remoteAddress === undefined ? {} : { remoteAddress };
+      const response = await call({ method: 'POST', url: 'visitors/', payload: body, ...from });
       if (response.statusCode === 201) token = response.json<{ visitor_token: string }>().visitor_token;
       return response;
     },

@@ -72,17 +72,28 @@ export async function widgetMessages(
   return latest.reverse();
 }
 
-export async function findMessage(
-  db: Database,
-  where: { id: string } | { conversationId: string; channelMessageId: string },
-): Promise<WidgetMessageRow | undefined> {
+export async function findMessage(db: Database, id: string): Promise<WidgetMessageRow | undefined> {
+  const [row] = await db.select(messageColumns).from(messages).where(eq(messages.id, id)).limit(1);
+  return row;
+}
+
+/**
+ * A visitor's message by its client id, with its conversation, in one round trip: a message
+ * post checks for a resend before storing and reads the stored row back after, each on the
+ * path every visitor's answer waits behind.
+ */
+export async function findVisitorMessage(db: Database, userId: string, customerId: string, channelMessageId: string) {
   const [row] = await db
-    .select(messageColumns)
-    .from(messages)
+    .select({ conversation: conversations, message: messageColumns })
+    .from(conversations)
+    .innerJoin(messages, eq(messages.conversationId, conversations.id))
     .where(
-      'id' in where
-        ? eq(messages.id, where.id)
-        : and(eq(messages.conversationId, where.conversationId), eq(messages.channelMessageId, where.channelMessageId)),
+      and(
+        eq(conversations.userId, userId),
+        eq(conversations.channel, 'website'),
+        eq(conversations.customerId, customerId),
+        eq(messages.channelMessageId, channelMessageId),
+      ),
     )
     .limit(1);
   return row;

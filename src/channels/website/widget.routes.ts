@@ -1,3 +1,4 @@
+import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -111,7 +112,8 @@ export const widgetRoutes: FastifyPluginAsyncZod<WidgetSocketDeps> = async (app,
       },
     },
     async (request, reply) => {
-      const created = await createVisitor(deps, widgetOf(request), request.body ?? {}, request.ip);
+      // An IPv6 client holds a whole /64: counted per address, it could start a visitor from each.
+      const created = await createVisitor(deps, widgetOf(request), request.body ?? {}, normalizeIP(request.ip));
       return reply.code(201).send(created);
     },
   );

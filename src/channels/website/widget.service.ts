@@ -163,12 +163,12 @@ export async function postMessage(
   input: { client_id: string; text: string },
 ): Promise<{ created: boolean; message: ReturnType<typeof widgetMessage> }> {
   const channelMessageId = `${CLIENT_PREFIX}${input.client_id}`;
-  const known = await repo.findWidgetConversation(deps.db, widget.owner.id, visitor.customerId);
-  const again = known && (await repo.findMessage(deps.db, { conversationId: known.id, channelMessageId }));
-  if (again) return { created: false, message: widgetMessage(again) };
+  const storedMessage = () => repo.findVisitorMessage(deps.db, widget.owner.id, visitor.customerId, channelMessageId);
+  const again = await storedMessage();
+  if (again) return { created: false, message: widgetMessage(again.message) };
 
   await countVisitorMessage(deps.cache, visitor.id, deps.config.widget.messagesPerMinute);
-  const stored = await receiveCustomerMessage(
+  const created = await receiveCustomerMessage(
     deps,
     { id: widget.channel.id, type: 'website', owner: widget.owner },
     {
@@ -178,14 +178,13 @@ export async function postMessage(
       text: input.text,
     },
   );
-  const conversation = await repo.findWidgetConversation(deps.db, widget.owner.id, visitor.customerId);
-  const row = conversation && (await repo.findMessage(deps.db, { conversationId: conversation.id, channelMessageId }));
-  if (!conversation || !row) throw new Error('a stored widget message could not be read back');
-  if (stored && !visitor.verified) await capUnverified(deps, widget, conversation);
-  return { created: stored, message: widgetMessage(row) };
+  const row = await storedMessage();
+  if (!row) throw new Error('a stored widget message could not be read back');
+  if (created && !visitor.verified) await capUnverified(deps, widget, row.conversation);
+  return { created, message: widgetMessage(row.message) };
 }
 
-type Conversation = NonNullable<Awaited<ReturnType<typeof repo.findWidgetConversation>>>;
+type Conversation = NonNullable<Awaited<ReturnType<typeof repo.findVisitorMessage>>>['conversation'];
 
 /**
  * An unverified visitor past the widget's own number of AI answers: the conversation goes to

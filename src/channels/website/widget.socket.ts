@@ -82,7 +82,7 @@ export function createWidgetSocketHub(deps: WidgetSocketDeps) {
         if (message.type === 'system') return undefined;
         return async () => {
           // The visitor's own messages carry their client id, which only the row has.
-          const row = message.type === 'customer' ? await repo.findMessage(deps.db, { id: message.id }) : undefined;
+          const row = message.type === 'customer' ? await repo.findMessage(deps.db, message.id) : undefined;
           return {
             type: 'message',
             message: widgetMessage({
