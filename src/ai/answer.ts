@@ -92,23 +92,7 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
   // Settings are cached; suspension is read fresh so that a reply already queued, or one begun
   // just before `ai_control suspend` in another process, does not reach the model.
   if (await isSuspended(db, userId)) return ending.stopBeforeModel('suspended');
-  const modelName = modelInUse(deps.config, settings);
-  const thinkingBudget = thinkingBudgetInUse(deps.config, settings);
-  const prompt = {
-    instruction: stablePrefix(settings.prompts),
-    clock: localTimeLine(settings.businessHours?.timezone ?? deps.config.timezone, now),
-  };
-  const request: ModelRequest = {
-    model: modelName,
-    systemInstruction: `${prompt.instruction}\n\n${prompt.clock}`,
-    contents: buildContents(history),
-    temperature: settings.temperature,
-    maxOutputTokens: outputLimitWithThinking(settings.maxTokens, thinkingBudget),
-    thinkingBudget,
-    tools: [HANDOVER_TOOL],
-    // Cached with the caps just read: no further query.
-    business: { id: userId, weight: await fairShareWeight(db, userId) },
-  };
+  const { prompt, request } = await modelRequestFor(deps, userId, settings, history, now);
   // Over its customer's share or its caps on the shared key, the conversation goes to people instead.
   const admission = await admitModelCall(deps, conversation, settings, request, now);
   if (!admission.admitted) {
@@ -128,6 +112,33 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
     // The call's usage is stored by now, whichever way it ended: its worst case stops counting.
     await admission.reservation.release();
   }
+}
+
+/** The call an answer makes: the business's prompt and clock, the conversation's turns, its limits. */
+export async function modelRequestFor(
+  deps: Pick<ReplyDeps, 'db' | 'config'>,
+  userId: string,
+  settings: AiSettings,
+  history: StoredMessage[],
+  now: Date,
+): Promise<{ prompt: { instruction: string; clock: string }; request: ModelRequest }> {
+  const thinkingBudget = thinkingBudgetInUse(deps.config, settings);
+  const prompt = {
+    instruction: stablePrefix(settings.prompts),
+    clock: localTimeLine(settings.businessHours?.timezone ?? deps.config.timezone, now),
+  };
+  const request: ModelRequest = {
+    model: modelInUse(deps.config, settings),
+    systemInstruction: `${prompt.instruction}\n\n${prompt.clock}`,
+    contents: buildContents(history),
+    temperature: settings.temperature,
+    maxOutputTokens: outputLimitWithThinking(settings.maxTokens, thinkingBudget),
+    thinkingBudget,
+    tools: [HANDOVER_TOOL],
+    // Cached with the caps: no further query.
+    business: { id: userId, weight: await fairShareWeight(deps.db, userId) },
+  };
+  return { prompt, request };
 }
 
 /** The ways an answer ends without one, shared by the checks before the call and the call itself. */

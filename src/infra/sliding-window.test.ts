@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLocalCache } from './cache.js';
-import { takePlace } from './sliding-window.js';
+import { takePlace, takeShare } from './sliding-window.js';
 
 const MINUTE = 60_000;
 
@@ -45,5 +45,28 @@ describe('a sliding window of places', () => {
     await first.place.giveBack();
     expect((await takePlace(cache, 'a', 1, MINUTE)).taken).toBe(true);
     expect((await takePlace(cache, 'b', 1, MINUTE)).taken).toBe(false);
+  });
+});
+
+describe('a share of a total in a sliding window', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('takes amounts while they fit, refuses one that does not, and frees them a window later', async () => {
+    vi.useFakeTimers({ now: new Date('2026-12-06T10:00:00Z'), toFake: ['Date'] });
+    const cache = createLocalCache();
+    const DAY = 24 * 60 * MINUTE;
+    expect(await takeShare(cache, 's', 600, 1_000, DAY)).toBe(true);
+    vi.setSystemTime(new Date('2026-12-06T10:00:30Z'));
+    expect(await takeShare(cache, 's', 300, 1_000, DAY)).toBe(true);
+    vi.setSystemTime(new Date('2026-12-06T18:00:00Z'));
+    expect(await takeShare(cache, 's', 200, 1_000, DAY)).toBe(false);
+    expect(await takeShare(cache, 's', 100, 1_000, DAY)).toBe(true);
+    expect(await takeShare(cache, 'other', 1_000, 1_000, DAY)).toBe(true);
+    // A day after the first two, their 900 are free again; the 100 of 18:00 still counts.
+    vi.setSystemTime(new Date('2026-12-07T10:01:00Z'));
+    expect(await takeShare(cache, 's', 901, 1_000, DAY)).toBe(false);
+    expect(await takeShare(cache, 's', 900, 1_000, DAY)).toBe(true);
   });
 });

@@ -37,3 +37,32 @@ export async function takePlace(cache: Cache, key: string, max: number, windowMs
     },
   };
 }
+
+/** Shares taken within one minute are kept as one entry, so a busy day stays at most 1,440 entries. */
+const SHARE_GRAIN_MS = 60_000;
+
+/**
+ * Takes `amount` of a total `max` allowed in any `windowMs` (to the minute), in the shared Cache;
+ * false, taking nothing, when it does not fit.
+ */
+export async function takeShare(
+  cache: Cache,
+  key: string,
+  amount: number,
+  max: number,
+  windowMs: number,
+): Promise<boolean> {
+  const at = Date.now();
+  const grain = Math.floor(at / SHARE_GRAIN_MS) * SHARE_GRAIN_MS;
+  return updateShared(cache, key, windowMs, (current): { value: string; result: boolean } => {
+    const entries = (current ? (JSON.parse(current) as [number, number][]) : []).filter(
+      ([time]) => time > at - windowMs,
+    );
+    const used = entries.reduce((sum, [, taken]) => sum + taken, 0);
+    if (used + amount > max) return { value: current ?? '[]', result: false };
+    const last = entries.at(-1);
+    if (last && last[0] === grain) last[1] += amount;
+    else entries.push([grain, amount]);
+    return { value: JSON.stringify(entries), result: true };
+  });
+}

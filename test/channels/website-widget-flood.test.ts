@@ -21,8 +21,9 @@ import { until } from '../helpers/wait.js';
  * With them an hour's flood from one address is at most 20 visitors × 3 answers, plus 3 for
  * the one-visitor flood: 63 answers of about 1,200 tokens each here (a prompt with a page of the
  * business's knowledge), some 76,000 tokens, 2.5% of a 3,000,000-token daily cap; 5% holds for
- * caps from about 1,500,000. It is an hour's bound: the per-address limit counts an hour, so the
- * same address flooding all day could have 24 times as much (about 58% of this cap).
+ * caps from about 1,500,000. Over a whole day the address's share of the cap bounds it instead:
+ * its unverified visitors' calls stop at 5% of the daily cap in any 24 hours, at their worst
+ * case (website-widget-address-share.test.ts), with or without `unverified_ai_replies`.
  */
 const DAILY_CAP = 3_000_000;
 const UNVERIFIED_AI_REPLIES = 3;

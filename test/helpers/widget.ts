@@ -31,6 +31,8 @@ export async function createWidget(
 /** `origin` null: a client that is not a browser, which sends none. */
 export function widgetClient(t: TestApp, publicId: string, origin: string | null = SITE) {
   let token: string | undefined;
+  // The browser's address, once given: its messages come from there too.
+  let from: { remoteAddress?: string } = {};
   const call = (options: InjectOptions & { url: string }): Promise<LightMyRequestResponse> =>
     t.app.inject({
       ...options,
@@ -48,13 +50,13 @@ export function widgetClient(t: TestApp, publicId: string, origin: string | null
     },
     /** Starts as a new visitor, from `remoteAddress` when given (the per-address limit counts it). */
     async start(body: Record<string, unknown> = {}, remoteAddress?: string) {
-      const from = remoteAddress === undefined ? {} : { remoteAddress };
+      from = remoteAddress === undefined ? {} : { remoteAddress };
       const response = await call({ method: 'POST', url: 'visitors/', payload: body, ...from });
       if (response.statusCode === 201) token = response.json<{ visitor_token: string }>().visitor_token;
       return response;
     },
     send: (text: string, clientId: string) =>
-      call({ method: 'POST', url: 'messages/', payload: { client_id: clientId, text } }),
+      call({ method: 'POST', url: 'messages/', payload: { client_id: clientId, text }, ...from }),
     history: (after?: number) =>
       call({ method: 'GET', url: `messages/${after === undefined ? '' : `?after=${after}`}` }),
   };

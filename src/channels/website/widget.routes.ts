@@ -165,7 +165,13 @@ export const widgetRoutes: FastifyPluginAsyncZod<WidgetSocketDeps> = async (app,
     },
     async (request, reply) => {
       const visitor = await visitorOf(deps, request);
-      const { created, message } = await postMessage(deps, widgetOf(request), visitor, request.body);
+      const { created, message } = await postMessage(
+        deps,
+        widgetOf(request),
+        visitor,
+        request.body,
+        normalizeIP(request.ip),
+      );
       return reply.code(created ? 202 : 200).send({ message });
     },
   );

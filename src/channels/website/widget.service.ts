@@ -10,6 +10,7 @@ import type { ChannelWithOwner } from '../channels.repo.js';
 import { openCredentials } from '../credentials.js';
 import { findDeliveryChannelByAccount } from '../delivery-channels.js';
 import { receiveCustomerMessage, type InboundDeps } from '../inbound.js';
+import { ADDRESS_SHARE_OF_DAILY_CAP, chargeAddress } from './address-share.js';
 import { countNewVisitor, countVisitorMessage, countVisitorTyping, validUserHash } from './widget-limits.js';
 import * as repo from './widget.repo.js';
 import type { Visitor, WidgetMessageRow } from './widget.repo.js';
@@ -161,6 +162,8 @@ export async function postMessage(
   widget: Widget,
   visitor: Visitor,
   input: { client_id: string; text: string },
+  /** The visitor's address as the limits count it (an IPv6 client by its /64). */
+  address: string,
 ): Promise<{ created: boolean; message: ReturnType<typeof widgetMessage> }> {
   const channelMessageId = `${CLIENT_PREFIX}${input.client_id}`;
   const storedMessage = () => repo.findVisitorMessage(deps.db, widget.owner.id, visitor.customerId, channelMessageId);
@@ -180,25 +183,37 @@ export async function postMessage(
   );
   const row = await storedMessage();
   if (!row) throw new Error('a stored widget message could not be read back');
-  if (created && !visitor.verified) await capUnverified(deps, widget, row.conversation);
+  if (created && !visitor.verified) await capUnverified(deps, widget, row.conversation, address);
   return { created, message: widgetMessage(row.message) };
 }
 
 type Conversation = NonNullable<Awaited<ReturnType<typeof repo.findVisitorMessage>>>['conversation'];
 
 /**
- * An unverified visitor past the widget's own number of AI answers: the conversation goes to
- * people, as a customer past the operator's hourly limit does (`customer_rate_limited`).
+ * An unverified visitor past the widget's own number of AI answers, or whose address has used
+ * its share of the business's daily tokens: the conversation goes to people, as a customer past
+ * the operator's hourly limit does (`customer_rate_limited`).
  */
-async function capUnverified(deps: WidgetDeps, widget: Widget, conversation: Conversation): Promise<void> {
+async function capUnverified(
+  deps: WidgetDeps,
+  widget: Widget,
+  conversation: Conversation,
+  address: string,
+): Promise<void> {
+  if (conversation.status !== 'active') return;
   const limit = widget.settings.unverified_ai_replies;
-  if (limit === null || conversation.status !== 'active') return;
-  if ((await repo.countAiAnswers(deps.db, conversation.id)) < limit) return;
+  let detail: string | undefined;
+  if (limit !== null && (await repo.countAiAnswers(deps.db, conversation.id)) >= limit) {
+    detail = `an unverified website visitor had the widget's ${limit} AI answers`;
+  } else if (!(await chargeAddress(deps, widget.owner.id, conversation.id, address))) {
+    detail = `unverified website visitors from one address used their share of the day's tokens (${ADDRESS_SHARE_OF_DAILY_CAP * 100}% of the daily cap)`;
+  }
+  if (detail === undefined) return;
   const ai = await getAiSettings(deps.db, widget.owner.id, deps.config.gemini.defaultModel);
   await handOver(deps.db, deps.events, conversation, {
     source: 'system',
     reason: 'customer_rate_limited',
-    detail: `an unverified website visitor had the widget's ${limit} AI answers`,
+    detail,
     customerMessage: ai.handoverMessage,
   });
 }
