@@ -105,11 +105,13 @@ async function startTarget(
   // Embedded runs as `npm start` runs it: a small young generation keeps its memory down.
   const nodeFlags = target === 'embedded' ? ['--max-semi-space-size=2'] : [];
   const serveArgs = target === 'postgres-split' ? ['serve'] : ['serve', '--worker'];
+  // For the bare row Parley only sets the database up; the profile worth having is the yardstick's.
+  const profile = target === 'bare' ? [] : profileArgs(`webhook-${target}`);
   let servers = [
     track(
       await startServer({
         name: TARGETS[target],
-        args: [...nodeFlags, ...profileArgs(`webhook-${target}`), 'bin/parley.js', ...serveArgs],
+        args: [...nodeFlags, ...profile, 'bin/parley.js', ...serveArgs],
         env,
         port,
         cwd: ROOT,
