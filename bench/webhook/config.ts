@@ -14,11 +14,13 @@ export const RETRY_DISTANCE = 25;
 export const REPLY_TIMEOUT_MS = 10_000;
 export const QUIET_MS = 5_000;
 
-export type TargetName = 'embedded' | 'postgres' | 'postgres-split';
+export type TargetName = 'embedded' | 'postgres' | 'postgres-split' | 'bare';
 export const TARGETS: Record<TargetName, string> = {
   embedded: 'parley (embedded)',
   postgres: 'parley (pg+redis)',
   'postgres-split': 'parley (pg+redis, 2 procs)',
+  // Issue #17's yardstick (bench/bare-webhook.ts): the webhook target is a ratio to it.
+  bare: 'bare fastify+pg',
 };
 
 export const config = {
@@ -43,7 +45,7 @@ export const config = {
   /** 0: the business's AI is off during the webhook load, so only the acknowledgement path runs. */
   loadWithAi: numberFromEnv('BENCH_WEBHOOK_AI', 0) !== 0,
   rounds: Math.max(1, Math.round(numberFromEnv('BENCH_ROUNDS', 1))),
-  targets: parseTargets('BENCH_WEBHOOK_TARGETS', 'embedded,postgres', TARGETS),
+  targets: parseTargets('BENCH_WEBHOOK_TARGETS', 'embedded,postgres,bare', TARGETS),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
 };
 

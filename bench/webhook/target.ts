@@ -1,8 +1,9 @@
 /**
  * One target of bench:webhook: Parley embedded, on PostgreSQL + Redis, or on
  * them as two processes (`serve` and `worker`), started fresh with a business
- * whose Telegram bot is connected to the fake Bot API; then every phase, in
- * order, and everything it started is undone before the next target.
+ * whose Telegram bot is connected to the fake Bot API; or the bare Fastify + pg
+ * handler (bench/bare-webhook.ts) on a database Parley set up that way. Then
+ * every phase, in order, and everything it started is undone before the next target.
  */
 import { TelegramFake } from '../../test/fakes/telegram.js';
 import type { OpenLoadResult } from '../lib/load.js';
@@ -63,8 +64,9 @@ export interface TargetResult {
   closed: ClosedPhase;
   closedDrain: Drain;
   single: ClosedPhase;
-  replySingle: ReplyPhase;
-  replyConcurrent: ReplyPhase;
+  /** Null for the bare handler, which sends no replies. */
+  replySingle: ReplyPhase | null;
+  replyConcurrent: ReplyPhase | null;
   storage: Storage;
   /** Per process (the server, then the worker when it runs apart): after set-up, after the load, and peak. */
   idleMemory: (Memory | undefined)[];
@@ -103,11 +105,13 @@ async function startTarget(
   // Embedded runs as `npm start` runs it: a small young generation keeps its memory down.
   const nodeFlags = target === 'embedded' ? ['--max-semi-space-size=2'] : [];
   const serveArgs = target === 'postgres-split' ? ['serve'] : ['serve', '--worker'];
-  const servers = [
+  // For the bare row Parley only sets the database up; the profile worth having is the yardstick's.
+  const profile = target === 'bare' ? [] : profileArgs(`webhook-${target}`);
+  let servers = [
     track(
       await startServer({
         name: TARGETS[target],
-        args: [...nodeFlags, ...profileArgs(`webhook-${target}`), 'bin/parley.js', ...serveArgs],
+        args: [...nodeFlags, ...profile, 'bin/parley.js', ...serveArgs],
         env,
         port,
         cwd: ROOT,
@@ -147,6 +151,22 @@ async function startTarget(
   const channel = await api('POST', '/api/v1/channels/', { type: 'telegram', bot_token: BOT_TOKEN }, 201);
   const webhook = telegram.webhookOf(BOT_TOKEN);
   if (!webhook?.secret_token) throw new Error('Parley did not set a webhook with a secret on the fake Telegram');
+  if (target === 'bare') {
+    if (!databaseUrl) throw new Error('the bare handler runs on PostgreSQL only');
+    // Parley made the business, the channel and its secret; the yardstick takes its place on the same port.
+    for (const server of servers) await server.stop();
+    servers = [
+      track(
+        await startServer({
+          name: TARGETS[target],
+          args: [...profileArgs('webhook-bare'), '--import', 'tsx', 'bench/bare-webhook.ts'],
+          env: { PORT: String(port), DATABASE_URL: databaseUrl },
+          port,
+          cwd: ROOT,
+        }),
+      ),
+    ];
+  }
 
   return {
     servers,
@@ -195,10 +215,14 @@ export async function benchTarget(
     const warmup = await load.warmUp();
     const { open, memory, drain: openDrain } = await load.open();
     const { closed, drain: closedDrain } = await load.closed();
+    // The bare handler sends no replies: its 1-client loop runs with the AI still off, and it has no reply phases.
+    const replies = target !== 'bare';
     // From here on the AI answers, with the lowest debounce: the 1-client loop below already runs with it.
-    await enableReplies(setup.port, setup.token);
+    if (replies) await enableReplies(setup.port, setup.token);
     const single = await load.single();
-    const { replySingle, replyConcurrent } = await measureReplies(webhook, tap, load.nextIndex);
+    const { replySingle, replyConcurrent } = replies
+      ? await measureReplies(webhook, tap, load.nextIndex)
+      : { replySingle: null, replyConcurrent: null };
 
     step('checking what was stored…');
     const storage = await setup.verify();
