@@ -45,21 +45,30 @@ export async function receiveCustomerMessage(
   inbound: InboundMessage,
 ): Promise<boolean> {
   const settings = await getAiSettings(deps.db, channel.owner.id, deps.config.gemini.defaultModel);
+  const unavailable = aiAvailability(deps.config, settings);
   const { conversation, created } = await findOrCreateConversation(deps.db, {
     userId: channel.owner.id,
     channel: channel.type,
     channelId: channel.id,
     customerId: inbound.customerId,
     customerName: inbound.customerName,
-    ...openingStatus(channel.owner.defaultReplyHandler, aiAvailability(deps.config, settings) === null),
+    ...openingStatus(channel.owner.defaultReplyHandler, unavailable === null),
   });
+  // Waiting for the AI, it goes back to the AI below when the AI can answer now.
+  const resumes = conversation.waitingForAi && channel.owner.defaultReplyHandler === 'AI' && unavailable === null;
   const stored = await addMessage(deps.db, {
     conversationId: conversation.id,
     type: 'customer',
     text: inbound.text,
     channelMessageId: inbound.channelMessageId,
-    // A person has it: the model will not see this message (a takeover's model call avoided).
-    aiSkippedReason: conversation.status === 'support_active' && !conversation.waitingForAi ? 'manual_handling' : null,
+    // Why the model will not see this message, known before it is stored, so it is stored with it:
+    // a person has the conversation (a takeover's model call avoided), or the AI it waits for cannot answer.
+    aiSkippedReason:
+      conversation.status !== 'support_active' || resumes
+        ? null
+        : conversation.waitingForAi
+          ? (unavailable ?? 'manual_handling')
+          : 'manual_handling',
   });
   if (!stored) return false;
   if (created) {
@@ -74,12 +83,12 @@ export async function receiveCustomerMessage(
     await withTimeout(enqueueReply(deps.queue, conversation.id, settings.replyDebounceMs), ENQUEUE_WAIT_MS).catch(
       () => undefined,
     );
-  } else if (conversation.waitingForAi) {
-    // Still waiting for an AI that cannot answer (rare): the reason is known only now.
+  } else if (resumes) {
+    // A person took it just before it could go back to the AI: theirs, as a takeover's message.
     await markSkipped(deps.db, conversation.id, {
       after: stored.seq - 1,
       through: stored.seq,
-      reason: aiAvailability(deps.config, settings) ?? 'manual_handling',
+      reason: 'manual_handling',
       answered: false,
     });
   }

@@ -1,6 +1,8 @@
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { setAutoResponse } from '../../src/ai/ai-settings.js';
 import { findUser } from '../../src/auth/auth.service.js';
+import { messages } from '../../src/db/schema/index.js';
 import { telegramTextUpdate } from '../fakes/telegram.js';
 import { createTelegramTestApp, type TelegramTestApp } from '../helpers/telegram.js';
 import { until } from '../helpers/wait.js';
@@ -156,6 +158,17 @@ describe('a waiting conversation on Telegram', () => {
       return messages.length > 0 ? messages : undefined;
     });
     expect(sent.map((m) => m.text)).toEqual(['Hello Ana! How can I help?']);
+    // Why the model never saw the first message is stored with it, for the count of calls avoided;
+    // the second went to the model.
+    const stored = await t.db
+      .select({ text: messages.text, reason: messages.aiSkippedReason })
+      .from(messages)
+      .where(and(eq(messages.conversationId, id), eq(messages.type, 'customer')))
+      .orderBy(messages.seq);
+    expect(stored).toEqual([
+      { text: 'Hello?', reason: 'ai_disabled' },
+      { text: 'Is anyone there?', reason: null },
+    ]);
     expect(statusChanges()).toContainEqual(
       expect.objectContaining({ conversation_id: id, status: 'active', reason: 'ai_available' }),
     );
