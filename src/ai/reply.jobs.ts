@@ -24,7 +24,7 @@ export const sweepReplies = jobType<Record<string, never>>('sweep-replies');
  * retries); only the last try hands the conversation to people.
  */
 export const REPLY_ATTEMPTS = 6;
-const REPLY_CONCURRENCY = 32;
+const REPLY_CONCURRENCY = 128;
 const WAITABLE_FAILURES = new Set<ModelErrorClass>([
   'timeout',
   'rate_limited',
