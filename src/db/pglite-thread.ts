@@ -199,8 +199,8 @@ export class PgliteThread implements EmbeddedClient {
   }
 
   #call(request: Request, closing = false): Promise<Reply> {
-    if (this.#stopped) return Promise.reject(this.#stopped);
     if (this.#closing && !closing) return Promise.reject(new Error('PGlite is closed'));
+    if (this.#stopped) return Promise.reject(this.#stopped);
     const id = this.#nextId++;
     if (this.#pending.size === 0) this.#worker.ref();
     return new Promise((resolve, reject) => {
