@@ -54,7 +54,8 @@ const shapes = new WeakMap<ParserOptions, number[]>();
 function keepText(parsers: ParserOptions): number[] {
   let oids = shapes.get(parsers);
   if (oids) return oids;
-  oids = Object.entries(parsers).map(([oid, parse]) => {
+  const entries = Object.entries(parsers) as [string, (text: string, type: number) => unknown][];
+  oids = entries.map(([oid, parse]) => {
     if (parse(PROBE, Number(oid)) !== PROBE) {
       throw new Error(
         `The embedded database's thread only keeps values as text; the parser for type ${oid} does more.`,
@@ -205,7 +206,7 @@ export class PgliteThread implements EmbeddedClient {
     if (this.#pending.size === 0) this.#worker.ref();
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ ...request, id } as DatabaseRequest);
+      this.#worker.postMessage({ ...request, id });
     });
   }
 

@@ -19,7 +19,7 @@ const port = parentPort;
 const options = workerData as ThreadOptions;
 
 /** Marks a transaction ended by its caller's failure, so its ROLLBACK is not reported as an error. */
-const ROLLED_BACK = Symbol('rolled back');
+const ROLLED_BACK = new Error('rolled back: the work inside the transaction failed');
 
 interface OpenTransaction {
   tx: Transaction;
