@@ -128,10 +128,16 @@ describe('the embedded database on a thread of its own', () => {
     expect(fromThread).toEqual(await failure(caller));
   });
 
-  it('refuses queries once closed', async () => {
+  it('lets a transaction open at close finish, and refuses anything new', async () => {
     const handle = await openPglite('memory://', { loadDataDir: await pgliteSnapshot('migrated'), thread: 'own' });
-    await handle.ping();
-    await handle.close();
+    let closing: Promise<void> | undefined;
+    const inside = await handle.db.transaction(async (tx) => {
+      closing = handle.close();
+      await expect(handle.ping()).rejects.toThrow('closed');
+      return rowsOf<{ answer: number }>(await tx.execute(sql`select 42 as answer`));
+    });
+    expect(inside).toEqual([{ answer: 42 }]);
+    await closing;
     await expect(handle.ping()).rejects.toThrow('closed');
   });
 });

@@ -193,14 +193,20 @@ export class PgliteThread implements EmbeddedClient {
     if (this.#closing) return;
     this.#closing = true;
     try {
-      if (!this.#stopped) await this.#call({ op: 'close' }, true);
+      if (!this.#stopped) await this.#call({ op: 'close' });
     } finally {
       await this.#worker.terminate();
     }
   }
 
-  #call(request: Request, closing = false): Promise<Reply> {
-    if (this.#closing && !closing) return Promise.reject(new Error('PGlite is closed'));
+  /**
+   * Once closing, only the close itself and the statements of a transaction
+   * already open go through: as in-process, close() waits for that
+   * transaction to end, and refuses everything new.
+   */
+  #call(request: Request): Promise<Reply> {
+    const admitted = request.op === 'close' || ('tx' in request && request.tx !== undefined);
+    if (this.#closing && !admitted) return Promise.reject(new Error('PGlite is closed'));
     if (this.#stopped) return Promise.reject(this.#stopped);
     const id = this.#nextId++;
     if (this.#pending.size === 0) this.#worker.ref();
