@@ -9,6 +9,9 @@ import { buildIfNeeded } from '../scripts/build.js';
 // speed-up; the baseline compiler alone keeps the embedded server small.
 // Must be set before any WebAssembly is compiled.
 v8.setFlagsFromString('--liftoff-only');
+// Lets the embedded database's thread run a full collection once it is idle
+// (src/db/pglite-worker.ts): about 7 MiB less resident while nothing happens.
+v8.setFlagsFromString('--expose-gc');
 
 buildIfNeeded();
 await import('../dist/cli/main.js');

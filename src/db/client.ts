@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { DatabaseConfig } from '../kernel/config.js';
 import { acquireEmbeddedLock } from './lock.js';
 import { EMBEDDED_START_PARAMS } from './pglite-params.js';
+import { PgliteThread, type EmbeddedClient } from './pglite-thread.js';
 import { prepareRepeatedStatements } from './prepared-statements.js';
 import * as schema from './schema/index.js';
 
@@ -31,10 +32,19 @@ export interface DatabaseHandle {
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
-  /** Set only for the embedded database; the migrator needs the concrete driver. */
+  /** Set only for the embedded database; the migrator needs the driver. */
+  embedded?: EmbeddedClient;
+  /** Set only for an embedded database on this thread (tests dump it). */
   pglite?: PGlite;
   pool?: pg.Pool;
 }
+
+/**
+ * Where the embedded database runs: on a thread of its own (servers and the
+ * CLI: queries never stall HTTP, WebSockets or timers), or on the caller's
+ * (tests, which start hundreds of databases and wait on each query anyway).
+ */
+export type EmbeddedThread = 'own' | 'caller';
 
 export interface OpenOptions {
   /** Where the embedded lock lives; required for embedded on-disk databases. */
@@ -47,7 +57,7 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
   if (config.kind === 'postgres') return openPostgres(config, options);
   const release = options.dataDir ? await acquireEmbeddedLock(options.dataDir) : async () => {};
   try {
-    const handle = await openPglite(config.directory);
+    const handle = await openPglite(config.directory, { thread: 'own' });
     return {
       ...handle,
       async close() {
@@ -65,14 +75,21 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
  * `directory` may be `memory://` for tests, which can start it from a dump of
  * another cluster (`loadDataDir`) rather than pay for initdb each time.
  */
-export async function openPglite(directory: string, options: { loadDataDir?: Blob } = {}): Promise<DatabaseHandle> {
+export async function openPglite(
+  directory: string,
+  options: { loadDataDir?: Blob; thread?: EmbeddedThread } = {},
+): Promise<DatabaseHandle> {
   if (!directory.includes('://')) initEmbeddedCluster(directory);
-  const client = await PGlite.create(directory, { startParams: EMBEDDED_START_PARAMS, ...options });
-  const db = drizzlePglite({ client, schema, casing: 'snake_case' }) as unknown as Database;
+  const { thread = 'caller', loadDataDir } = options;
+  const start = { startParams: EMBEDDED_START_PARAMS, ...(loadDataDir ? { loadDataDir } : {}) };
+  const pglite = thread === 'caller' ? await PGlite.create(directory, start) : undefined;
+  const client: EmbeddedClient = pglite ?? (await PgliteThread.start({ directory, ...start }));
   return {
-    db,
+    // Drizzle's PGlite driver calls only what EmbeddedClient declares, though its types name PGlite.
+    db: drizzlePglite({ client: client as PGlite, schema, casing: 'snake_case' }) as unknown as Database,
     kind: 'embedded',
-    pglite: client,
+    embedded: client,
+    ...(pglite ? { pglite } : {}),
     async ping() {
       await client.query('select 1');
     },

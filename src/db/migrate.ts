@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
@@ -48,11 +49,13 @@ function refusal(error: unknown): MigrationRefusedError | undefined {
 
 async function applyMigrations(handle: DatabaseHandle): Promise<MigrationResult> {
   const total = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length;
-  if (handle.pglite) {
-    const before = await countApplied((text) => handle.pglite!.query<{ n: number }>(text).then((r) => r.rows));
-    await migratePglite(drizzlePglite({ client: handle.pglite }), { migrationsFolder: MIGRATIONS_FOLDER });
-    const after = await countApplied((text) => handle.pglite!.query<{ n: number }>(text).then((r) => r.rows));
-    return { applied: after - before, total };
+  const embedded = handle.embedded;
+  if (embedded) {
+    const query = (text: string) => embedded.query<{ n: number }>(text).then((r) => r.rows);
+    const before = await countApplied(query);
+    // The migrator calls only what EmbeddedClient declares, though its types name PGlite.
+    await migratePglite(drizzlePglite({ client: embedded as PGlite }), { migrationsFolder: MIGRATIONS_FOLDER });
+    return { applied: (await countApplied(query)) - before, total };
   }
   if (!handle.pool) throw new Error('migrateDatabase needs a PGlite or PostgreSQL handle');
   const { drizzle: drizzlePg } = await import('drizzle-orm/node-postgres');
@@ -76,8 +79,9 @@ async function applyMigrations(handle: DatabaseHandle): Promise<MigrationResult>
 /** How many of the migrations this build knows are applied to the database. */
 export async function migrationStatus(handle: DatabaseHandle): Promise<MigrationResult> {
   const total = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length;
-  const query = handle.pglite
-    ? (text: string) => handle.pglite!.query<{ n: number }>(text).then((r) => r.rows)
+  const embedded = handle.embedded;
+  const query = embedded
+    ? (text: string) => embedded.query<{ n: number }>(text).then((r) => r.rows)
     : (text: string) => handle.pool!.query<{ n: number }>(text).then((r) => r.rows);
   return { applied: await countApplied(query), total };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openDatabase, openPglite, type DatabaseHandle } from '../../src/db/client.js';
+import { openDatabase, openPglite, type DatabaseHandle, type EmbeddedThread } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { pgliteSnapshot, snapshotKey } from './pglite-snapshots.js';
 
@@ -11,6 +11,14 @@ import { pgliteSnapshot, snapshotKey } from './pglite-snapshots.js';
  */
 export const testDatabaseKind: 'embedded' | 'postgres' =
   process.env.PARLEY_TEST_DB === 'postgres' ? 'postgres' : 'embedded';
+
+/**
+ * Where the embedded test database runs: on the test's own thread by default
+ * (about 100 ms quicker to start, 280 against 400 ms from a dump), or with
+ * PARLEY_TEST_EMBEDDED_THREAD=own on a thread of its own, as `parley serve`
+ * runs it.
+ */
+const embeddedThread: EmbeddedThread = process.env.PARLEY_TEST_EMBEDDED_THREAD === 'own' ? 'own' : 'caller';
 
 export interface TestDatabase {
   handle: DatabaseHandle;
@@ -102,7 +110,10 @@ export async function migratedPostgresTemplate(): Promise<string> {
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (testDatabaseKind === 'embedded') {
-    const handle = await openPglite('memory://', { loadDataDir: await pgliteSnapshot('migrated') });
+    const handle = await openPglite('memory://', {
+      loadDataDir: await pgliteSnapshot('migrated'),
+      thread: embeddedThread,
+    });
     // Nothing to apply on the dump; here so a stale dump can never hide a migration.
     await migrateDatabase(handle);
     return { handle, drop: () => handle.close() };
