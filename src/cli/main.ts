@@ -79,6 +79,7 @@ async function runDatabaseCommand(name: string, args: unknown): Promise<number> 
     return await definition.run({ database, config: model.config, io: terminal, revocations, events }, args);
   } finally {
     await model.close();
+    await events.close();
     await pubsub.close();
     await database.close();
   }

@@ -68,23 +68,24 @@ export async function createFanoutEventBus(pubsub: PubSub, options: FanoutOption
   waiting.abort();
 
   let batch: Envelope[] = [];
-  const flush = () => {
+  const flush = async () => {
     const envelopes = batch;
     batch = [];
     if (envelopes.length === 0) return;
     const message = JSON.stringify(envelopes.length === 1 ? envelopes[0] : envelopes);
     // Fire and forget: live events are a courtesy to watchers; the database holds the truth.
-    pubsub.publish(EVENTS_CHANNEL, message).catch(onPublishError);
+    await pubsub.publish(EVENTS_CHANNEL, message).catch(onPublishError);
   };
 
   return {
     ready,
     publish(userId, event) {
-      if (batch.push({ userId, event }) === 1) setImmediate(flush);
+      if (batch.push({ userId, event }) === 1) setImmediate(() => void flush());
     },
     subscribe: (listener) => local.subscribe(listener),
+    // What this turn published goes out before the pub/sub may close (the CLI closes it right after).
     close: async () => {
-      flush();
+      await flush();
       await listener.close();
     },
   };

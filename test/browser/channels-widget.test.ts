@@ -215,6 +215,8 @@ describe('an agent typing to a website visitor', () => {
     await page.getByRole('link', { name: 'Inbox', exact: true }).click();
     await page.getByRole('link', { name: /Yes, until six/ }).click();
     const reply = page.getByRole('textbox', { name: 'Your reply' });
+    // The thread knows its conversation is a website chat once loaded: only then is the visitor told.
+    await page.locator('.thread-meta').getByText('Website', { exact: true }).waitFor();
     await reply.focus();
     await page.keyboard.type('Let me check');
     await visitor.getByText('Our team is typing…').waitFor();

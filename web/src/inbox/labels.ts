@@ -28,7 +28,12 @@ export const AUTHOR: Record<Message['type'], string> = {
   system: 'System',
 };
 
-export const CHANNEL: Record<string, string> = { telegram: 'Telegram', instagram: 'Instagram', api: 'API' };
+export const CHANNEL: Record<string, string> = {
+  telegram: 'Telegram',
+  instagram: 'Instagram',
+  api: 'API',
+  website: 'Website',
+};
 
 export function shortTime(iso: string | null | undefined): string {
   if (!iso) return '';
