@@ -16,6 +16,8 @@ export default defineConfig({
       'src/model/fair-share.test.ts',
       'src/model/fair-share-state.test.ts',
       'src/model/thinking.test.ts',
+      'src/infra/sliding-window.test.ts',
+      'src/kernel/ids.test.ts',
     ],
   },
 });

@@ -38,6 +38,7 @@ const sharedKey = [
   'src/model/fair-share-state.test.ts',
   'src/model/thinking.test.ts',
   'src/ai/customer-limit.test.ts',
+  'src/infra/sliding-window.test.ts',
   'test/usage/caps.test.ts',
   'test/usage/reservations.test.ts',
   'test/usage/fair-share.test.ts',
@@ -56,7 +57,15 @@ const sharedKeyFast = [
   'test/usage/reservations.test.ts',
 ];
 
+/** The outbox (#17): a message to a customer is sent by one sender, once, and never twice after a crash. */
+const outbox = [
+  'test/channels/outbox-claims.test.ts',
+  'test/channels/telegram-flow.test.ts',
+  'test/channels/instagram-flow.test.ts',
+];
+
 const SETS: Record<string, string[]> = {
+  outbox,
   conversations,
   auth,
   'shared-key': sharedKey,
