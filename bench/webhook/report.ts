@@ -154,10 +154,7 @@ export function report(results: TargetResult[]): string[] {
   out.push(...againstBare(results));
   out.push('');
   const debounce = config.replyDebounceMs;
-  out.push(
-    `Message → reply sent, emulator instant, debounce ${debounce} ms (Parley waits at least 1 ms) ` +
-      '(target: p50 ≤ 5 ms + debounce)',
-  );
+  out.push(`Message → reply sent, emulator instant, debounce ${debounce} ms ` + '(target: p50 ≤ 5 ms + debounce)');
   // A target without reply phases (the bare handler) shows '-' throughout.
   const replyColumns = (pick: (r: TargetResult) => ReplyPhase | null): Column[] => {
     const number = (r: TargetResult, field: (phase: ReplyPhase) => number) => {

@@ -33,13 +33,15 @@ const WAITABLE_FAILURES = new Set<ModelErrorClass>([
   'deadline_exceeded',
 ]);
 
-/** Enqueues a conversation's reply; a burst of adds within `debounceMs` becomes one job. */
+/**
+ * Enqueues a conversation's reply; a burst of adds within `debounceMs` becomes one job. With no
+ * wait at all the job is queued at once, not delayed: a delayed job waits for the queue's timer
+ * (with Redis, Redis checks blocking timeouts only `hz` times a second). Jobs that overlap then
+ * answer each message once all the same (`answered_through_seq`).
+ */
 export async function enqueueReply(queue: Queue, conversationId: string, debounceMs: number): Promise<void> {
-  await queue.add(
-    replyToConversation,
-    { conversationId },
-    { debounce: { id: `reply-${conversationId}`, ms: Math.max(debounceMs, 1) }, attempts: REPLY_ATTEMPTS },
-  );
+  const wait = debounceMs > 0 ? { debounce: { id: `reply-${conversationId}`, ms: debounceMs } } : {};
+  await queue.add(replyToConversation, { conversationId }, { ...wait, attempts: REPLY_ATTEMPTS });
 }
 
 export interface ReplyJobDeps extends ReplyDeps {

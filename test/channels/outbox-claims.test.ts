@@ -37,7 +37,8 @@ async function answered(question: string, answer: string) {
 beforeAll(async () => {
   t = await createTelegramTestApp({ token: BOT_TOKEN, id: 555000222, username: 'claims_bot' });
   telegram = t.telegram;
-  await t.telegramBusiness('claims', { reply_debounce_ms: 100 });
+  // No reply wait: each message's reply job is queued at once, not delayed.
+  await t.telegramBusiness('claims', { reply_debounce_ms: 0 });
 });
 afterAll(() => t.close());
 
