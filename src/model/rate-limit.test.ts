@@ -68,16 +68,9 @@ describe('the shared key rate gate', () => {
     for (let i = 0; i < 1000; i++) await other.acquire(clock.now() + 1_000);
     expect(clock.slept).toEqual([]);
     await one.backOff(7_000);
-    // The gate that met the 429 waits at once; another process hears of it within a quarter second.
     const before = clock.now();
-    await one.acquire(before + 60_000);
+    await other.acquire(before + 60_000);
     expect(clock.now() - before).toBe(7_000);
-    await other.acquire(clock.now() + 1_000);
-    await one.backOff(7_000);
-    clock.advance(250);
-    const later = clock.now();
-    await other.acquire(later + 60_000);
-    expect(clock.now() - later).toBe(6_750);
   });
 });
 

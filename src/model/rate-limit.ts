@@ -33,8 +33,6 @@ export interface RateGateOptions {
 
 const BACKOFF_KEY = 'gemini:backoff-until';
 const STATE_KEY = 'gemini:fair-share';
-/** How long a gate trusts the shared back-off it last read. */
-const BACKOFF_REREAD_MS = 250;
 /** Back-off after a 429 without RetryInfo: Gemini's per-minute quotas refill within the minute. */
 export const DEFAULT_429_BACKOFF_MS = 10_000;
 /** A waiting line polls at least this often, so its heartbeat stays fresh in the shared state. */
@@ -74,15 +72,7 @@ export function createRateGate(options: RateGateOptions): RateGate {
   let lineCount = 0;
   const lines = new Map<string, Line>();
 
-  // Every model call asks; trusting the last read briefly makes that one Cache read per
-  // BACKOFF_REREAD_MS instead of one per call. Another process's 429 reaches this one that much later.
-  let backOff = { until: 0, readAt: Number.NEGATIVE_INFINITY };
-  const backOffUntil = async () => {
-    if (now() - backOff.readAt < BACKOFF_REREAD_MS) return backOff.until;
-    const readAt = now();
-    backOff = { until: Number((await cache.get(BACKOFF_KEY)) ?? 0), readAt };
-    return backOff.until;
-  };
+  const backOffUntil = async () => Number((await cache.get(BACKOFF_KEY)) ?? 0);
 
   /** Fails the calls that cannot have a slot before their deadline. */
   function giveUp(line: Line, noSlotBefore: number): void {
@@ -174,9 +164,7 @@ export function createRateGate(options: RateGateOptions): RateGate {
     async backOff(ms) {
       const until = now() + ms;
       const current = await backOffUntil();
-      if (until <= current) return;
-      backOff = { until, readAt: backOff.readAt };
-      await cache.set(BACKOFF_KEY, String(until), ms);
+      if (until > current) await cache.set(BACKOFF_KEY, String(until), ms);
     },
   };
 }
