@@ -74,6 +74,20 @@ export async function handBackWaiting(
   return reports;
 }
 
+/** Whether a conversation waiting for the AI goes back to it now: the AI can answer and the business wants it first. */
+export function goesBackToAi(
+  owner: { defaultReplyHandler: ReplyHandler },
+  conversation: Pick<Conversation, 'waitingForAi' | 'status'>,
+  unavailable: string | null,
+): boolean {
+  return (
+    conversation.waitingForAi &&
+    conversation.status === 'support_active' &&
+    owner.defaultReplyHandler === 'AI' &&
+    unavailable === null
+  );
+}
+
 /**
  * A customer wrote in a conversation that waits for the AI: if the AI can now
  * answer and the business wants it first, the conversation is the AI's again
@@ -85,8 +99,7 @@ export async function resumeIfWaiting(
   conversation: Conversation,
   settings: Pick<AiSettings, 'autoResponseEnabled' | 'suspended'>,
 ): Promise<Conversation> {
-  if (!conversation.waitingForAi || conversation.status !== 'support_active') return conversation;
-  if (owner.defaultReplyHandler !== 'AI' || aiAvailability(deps.config, settings)) return conversation;
+  if (!goesBackToAi(owner, conversation, aiAvailability(deps.config, settings))) return conversation;
   const [ended] = await endWaitForAi(deps.db, owner.id, 'active', conversation.id);
   // A person took it in the meantime: it stays theirs.
   if (!ended) return conversation;

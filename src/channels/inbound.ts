@@ -1,6 +1,6 @@
 import { getAiSettings } from '../ai/ai-settings.js';
 import { aiAvailability } from '../ai/availability.js';
-import { resumeIfWaiting } from '../ai/handback.js';
+import { goesBackToAi, resumeIfWaiting } from '../ai/handback.js';
 import { enqueueReply } from '../ai/reply.jobs.js';
 import type { Config } from '../kernel/config.js';
 import { withTimeout } from '../kernel/timeout.js';
@@ -55,7 +55,7 @@ export async function receiveCustomerMessage(
     ...openingStatus(channel.owner.defaultReplyHandler, unavailable === null),
   });
   // Waiting for the AI, it goes back to the AI below when the AI can answer now.
-  const resumes = conversation.waitingForAi && channel.owner.defaultReplyHandler === 'AI' && unavailable === null;
+  const resumes = goesBackToAi(channel.owner, conversation, unavailable);
   const stored = await addMessage(deps.db, {
     conversationId: conversation.id,
     type: 'customer',
