@@ -159,20 +159,28 @@ async function startTarget(target: TargetName, geminiUrl: string, postgres: Reac
   return { server, publicId };
 }
 
-/** Each visitor writes `count` messages, one after the other, each after the last one's answer. */
-async function converse(visitors: Visitor[], round: string, count: number, into: Sample[], errors: string[]) {
+/**
+ * Each visitor writes `warmup` unmeasured messages, then `count` measured ones, one after the other,
+ * each after the last one's answer. There is no barrier between the two phases: waiting for every
+ * visitor's warm-up to end would start the measured phase with all of them writing in the same
+ * millisecond, a burst that people reading answers at their own pace do not make.
+ */
+async function converse(visitors: Visitor[], warmup: number, count: number, into: Sample[], errors: string[]) {
   await Promise.all(
     visitors.map(async (visitor, index) => {
-      for (let n = 0; n < count; n++) {
-        const tag = `m${index}-${round}${n}`;
+      for (let n = 0; n < warmup + count; n++) {
+        const measured = n >= warmup;
+        // Round 0 is the warm-up, round 1 the measured phase: no tag repeats.
+        const tag = measured ? `m${index}-1${n - warmup}` : `m${index}-0${n}`;
         try {
           const timing = await visitor.ask(`${tag} when do you open?`, tag);
           const model = modelCalls.get(tag);
           if (model === undefined) throw new Error(`the model was not asked about ${tag}`);
           const { acceptedMs, firstDeltaMs } = timing;
-          into.push({ acceptedMs, firstDeltaMs, modelMs: model.ms, toModelMs: model.arrivedAt - timing.sentAt });
+          if (measured)
+            into.push({ acceptedMs, firstDeltaMs, modelMs: model.ms, toModelMs: model.arrivedAt - timing.sentAt });
         } catch (error) {
-          errors.push(messageOf(error));
+          errors.push(`${measured ? '' : 'warm-up: '}${messageOf(error)}`);
         }
         // A visitor reads the answer before writing again: on average pauseMs, from half to one and a
         // half of it, so that 50 of them drift out of step as people do.
@@ -199,11 +207,7 @@ async function benchTarget(
     );
     cleanups.push(async () => visitors.forEach((visitor) => visitor.close()));
 
-    if (config.warmupMessages > 0) {
-      log(`  warm-up: ${config.warmupMessages} messages each`);
-      await converse(visitors, '0', config.warmupMessages, [], []);
-    }
-    log(`  measure: ${config.messages} messages each`);
+    log(`  ${config.warmupMessages} warm-up messages, then ${config.messages} measured, each`);
     const samples: Sample[] = [];
     const errors: string[] = [];
     // The emulator and the visitors live in this process: while its own event loop is held up,
@@ -212,8 +216,7 @@ async function benchTarget(
     benchLoop.enable();
     const cpuBefore = await cpuSecondsOf(server.pid);
     const started = performance.now();
-    // Round tags of the measured phase start at 1, so no tag repeats one of the warm-up.
-    await converse(visitors, '1', config.messages, samples, errors);
+    await converse(visitors, config.warmupMessages, config.messages, samples, errors);
     const durationMs = performance.now() - started;
     benchLoop.disable();
     const cpuAfter = await cpuSecondsOf(server.pid);
@@ -234,7 +237,8 @@ async function benchTarget(
       serverCpuMsPerMessage:
         cpuBefore === undefined || cpuAfter === undefined
           ? Number.NaN
-          : ((cpuAfter - cpuBefore) * 1000) / Math.max(1, samples.length),
+          : // Over the warm-up too: the phases overlap, visitor by visitor.
+            ((cpuAfter - cpuBefore) * 1000) / Math.max(1, samples.length + config.visitors * config.warmupMessages),
       rssMb: memory?.rssMb,
       benchLoopDelay: { p99Ms: benchLoop.percentile(99) / 1e6, maxMs: benchLoop.max / 1e6 },
     };
