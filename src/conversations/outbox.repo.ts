@@ -31,28 +31,30 @@ export async function pendingMessageIds(
  * when it is not pending or another sender holds it.
  */
 export async function claimDelivery(db: Database, messageId: string, leaseMs: number) {
-  const claimed = await db
-    .update(messages)
-    .set({ sendingUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
-    .where(and(eq(messages.id, messageId), eq(messages.deliveryStatus, 'pending'), isNull(messages.sendingUntil)))
-    .returning({ id: messages.id });
-  if (!claimed.length) return undefined;
-  const [row] = await db
-    .select({
-      message: {
+  // One statement: the claim's update, and the read of what sending needs from its returned row.
+  const claimed = db.$with('claimed').as(
+    db
+      .update(messages)
+      .set({ sendingUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
+      .where(and(eq(messages.id, messageId), eq(messages.deliveryStatus, 'pending'), isNull(messages.sendingUntil)))
+      .returning({
         id: messages.id,
         type: messages.type,
         text: messages.text,
         channelMessageId: messages.channelMessageId,
-      },
+        conversationId: messages.conversationId,
+      }),
+  );
+  const [row] = await db
+    .with(claimed)
+    .select({
+      message: { id: claimed.id, type: claimed.type, text: claimed.text, channelMessageId: claimed.channelMessageId },
       conversation: { id: conversations.id, userId: conversations.userId, customerId: conversations.customerId },
       channel: channels,
     })
-    .from(messages)
-    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-    .leftJoin(channels, eq(channels.id, conversations.channelId))
-    .where(eq(messages.id, messageId))
-    .limit(1);
+    .from(claimed)
+    .innerJoin(conversations, eq(conversations.id, claimed.conversationId))
+    .leftJoin(channels, eq(channels.id, conversations.channelId));
   return row;
 }
 
