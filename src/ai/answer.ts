@@ -76,6 +76,11 @@ export interface AnswerOptions {
   startedAt: number;
   /** For a channel reply: the seq of the newest customer message this answer answers. */
   answers?: number;
+  /**
+   * Whether the operator has suspended the business, read in the statement that read `history`
+   * (just before this call, so as fresh); read here when not given.
+   */
+  suspended?: boolean | undefined;
 }
 
 /**
@@ -91,7 +96,7 @@ export async function generateAnswer(deps: ReplyDeps, options: AnswerOptions): P
   if (!model) return ending.noAnswer('no_api_key');
   // Settings are cached; suspension is read fresh so that a reply already queued, or one begun
   // just before `ai_control suspend` in another process, does not reach the model.
-  if (await isSuspended(db, userId)) return ending.stopBeforeModel('suspended');
+  if (options.suspended ?? (await isSuspended(db, userId))) return ending.stopBeforeModel('suspended');
   const { prompt, request } = await modelRequestFor(deps, userId, settings, history, now);
   // Over its customer's share or its caps on the shared key, the conversation goes to people instead.
   const admission = await admitModelCall(deps, conversation, settings, request, now);

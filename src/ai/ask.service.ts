@@ -12,6 +12,7 @@ import {
 import { conversationCreatedEvent, messageEvent } from '../conversations/conversation-events.js';
 import { getAiSettings, type AiSettings } from './ai-settings.js';
 import { generateAnswer, HISTORY_LIMIT, whyNoAi } from './answer.js';
+import { suspendedRead } from './ai.repo.js';
 import { aiAvailability } from './availability.js';
 import { sendAwayMessageOnce } from './away-message.js';
 import { resumeIfWaiting } from './handback.js';
@@ -92,7 +93,11 @@ export async function replyToCustomer(
   const withoutAi = whyNoAi(deps, conversation, settings, now);
   // Stored before anything else can fail: a customer's message is never lost. The context the
   // model needs comes back with it, in the same round trip.
-  const { message: question, history } = await addMessageWithHistory(
+  const {
+    message: question,
+    history,
+    alongside,
+  } = await addMessageWithHistory(
     db,
     // Kept from the model: why, in the same insert, for the count of model calls avoided.
     {
@@ -100,6 +105,8 @@ export async function replyToCustomer(
       type: 'customer',
       text,
       aiSkippedReason: withoutAi ?? (deps.model ? null : 'no_api_key'),
+      // The model call below checks it: read here, it costs no round trip of its own.
+      alongside: withoutAi ? undefined : suspendedRead(user.id),
     },
     withoutAi ? 0 : HISTORY_LIMIT - 1,
   );
@@ -130,6 +137,7 @@ export async function replyToCustomer(
     history: [...history, question],
     now,
     startedAt,
+    suspended: alongside === true,
   });
   return { ...generated, question, responseTimeMs: generated.responseTimeMs };
 }

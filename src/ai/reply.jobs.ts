@@ -1,4 +1,5 @@
-import { findWithOwnerAndChannel, markSkipped, recentMessages } from '../conversations/conversations.service.js';
+import { findWithOwnerAndChannel, markSkipped } from '../conversations/conversations.service.js';
+import { historyAndSuspension } from './ai.repo.js';
 import type { OutboundDelivery } from '../conversations/outbox.js';
 import { jobType, type Queue } from '../infra/queue.js';
 import { getAiSettings } from './ai-settings.js';
@@ -61,7 +62,8 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
       const row = await findWithOwnerAndChannel(db, job.data.conversationId);
       if (!row) return;
       const { conversation, owner, channel } = row;
-      const history = await recentMessages(db, conversation.id, HISTORY_LIMIT);
+      // Whether the business is suspended comes with the history: the model call checks it.
+      const { history, suspended } = await historyAndSuspension(db, owner.id, conversation.id, HISTORY_LIMIT);
       const latest = history.filter((message) => message.type === 'customer').at(-1);
       if (!latest || latest.seq <= conversation.answeredThroughSeq) return;
 
@@ -87,7 +89,7 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
         const lastTry = job.attempt >= REPLY_ATTEMPTS;
         await generateAnswer(
           { ...deps, retryLater: (error) => !lastTry && WAITABLE_FAILURES.has(error.errorClass) },
-          { userId: owner.id, conversation, settings, history, now, startedAt, answers: latest.seq },
+          { userId: owner.id, conversation, settings, history, now, startedAt, answers: latest.seq, suspended },
         );
       }
       // The answer, an away message or a handover message: whatever is now waiting goes out.

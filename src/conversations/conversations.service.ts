@@ -130,6 +130,6 @@ export async function addMessageWithHistory(
   db: Database,
   input: NewMessage,
   historyLimit: number,
-): Promise<{ message: StoredMessage | undefined; history: StoredMessage[] }> {
+): Promise<{ message: StoredMessage | undefined; history: StoredMessage[]; alongside: unknown }> {
   return insertMessage(db, input, historyLimit);
 }

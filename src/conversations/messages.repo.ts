@@ -41,6 +41,11 @@ export interface NewMessage {
    * stored and nothing otherwise.
    */
   also?: SQL;
+  /**
+   * A scalar read in the same statement and snapshot, returned as `alongside`: what the caller
+   * would otherwise fetch in a round trip of its own.
+   */
+  alongside?: SQL;
 }
 
 interface HistoryRow {
@@ -109,12 +114,14 @@ export async function insertMessage(db: Database, input: NewMessage, historyLimi
   const result = await db.execute(sql`
     with ${steps} ${history} ${also}
     select (select created_at from inserted) as created_at, (select seq from inserted) as seq,
-           ${historyLimit > 0 ? sql`(select coalesce(json_agg(h order by h.seq), '[]'::json) from history h)` : sql`null`} as history`);
+           ${historyLimit > 0 ? sql`(select coalesce(json_agg(h order by h.seq), '[]'::json) from history h)` : sql`null`} as history,
+           ${input.alongside ? sql`(${input.alongside})` : sql`null`} as alongside`);
   // Both drivers parse json; Drizzle leaves timestamps as text on PGlite.
   const row = rowsOf<{
     created_at: Date | string | null;
     seq: number | string | null;
     history: HistoryRow[] | null;
+    alongside: unknown;
   }>(result)[0];
   const rawHistory = row?.history ?? [];
   return {
@@ -136,6 +143,7 @@ export async function insertMessage(db: Database, input: NewMessage, historyLimi
       createdAt: new Date(h.created_at),
       responseTimeMs: h.response_time_ms,
     })),
+    alongside: row?.alongside ?? null,
   };
 }
 

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { usageRecords } from '../../src/db/schema/index.js';
+import { aiConfigs, usageRecords, users } from '../../src/db/schema/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createAiTestApp, TEST_GEMINI_KEY, type AiTestApp } from '../helpers/ai.js';
 
@@ -152,6 +152,31 @@ describe('POST /api/v1/ai/ask/', () => {
       expect.objectContaining({ type: 'customer', text: 'hello?' }),
     ]);
     expectPublished(t, body.session_id, 'hello?');
+  });
+
+  it('keeps a question from the model once the operator has suspended the business from another process', async () => {
+    const token = await t.business('paused');
+    t.gemini.enqueue({ text: 'Hello!' }, { text: 'never sent' });
+    // This process's settings, cached by the first answer, still say the AI answers.
+    expect((await ask(token, { question: 'hi', customer_id: 'c1' })).json()).toMatchObject({
+      answer: 'Hello!',
+      auto_response_generated: true,
+    });
+    // What `ai_control suspend` does from another process: the cached settings do not know yet.
+    const [owner] = await t.db.select({ id: users.id }).from(users).where(eq(users.username, 'paused'));
+    await t.db.update(aiConfigs).set({ suspendedAt: new Date() }).where(eq(aiConfigs.userId, owner!.id));
+
+    const response = await ask(token, { question: 'still there?', customer_id: 'c1' });
+    expect(response.json()).toMatchObject({ answer: null, auto_response_generated: false, reason: 'suspended' });
+    expect(generateCalls()).toHaveLength(1);
+    const conversation = await session(token, response.json<AskBody>().session_id);
+    expect(conversation.status).toBe('support_active');
+    expect(conversation.messages.map((message) => [message.type, message.text])).toEqual([
+      ['customer', 'hi'],
+      ['AI', 'Hello!'],
+      ['customer', 'still there?'],
+      ['system', 'Handed to people (suspended).'],
+    ]);
   });
 
   it('leaves conversations of a Manual business to people', async () => {
