@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { rowsOf } from '../db/client.js';
 import { aiConfigs, aiPrompts, conversations, messages, users, type ReplyHandler } from '../db/schema/index.js';
@@ -105,32 +105,13 @@ export async function upsertSuspension(
 }
 
 /** Whether the operator has suspended the business, as a scalar to read within another statement. */
-export function suspendedRead(userId: string): SQL<boolean> {
+export function suspendedRead(userId: string | SQLWrapper): SQL<boolean> {
   return sql<boolean>`exists (select 1 from ${aiConfigs} where ${aiConfigs.userId} = ${userId} and ${aiConfigs.suspendedAt} is not null)`;
 }
 
-/**
- * A conversation's latest `limit` messages, oldest first, and whether its business is suspended,
- * in one round trip: what a reply reads just before its model call. `suspended` is undefined when
- * the conversation has no messages.
- */
-export async function historyAndSuspension(db: Database, userId: string, conversationId: string, limit: number) {
-  const rows = await db
-    .select({
-      id: messages.id,
-      seq: messages.seq,
-      type: messages.type,
-      text: messages.text,
-      createdAt: messages.createdAt,
-      responseTimeMs: messages.responseTimeMs,
-      suspended: suspendedRead(userId),
-    })
-    .from(messages)
-    .where(eq(messages.conversationId, conversationId))
-    .orderBy(desc(messages.seq))
-    .limit(limit);
-  const history = rows.reverse().map(({ suspended: _, ...message }) => message);
-  return { history, suspended: rows[0]?.suspended };
+/** The same for the business owning the conversation that the enclosing statement reads. */
+export function conversationOwnerSuspendedRead(): SQL<boolean> {
+  return suspendedRead(conversations.userId);
 }
 
 export async function suspendedAt(db: Database, userId: string): Promise<Date | null> {

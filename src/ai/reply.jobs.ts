@@ -1,10 +1,9 @@
 import { findWithOwnerAndChannel, markSkipped } from '../conversations/conversations.service.js';
-import { historyAndSuspension } from './ai.repo.js';
 import type { OutboundDelivery } from '../conversations/outbox.js';
 import { jobType, type Queue } from '../infra/queue.js';
 import { getAiSettings } from './ai-settings.js';
 import type { ModelErrorClass } from '../model/model-provider.js';
-import { sweepUnanswered } from './ai.repo.js';
+import { conversationOwnerSuspendedRead, sweepUnanswered } from './ai.repo.js';
 import { generateAnswer, HISTORY_LIMIT, whyNoAi } from './answer.js';
 import { sendAwayMessageOnce } from './away-message.js';
 import type { ReplyDeps } from './reply-deps.js';
@@ -59,11 +58,15 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
     replyToConversation,
     async (job) => {
       const startedAt = performance.now();
-      const row = await findWithOwnerAndChannel(db, job.data.conversationId);
+      // One read: the conversation, its history, and whether the business is suspended (the
+      // model call checks it).
+      const row = await findWithOwnerAndChannel(db, job.data.conversationId, {
+        historyLimit: HISTORY_LIMIT,
+        alongside: conversationOwnerSuspendedRead(),
+      });
       if (!row) return;
-      const { conversation, owner, channel } = row;
-      // Whether the business is suspended comes with the history: the model call checks it.
-      const { history, suspended } = await historyAndSuspension(db, owner.id, conversation.id, HISTORY_LIMIT);
+      const { conversation, owner, channel, history } = row;
+      const suspended = row.alongside === true;
       const latest = history.filter((message) => message.type === 'customer').at(-1);
       if (!latest || latest.seq <= conversation.answeredThroughSeq) return;
 

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Database } from '../db/client.js';
+import { historyFromJson, historyJson } from './messages.repo.js';
 import { channels, conversations, messages, users, type Channel, type ConversationStatus } from '../db/schema/index.js';
 
 export type Conversation = typeof conversations.$inferSelect;
@@ -205,16 +206,32 @@ export async function recountConversations(db: Database): Promise<{ checked: num
   return { checked: Number(row?.checked ?? 0), updated: row?.updated ?? [] };
 }
 
-/** A conversation with its owner and, for a channel conversation, its channel. */
-export async function findWithOwnerAndChannel(db: Database, conversationId: string) {
+/**
+ * A conversation with its owner and, for a channel conversation, its channel. With
+ * `historyLimit`, its latest messages (oldest first), and with `alongside`, a scalar that may
+ * refer to the conversation's columns, read in the same statement.
+ */
+export async function findWithOwnerAndChannel(
+  db: Database,
+  conversationId: string,
+  context: { historyLimit?: number; alongside?: SQL } = {},
+) {
   const [row] = await db
-    .select({ conversation: conversations, owner: { id: users.id }, channel: channels })
+    .select({
+      conversation: conversations,
+      owner: { id: users.id },
+      channel: channels,
+      history: context.historyLimit ? historyJson(sql`${conversations.id}`, context.historyLimit) : sql<null>`null`,
+      alongside: context.alongside ?? sql<null>`null`,
+    })
     .from(conversations)
     .innerJoin(users, eq(users.id, conversations.userId))
     .leftJoin(channels, eq(channels.id, conversations.channelId))
     .where(eq(conversations.id, conversationId))
     .limit(1);
-  return row;
+  if (!row) return undefined;
+  const { history, alongside, ...found } = row;
+  return { ...found, history: historyFromJson(history), alongside: alongside as unknown };
 }
 
 /**

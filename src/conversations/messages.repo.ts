@@ -48,13 +48,33 @@ export interface NewMessage {
   alongside?: SQL;
 }
 
-interface HistoryRow {
+/** A message as `historyJson` gives it: both drivers parse json; its timestamps stay text. */
+export interface HistoryRow {
   id: string;
   seq: number | string;
   type: MessageType;
   text: string;
   created_at: string;
   response_time_ms: number | null;
+}
+
+/** A conversation's latest `limit` messages as one json array (a scalar within a larger statement). */
+export function historyJson(conversationId: SQL | string, limit: number): SQL<HistoryRow[] | null> {
+  return sql<HistoryRow[] | null>`(select coalesce(json_agg(h order by h.seq), '[]'::json) from (
+      select id, type, text, created_at, response_time_ms, seq from ${messages}
+       where conversation_id = ${conversationId} order by seq desc limit ${limit}) h)`;
+}
+
+/** `historyJson`'s rows as stored messages, oldest first. */
+export function historyFromJson(rows: HistoryRow[] | null | undefined): StoredMessage[] {
+  return (rows ?? []).map((h) => ({
+    id: h.id,
+    seq: Number(h.seq),
+    type: h.type,
+    text: h.text,
+    createdAt: new Date(h.created_at),
+    responseTimeMs: h.response_time_ms,
+  }));
 }
 
 /**
@@ -102,19 +122,15 @@ export async function insertMessage(db: Database, input: NewMessage, historyLimi
             on conflict do nothing
             returning id, created_at, seq
           )`;
-  // Every part of one statement sees the same snapshot: `history` holds the messages before this one.
-  const history =
-    // Stryker disable next-line EqualityOperator: a history of limit 0 is as empty as none
-    historyLimit > 0
-      ? sql`, history as (
-          select id, type, text, created_at, response_time_ms, seq from ${messages}
-           where conversation_id = ${input.conversationId} order by seq desc limit ${historyLimit})`
-      : sql``;
   const also = input.also ? sql`, also as (${input.also})` : sql``;
+  // Every part of one statement sees the same snapshot: the history holds the messages before this one.
   const result = await db.execute(sql`
-    with ${steps} ${history} ${also}
+    with ${steps} ${also}
     select (select created_at from inserted) as created_at, (select seq from inserted) as seq,
-           ${historyLimit > 0 ? sql`(select coalesce(json_agg(h order by h.seq), '[]'::json) from history h)` : sql`null`} as history,
+           ${
+             // Stryker disable next-line EqualityOperator: a history of limit 0 is as empty as none
+             historyLimit > 0 ? historyJson(input.conversationId, historyLimit) : sql`null`
+           } as history,
            ${input.alongside ? sql`(${input.alongside})` : sql`null`} as alongside`);
   // Both drivers parse json; Drizzle leaves timestamps as text on PGlite.
   const row = rowsOf<{
@@ -123,7 +139,6 @@ export async function insertMessage(db: Database, input: NewMessage, historyLimi
     history: HistoryRow[] | null;
     alongside: unknown;
   }>(result)[0];
-  const rawHistory = row?.history ?? [];
   return {
     message: row?.created_at
       ? {
@@ -135,14 +150,7 @@ export async function insertMessage(db: Database, input: NewMessage, historyLimi
           responseTimeMs: input.responseTimeMs ?? null,
         }
       : undefined,
-    history: rawHistory.map((h) => ({
-      id: h.id,
-      seq: Number(h.seq),
-      type: h.type,
-      text: h.text,
-      createdAt: new Date(h.created_at),
-      responseTimeMs: h.response_time_ms,
-    })),
+    history: historyFromJson(row?.history),
     alongside: row?.alongside ?? null,
   };
 }
