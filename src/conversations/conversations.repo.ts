@@ -231,7 +231,7 @@ export async function findWithOwnerAndChannel(
     .limit(1);
   if (!row) return undefined;
   const { history, alongside, ...found } = row;
-  return { ...found, history: historyFromJson(history), alongside: alongside as unknown };
+  return { ...found, history: historyFromJson(history), alongside };
 }
 
 /**
