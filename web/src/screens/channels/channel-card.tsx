@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useRef } from 'preact/hooks';
 import { api } from '../../api.js';
 import type { ChannelHealth, ConnectedChannel } from '../../types-channels.js';
+import { ConfirmedAction } from '../../ui/confirmed-action.js';
 import { WebsiteDetails } from './website.js';
 
 // One connected channel: what it is, how it is doing (asked of the platform when shown, and on
@@ -161,46 +161,25 @@ function HealthDetails({ health, type }: { health: ChannelHealth; type: Connecte
 }
 
 function Disconnect({ channel, onDone }: { channel: ConnectedChannel; onDone: () => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const disconnect = useMutation({
     mutationFn: () => api<void>('DELETE', `/api/v1/channels/${channel.id}/`),
-    onSuccess: () => {
-      dialog.current?.close();
-      onDone();
-    },
+    onSuccess: onDone,
   });
-  const titleId = `disconnect-${channel.id}`;
   return (
-    <>
-      <button
-        type="button"
-        class="danger-quiet"
-        aria-label={`Disconnect ${channel.name}`}
-        onClick={() => {
-          disconnect.reset();
-          dialog.current?.showModal();
-        }}
-      >
-        Disconnect
-      </button>
-      <dialog ref={dialog} aria-labelledby={titleId}>
-        <h2 id={titleId}>Disconnect {channel.name}?</h2>
-        <p>
-          {DISCONNECTING[channel.type]} Its conversations stay in the inbox, but replies to them can no longer be sent.
-          You can connect it again later.
-        </p>
-        <p class="error" role="alert">
-          {disconnect.isError ? disconnect.error.message : ''}
-        </p>
-        <div class="form-actions">
-          <button type="button" class="danger" disabled={disconnect.isPending} onClick={() => disconnect.mutate()}>
-            {disconnect.isPending ? 'Disconnecting…' : 'Disconnect'}
-          </button>
-          <button type="button" autofocus onClick={() => dialog.current?.close()}>
-            Cancel
-          </button>
-        </div>
-      </dialog>
-    </>
+    <ConfirmedAction
+      id={`disconnect-${channel.id}`}
+      opener="Disconnect"
+      openerLabel={`Disconnect ${channel.name}`}
+      openerClass="danger-quiet"
+      title={`Disconnect ${channel.name}?`}
+      confirm="Disconnect"
+      confirming="Disconnecting…"
+      action={disconnect}
+    >
+      <p>
+        {DISCONNECTING[channel.type]} Its conversations stay in the inbox, but replies to them can no longer be sent.
+        You can connect it again later.
+      </p>
+    </ConfirmedAction>
   );
 }

@@ -9,6 +9,7 @@ import type {
   WidgetSecret,
   WidgetSettingsPatch,
 } from '../../types-channels.js';
+import { ConfirmedAction } from '../../ui/confirmed-action.js';
 import { CopyField } from '../../ui/copy-field.js';
 import { SetupNote } from './connect.js';
 import { NEW_WIDGET, WidgetSettingsForm } from './widget-form.js';
@@ -230,46 +231,25 @@ export function WebsiteDetails({
 }
 
 function RotateSecret({ channel, onRotated }: { channel: ConnectedChannel; onRotated: (secret: string) => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const rotate = useMutation({
     mutationFn: () => api<WidgetSecret>('POST', `/api/v1/channels/${channel.id}/secret/`, {}),
-    onSuccess: (answer) => {
-      dialog.current?.close();
-      onRotated(answer.widget_secret);
-    },
+    onSuccess: (answer) => onRotated(answer.widget_secret),
   });
-  const titleId = `rotate-${channel.id}`;
   return (
-    <>
-      <button
-        type="button"
-        aria-label={`Rotate the secret of ${channel.name}`}
-        onClick={() => {
-          rotate.reset();
-          dialog.current?.showModal();
-        }}
-      >
-        Rotate secret
-      </button>
-      <dialog ref={dialog} aria-labelledby={titleId}>
-        <h2 id={titleId}>Rotate the secret of {channel.name}?</h2>
-        <p>
-          Signed-in customers are recognised by hashes your site’s server makes with the secret: those made with the
-          current one stop working at once, so their chats carry on as anonymous visitors until your server uses the new
-          secret. The new one is shown once.
-        </p>
-        <p class="error" role="alert">
-          {rotate.isError ? rotate.error.message : ''}
-        </p>
-        <div class="form-actions">
-          <button type="button" class="danger" disabled={rotate.isPending} onClick={() => rotate.mutate()}>
-            {rotate.isPending ? 'Rotating…' : 'Rotate secret'}
-          </button>
-          <button type="button" autofocus onClick={() => dialog.current?.close()}>
-            Cancel
-          </button>
-        </div>
-      </dialog>
-    </>
+    <ConfirmedAction
+      id={`rotate-${channel.id}`}
+      opener="Rotate secret"
+      openerLabel={`Rotate the secret of ${channel.name}`}
+      title={`Rotate the secret of ${channel.name}?`}
+      confirm="Rotate secret"
+      confirming="Rotating…"
+      action={rotate}
+    >
+      <p>
+        Signed-in customers are recognised by hashes your site’s server makes with the secret: those made with the
+        current one stop working at once, so their chats carry on as anonymous visitors until your server uses the new
+        secret. The new one is shown once.
+      </p>
+    </ConfirmedAction>
   );
 }
