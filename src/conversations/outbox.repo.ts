@@ -25,18 +25,31 @@ export async function pendingMessageIds(
   return rows.map((row) => row.id);
 }
 
+/** Which message to claim: one by its id, or the oldest one of a conversation still waiting. */
+export type ClaimTarget = { messageId: string } | { nextOf: string };
+
 /**
  * Claims a message still waiting to go out for `leaseMs`, so no other process sends it meanwhile,
  * and reads it with its conversation's customer and channel (null once disconnected). Undefined
- * when it is not pending or another sender holds it.
+ * when it is not pending, another sender holds it, or (`nextOf`) the conversation has none left.
  */
-export async function claimDelivery(db: Database, messageId: string, leaseMs: number) {
+export async function claimDelivery(db: Database, target: ClaimTarget, leaseMs: number) {
+  const which =
+    'messageId' in target
+      ? eq(messages.id, target.messageId)
+      : eq(
+          messages.id,
+          sql`(select ${messages.id} from ${messages} where ${messages.conversationId} = ${target.nextOf}
+                and ${messages.deliveryStatus} = 'pending' and ${messages.sendingUntil} is null
+              order by ${messages.seq} limit 1)`,
+        );
   // One statement: the claim's update, and the read of what sending needs from its returned row.
+  // The update checks the state again: a sender that claimed the row first leaves it unchanged.
   const claimed = db.$with('claimed').as(
     db
       .update(messages)
       .set({ sendingUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
-      .where(and(eq(messages.id, messageId), eq(messages.deliveryStatus, 'pending'), isNull(messages.sendingUntil)))
+      .where(and(which, eq(messages.deliveryStatus, 'pending'), isNull(messages.sendingUntil)))
       .returning({
         id: messages.id,
         type: messages.type,

@@ -71,33 +71,39 @@ export async function enqueueDelivery(queue: Queue, messageId: string, delayMs =
   await queue.add(deliverMessage, { messageId }, { jobId: `deliver-${messageId}`, delayMs });
 }
 
-/** Enqueues every pending outbound message of a conversation (all conversations without one). */
+/**
+ * Enqueues every pending outbound message of a conversation (all conversations without one) not
+ * claimed by a sender, created over `olderThanMs` ago, each to be tried after `delayMs`.
+ */
 export async function enqueuePending(
   db: Database,
   queue: Queue,
   conversationId?: string,
   olderThanMs = 0,
+  delayMs = 0,
 ): Promise<number> {
   const ids = await outbox.pendingMessageIds(db, { conversationId, olderThanMs });
-  for (const id of ids) await enqueueDelivery(queue, id);
+  for (const id of ids) await enqueueDelivery(queue, id, delayMs);
   return ids.length;
 }
 
 type SendOutcome =
-  { outcome: 'sent' | 'not_ours' } | { outcome: 'failed'; why: string } | { outcome: 'try_again'; error: unknown };
+  | { outcome: 'sent' | 'unclaimed' | 'disconnected' }
+  | { outcome: 'failed'; why: string }
+  | { outcome: 'try_again'; error: unknown; messageId: string };
 
 /**
- * One try at a pending message: claims it (another sender holding it, or it having gone out,
- * makes it not ours), sends what is left of it, and records what happened. `lastTry`: a
- * failure now is final.
+ * One try at a pending message: claims it (`unclaimed`: another sender holds it, it has gone out,
+ * or the conversation has none left), sends what is left of it, and records what happened.
+ * `lastTry`: a failure now is final.
  */
 async function sendOnce(
   { db, courier, events }: OutboxDeps,
-  messageId: string,
+  target: outbox.ClaimTarget,
   lastTry: boolean,
 ): Promise<SendOutcome> {
-  const found = await outbox.claimDelivery(db, messageId, SENDING_LEASE_MS);
-  if (!found) return { outcome: 'not_ours' };
+  const found = await outbox.claimDelivery(db, target, SENDING_LEASE_MS);
+  if (!found) return { outcome: 'unclaimed' };
   const { message, conversation, channel } = found;
   const failed = async (why: string): Promise<SendOutcome> => {
     await outbox.markUndeliverable(db, message.id, why);
@@ -106,7 +112,7 @@ async function sendOnce(
   };
   if (!channel) {
     await failed('the channel was disconnected');
-    return { outcome: 'not_ours' };
+    return { outcome: 'disconnected' };
   }
   // Parts a failed try already delivered are not sent again: their ids are kept as they go out.
   const sentIds = message.channelMessageId ? message.channelMessageId.split(',') : [];
@@ -126,7 +132,7 @@ async function sendOnce(
     const permanent = error instanceof DeliveryError && error.permanent;
     if (permanent || lastTry) return failed(error instanceof DeliveryError ? error.message : String(error));
     await outbox.releaseClaim(db, message.id, sentIds.length ? sentIds.join(',') : null);
-    return { outcome: 'try_again', error };
+    return { outcome: 'try_again', error, messageId: message.id };
   }
   await outbox.markDelivered(db, message.id, sentIds.join(','));
   events.publish(conversation.userId, deliveryChangedEvent(conversation.id, message.id, 'sent', null));
@@ -135,16 +141,18 @@ async function sendOnce(
 
 /**
  * Sends a conversation's pending messages from the job that wrote them, one hop shorter than a
- * delivery job each. The first that fails for now goes to the delivery job's retries, and so
- * do the ones after it, which keeps them behind it.
+ * delivery job each, oldest first, each claimed as it is taken: the first claim is also the read
+ * of what to send. The first that fails for now goes to the delivery job's retries, and so do the
+ * ones after it, as late, which keeps them behind it.
  */
 export async function sendPendingNow(deps: OutboxDeps, conversationId: string): Promise<void> {
-  const ids = await outbox.pendingMessageIds(deps.db, { conversationId });
-  for (const [index, id] of ids.entries()) {
-    const { outcome } = await sendOnce(deps, id, false);
-    if (outcome !== 'try_again') continue;
-    await enqueueDelivery(deps.queue, id, RETRY_DELAY_MS);
-    for (const later of ids.slice(index + 1)) await enqueueDelivery(deps.queue, later, RETRY_DELAY_MS);
+  for (;;) {
+    const sent = await sendOnce(deps, { nextOf: conversationId }, false);
+    // Nothing left to claim; or a message another sender claimed first, which sends it and what follows.
+    if (sent.outcome === 'unclaimed') return;
+    if (sent.outcome !== 'try_again') continue;
+    await enqueueDelivery(deps.queue, sent.messageId, RETRY_DELAY_MS);
+    await enqueuePending(deps.db, deps.queue, conversationId, 0, RETRY_DELAY_MS);
     return;
   }
 }
@@ -153,7 +161,7 @@ export function registerOutboxJobs(queue: Queue, deps: OutboxDeps): void {
   queue.handle(
     deliverMessage,
     async (job) => {
-      const sent = await sendOnce(deps, job.data.messageId, job.attempt >= DEFAULT_ATTEMPTS);
+      const sent = await sendOnce(deps, { messageId: job.data.messageId }, job.attempt >= DEFAULT_ATTEMPTS);
       if (sent.outcome === 'failed') throw new PermanentJobError(sent.why);
       if (sent.outcome === 'try_again') throw sent.error;
     },
