@@ -57,6 +57,8 @@ const config = {
   // Ten sockets a business: a small business's few people, each with the inbox open on a device or two.
   businesses: Math.max(1, Math.round(numberFromEnv('BENCH_WS_BUSINESSES', Math.ceil(clients / 10)))),
   asks: Math.max(1, Math.round(numberFromEnv('BENCH_WS_ASKS', 200))),
+  // Longer than the server's 30 s heartbeat, so that a turn of it is in the figures, as it is in production.
+  minSeconds: numberFromEnv('BENCH_WS_SECONDS', 35),
   warmupAsks: Math.round(numberFromEnv('BENCH_WS_WARMUP_ASKS', 20)),
   concurrency: Math.max(1, Math.round(numberFromEnv('BENCH_WS_CONCURRENCY', 4))),
   // A thread per 2,500 clients, at most 4: on this 2-core machine more threads only share the same cores.
@@ -167,17 +169,25 @@ async function askOnce(servers: ServerProcess[], tokens: string[], index: number
   }
 }
 
-async function askMany(servers: ServerProcess[], tokens: string[], first: number, count: number): Promise<string[]> {
+/** Asks from number `first` on: `count` of them, and more until `minMs` have passed. Returns how many, and what failed. */
+async function askMany(
+  servers: ServerProcess[],
+  tokens: string[],
+  first: number,
+  count: number,
+  minMs = 0,
+): Promise<{ asked: number; errors: string[] }> {
   const errors: string[] = [];
+  const until = performance.now() + minMs;
   let next = first;
   const worker = async () => {
-    while (next < first + count) {
+    while (next < first + count || performance.now() < until) {
       const error = await askOnce(servers, tokens, next++);
       if (error) errors.push(error);
     }
   };
   await Promise.all(Array.from({ length: config.concurrency }, worker));
-  return errors;
+  return { asked: next - first, errors };
 }
 
 /** Clients of business `business`: client i belongs to business i % businesses. */
@@ -244,13 +254,13 @@ async function benchTarget(
     }
     await pool.reset();
     const first = config.warmupAsks;
-    log(`  measure: ${config.asks} asks at ${config.concurrency} at a time`);
+    log(`  measure: ${config.asks} asks or more for ${config.minSeconds} s, ${config.concurrency} at a time`);
     const mainLoop = monitorEventLoopDelay({ resolution: 10 });
     mainLoop.enable();
     const cpuBefore = await Promise.all(servers.map((server) => cpuSecondsOf(server.pid)));
     const started = performance.now();
-    const askErrors = await askMany(servers, tokens, first, config.asks);
-    const expected = expectedFor(first, config.asks);
+    const { asked, errors: askErrors } = await askMany(servers, tokens, first, config.asks, config.minSeconds * 1000);
+    const expected = expectedFor(first, asked);
     await settle(pool, expected);
     const durationMs = performance.now() - started;
     mainLoop.disable();
@@ -273,7 +283,7 @@ async function benchTarget(
     });
     let missing = 0;
     let duplicated = 0;
-    for (let ask = first; ask < first + config.asks; ask++) {
+    for (let ask = first; ask < first + asked; ask++) {
       const got = perAsk.get(ask) ?? 0;
       const want = clientsOf(ask % config.businesses);
       if (got < want) missing += want - got;
@@ -296,7 +306,7 @@ async function benchTarget(
       connectFailures: connected.failures
         .slice(0, 20)
         .concat(connected.failures.length > 20 ? [`… and ${connected.failures.length - 20} more`] : []),
-      asks: config.asks,
+      asks: asked,
       askErrors,
       expected,
       missing,
@@ -337,7 +347,7 @@ async function main(): Promise<void> {
   const loadAtStart = machine().loadAverage;
   log(
     `bench:ws: ${targets.join(', ')}; ${config.clients} clients over ${config.businesses} businesses ` +
-      `on ${config.threads} client thread(s), ${config.asks} asks (${config.concurrency} at a time) after ` +
+      `on ${config.threads} client thread(s), ${config.asks} asks or more for ${config.minSeconds} s (${config.concurrency} at a time) after ` +
       `${config.warmupAsks} warm-up`,
   );
   const results: TargetResult[] = [];
