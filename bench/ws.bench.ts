@@ -11,12 +11,11 @@
  * leaving the model to reaching each of the business's clients, and checks that
  * every client got every answer exactly once. See bench/README.md.
  */
-import { readFile } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { buildIfNeeded, needsBuild } from '../scripts/build.js';
 import type { EmulatorRequest, GeminiEmulator } from '../src/emulator/gemini.js';
 import { businessesEnv, createBusinesses } from './lib/businesses.js';
-import { cpuSecondsOf, freePort, memoryOf, startServer, type ServerProcess } from './lib/process.js';
+import { checkFileLimit, cpuSecondsOf, freePort, memoryOf, startServer, type ServerProcess } from './lib/process.js';
 import {
   APP_SECRET,
   buildStamp,
@@ -90,26 +89,6 @@ function respond(request: EmulatorRequest) {
 }
 
 // ---- One target -------------------------------------------------------------------------------
-
-/** Open files a process may hold (its soft limit; Node lifts it to the hard limit as it starts). */
-async function fileLimitOf(pid: number | 'self'): Promise<number> {
-  const limits = await readFile(`/proc/${pid}/limits`, 'utf8').catch(() => '');
-  const line = limits.split('\n').find((entry) => entry.startsWith('Max open files'));
-  const soft = line?.split(/\s+/)[3];
-  return soft === undefined || soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft);
-}
-
-/** Fails early, with what to do, when a process could not hold its sockets. */
-async function checkFileLimit(pid: number | 'self', name: string, sockets: number): Promise<void> {
-  const limit = await fileLimitOf(pid);
-  // Room for the database, Redis, the listening socket, logs.
-  if (limit < sockets + 200) {
-    throw new Error(
-      `${name} may open ${limit} files, too few for ${sockets} sockets: raise the hard limit ` +
-        '(`ulimit -Hn 65536` as root, LimitNOFILE= in a systemd unit, nofile in /etc/security/limits.conf)',
-    );
-  }
-}
 
 async function startTarget(target: TargetName, gemini: GeminiEmulator, postgres: Reachable, redis: Reachable) {
   const env: Record<string, string> = { ...parleyEnv(gemini.url, await tempDir(cleanups)), ...businessesEnv };
