@@ -222,3 +222,23 @@ function ticksOf(stat: string): number {
   // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
   return Number(fields[11]) + Number(fields[12]);
 }
+
+/** Open files a process may hold (its soft limit; Node lifts it to the hard limit as it starts). */
+async function fileLimitOf(pid: number | 'self'): Promise<number> {
+  const limits = await readFile(`/proc/${pid}/limits`, 'utf8').catch(() => '');
+  const line = limits.split('\n').find((entry) => entry.startsWith('Max open files'));
+  const soft = line?.split(/\s+/)[3];
+  return soft === undefined || soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft);
+}
+
+/** Fails early, with what to do, when a process could not hold its sockets. */
+export async function checkFileLimit(pid: number | 'self', name: string, sockets: number): Promise<void> {
+  const limit = await fileLimitOf(pid);
+  // Room for the database, Redis, the listening socket, logs.
+  if (limit < sockets + 200) {
+    throw new Error(
+      `${name} may open ${limit} files, too few for ${sockets} sockets: raise the hard limit ` +
+        '(`ulimit -Hn 65536` as root, LimitNOFILE= in a systemd unit, nofile in /etc/security/limits.conf)',
+    );
+  }
+}

@@ -32,26 +32,60 @@ export function messageBudget(perSecond: number, now: () => number = Date.now): 
   };
 }
 
+/** How often a heartbeat's wheel turns: each turn pings the sockets of one slot. */
+const SLOT_MS = 250;
+
+export interface SocketHeartbeat {
+  /** Pings the socket once a period from now on; ends it if it did not answer the previous ping. */
+  track(socket: WebSocket): void;
+  stop(): void;
+}
+
 /**
- * Finds sockets whose peer went away without closing: each beat pings every
- * socket, and ends one that did not answer the previous beat's ping.
+ * Finds sockets whose peer went away without closing: every socket is pinged
+ * once a period and ended if it did not answer the previous ping. The period is
+ * cut into slots of about 250 ms and each socket sits in one of them, so a turn
+ * pings a slot's share: pinging ten thousand sockets at once held the event loop
+ * for 200–400 ms, and every event waited behind it. The listeners are shared
+ * functions, not a closure per socket.
  */
-export function socketLiveness() {
-  const alive = new WeakSet<WebSocket>();
-  return {
-    track(socket: WebSocket): void {
-      alive.add(socket);
-      socket.on('pong', () => alive.add(socket));
-    },
-    beat(sockets: Iterable<WebSocket>): void {
-      for (const socket of sockets) {
-        if (!alive.has(socket)) {
-          socket.terminate();
-          continue;
-        }
-        alive.delete(socket);
-        socket.ping();
+export function socketHeartbeat(periodMs: number): SocketHeartbeat {
+  const slots = Math.max(1, Math.round(periodMs / SLOT_MS));
+  const wheel = Array.from({ length: slots }, () => new Set<WebSocket>());
+  const slotOf = new WeakMap<WebSocket, Set<WebSocket>>();
+  const answered = new WeakSet<WebSocket>();
+  // New sockets go round the slots in turn, so each holds its share.
+  let joining = 0;
+  let turn = 0;
+  function onPong(this: WebSocket): void {
+    answered.add(this);
+  }
+  function onClose(this: WebSocket): void {
+    slotOf.get(this)?.delete(this);
+  }
+  const timer = setInterval(() => {
+    const slot = wheel[turn]!;
+    turn = (turn + 1) % slots;
+    for (const socket of slot) {
+      if (!answered.has(socket)) {
+        socket.terminate();
+        continue;
       }
+      answered.delete(socket);
+      socket.ping();
+    }
+  }, periodMs / slots);
+  timer.unref();
+  return {
+    track(socket) {
+      answered.add(socket);
+      const slot = wheel[joining]!;
+      joining = (joining + 1) % slots;
+      slot.add(socket);
+      slotOf.set(socket, slot);
+      socket.on('pong', onPong);
+      socket.on('close', onClose);
     },
+    stop: () => clearInterval(timer),
   };
 }

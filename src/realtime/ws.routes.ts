@@ -18,7 +18,7 @@ import type { Database } from '../db/client.js';
 import type { Watchers } from '../events/watchers.js';
 import type { EventBus, ParleyEvent } from '../events/events.js';
 import type { TokenRevocations } from '../events/revocations.js';
-import { messageBudget, parseJson, socketLiveness, textOf } from '../kernel/socket-frames.js';
+import { messageBudget, parseJson, socketHeartbeat, textOf } from '../kernel/socket-frames.js';
 import { createConnectionRegistry } from './connections.js';
 import { clientMessage, WEBSOCKET_DESCRIPTION, websocketQuery } from './ws.schema.js';
 
@@ -99,10 +99,9 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
   const stopRevocations = deps.revocations.subscribe((tokenIds) => {
     for (const tokenId of tokenIds) closeToken(tokenId, isSessionId(tokenId) ? 'signed out' : 'token revoked');
   });
-  const liveness = socketLiveness();
-  // Only this route's sockets: the widget's visitors have sockets on the same server, with their own heartbeat.
-  const mine = new Set<WebSocket>();
   const heartbeatMs = deps.heartbeatMs ?? HEARTBEAT_MS;
+  // Only this route's sockets: the widget's visitors have sockets on the same server, with their own heartbeat.
+  const liveness = socketHeartbeat(heartbeatMs);
   // Outlives a missed renewal or two, so a watched business does not flicker to unwatched.
   const watch = (userId: string) => deps.watchers?.watch(userId, heartbeatMs * 2.5).catch(() => undefined);
   /**
@@ -128,11 +127,11 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
   const heartbeat = setInterval(() => {
     for (const userId of connections.businesses()) void watch(userId);
     sweep().catch((error: unknown) => app.log.warn({ err: error }, 'could not recheck the tokens of open sockets'));
-    liveness.beat(mine);
   }, heartbeatMs);
   heartbeat.unref();
   app.addHook('onClose', async () => {
     clearInterval(heartbeat);
+    liveness.stop();
     unsubscribe();
     stopRevocations();
   });
@@ -185,7 +184,6 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
       });
       const withinBudget = messageBudget(deps.config.websocket.messagesPerSecond);
       liveness.track(socket);
-      mine.add(socket);
       socket.on('message', (data, isBinary) => {
         if (!withinBudget()) {
           connections.remove(socket);
@@ -206,7 +204,6 @@ const websocketRoutes: FastifyPluginAsyncZod<WebSocketDeps> = async (app, deps) 
         );
       });
       socket.on('close', () => {
-        mine.delete(socket);
         expiry.cancel();
         connections.remove(socket);
       });
@@ -241,18 +238,19 @@ function closeOnExpiry(user: AuthUser, expire: () => void): { cancel(): void } {
 
 function deliver(room: ReadonlySet<WebSocket> | undefined, event: ParleyEvent): void {
   if (!room || room.size === 0) return;
-  // Serialised once for the whole room.
-  const frame = JSON.stringify(event);
+  // Serialised and encoded once for the whole room: a string would be encoded again for every socket.
+  const frame = Buffer.from(JSON.stringify(event));
   for (const socket of room) send(socket, frame);
 }
 
-function send(socket: WebSocket, frame: string): void {
+function send(socket: WebSocket, frame: string | Buffer): void {
   if (socket.readyState !== socket.OPEN) return;
   if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
     socket.terminate();
     return;
   }
-  socket.send(frame);
+  // A text frame, whichever form the JSON comes in.
+  socket.send(frame, { binary: false });
 }
 
 function tokenFromQuery(request: FastifyRequest): string | undefined {

@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { ParleyEvent } from '../../events/events.js';
 import type { Watchers } from '../../events/watchers.js';
-import { messageBudget, parseJson, socketLiveness, textOf } from '../../kernel/socket-frames.js';
+import { messageBudget, parseJson, socketHeartbeat, textOf } from '../../kernel/socket-frames.js';
 import * as repo from './widget.repo.js';
 import type { Visitor } from './widget.repo.js';
 import {
@@ -50,8 +50,9 @@ export function createWidgetSocketHub(deps: WidgetSocketDeps) {
   const owners = new Map<string, number>();
   /** Per customer, so frames keep the order of their events even when one needs a lookup. */
   const queues = new Map<string, Promise<void>>();
-  const liveness = socketLiveness();
   const heartbeatMs = deps.heartbeatMs ?? HEARTBEAT_MS;
+  // Only sockets that joined a visitor's room: one still authenticating is closed by its deadline.
+  const liveness = socketHeartbeat(heartbeatMs);
   const watch = (ownerId: string) => deps.watchers?.watch(ownerId, heartbeatMs * 2.5).catch(() => undefined);
 
   const send = (socket: WebSocket, frame: string) => {
@@ -148,7 +149,6 @@ export function createWidgetSocketHub(deps: WidgetSocketDeps) {
     const withinBudget = messageBudget(MESSAGES_PER_SECOND);
     const deadline = setTimeout(() => socket.close(VISITOR_REQUIRED, 'visitor_required'), AUTH_WITHIN_MS);
     deadline.unref();
-    liveness.track(socket);
     socket.on('close', () => clearTimeout(deadline));
     socket.on('message', (data, isBinary) => {
       if (!withinBudget()) {
@@ -191,6 +191,7 @@ export function createWidgetSocketHub(deps: WidgetSocketDeps) {
       socket.close(POLICY_VIOLATION, 'too many connections for this visitor');
       return undefined;
     }
+    liveness.track(socket);
     const conversation = await repo.findWidgetConversation(deps.db, widget.owner.id, visitor.customerId);
     if (conversation) conversations.set(conversation.id, key);
     await watch(widget.owner.id);
@@ -201,7 +202,6 @@ export function createWidgetSocketHub(deps: WidgetSocketDeps) {
 
   const heartbeat = setInterval(() => {
     for (const ownerId of owners.keys()) void watch(ownerId);
-    for (const sockets of customers.values()) liveness.beat(sockets);
   }, heartbeatMs);
   heartbeat.unref();
 
@@ -209,6 +209,7 @@ export function createWidgetSocketHub(deps: WidgetSocketDeps) {
     accept,
     close() {
       clearInterval(heartbeat);
+      liveness.stop();
       unsubscribe();
     },
   };
