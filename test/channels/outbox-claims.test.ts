@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepOutbox } from '../../src/conversations/outbox.js';
-import { messages } from '../../src/db/schema/index.js';
+import { addMessage } from '../../src/conversations/conversations.service.js';
+import { conversations, messages } from '../../src/db/schema/index.js';
 import { createTelegramTestApp, type TelegramTestApp } from '../helpers/telegram.js';
 import { until } from '../helpers/wait.js';
 import { telegramTextUpdate, type TelegramFake } from '../fakes/telegram.js';
@@ -53,6 +54,35 @@ describe('messages on their way to a customer', () => {
         data: expect.objectContaining({ message_id: reply.id, delivery_status: 'sent' }),
       }),
     );
+  });
+
+  it('that wait behind one Telegram failed for now go to the delivery job with it, each sent once', async () => {
+    await answered('Cakes?', 'Every day.');
+    const conversation = await t.db.query.conversations.findFirst({
+      where: eq(conversations.customerId, String(CHAT)),
+    });
+    // A person's reply stored and not yet sent when the next answer is written: both wait in the outbox.
+    const person = await addMessage(t.db, {
+      conversationId: conversation!.id,
+      type: 'support',
+      text: 'Hi, Rosa here.',
+    });
+    expect(person).toBeDefined();
+    const before = sendCalls();
+    telegram.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' });
+
+    const reply = await answered('Custom orders?', 'Two days ahead.');
+    const stored = await until(async () => {
+      const [row] = await t.db.select().from(messages).where(eq(messages.id, person!.id));
+      return row?.deliveryStatus === 'sent' ? row : undefined;
+    });
+    expect(stored).toMatchObject({ sendingUntil: null, deliveryError: null });
+    expect(reply).toMatchObject({ sendingUntil: null });
+    // The failed try, then one send each: none lost, none twice.
+    expect(sendCalls()).toBe(before + 3);
+    const texts = telegram.sent(BOT_TOKEN).map((message) => message.text);
+    expect(texts.filter((text) => text === 'Hi, Rosa here.')).toHaveLength(1);
+    expect(texts.filter((text) => text === 'Two days ahead.')).toHaveLength(1);
   });
 
   it('are marked failed, not sent again, when their sender stopped mid-send; a live claim is left to its sender', async () => {
