@@ -25,6 +25,7 @@ import {
   log,
   machine,
   messageOf,
+  NPM_START,
   numberFromEnv,
   parleyEnv,
   parseTargets,
@@ -182,12 +183,12 @@ async function startTarget(
   const count = target === 'postgres' ? 2 : 1;
   for (let index = 0; index < count; index++) {
     const port = await freePort();
-    // Embedded runs as `npm start` runs it: a small young generation keeps its memory down.
-    const nodeFlags = target === 'embedded' ? ['--max-semi-space-size=2'] : [];
+    // Embedded runs as `npm start` runs it, which keeps its memory down.
+    const embedded = target === 'embedded';
     const server = await startServer({
       name: `${TARGETS[target]} #${index + 1}`,
-      args: [...nodeFlags, 'bin/parley.js', 'serve'],
-      env: { ...env, PORT: String(port) },
+      args: [...(embedded ? NPM_START.nodeFlags : []), 'bin/parley.js', 'serve'],
+      env: { ...env, ...(embedded ? NPM_START.env : {}), PORT: String(port) },
       port,
       cwd: ROOT,
     });
