@@ -36,6 +36,7 @@ import {
   machine,
   median,
   messageOf,
+  NPM_START,
   numberFromEnv,
   parleyCli,
   parleyEnv,
@@ -160,8 +161,9 @@ async function startTarget(
     return { server, token };
   }
 
-  // Embedded runs as `npm start` runs it: a small young generation keeps its memory down.
-  const nodeFlags = target === 'embedded' || target === 'postgres-small-young' ? ['--max-semi-space-size=2'] : [];
+  // Embedded runs as `npm start` runs it, which keeps its memory down; the small-young row takes its flag alone.
+  const nodeFlags = target === 'embedded' || target === 'postgres-small-young' ? NPM_START.nodeFlags : [];
+  if (target === 'embedded') Object.assign(env, NPM_START.env);
   // Production runs the jobs in a process of their own (README, "Production").
   if (target === 'redis') {
     track(

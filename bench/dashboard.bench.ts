@@ -23,6 +23,7 @@ import {
   createBusiness,
   log,
   machine,
+  NPM_START,
   numberFromEnv,
   parleyEnv,
   PASSWORD,
@@ -134,8 +135,8 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   const server = await startServer({
     name: 'parley (embedded)',
-    args: ['--max-semi-space-size=2', 'bin/parley.js', 'serve'],
-    env: { ...env, PORT: String(port), PUBLIC_URL: base },
+    args: [...NPM_START.nodeFlags, 'bin/parley.js', 'serve'],
+    env: { ...env, ...NPM_START.env, PORT: String(port), PUBLIC_URL: base },
     port,
     cwd: ROOT,
   });

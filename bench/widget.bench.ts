@@ -27,6 +27,7 @@ import {
   log,
   machine,
   messageOf,
+  NPM_START,
   numberFromEnv,
   parleyEnv,
   parseTargets,
@@ -125,7 +126,9 @@ async function startTarget(target: TargetName, geminiUrl: string, postgres: Reac
     env.APP_SECRET = APP_SECRET;
   }
   const port = await freePort();
-  const nodeFlags = target === 'embedded' ? ['--max-semi-space-size=2'] : [];
+  // Embedded runs as `npm start` runs it, which keeps its memory down.
+  const nodeFlags = target === 'embedded' ? NPM_START.nodeFlags : [];
+  if (target === 'embedded') Object.assign(env, NPM_START.env);
   const server = await startServer({
     name: TARGETS[target],
     args: [

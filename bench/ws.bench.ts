@@ -28,6 +28,7 @@ import {
   log,
   machine,
   messageOf,
+  NPM_START,
   numberFromEnv,
   parleyEnv,
   parseTargets,
@@ -110,12 +111,17 @@ async function startTarget(target: TargetName, gemini: GeminiEmulator, postgres:
   const servers: ServerProcess[] = [];
   for (let index = 0; index < count; index++) {
     const port = await freePort();
-    // Embedded runs as `npm start` runs it: a small young generation keeps its memory down.
-    const nodeFlags = target === 'embedded' ? ['--max-semi-space-size=2'] : [];
+    // Embedded runs as `npm start` runs it, which keeps its memory down.
+    const embedded = target === 'embedded';
     const server = await startServer({
       name: `${TARGETS[target]} #${index + 1}`,
-      args: [...nodeFlags, ...cpuProfileArgs(config.cpuProfile, `ws-${target}`), 'bin/parley.js', 'serve'],
-      env: { ...env, PORT: String(port) },
+      args: [
+        ...(embedded ? NPM_START.nodeFlags : []),
+        ...cpuProfileArgs(config.cpuProfile, `ws-${target}`),
+        'bin/parley.js',
+        'serve',
+      ],
+      env: { ...env, ...(embedded ? NPM_START.env : {}), PORT: String(port) },
       port,
       cwd: ROOT,
     });

@@ -142,6 +142,16 @@ export function parleyEnv(geminiUrl: string, dataDir: string): Record<string, st
   };
 }
 
+/**
+ * How `npm start` runs Node (package.json): a small young generation, and two
+ * malloc arenas rather than one per thread. The benches run their embedded
+ * targets the same way, so that the memory they report is `npm start`'s.
+ */
+export const NPM_START = {
+  nodeFlags: ['--max-semi-space-size=2'],
+  env: { MALLOC_ARENA_MAX: '2' },
+} as const;
+
 /** Runs `bin/parley.js` with `env` and returns its output. */
 export function parleyCli(env: Record<string, string>): (...args: string[]) => Promise<string> {
   return (...args) => run(['bin/parley.js', ...args], { cwd: ROOT, env });

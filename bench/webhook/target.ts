@@ -13,6 +13,7 @@ import {
   freshDatabase,
   freshRedisPrefix,
   log,
+  NPM_START,
   parleyCli,
   parleyEnv,
   PASSWORD,
@@ -73,7 +74,8 @@ export interface TargetResult {
   memory: (Memory | undefined)[];
 }
 
-async function startTarget(
+/** Starts `target` with a business whose Telegram bot is connected to `telegram` (bench:memory starts it too). */
+export async function startTarget(
   target: TargetName,
   services: Services,
   gemini: Model,
@@ -102,8 +104,9 @@ async function startTarget(
     cleanups.push(() => server.stop());
     return server;
   };
-  // Embedded runs as `npm start` runs it: a small young generation keeps its memory down.
-  const nodeFlags = target === 'embedded' ? ['--max-semi-space-size=2'] : [];
+  // Embedded runs as `npm start` runs it, which keeps its memory down.
+  const nodeFlags = target === 'embedded' ? NPM_START.nodeFlags : [];
+  if (target === 'embedded') Object.assign(env, NPM_START.env);
   const serveArgs = target === 'postgres-split' ? ['serve'] : ['serve', '--worker'];
   // For the bare row Parley only sets the database up; the profile worth having is the yardstick's.
   const profile = target === 'bare' ? [] : profileArgs(`webhook-${target}`);

@@ -1,4 +1,4 @@
-import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse, type Tool } from '@google/genai';
+import type { GoogleGenAI, GenerateContentConfig, GenerateContentResponse, Tool } from '@google/genai';
 import {
   backoffDelay,
   type BusinessShare,
@@ -47,10 +47,16 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export function createGeminiProvider(options: GeminiOptions): ModelProvider {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
   const sleep = options.sleep ?? defaultSleep;
-  const ai = new GoogleGenAI({
-    apiKey: options.apiKey,
-    ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}),
-  });
+  // The SDK (with Google's auth library) is about 2 MB of code: loaded at the first call, not by an idle server.
+  let sdk: Promise<GoogleGenAI> | undefined;
+  const client = () =>
+    (sdk ??= import('@google/genai').then(
+      ({ GoogleGenAI }) =>
+        new GoogleGenAI({
+          apiKey: options.apiKey,
+          ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}),
+        }),
+    ));
 
   /** Runs `attempt` until it succeeds, fails for good, or the deadline passes. */
   async function withRetries<T>(
@@ -118,6 +124,7 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
 
     generate(request) {
       return withRetries(request.business, async (signal, attempts) => {
+        const ai = await client();
         const response = await ai.models.generateContent({
           model: request.model,
           contents: contents(request),
@@ -131,6 +138,7 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
       let emitted = false;
       return withRetries(request.business, async (signal, attempts) => {
         try {
+          const ai = await client();
           const chunks = await ai.models.generateContentStream({
             model: request.model,
             contents: contents(request),
@@ -157,6 +165,7 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
 
     createCachedPrompt(request) {
       return withRetries(undefined, async (signal) => {
+        const ai = await client();
         const entry = await ai.caches.create({
           model: request.model,
           config: {
@@ -173,13 +182,15 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
     },
 
     async deleteCachedPrompt(name) {
-      await withRetries(undefined, (signal) => ai.caches.delete({ name, config: { abortSignal: signal } }));
+      await withRetries(undefined, async (signal) =>
+        (await client()).caches.delete({ name, config: { abortSignal: signal } }),
+      );
     },
 
     async describeModel(model) {
       try {
-        const info = await withRetries(undefined, (signal) =>
-          ai.models.get({ model, config: { abortSignal: signal } }),
+        const info = await withRetries(undefined, async (signal) =>
+          (await client()).models.get({ model, config: { abortSignal: signal } }),
         );
         const described: ModelInfo = {
           name: (info.name ?? model).replace(/^models\//, ''),
