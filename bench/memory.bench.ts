@@ -8,7 +8,7 @@
  *    (the Gemini emulator answers), Telegram deliveries at BENCH_MEMORY_RATE a
  *    second from many chats for BENCH_MEMORY_MINUTES, RSS sampled every
  *    BENCH_MEMORY_SAMPLE_SECONDS. The drift compares the last minute with the
- *    first minute after BENCH_MEMORY_WARMUP_MINUTES.
+ *    first minute after BENCH_MEMORY_WARMUP_MINUTES. BENCH_MEMORY_MINUTES=0: idle only.
  *
  * The server and the deliveries are bench:webhook's (bench/webhook/).
  * See bench/README.md for the environment variables.
@@ -187,19 +187,28 @@ async function main(): Promise<void> {
     idle.push(await idleOnce());
     log(`idle ${run}: RSS ${fixed(idle.at(-1)!)} MB`);
   }
-  const { samples, load, afterIdleMb } = await underLoad();
-  const rss = samples.map((s) => s.rssMb);
-  const flat = drift(samples);
-
-  print();
-  if (idle.length > 0) {
+  const printIdle = () => {
+    if (idle.length === 0) return;
     const [low, high] = [Math.min(...idle), Math.max(...idle)];
     print(
       `idle RSS over ${idle.length} fresh starts: ${fixed(low)}–${fixed(high)} MB ` +
         `(${fixed((low * MB) / MIB)}–${fixed((high * MB) / MIB)} MiB); ` +
         `target <= ${IDLE_TARGET_MB} MB: ${high <= IDLE_TARGET_MB ? 'met' : 'not met'}`,
     );
+  };
+  // BENCH_MEMORY_MINUTES=0: the idle starts alone.
+  if (config.minutes <= 0) {
+    print();
+    printIdle();
+    await writeResults('memory', { config, machineAtStart, machineAtEnd: machine(), idleMb: idle });
+    return;
   }
+  const { samples, load, afterIdleMb } = await underLoad();
+  const rss = samples.map((s) => s.rssMb);
+  const flat = drift(samples);
+
+  print();
+  printIdle();
   print(
     `load: ${load.requests - load.errors} deliveries acknowledged, ${load.errors} errors, ${load.skipped} skipped, ` +
       `p99 ${fixed(load.fromDue.p99Ms)} ms; ${samples.at(-1)?.repliesSent ?? 0} replies sent`,
