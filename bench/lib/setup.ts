@@ -143,9 +143,10 @@ export function parleyEnv(geminiUrl: string, dataDir: string): Record<string, st
 }
 
 /**
- * How `npm start` runs Node (package.json): a small young generation, and two
- * malloc arenas rather than one per thread. The benches run their embedded
- * targets the same way, so that the memory they report is `npm start`'s.
+ * How `npm start` runs Node for the embedded server (bin/start.sh; with
+ * DATABASE_URL it passes neither): a small young generation, and two malloc
+ * arenas rather than one per thread. The benches run their embedded targets the
+ * same way, so that the memory they report is `npm start`'s.
  */
 export const NPM_START = {
   nodeFlags: ['--max-semi-space-size=2'],
