@@ -14,7 +14,6 @@
  * See bench/README.md for the environment variables.
  */
 import { buildIfNeeded } from '../scripts/build.js';
-import { TelegramFake } from '../test/fakes/telegram.js';
 import { runOpenLoad, type OpenLoadResult } from './lib/load.js';
 import { freePort, memoryOf, startServer } from './lib/process.js';
 import {
@@ -30,11 +29,10 @@ import {
   tempDir,
   writeResults,
 } from './lib/setup.js';
-import { TelegramTap } from './lib/telegram-tap.js';
 import { ANSWER, cleanups } from './webhook/config.js';
 import { acknowledged, chatOfLoad, keyOf, loadDelivery, newLedger, updateBody } from './webhook/deliveries.js';
 import { enableReplies } from './webhook/reply.js';
-import { startTarget } from './webhook/target.js';
+import { startTarget, startTelegram } from './webhook/target.js';
 
 const MB = 1e6;
 const MIB = 2 ** 20;
@@ -91,13 +89,7 @@ async function idleOnce(): Promise<number> {
 /** Steady deliveries for BENCH_MEMORY_MINUTES, with the server's RSS sampled throughout. */
 async function underLoad(): Promise<{ samples: Sample[]; load: OpenLoadResult; afterIdleMb: number }> {
   const gemini = await startEmulator({ respond: () => ({ text: ANSWER }) }, cleanups);
-  const telegram = await TelegramFake.start();
-  cleanups.push(() => telegram.close());
-  const tap = await TelegramTap.start(telegram);
-  cleanups.push(() => tap.close());
-  // The fake keeps every call it accepted; a long run need not.
-  const forget = setInterval(() => telegram.reset(), 1_000);
-  cleanups.push(async () => clearInterval(forget));
+  const { telegram, tap } = await startTelegram();
 
   const ledger = newLedger();
   const noServices = { skipped: 'not needed' };

@@ -184,6 +184,18 @@ export async function startTarget(
   };
 }
 
+/** The fake Bot API with the tap in front of it, both closed at clean-up. */
+export async function startTelegram(): Promise<{ telegram: TelegramFake; tap: TelegramTap }> {
+  const telegram = await TelegramFake.start();
+  cleanups.push(() => telegram.close());
+  const tap = await TelegramTap.start(telegram);
+  cleanups.push(() => tap.close());
+  // The fake keeps every call and message it accepted; a long run need not.
+  const forget = setInterval(() => telegram.reset(), 1_000);
+  cleanups.push(async () => clearInterval(forget));
+  return { telegram, tap };
+}
+
 export async function benchTarget(
   target: TargetName,
   round: number,
@@ -194,14 +206,7 @@ export async function benchTarget(
   const mark = cleanups.mark();
   log(`${label}${config.rounds > 1 ? ` (round ${round})` : ''}: starting…`);
   try {
-    const telegram = await TelegramFake.start();
-    cleanups.push(() => telegram.close());
-    const tap = await TelegramTap.start(telegram);
-    cleanups.push(() => tap.close());
-    // The fake keeps every call and message it accepted; a long run need not.
-    const forget = setInterval(() => telegram.reset(), 1_000);
-    cleanups.push(async () => clearInterval(forget));
-
+    const { telegram, tap } = await startTelegram();
     const ledger = newLedger();
     const setup = await startTarget(target, services, gemini, telegram, tap, ledger);
     const webhook: Webhook = {

@@ -11,16 +11,8 @@ import type { Command, Reply } from './protocol.js';
 
 type Collected = Extract<Reply, { type: 'collected' }>;
 
-export interface Arrivals {
-  /** Parallel arrays over every thread: the ask each first piece named and when it arrived. */
-  deltaAsks: number[];
-  deltaAt: number[];
-  completedAsks: number[];
-  completedAt: number[];
-  /** The worst p99 and max of the client threads' event-loop delay since the reset. */
-  loopDelay: { p99Ms: number; maxMs: number };
-  open: number;
-}
+/** What the client threads saw, merged: parallel arrays over every thread, the worst event-loop delay. */
+export type Arrivals = Omit<Collected, 'type'>;
 
 export interface ClientPool {
   /** Opens every client, `inFlight` handshakes at a time per thread; returns how long it took and what failed. */
