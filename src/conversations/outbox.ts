@@ -90,7 +90,7 @@ export async function enqueuePending(
 type SendOutcome =
   | { outcome: 'sent' | 'unclaimed' | 'disconnected' }
   | { outcome: 'failed'; why: string }
-  | { outcome: 'try_again'; error: unknown; messageId: string };
+  | { outcome: 'try_again'; error: unknown };
 
 /**
  * One try at a pending message: claims it (`unclaimed`: another sender holds it, it has gone out,
@@ -132,7 +132,7 @@ async function sendOnce(
     const permanent = error instanceof DeliveryError && error.permanent;
     if (permanent || lastTry) return failed(error instanceof DeliveryError ? error.message : String(error));
     await outbox.releaseClaim(db, message.id, sentIds.length ? sentIds.join(',') : null);
-    return { outcome: 'try_again', error, messageId: message.id };
+    return { outcome: 'try_again', error };
   }
   await outbox.markDelivered(db, message.id, sentIds.join(','));
   events.publish(conversation.userId, deliveryChangedEvent(conversation.id, message.id, 'sent', null));
@@ -151,7 +151,7 @@ export async function sendPendingNow(deps: OutboxDeps, conversationId: string): 
     // Nothing left to claim; or a message another sender claimed first, which sends it and what follows.
     if (sent.outcome === 'unclaimed') return;
     if (sent.outcome !== 'try_again') continue;
-    await enqueueDelivery(deps.queue, sent.messageId, RETRY_DELAY_MS);
+    // Its claim was given back, so it is among the conversation's waiting messages, first by seq.
     await enqueuePending(deps.db, deps.queue, conversationId, 0, RETRY_DELAY_MS);
     return;
   }
