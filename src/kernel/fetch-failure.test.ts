@@ -23,6 +23,13 @@ describe('fetchFailureReason', () => {
     );
   });
 
+  it('says so plainly when a kept-alive connection closed under the request', () => {
+    for (const said of ['socket hang up', 'other side closed']) {
+      const closed = Object.assign(new Error(said), { code: 'ECONNRESET' });
+      expect(fetchFailureReason(fetchFailed(closed), 10_000)).toBe('the connection closed before an answer came');
+    }
+  });
+
   it('says how long it waited when the request timed out', () => {
     const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
     expect(fetchFailureReason(timeout, 10_000)).toBe('no answer within 10 s');

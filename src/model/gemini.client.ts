@@ -13,6 +13,7 @@ import {
   type RetryPolicy,
   type ToolDeclaration,
 } from './model-provider.js';
+import { keepAliveFetch } from '../kernel/keep-alive-fetch.js';
 import { DEFAULT_429_BACKOFF_MS, type RateGate } from './rate-limit.js';
 
 /**
@@ -54,7 +55,7 @@ export function createGeminiProvider(options: GeminiOptions): ModelProvider {
       ({ GoogleGenAI }) =>
         new GoogleGenAI({
           apiKey: options.apiKey,
-          ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}),
+          httpOptions: { ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), fetch: keepAliveFetch },
         }),
     ));
 

@@ -1,3 +1,6 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { TelegramFake } from '../fakes/telegram.js';
@@ -11,19 +14,36 @@ import { TelegramFake } from '../fakes/telegram.js';
 const BOT_TOKEN = '123456789:AAEfakeTokenForTheBakeryBot_0123456789';
 const OFFICIAL = 'https://api.telegram.org';
 
-/** What the server sends to the outside world, answered as Telegram's Bot API would; no real network. */
-function interceptTelegram() {
+/**
+ * What the server sends to the outside world, answered as Telegram's Bot API would; no real
+ * network: HTTPS requests are turned, at `https.request`, into plain ones to a local stand-in.
+ */
+async function interceptTelegram() {
   const calls: { url: string; body: Record<string, unknown> }[] = [];
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    calls.push({ url, body: JSON.parse(typeof init?.body === 'string' ? init.body : '{}') as Record<string, unknown> });
-    const method = url.split('/').at(-1);
-    const result =
-      method === 'getMe' ? { id: 123456789, is_bot: true, first_name: 'Rosa', username: 'rosa_bakery_bot' } : true;
-    return new Response(JSON.stringify({ ok: true, result }), { headers: { 'content-type': 'application/json' } });
+  const standIn = http.createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    request.on('end', () => {
+      const url = `${OFFICIAL}${request.url ?? ''}`;
+      calls.push({ url, body: JSON.parse(text || '{}') as Record<string, unknown> });
+      const method = url.split('/').at(-1);
+      const result =
+        method === 'getMe' ? { id: 123456789, is_bot: true, first_name: 'Rosa', username: 'rosa_bakery_bot' } : true;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result }));
+    });
   });
+  await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+  closeStandIn = () => new Promise((resolve) => standIn.close(() => resolve()));
+  const local = `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`;
+  vi.spyOn(https, 'request').mockImplementation(((url: URL, options: https.RequestOptions, callback) =>
+    http.request(
+      `${local}${url.pathname}`,
+      { method: options.method, headers: options.headers },
+      callback,
+    )) as typeof https.request);
   return calls;
 }
+let closeStandIn = async () => {};
 
 async function withApp(env: Record<string, string>, run: (t: TestApp, token: string) => Promise<void>) {
   const t = await createTestApp({ env });
@@ -39,13 +59,15 @@ const connect = (t: TestApp, token: string) =>
 const channelCount = async (t: TestApp, token: string) =>
   (await t.as(token, { method: 'GET', url: '/api/v1/channels/' })).json<{ count: number }>().count;
 
-afterEach(() => {
+afterEach(async () => {
   vi.restoreAllMocks();
+  await closeStandIn();
+  closeStandIn = async () => {};
 });
 
 describe('with Telegram’s own Bot API', () => {
   it('refuses an http PUBLIC_URL on a private address and port, before asking Telegram anything', async () => {
-    const calls = interceptTelegram();
+    const calls = await interceptTelegram();
     await withApp({ TELEGRAM_API_BASE: OFFICIAL, PUBLIC_URL: 'http://127.0.0.1:8000' }, async (t, token) => {
       const response = await connect(t, token);
       expect(response.statusCode).toBe(400);
@@ -79,7 +101,7 @@ describe('with Telegram’s own Bot API', () => {
   });
 
   it('refuses when PUBLIC_URL is not set, saying so', async () => {
-    const calls = interceptTelegram();
+    const calls = await interceptTelegram();
     await withApp({ TELEGRAM_API_BASE: OFFICIAL, PORT: '8123' }, async (t, token) => {
       const response = await connect(t, token);
       expect(response.statusCode).toBe(400);
@@ -95,7 +117,7 @@ describe('with Telegram’s own Bot API', () => {
   });
 
   it('connects with a public https PUBLIC_URL on one of Telegram’s ports', async () => {
-    const calls = interceptTelegram();
+    const calls = await interceptTelegram();
     await withApp({ TELEGRAM_API_BASE: OFFICIAL, PUBLIC_URL: 'https://chat.example.com:8443' }, async (t, token) => {
       const response = await connect(t, token);
       expect(response.statusCode).toBe(201);

@@ -213,10 +213,10 @@ describe('a platform that answers with a failure', () => {
     telegramOpen = false;
     const response = await t.as(token, { method: 'DELETE', url: `/api/v1/channels/${channel!.id}/` });
     expect(response.statusCode).toBe(502);
-    // The pooled keep-alive connection may be the one that breaks: its reason is then "other side closed".
+    // The pooled keep-alive connection may be the one that breaks: it closed before an answer came.
     expect(response.json()).toEqual({
       detail: expect.stringMatching(
-        /^Telegram could not be reached: (connect ECONNREFUSED 127\.0\.0\.1:\d+|other side closed)\. The channel is still connected, so its webhook can be removed; try again in a moment\.$/,
+        /^Telegram could not be reached: (connect ECONNREFUSED 127\.0\.0\.1:\d+|the connection closed before an answer came)\. The channel is still connected, so its webhook can be removed; try again in a moment\.$/,
       ),
       code: 'telegram_unreachable',
     });

@@ -1,7 +1,8 @@
 import { fetchFailureReason } from '../../kernel/fetch-failure.js';
+import { keepAliveFetch } from '../../kernel/keep-alive-fetch.js';
 
 /**
- * The Instagram Graph API (Instagram API with Instagram Login) over fetch: the
+ * The Instagram Graph API (Instagram API with Instagram Login) over HTTP: the
  * only module that speaks it. Errors come in the Graph shape
  * `{error: {message, type, code, error_subcode}}`.
  */
@@ -42,7 +43,7 @@ async function graphRequest(
 ): Promise<GraphAnswer> {
   let response: Response;
   try {
-    response = await fetch(url, {
+    response = await keepAliveFetch(url, {
       ...init,
       headers: { authorization: `Bearer ${accessToken}`, ...init.headers },
       signal: AbortSignal.timeout(timeoutMs),

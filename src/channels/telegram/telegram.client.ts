@@ -1,7 +1,8 @@
 import { fetchFailureReason } from '../../kernel/fetch-failure.js';
+import { keepAliveFetch } from '../../kernel/keep-alive-fetch.js';
 
 /**
- * The Telegram Bot API over fetch: the only module that speaks it. Telegram
+ * The Telegram Bot API over HTTP: the only module that speaks it. Telegram
  * answers JSON `{ok, result}` or `{ok: false, error_code, description,
  * parameters}` whatever the HTTP status, so `ok` decides.
  */
@@ -62,7 +63,7 @@ export function telegramClient(apiBase: string, token: string, { timeoutMs = TIM
   async function call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(`${apiBase}/bot${token}/${method}`, {
+      response = await keepAliveFetch(`${apiBase}/bot${token}/${method}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(params),
