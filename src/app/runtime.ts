@@ -82,24 +82,15 @@ export async function startServer(
   options: ServeOptions = {},
 ): Promise<RunningServer> {
   const config = await withAppSecret(baseConfig);
-  const cleanups: (() => Promise<void>)[] = [];
-  const close = async () => {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        logger.error({ err: error }, 'error during shutdown');
-      }
-    }
-    cleanups.length = 0;
-  };
+  const cleanups: Cleanup[] = [];
+  const close = () => closeInTurn(cleanups, logger);
 
   try {
     const database: DatabaseHandle = await openDatabase(config.database, {
       dataDir: config.dataDir,
       onPoolError: (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'),
     });
-    cleanups.push(() => database.close());
+    cleanups.push({ what: 'the database', run: () => database.close() });
     const migration = await migrateDatabase(database);
     if (migration.applied > 0) logger.info(migration, 'database migrated');
     await resealChannelCredentials(config, database, logger);
@@ -111,14 +102,14 @@ export async function startServer(
         logger.warn({ err: error }, 'Redis connection problem'),
       );
       redis = client;
-      cleanups.push(() => closeRedis(client));
+      cleanups.push({ what: 'Redis', run: () => closeRedis(client) });
       readiness.redis = async () => {
         await client.ping();
       };
     }
 
     const infra = await createInfra(config, logger);
-    cleanups.push(() => infra.close());
+    cleanups.push({ what: 'the queue (running jobs finish)', run: () => infra.close() });
     if (config.passwordCost < RECOMMENDED_COST) {
       logger.warn(
         { passwordCost: config.passwordCost, recommended: RECOMMENDED_COST },
@@ -129,7 +120,7 @@ export async function startServer(
 
     // Events reach this process's WebSockets from every process, through Redis when configured.
     const { metrics, ...jobDeps } = await processParts(config, database, infra, logger, { listen: true });
-    cleanups.push(() => jobDeps.events.close());
+    cleanups.push({ what: 'the event bus', run: () => jobDeps.events.close() });
     const { events, model, watchers } = jobDeps;
     if (runsWorkers) await startAllJobs(infra.queue, jobDeps);
     // Revokes from any process (or the CLI) close this process's sockets of the token.
@@ -138,7 +129,7 @@ export async function startServer(
       onSubscribeError: (error) => logger.warn({ err: error }, 'cannot hear token revokes yet; retrying'),
       onListenerError: (error) => logger.error({ err: error }, 'token revoke listener failed'),
     });
-    cleanups.push(() => revocations.close());
+    cleanups.push({ what: 'token revocations', run: () => revocations.close() });
 
     const app = await buildApp({
       config,
@@ -155,11 +146,11 @@ export async function startServer(
       cache: infra.cache,
       ...(redis ? { redis } : {}),
     });
-    cleanups.push(() => app.close());
+    cleanups.push({ what: 'the HTTP server and its sockets', run: () => app.close() });
 
     if (database.kind === 'embedded' && options.control) {
       const control = await options.control({ database, config, revocations, events }, logger);
-      if (control) cleanups.push(() => control.close());
+      if (control) cleanups.push({ what: 'the control socket', run: () => control.close() });
     }
 
     await handBackOnStart({ db: database.db, events, config }, logger);
@@ -332,4 +323,28 @@ async function processParts(
     watchers: cacheWatchers(infra.cache),
     cache: infra.cache,
   };
+}
+
+/** One thing a server closes on the way out, named for the log. */
+interface Cleanup {
+  what: string;
+  run: () => Promise<void>;
+}
+
+/** A step slower than this is logged while it runs: a shutdown that hangs says on what. */
+const SLOW_CLOSE_MS = 2_000;
+
+/** Closes what was opened, last first; a failing step is logged and the others still run. */
+async function closeInTurn(cleanups: Cleanup[], logger: Logger): Promise<void> {
+  for (const { what, run } of cleanups.reverse()) {
+    const slow = setTimeout(() => logger.warn(`shutdown is still waiting for ${what}`), SLOW_CLOSE_MS);
+    try {
+      await run();
+    } catch (error) {
+      logger.error({ err: error }, `error during shutdown, closing ${what}`);
+    } finally {
+      clearTimeout(slow);
+    }
+  }
+  cleanups.length = 0;
 }

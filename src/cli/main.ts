@@ -116,7 +116,13 @@ function stopOnSignal(logger: Logger, close: () => Promise<void>): void {
       process.exit(EXIT.failure);
     }, 10_000);
     force.unref();
-    void close().then(() => process.exit(EXIT.ok));
+    close().then(
+      () => process.exit(EXIT.ok),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(EXIT.failure);
+      },
+    );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -282,7 +282,8 @@ describe('the dashboard', () => {
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
     const before = await page.locator('.msg').count();
 
-    expect(await server.stop('SIGTERM')).toBe(0);
+    // On failure, its log says what the shutdown waited for.
+    expect(await server.stop('SIGTERM'), server.output().slice(-4000)).toBe(0);
     await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
     server = await startParley(env);
     // Sent while the page is still waiting out its backoff: it learns of these from the catch-up.
