@@ -13,6 +13,7 @@ import {
   type ThreadOptions,
   type ThreadStarted,
 } from './pglite-protocol.js';
+import { startMaintenance } from './pglite-maintenance.js';
 
 if (!parentPort) throw new Error('pglite-worker.ts runs as a worker thread');
 const port = parentPort;
@@ -74,6 +75,10 @@ async function main(): Promise<void> {
     port.postMessage({ ready: false, error: errorData(error) } satisfies ThreadStarted);
     return;
   }
+  // No autovacuum in a single-process PostgreSQL: this thread does its work (pglite-maintenance.ts).
+  const stopMaintenance = startMaintenance(db, (error) =>
+    process.emitWarning(`embedded database maintenance failed: ${errorData(error).message}`),
+  );
   const transactions = new Map<number, OpenTransaction>();
   const transactionOf = (tx: number) => {
     const open = transactions.get(tx);
@@ -149,6 +154,7 @@ async function main(): Promise<void> {
         return;
       case 'close':
         answer(request.id, async () => {
+          stopMaintenance();
           if (!db.closed) await db.close();
           return undefined;
         });

@@ -1,0 +1,101 @@
+import type { PGlite } from '@electric-sql/pglite';
+
+/**
+ * PostgreSQL's autovacuum for the embedded database. PGlite runs PostgreSQL as a single
+ * process, so nothing vacuums or analyzes its tables: their statistics stay those of the
+ * first minutes, dead rows pile up, and plans chosen for a nearly empty database stay in use as
+ * the messages grow. In `npm run bench:memory` at 20 messages a second, the reply sweep's query
+ * grew from a few milliseconds to a stall of the whole database of 20–30 s, every minute, after
+ * 27 minutes (about 35,000 messages). This does what the autovacuum daemon would: once a minute
+ * it reads the tables' activity counters and vacuums or analyzes those past PostgreSQL's own
+ * default thresholds (a base plus a fraction of the table), a few at a time, since every
+ * statement here waits for it to finish.
+ */
+
+/** PostgreSQL's defaults: autovacuum_vacuum_threshold / _scale_factor and the others. */
+const VACUUM_AFTER = { base: 50, fraction: 0.2 };
+const VACUUM_AFTER_INSERTS = { base: 1_000, fraction: 0.2 };
+const ANALYZE_AFTER = { base: 50, fraction: 0.1 };
+/** Tables handled in one round at most: the next round, a minute later, takes the rest. */
+const TABLES_PER_ROUND = 3;
+export const MAINTENANCE_INTERVAL_MS = 60_000;
+
+/** A table's activity since it was last vacuumed and analyzed, from `pg_stat_user_tables`. */
+export interface TableActivity {
+  /** Schema-qualified and quoted, ready for a statement. */
+  table: string;
+  /** Rows as of the last vacuum or analyze (0 before the first). */
+  rows: number;
+  deadRows: number;
+  insertedSinceVacuum: number;
+  changedSinceAnalyze: number;
+}
+
+export interface MaintenanceStep {
+  table: string;
+  statement: 'VACUUM (ANALYZE)' | 'ANALYZE';
+}
+
+const past = (count: number, rows: number, { base, fraction }: { base: number; fraction: number }) =>
+  count > base + fraction * rows;
+
+/** The tables due for a vacuum (which analyzes too) or an analyze, the most overdue first. */
+export function maintenanceDue(tables: TableActivity[], limit = TABLES_PER_ROUND): MaintenanceStep[] {
+  const due: (MaintenanceStep & { overdue: number })[] = [];
+  for (const each of tables) {
+    const vacuum =
+      past(each.deadRows, each.rows, VACUUM_AFTER) || past(each.insertedSinceVacuum, each.rows, VACUUM_AFTER_INSERTS);
+    if (vacuum || past(each.changedSinceAnalyze, each.rows, ANALYZE_AFTER)) {
+      due.push({
+        table: each.table,
+        statement: vacuum ? 'VACUUM (ANALYZE)' : 'ANALYZE',
+        overdue: each.changedSinceAnalyze / (ANALYZE_AFTER.base + ANALYZE_AFTER.fraction * each.rows),
+      });
+    }
+  }
+  return due
+    .sort((a, b) => b.overdue - a.overdue)
+    .slice(0, limit)
+    .map(({ table, statement }) => ({ table, statement }));
+}
+
+/** Reads the counters and runs what is due; returns what it ran. */
+export async function maintainOnce(db: PGlite): Promise<MaintenanceStep[]> {
+  const { rows } = await db.query<{
+    table: string;
+    rows: number;
+    dead_rows: number;
+    inserted: number;
+    changed: number;
+  }>(`select format('%I.%I', s.schemaname, s.relname) as table,
+              greatest(c.reltuples, 0)::float8 as rows,
+              s.n_dead_tup::float8 as dead_rows,
+              s.n_ins_since_vacuum::float8 as inserted,
+              s.n_mod_since_analyze::float8 as changed
+         from pg_stat_user_tables s join pg_class c on c.oid = s.relid`);
+  const steps = maintenanceDue(
+    rows.map((row) => ({
+      table: row.table,
+      rows: row.rows,
+      deadRows: row.dead_rows,
+      insertedSinceVacuum: row.inserted,
+      changedSinceAnalyze: row.changed,
+    })),
+  );
+  for (const step of steps) await db.exec(`${step.statement} ${step.table}`);
+  return steps;
+}
+
+/** Runs `maintainOnce` every minute until the returned function is called. */
+export function startMaintenance(db: PGlite, onError: (error: unknown) => void): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running || db.closed) return;
+    running = true;
+    maintainOnce(db)
+      .catch(onError)
+      .finally(() => (running = false));
+  }, MAINTENANCE_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
