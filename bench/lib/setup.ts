@@ -144,13 +144,14 @@ export function parleyEnv(geminiUrl: string, dataDir: string): Record<string, st
 
 /**
  * How `npm start` runs Node for the embedded server (bin/start.sh; with
- * DATABASE_URL it passes neither): a small young generation, and two malloc
- * arenas rather than one per thread. The benches run their embedded targets the
- * same way, so that the memory they report is `npm start`'s.
+ * DATABASE_URL it passes none of these): a small young generation, two malloc
+ * arenas rather than one per thread, and malloc's fixed 128 KiB thresholds. The
+ * benches run their embedded targets the same way, so that the memory they
+ * report is `npm start`'s.
  */
 export const NPM_START = {
   nodeFlags: ['--max-semi-space-size=2'],
-  env: { MALLOC_ARENA_MAX: '2' },
+  env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' },
 } as const;
 
 /** Runs `bin/parley.js` with `env` and returns its output. */

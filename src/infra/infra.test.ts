@@ -34,6 +34,27 @@ describe('in-process schedules', () => {
     }
   });
 
+  it('run in UTC every time the pattern matches, and not before', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-24T11:29:30Z') });
+    try {
+      const queue = createLocalQueue();
+      const sweep = jobType<null>('sweep');
+      const runs: string[] = [];
+      queue.handle(sweep, async () => {
+        runs.push(new Date().toISOString());
+      });
+      await queue.schedule(sweep, '*/30 * * * *', 'UTC', null);
+      await queue.start();
+      await vi.advanceTimersByTimeAsync(29_000);
+      expect(runs).toEqual([]);
+      await vi.advanceTimersByTimeAsync(61 * 60 * 1000);
+      expect(runs).toEqual(['2026-11-24T11:30:00.000Z', '2026-11-24T12:00:00.000Z', '2026-11-24T12:30:00.000Z']);
+      await queue.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('refuse a malformed cron pattern', async () => {
     const queue = createLocalQueue();
     await expect(queue.schedule(jobType<null>('bad-schedule'), 'every day', 'UTC', null)).rejects.toThrow();

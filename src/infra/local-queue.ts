@@ -1,5 +1,5 @@
-import cronParser from 'cron-parser';
 import { randomId } from '../kernel/ids.js';
+import { isUtc, nextUtc, parseCron } from './cron.js';
 import {
   DEFAULT_ATTEMPTS,
   PermanentJobError,
@@ -36,6 +36,18 @@ interface Handled {
 
 const FAILED_KEPT = 500;
 
+/** When a schedule next runs after `after`. */
+type NextRun = (after: Date) => Date;
+
+/** Refuses a malformed pattern or zone, as cron-parser does; see cron.ts for why UTC is read here. */
+async function nextRunOf(pattern: string, timezone: string): Promise<NextRun> {
+  const utc = isUtc(timezone) ? parseCron(pattern) : undefined;
+  if (utc) return (after) => nextUtc(utc, after);
+  const { default: cronParser } = await import('cron-parser');
+  cronParser.parseExpression(pattern, { tz: timezone });
+  return (after) => cronParser.parseExpression(pattern, { tz: timezone, currentDate: after }).next().toDate();
+}
+
 export interface LocalQueueOptions {
   backoffMs?: number;
   onError?: (error: unknown, job: { name: string; id: string; attempt: number }) => void;
@@ -47,7 +59,7 @@ export function createLocalQueue(options: LocalQueueOptions = {}): Queue {
   const liveIds = new Set<string>();
   const debounces = new Map<string, { timer: NodeJS.Timeout; pending: Pending }>();
   const timers = new Set<NodeJS.Timeout>();
-  const schedules: { name: string; pattern: string; timezone: string; data: unknown }[] = [];
+  const schedules: { name: string; next: NextRun; data: unknown }[] = [];
   const failures: FailedJob[] = [];
   /** Job types seen, and how many of each wait out a delay or a retry's backoff. */
   const delayed = new Map<string, number>();
@@ -128,7 +140,7 @@ export function createLocalQueue(options: LocalQueueOptions = {}): Queue {
 
   function armSchedule(schedule: (typeof schedules)[number]) {
     if (closed) return;
-    const next = cronParser.parseExpression(schedule.pattern, { tz: schedule.timezone }).next().toDate();
+    const next = schedule.next(new Date());
     // setTimeout holds at most ~24.8 days; re-arm in steps for anything further.
     const wait = Math.min(next.getTime() - Date.now(), 2 ** 31 - 1);
     later(Math.max(wait, 0), () => {
@@ -178,8 +190,7 @@ export function createLocalQueue(options: LocalQueueOptions = {}): Queue {
     },
 
     async schedule<T>(type: JobType<T>, pattern: string, timezone: string, data: T) {
-      cronParser.parseExpression(pattern, { tz: timezone });
-      const schedule = { name: type.name, pattern, timezone, data };
+      const schedule = { name: type.name, next: await nextRunOf(pattern, timezone), data };
       schedules.push(schedule);
       if (started) armSchedule(schedule);
     },
