@@ -4,12 +4,11 @@ import type { PGlite } from '@electric-sql/pglite';
  * PostgreSQL's autovacuum for the embedded database. PGlite runs PostgreSQL as a single
  * process, so nothing vacuums or analyzes its tables: their statistics stay those of the
  * first minutes, dead rows pile up, and plans chosen for a nearly empty database stay in use as
- * the messages grow. In `npm run bench:memory` at 20 messages a second, the reply sweep's query
- * grew from a few milliseconds to a stall of the whole database of 20–30 s, every minute, after
- * 27 minutes (about 35,000 messages). This does what the autovacuum daemon would: once a minute
- * it reads the tables' activity counters and vacuums or analyzes those past PostgreSQL's own
- * default thresholds (a base plus a fraction of the table), a few at a time, since every
- * statement here waits for it to finish.
+ * the messages grow: in `npm run bench:memory` at 60 messages a second, the reply sweep's query
+ * held the database for 200–300 ms a minute within minutes. This does what the autovacuum
+ * daemon would: once a minute it reads the tables' activity counters and vacuums or analyzes
+ * those past PostgreSQL's own default thresholds (a base plus a fraction of the table), a few at
+ * a time, since every statement here waits for it to finish.
  */
 
 /** PostgreSQL's defaults: autovacuum_vacuum_threshold / _scale_factor and the others. */
