@@ -11,6 +11,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify from 'fastify';
 import pg from 'pg';
+import { keepAliveFetch } from '../src/kernel/keep-alive-fetch.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -174,7 +175,8 @@ app.post('/api/v1/ai/ask/', async (request, reply) => {
   const history = (await pool.query<{ type: string; text: string }>({ ...HISTORY, values: [conversation.id] })).rows;
   const model = auth.model_name ?? defaultModel;
   const callStarted = performance.now();
-  const response = await fetch(`${geminiBase}/v1beta/models/${encodeURIComponent(model)}:generateContent`, {
+  // The transport Parley's model calls use (src/kernel/keep-alive-fetch.ts), so the ratio is Parley's own work.
+  const response = await keepAliveFetch(`${geminiBase}/v1beta/models/${encodeURIComponent(model)}:generateContent`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-goog-api-key': geminiKey },
     body: JSON.stringify({
