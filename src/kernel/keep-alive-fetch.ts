@@ -1,5 +1,4 @@
 import http from 'node:http';
-import https from 'node:https';
 import { Readable } from 'node:stream';
 
 /**
@@ -22,19 +21,34 @@ export const keepAliveFetch: typeof fetch = (input, init) => {
   const simpleBody = body === null || typeof body === 'string' || body instanceof Uint8Array;
   if (typeof input !== 'string' && !(input instanceof URL)) return fetch(input, init);
   if (!simpleBody) return fetch(input, init);
-  return send(new URL(input), init?.method ?? 'GET', new Headers(init?.headers), body, init?.signal ?? null);
+  const url = new URL(input);
+  const headers = new Headers(init?.headers);
+  const client = url.protocol === 'https:' ? secureClient() : Promise.resolve(plain);
+  return client.then((transport) => send(transport, url, init?.method ?? 'GET', headers, body, init?.signal ?? null));
 };
 
 /** An idle connection is closed after this long, as Node's fetch does: servers drop theirs too. */
 const IDLE_MS = 4_000;
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, timeout: IDLE_MS }),
-  'https:': new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
-};
+const plain: Transport = { module: http, agent: new http.Agent({ keepAlive: true, timeout: IDLE_MS }) };
+/** TLS is loaded at the first https call (about 1 MB a server talking only to local fakes never needs). */
+let secure: Promise<Transport> | undefined;
+const secureClient = () =>
+  (secure ??= import('node:https').then(({ default: tls }) => ({
+    module: tls,
+    agent: new tls.Agent({ keepAlive: true, timeout: IDLE_MS }),
+  })));
+
 /** Statuses whose answer has no body (a `Response` refuses one). */
 const NO_BODY = new Set([101, 103, 204, 205, 304]);
 
+interface Transport {
+  /** `request` is looked up at each call, as on the module. */
+  module: { request: typeof http.request };
+  agent: http.Agent;
+}
+
 function send(
+  { module, agent }: Transport,
   url: URL,
   method: string,
   headers: Headers,
@@ -46,8 +60,7 @@ function send(
       reject(abortReason(signal));
       return;
     }
-    const protocol = url.protocol === 'https:' ? 'https:' : url.protocol === 'http:' ? 'http:' : null;
-    if (!protocol) {
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       reject(new TypeError('fetch failed', { cause: new Error(`unsupported protocol ${url.protocol}`) }));
       return;
     }
@@ -65,36 +78,32 @@ function send(
       request.destroy();
       if (signal) fail(abortReason(signal));
     };
-    const request = (protocol === 'https:' ? https : http).request(
-      url,
-      { method, headers: outgoing, agent: agents[protocol] },
-      (incoming) => {
-        const status = incoming.statusCode ?? 0;
-        const answer = {
-          status,
-          statusText: incoming.statusMessage ?? '',
-          headers: headersOf(incoming.rawHeaders),
-        };
-        const streamed = /^text\/event-stream/i.test(incoming.headers['content-type'] ?? '');
-        if (streamed && !NO_BODY.has(status)) {
-          settled = true;
-          // The signal keeps its hold on the stream: aborting it ends the read with its reason.
-          signal?.removeEventListener('abort', onAbort);
-          signal?.addEventListener('abort', () => incoming.destroy(abortReason(signal)), { once: true });
-          resolve(new Response(Readable.toWeb(incoming) as ReadableStream<Uint8Array>, answer));
-          return;
-        }
-        const chunks: Buffer[] = [];
-        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-        incoming.on('error', (error) => fail(new TypeError('fetch failed', { cause: error })));
-        incoming.on('end', () => {
-          if (settled) return;
-          settled = true;
-          signal?.removeEventListener('abort', onAbort);
-          resolve(new Response(NO_BODY.has(status) ? null : Buffer.concat(chunks), answer));
-        });
-      },
-    );
+    const request = module.request(url, { method, headers: outgoing, agent }, (incoming) => {
+      const status = incoming.statusCode ?? 0;
+      const answer = {
+        status,
+        statusText: incoming.statusMessage ?? '',
+        headers: headersOf(incoming.rawHeaders),
+      };
+      const streamed = /^text\/event-stream/i.test(incoming.headers['content-type'] ?? '');
+      if (streamed && !NO_BODY.has(status)) {
+        settled = true;
+        // The signal keeps its hold on the stream: aborting it ends the read with its reason.
+        signal?.removeEventListener('abort', onAbort);
+        signal?.addEventListener('abort', () => incoming.destroy(abortReason(signal)), { once: true });
+        resolve(new Response(Readable.toWeb(incoming) as ReadableStream<Uint8Array>, answer));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('error', (error) => fail(new TypeError('fetch failed', { cause: error })));
+      incoming.on('end', () => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        resolve(new Response(NO_BODY.has(status) ? null : Buffer.concat(chunks), answer));
+      });
+    });
     request.on('error', (error) => fail(new TypeError('fetch failed', { cause: error })));
     signal?.addEventListener('abort', onAbort, { once: true });
     request.end(payload ?? undefined);
