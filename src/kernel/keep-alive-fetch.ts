@@ -90,7 +90,10 @@ function send(
         settled = true;
         // The signal keeps its hold on the stream: aborting it ends the read with its reason.
         signal?.removeEventListener('abort', onAbort);
-        signal?.addEventListener('abort', () => incoming.destroy(abortReason(signal)), { once: true });
+        const endRead = () => incoming.destroy(signal ? abortReason(signal) : undefined);
+        signal?.addEventListener('abort', endRead, { once: true });
+        // Read to its end (or ended), the stream no longer needs the signal: a long-lived one keeps no listener.
+        incoming.once('close', () => signal?.removeEventListener('abort', endRead));
         resolve(new Response(Readable.toWeb(incoming) as ReadableStream<Uint8Array>, answer));
         return;
       }
