@@ -2,6 +2,7 @@ import {
   addMessage,
   markSkipped,
   type Conversation,
+  type InsertedMessage,
   type StoredMessage,
 } from '../conversations/conversations.service.js';
 import { messageEvent } from '../conversations/conversation-events.js';
@@ -57,8 +58,8 @@ export function whyNoAi(
 export interface GeneratedAnswer {
   conversation: Conversation;
   answer: string | null;
-  /** The stored AI message, when one was stored. */
-  message?: StoredMessage;
+  /** The stored AI message, when one was stored; `claimed` as `claimForMs` asked. */
+  message?: InsertedMessage;
   autoResponseGenerated: boolean;
   reason?: NoAnswerReason;
   success: boolean;
@@ -81,6 +82,8 @@ export interface AnswerOptions {
    * (just before this call, so as fresh); read here when not given.
    */
   suspended?: boolean | undefined;
+  /** For a channel reply its job sends at once: the answer is stored claimed for sending this long. */
+  claimForMs?: number | undefined;
 }
 
 /**
@@ -291,6 +294,7 @@ async function callModel(
     responseTimeMs,
     onlyIfOwnedAt: conversation.ownershipVersion,
     ...(answers === undefined ? {} : { answers }),
+    ...(options.claimForMs === undefined ? {} : { claimForMs: options.claimForMs }),
     // An `ask` answers its own question; a channel reply answers every message of the burst.
     answeredCount: answers === undefined ? 1 : unanswered.length,
     // The call's usage goes in with the answer; when the answer was not stored it was discarded.

@@ -1,5 +1,5 @@
 import { findWithOwnerAndChannel, markSkipped } from '../conversations/conversations.service.js';
-import type { OutboundDelivery } from '../conversations/outbox.js';
+import { SENDING_LEASE_MS, type ClaimedMessage, type OutboundDelivery } from '../conversations/outbox.js';
 import { jobType, type Queue } from '../infra/queue.js';
 import { getAiSettings } from './ai-settings.js';
 import type { ModelErrorClass } from '../model/model-provider.js';
@@ -48,8 +48,11 @@ export interface ReplyJobDeps extends ReplyDeps {
   queue: Queue;
   /** "typing…" to the customer while the model writes, where the channel has it. */
   showTyping?: (channel: OutboundDelivery['channel'], customerId: string) => void;
-  /** Sends the conversation's pending messages to its channel (the outbox's `sendPendingNow`). */
-  sendPending: (conversationId: string) => Promise<void>;
+  /**
+   * Sends the conversation's pending messages to its channel (the outbox's `sendPendingNow`),
+   * `claimed` first: an answer stored already claimed.
+   */
+  sendPending: (conversationId: string, claimed?: ClaimedMessage) => Promise<void>;
 }
 
 export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
@@ -87,16 +90,35 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
       if (why === 'outside_business_hours' && settings.awayMessage?.trim()) {
         await sendAwayMessageOnce(deps, owner.id, conversation.id, settings.awayMessage.trim(), now);
       }
+      let claimed: ClaimedMessage | undefined;
       if (!why) {
         if (channel) deps.showTyping?.(channel, conversation.customerId);
         const lastTry = job.attempt >= REPLY_ATTEMPTS;
-        await generateAnswer(
+        const { message } = await generateAnswer(
           { ...deps, retryLater: (error) => !lastTry && WAITABLE_FAILURES.has(error.errorClass) },
-          { userId: owner.id, conversation, settings, history, now, startedAt, answers: latest.seq, suspended },
+          {
+            userId: owner.id,
+            conversation,
+            settings,
+            history,
+            now,
+            startedAt,
+            answers: latest.seq,
+            suspended,
+            // Sent just below: stored claimed, it needs no claim of its own, one round trip less.
+            claimForMs: channel ? SENDING_LEASE_MS : undefined,
+          },
         );
+        if (message?.claimed) {
+          claimed = {
+            message: { id: message.id, type: message.type, text: message.text, channelMessageId: null },
+            conversation: { id: conversation.id, userId: owner.id, customerId: conversation.customerId },
+            channel,
+          };
+        }
       }
       // The answer, an away message or a handover message: whatever is now waiting goes out.
-      await deps.sendPending(conversation.id);
+      await deps.sendPending(conversation.id, claimed);
     },
     // Mostly waiting on the model: many at once per process, the shared key's rate limit the bound.
     { concurrency: REPLY_CONCURRENCY },

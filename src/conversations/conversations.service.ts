@@ -4,11 +4,11 @@ import type { Database } from '../db/client.js';
 import type { Channel, ConversationStatus, ReplyHandler } from '../db/schema/index.js';
 import * as repo from './conversations.repo.js';
 import type { Conversation } from './conversations.repo.js';
-import { insertMessage, type NewMessage, type StoredMessage } from './messages.repo.js';
+import { insertMessage, type InsertedMessage, type NewMessage, type StoredMessage } from './messages.repo.js';
 import { deleteTestConversation, findTestConversation, insertTestConversation } from './try-it.repo.js';
 
 export type { Conversation } from './conversations.repo.js';
-export type { NewMessage, StoredMessage } from './messages.repo.js';
+export type { InsertedMessage, NewMessage, StoredMessage } from './messages.repo.js';
 export { recentMessages } from './messages.repo.js';
 export {
   deactivateIdleConversations,
@@ -118,7 +118,7 @@ export async function requireOwnConversation(
  * Stores a message and moves the conversation's counters in one round trip.
  * A message already stored under the same channel id returns undefined.
  */
-export async function addMessage(db: Database, input: NewMessage): Promise<StoredMessage | undefined> {
+export async function addMessage(db: Database, input: NewMessage): Promise<InsertedMessage | undefined> {
   return (await insertMessage(db, input, 0)).message;
 }
 
@@ -130,6 +130,6 @@ export async function addMessageWithHistory(
   db: Database,
   input: NewMessage,
   historyLimit: number,
-): Promise<{ message: StoredMessage | undefined; history: StoredMessage[]; alongside: unknown }> {
+): Promise<{ message: InsertedMessage | undefined; history: StoredMessage[]; alongside: unknown }> {
   return insertMessage(db, input, historyLimit);
 }

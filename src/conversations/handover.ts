@@ -3,7 +3,7 @@ import type { HandoverSource } from '../db/schema/index.js';
 import type { EventBus } from '../events/events.js';
 import { messageEvent, statusEvent } from './conversation-events.js';
 import { lockOwnConversation, setStatus } from './conversations.repo.js';
-import { addMessage, type Conversation, type StoredMessage } from './conversations.service.js';
+import { addMessage, type Conversation } from './conversations.service.js';
 import { recordHandover } from './handover.repo.js';
 
 /** Reasons the AI itself may give for handing over (the `handover_to_human` tool). */
@@ -43,7 +43,7 @@ export async function handOver(
     const customerMessage = handover.customerMessage?.trim()
       ? await addMessage(tx, { conversationId: conversation.id, type: 'AI', text: handover.customerMessage.trim() })
       : undefined;
-    return { version, messages: [note, customerMessage].filter((m): m is StoredMessage => m !== undefined) };
+    return { version, messages: [note, customerMessage].filter((m) => m !== undefined) };
   });
   if (!published) return false;
   events.publish(

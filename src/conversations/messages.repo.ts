@@ -46,7 +46,16 @@ export interface NewMessage {
    * would otherwise fetch in a round trip of its own.
    */
   alongside?: SQL;
+  /**
+   * An outbound message its writer sends at once: stored already claimed by that sender for
+   * this long (the outbox's lease), saving the claim's round trip, unless an older message of
+   * the conversation still waits to go out, which must go first. See `claimed` in the result.
+   */
+  claimForMs?: number;
 }
+
+/** A message as stored; `claimed` when it was stored claimed by its writer (`claimForMs`). */
+export type InsertedMessage = StoredMessage & { claimed: boolean };
 
 /** A message as `historyJson` gives it: both drivers parse json; its timestamps stay text. */
 export interface HistoryRow {
@@ -81,16 +90,28 @@ export function historyFromJson(rows: HistoryRow[] | null | undefined): StoredMe
  * Stores a message, moves the conversation's counters and, with a
  * `historyLimit`, reads the messages before it: one statement, one round trip.
  */
-export async function insertMessage(db: Database, input: NewMessage, historyLimit: number) {
+export async function insertMessage(
+  db: Database,
+  input: NewMessage,
+  historyLimit: number,
+): Promise<{ message: InsertedMessage | undefined; history: StoredMessage[]; alongside: unknown }> {
   const id = randomId(16);
   const outbound = input.type === 'AI' || input.type === 'support';
   // Messages to a customer on a channel join the outbox: pending until delivered.
   const delivery = outbound
     ? sql`(select case when channel_id is not null then 'pending' end from ${conversations} where id = ${input.conversationId})`
     : sql`null`;
+  // Claimed only where it would be the next to go: the statement's snapshot holds the messages before it.
+  const claim =
+    outbound && input.claimForMs !== undefined
+      ? sql`(select now() + make_interval(secs => ${input.claimForMs / 1000}) from ${conversations} c
+              where c.id = ${input.conversationId} and c.channel_id is not null
+                and not exists (select 1 from ${messages} m where m.conversation_id = ${input.conversationId}
+                                  and m.delivery_status = 'pending' and m.sending_until is null))`
+      : sql`null`;
   const values = sql`${id}, ${input.conversationId}, ${input.type}, ${input.text},
               ${input.responseTimeMs ?? null}, ${input.channelMessageId ?? null}, ${delivery},
-              ${input.answeredCount ?? null}, ${input.aiSkippedReason ?? null}`;
+              ${input.answeredCount ?? null}, ${input.aiSkippedReason ?? null}, ${claim}`;
   const answered = input.answers === undefined ? sql`` : sql`, answered_through_seq = ${input.answers}`;
   // A person's reply means people have the conversation: it no longer waits for the AI.
   const personWrote = input.type === 'support' ? sql`, waiting_for_ai = false` : sql``;
@@ -104,10 +125,10 @@ export async function insertMessage(db: Database, input: NewMessage, historyLimi
   const steps =
     input.onlyIfOwnedAt === undefined
       ? sql`inserted as (
-            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count, ai_skipped_reason)
+            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count, ai_skipped_reason, sending_until)
             values (${values})
             on conflict do nothing
-            returning id, created_at, seq
+            returning id, created_at, seq, sending_until is not null as claimed
           ), touched as (
             ${touch} where id = ${input.conversationId} and exists (select 1 from inserted)
           )`
@@ -117,16 +138,17 @@ export async function insertMessage(db: Database, input: NewMessage, historyLimi
                ${input.answers === undefined ? sql`` : sql`and answered_through_seq < ${input.answers}`}
             returning id
           ), inserted as (
-            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count, ai_skipped_reason)
+            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count, ai_skipped_reason, sending_until)
             select ${values} from owned
             on conflict do nothing
-            returning id, created_at, seq
+            returning id, created_at, seq, sending_until is not null as claimed
           )`;
   const also = input.also ? sql`, also as (${input.also})` : sql``;
   // Every part of one statement sees the same snapshot: the history holds the messages before this one.
   const result = await db.execute(sql`
     with ${steps} ${also}
     select (select created_at from inserted) as created_at, (select seq from inserted) as seq,
+           (select claimed from inserted) as claimed,
            ${
              // Stryker disable next-line EqualityOperator: a history of limit 0 is as empty as none
              historyLimit > 0 ? historyJson(input.conversationId, historyLimit) : sql`null`
@@ -136,6 +158,7 @@ export async function insertMessage(db: Database, input: NewMessage, historyLimi
   const row = rowsOf<{
     created_at: Date | string | null;
     seq: number | string | null;
+    claimed: boolean | null;
     history: HistoryRow[] | null;
     alongside: unknown;
   }>(result)[0];
@@ -148,6 +171,7 @@ export async function insertMessage(db: Database, input: NewMessage, historyLimi
           text: input.text,
           createdAt: new Date(row.created_at),
           responseTimeMs: input.responseTimeMs ?? null,
+          claimed: row.claimed === true,
         }
       : undefined,
     history: historyFromJson(row?.history),

@@ -9,7 +9,8 @@ import type { ChannelRow } from './outbox.repo.js';
 /**
  * The outbox: a message to a customer on a channel is stored `pending`, then
  * sent by whoever claims it first (the reply job that wrote it, or this
- * delivery job), at most once to the platform per part. The claim is a lease:
+ * delivery job), at most once to the platform per part. The reply job stores
+ * its answer already claimed when nothing older waits to go out. The claim is a lease:
  * a sender that stops mid-send leaves it to lapse, and the sweep then marks
  * the message failed rather than risk sending it twice. The job id is the
  * message's, so enqueuing it again is harmless; the sweep re-enqueues anything
@@ -61,7 +62,7 @@ export interface OutboxDeps {
  * How long a sender holds a message: longer than any send (each part's call gives up after
  * 10 s, and a long answer has a few parts with pauses between them).
  */
-const SENDING_LEASE_MS = 120_000;
+export const SENDING_LEASE_MS = 120_000;
 const INTERRUPTED =
   'Parley stopped while sending this message, so it may not have reached the customer; send it again if needed.';
 /** A message the reply job could not send waits this long before the delivery job's first try. */
@@ -92,19 +93,31 @@ type SendOutcome =
   | { outcome: 'failed'; why: string }
   | { outcome: 'try_again'; error: unknown };
 
+/** A message its sender holds (claimed, or stored claimed), with what sending it needs. */
+export interface ClaimedMessage {
+  message: { id: string; type: MessageType; text: string; channelMessageId: string | null };
+  conversation: { id: string; userId: string; customerId: string };
+  /** Null once the channel was disconnected. */
+  channel: ChannelRow | null;
+}
+
 /**
  * One try at a pending message: claims it (`unclaimed`: another sender holds it, it has gone out,
  * or the conversation has none left), sends what is left of it, and records what happened.
  * `lastTry`: a failure now is final.
  */
-async function sendOnce(
+async function sendOnce(deps: OutboxDeps, target: outbox.ClaimTarget, lastTry: boolean): Promise<SendOutcome> {
+  const found = await outbox.claimDelivery(deps.db, target, SENDING_LEASE_MS);
+  if (!found) return { outcome: 'unclaimed' };
+  return sendClaimed(deps, found, lastTry);
+}
+
+/** Sends what is left of a message this sender holds, and records what happened. */
+async function sendClaimed(
   { db, courier, events }: OutboxDeps,
-  target: outbox.ClaimTarget,
+  { message, conversation, channel }: ClaimedMessage,
   lastTry: boolean,
 ): Promise<SendOutcome> {
-  const found = await outbox.claimDelivery(db, target, SENDING_LEASE_MS);
-  if (!found) return { outcome: 'unclaimed' };
-  const { message, conversation, channel } = found;
   const failed = async (why: string): Promise<SendOutcome> => {
     await outbox.markUndeliverable(db, message.id, why);
     events.publish(conversation.userId, deliveryChangedEvent(conversation.id, message.id, 'failed', why));
@@ -142,12 +155,19 @@ async function sendOnce(
 /**
  * Sends a conversation's pending messages from the job that wrote them, one hop shorter than a
  * delivery job each, oldest first, each claimed as it is taken: the first claim is also the read
- * of what to send. The first that fails for now goes to the delivery job's retries, and so do the
- * ones after it, as late, which keeps them behind it.
+ * of what to send. `claimed`, a message the job stored already claimed (the oldest waiting, then),
+ * goes first without that claim. The first that fails for now goes to the delivery job's retries,
+ * and so do the ones after it, as late, which keeps them behind it.
  */
-export async function sendPendingNow(deps: OutboxDeps, conversationId: string): Promise<void> {
-  for (;;) {
-    const sent = await sendOnce(deps, { nextOf: conversationId }, false);
+export async function sendPendingNow(
+  deps: OutboxDeps,
+  conversationId: string,
+  claimed?: ClaimedMessage,
+): Promise<void> {
+  for (let first = claimed; ; first = undefined) {
+    const sent = first
+      ? await sendClaimed(deps, first, false)
+      : await sendOnce(deps, { nextOf: conversationId }, false);
     // Nothing left to claim; or a message another sender claimed first, which sends it and what follows.
     if (sent.outcome === 'unclaimed') return;
     if (sent.outcome !== 'try_again') continue;

@@ -32,7 +32,7 @@ export async function startAllJobs(queue: Queue, deps: JobDeps): Promise<void> {
     ...deps,
     queue,
     showTyping: typingIndicator(deps),
-    sendPending: (conversationId) => sendPendingNow(outbox, conversationId),
+    sendPending: (conversationId, claimed) => sendPendingNow(outbox, conversationId, claimed),
   });
   await scheduleJobs(queue, deps.config.timezone);
   // Anything left pending (a crash between storing and enqueuing) is picked up within a minute.

@@ -88,6 +88,30 @@ describe('messages on their way to a customer', () => {
     expect(texts.filter((text) => text === 'Two days ahead.')).toHaveLength(1);
   });
 
+  it("go out in the order they were written: an answer never overtakes a person's reply still waiting", async () => {
+    await answered('Coffee?', 'From eight.');
+    await until(async () => ((await t.queue.counts()).reply?.active === 0 ? true : undefined));
+    const conversation = await t.db.query.conversations.findFirst({
+      where: eq(conversations.customerId, String(CHAT)),
+    });
+    // Stored, not yet sent (as when its own send has not started): the answer written after it goes after it.
+    const person = await addMessage(t.db, { conversationId: conversation!.id, type: 'support', text: 'Rosa again.' });
+    expect(person).toBeDefined();
+    const before = telegram.sent(BOT_TOKEN).length;
+
+    await answered('And tea?', 'Green and black.');
+    await until(async () => {
+      const [row] = await t.db.select().from(messages).where(eq(messages.id, person!.id));
+      return row?.deliveryStatus === 'sent' ? row : undefined;
+    });
+    expect(
+      telegram
+        .sent(BOT_TOKEN)
+        .slice(before)
+        .map((message) => message.text),
+    ).toEqual(['Rosa again.', 'Green and black.']);
+  });
+
   it('are marked failed, not sent again, when their sender stopped mid-send; a live claim is left to its sender', async () => {
     const lapsed = await answered('Croissants?', 'Yes, plain and almond.');
     const claimed = await answered('Gluten free?', 'One loaf a day.');
