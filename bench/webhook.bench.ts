@@ -30,7 +30,9 @@ import {
   writeResults,
 } from './lib/setup.js';
 import { ANSWER, cleanups, config, TARGETS, type TargetName } from './webhook/config.js';
-import { noteModelRequest } from './webhook/reply.js';
+import { noteModelAnswered, noteModelRequest } from './webhook/reply.js';
+import { sendReply } from '../src/emulator/handler.js';
+import { withThinking } from '../src/emulator/thinking.js';
 import { report } from './webhook/report.js';
 import { benchTarget, type TargetResult } from './webhook/target.js';
 
@@ -51,12 +53,14 @@ async function main(): Promise<void> {
   const targets = config.targets.filter((target) => target === 'embedded' || skipped.length === 0);
   for (const reason of skipped) log(`PostgreSQL + Redis rows skipped: ${reason}`);
 
-  // The model behind the emulator notes each measured message as it is asked about it.
+  // The model behind the emulator notes each measured message as it is asked about it, and
+  // once its answer is written out.
   const gemini = await startEmulator(
     {
-      respond: (request) => {
-        noteModelRequest(request.body);
-        return { text: ANSWER };
+      answer: async (call) => {
+        const measured = noteModelRequest(call.request.body);
+        if (measured !== undefined) call.response.once('finish', () => noteModelAnswered(measured));
+        await sendReply(call, withThinking(call.request.body, { text: ANSWER }));
       },
     },
     cleanups,

@@ -3,7 +3,8 @@
  * and the model instant, messages are posted one chat at a time, then from
  * several chats at once, each timed by stage from its webhook POST to its 200,
  * to "typing…" (the reply job has started), to the model's request, and to the
- * fake Telegram receiving `sendMessage` for that chat.
+ * fake Telegram receiving `sendMessage` for that chat. The model's own time (from its
+ * request read to its answer written) is taken out for issue #17's figure.
  */
 import http from 'node:http';
 import { percentile, send } from '../lib/load.js';
@@ -17,16 +18,32 @@ import { acknowledged, keyOf, updateBody, type Webhook } from './deliveries.js';
  * `(ref R<n>)`, and the emulator's model reports the newest one in each request.
  */
 const modelWaiters = new Map<number, ((at: number) => void)[]>();
+/** When the model's answer about message `n` was written out. */
+const answeredWaiters = new Map<number, ((at: number) => void)[]>();
 
-/** For the model behind the emulator: notes the model being asked about a measured message. */
-export function noteModelRequest(body: unknown): void {
+function settle(waiters: Map<number, ((at: number) => void)[]>, n: number, at: number): void {
+  const waiting = waiters.get(n);
+  if (!waiting) return;
+  waiters.delete(n);
+  for (const resolve of waiting) resolve(at);
+}
+
+/**
+ * For the model behind the emulator: notes the model being asked about a measured message;
+ * returns that message's number, for `noteModelAnswered`.
+ */
+export function noteModelRequest(body: unknown): number | undefined {
   const at = performance.now();
   const refs = [...JSON.stringify(body ?? null).matchAll(/\(ref R(\d+)\)/g)];
   const n = Number(refs.at(-1)?.[1]);
-  const waiting = modelWaiters.get(n);
-  if (!waiting) return;
-  modelWaiters.delete(n);
-  for (const resolve of waiting) resolve(at);
+  if (!modelWaiters.has(n)) return undefined;
+  settle(modelWaiters, n, at);
+  return n;
+}
+
+/** For the model behind the emulator: its answer about message `n` has been written out. */
+export function noteModelAnswered(n: number): void {
+  settle(answeredWaiters, n, performance.now());
 }
 
 export interface ReplyPhase {
@@ -42,6 +59,14 @@ export interface ReplyPhase {
   /** The same, less the debounce Parley waited (none at 0: the reply job is queued at once). */
   beyondDebounceP50Ms: number;
   beyondDebounceP99Ms: number;
+  /**
+   * Issue #17's figure: less the debounce and the model's own time, from the emulator reading
+   * the request to its answer written (the network both ways and the SDK count as Parley's).
+   */
+  beyondModelP50Ms: number;
+  beyondModelP99Ms: number;
+  /** The model's own time, p50. */
+  modelOwnP50Ms: number;
   /**
    * Medians from the webhook POST to: its 200; "typing…" (the reply job has
    * started); the model's request; the reply reaching Telegram.
@@ -76,6 +101,8 @@ export async function measureReplies(
   const replyPhase = async (clients: number, samples: number, chatBase: number): Promise<ReplyPhase> => {
     step(`message → reply: ${samples} replies, ${clients} at a time`);
     const stages: Record<keyof ReplyPhase['stagesP50Ms'], number[]> = { ack: [], typing: [], model: [], sent: [] };
+    const beyondModel: number[] = [];
+    const modelOwn: number[] = [];
     const errorSamples: string[] = [];
     let errors = 0;
     let taken = 0;
@@ -89,8 +116,9 @@ export async function measureReplies(
         const replied = tap.next('sendMessage', String(chat), REPLY_TIMEOUT_MS);
         const typing = tap.next('sendChatAction', String(chat), REPLY_TIMEOUT_MS);
         const model = waitFor(modelWaiters, n, REPLY_TIMEOUT_MS, 'the model was not asked');
+        const modelAnswered = waitFor(answeredWaiters, n, REPLY_TIMEOUT_MS, 'the model did not answer');
         // Those that do not come (a reply without "typing…") are reported as missing, not as unhandled.
-        for (const promise of [replied, typing, model]) promise.catch(() => undefined);
+        for (const promise of [replied, typing, model, modelAnswered]) promise.catch(() => undefined);
         const sentAt = performance.now();
         try {
           const body = updateBody(n, chat, epoch, true);
@@ -106,7 +134,11 @@ export async function measureReplies(
             stages.ack.push(ackAt - sentAt);
             stages.sent.push(sent - sentAt);
             stages.typing.push((await typing.catch(() => Number.NaN)) - sentAt);
-            stages.model.push((await model.catch(() => Number.NaN)) - sentAt);
+            const asked = await model.catch(() => Number.NaN);
+            stages.model.push(asked - sentAt);
+            const own = (await modelAnswered.catch(() => Number.NaN)) - asked;
+            modelOwn.push(own);
+            beyondModel.push(sent - sentAt - own);
           }
         } catch (error) {
           if (first) throw error;
@@ -130,6 +162,9 @@ export async function measureReplies(
       maxMs: latencies.at(-1) ?? Number.NaN,
       beyondDebounceP50Ms: percentile(latencies, 50) - debounce,
       beyondDebounceP99Ms: percentile(latencies, 99) - debounce,
+      beyondModelP50Ms: percentile(sorted(beyondModel), 50) - debounce,
+      beyondModelP99Ms: percentile(sorted(beyondModel), 99) - debounce,
+      modelOwnP50Ms: percentile(sorted(modelOwn), 50),
       stagesP50Ms: {
         ack: percentile(sorted(stages.ack), 50),
         typing: percentile(sorted(stages.typing), 50),

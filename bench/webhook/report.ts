@@ -154,7 +154,10 @@ export function report(results: TargetResult[]): string[] {
   out.push(...againstBare(results));
   out.push('');
   const debounce = config.replyDebounceMs;
-  out.push(`Message → reply sent, emulator instant, debounce ${debounce} ms ` + '(target: p50 ≤ 5 ms + debounce)');
+  out.push(
+    `Message → reply sent, emulator instant, debounce ${debounce} ms ` +
+      '(target, one chat at a time: p50 ≤ 5 ms beyond the model and the debounce)',
+  );
   // A target without reply phases (the bare handler) shows '-' throughout.
   const replyColumns = (pick: (r: TargetResult) => ReplyPhase | null): Column[] => {
     const number = (r: TargetResult, field: (phase: ReplyPhase) => number) => {
@@ -173,6 +176,14 @@ export function report(results: TargetResult[]): string[] {
         format: (v) => ms(v, 2),
       },
       {
+        title: 'p50/p99 beyond model+debounce',
+        value: (r) => {
+          const phase = pick(r);
+          return phase ? `${fixed(phase.beyondModelP50Ms, 2)} / ${fixed(phase.beyondModelP99Ms, 1)} ms` : '-';
+        },
+      },
+      { title: 'model own p50', value: (r) => number(r, (p) => p.modelOwnP50Ms), format: (v) => ms(v, 2) },
+      {
         title: 'p50 ack / typing / model / sent',
         value: (r) => {
           const s = pick(r)?.stagesP50Ms;
@@ -184,8 +195,9 @@ export function report(results: TargetResult[]): string[] {
         title: 'target',
         value: (r) => {
           const phase = pick(r);
-          if (!phase) return '-';
-          return phase.beyondDebounceP50Ms <= 5 && phase.errors === 0 ? 'met' : 'NOT met';
+          // Several chats at once measure the machine's capacity too: shown, not held to the target.
+          if (!phase || phase.clients > 1) return '-';
+          return phase.beyondModelP50Ms <= 5 && phase.errors === 0 ? 'met' : 'NOT met';
         },
       },
     ];
