@@ -4,12 +4,7 @@ import { goesBackToAi, resumeIfWaiting } from '../ai/handback.js';
 import { enqueueReply } from '../ai/reply.jobs.js';
 import type { Config } from '../kernel/config.js';
 import { withTimeout } from '../kernel/timeout.js';
-import {
-  addMessage,
-  findOrCreateConversation,
-  markSkipped,
-  openingStatus,
-} from '../conversations/conversations.service.js';
+import { addCustomerMessage, markSkipped, openingStatus } from '../conversations/conversations.service.js';
 import { conversationCreatedEvent, messageEvent } from '../conversations/conversation-events.js';
 import type { Database } from '../db/client.js';
 import type { ChannelType, ReplyHandler } from '../db/schema/index.js';
@@ -46,31 +41,30 @@ export async function receiveCustomerMessage(
 ): Promise<boolean> {
   const settings = await getAiSettings(deps.db, channel.owner.id, deps.config.gemini.defaultModel);
   const unavailable = aiAvailability(deps.config, settings);
-  const { conversation, created } = await findOrCreateConversation(deps.db, {
+  const {
+    conversation,
+    created,
+    message: stored,
+  } = await addCustomerMessage(deps.db, {
     userId: channel.owner.id,
     channel: channel.type,
     channelId: channel.id,
     customerId: inbound.customerId,
     customerName: inbound.customerName,
-    ...openingStatus(channel.owner.defaultReplyHandler, unavailable === null),
-  });
-  // Waiting for the AI, it goes back to the AI below when the AI can answer now.
-  const resumes = goesBackToAi(channel.owner, conversation, unavailable);
-  const stored = await addMessage(deps.db, {
-    conversationId: conversation.id,
-    type: 'customer',
+    opening: openingStatus(channel.owner.defaultReplyHandler, unavailable === null),
     text: inbound.text,
     channelMessageId: inbound.channelMessageId,
-    // Why the model will not see this message, known before it is stored, so it is stored with it:
-    // a person has the conversation (a takeover's model call avoided), or the AI it waits for cannot answer.
-    aiSkippedReason:
-      conversation.status !== 'support_active' || resumes
-        ? null
-        : conversation.waitingForAi
-          ? (unavailable ?? 'manual_handling')
-          : 'manual_handling',
+    // Why the model will not see this message, decided from the conversation as the same statement
+    // reads it, and stored with it: a person has the conversation (a takeover's model call
+    // avoided), or the AI it waits for cannot answer; unless it goes back to the AI now.
+    rule: {
+      resumes: channel.owner.defaultReplyHandler === 'AI' && unavailable === null,
+      whileWaiting: unavailable ?? 'manual_handling',
+    },
   });
   if (!stored) return false;
+  // Waiting for the AI, it goes back to the AI below when the AI can answer now.
+  const resumes = goesBackToAi(channel.owner, conversation, unavailable);
   if (created) {
     deps.events.publish(channel.owner.id, conversationCreatedEvent(conversation));
   }

@@ -4,11 +4,18 @@ import type { Database } from '../db/client.js';
 import type { Channel, ConversationStatus, ReplyHandler } from '../db/schema/index.js';
 import * as repo from './conversations.repo.js';
 import type { Conversation } from './conversations.repo.js';
-import { insertMessage, type InsertedMessage, type NewMessage, type StoredMessage } from './messages.repo.js';
+import {
+  insertCustomerMessage,
+  insertMessage,
+  type InsertedMessage,
+  type NewMessage,
+  type SkipRule,
+  type StoredMessage,
+} from './messages.repo.js';
 import { deleteTestConversation, findTestConversation, insertTestConversation } from './try-it.repo.js';
 
 export type { Conversation } from './conversations.repo.js';
-export type { InsertedMessage, NewMessage, StoredMessage } from './messages.repo.js';
+export type { InsertedMessage, NewMessage, SkipRule, StoredMessage } from './messages.repo.js';
 export { recentMessages } from './messages.repo.js';
 export {
   deactivateIdleConversations,
@@ -69,6 +76,40 @@ export async function findOrCreateConversation(
   // Stryker disable next-line ConditionalExpression: unreachable while the unique index holds the winner's row
   if (!existing) throw new Error('conversation vanished between insert and select');
   return { conversation: existing, created: false };
+}
+
+/**
+ * Stores a customer's message from a channel in their conversation, which their first message
+ * opens with `opening`'s status. A known customer's message is one round trip: the conversation
+ * is read (as it was before this message) by the statement that stores it. `rule` says from that
+ * row why the model will not see the message. No `message`: it was stored before (same channel id).
+ */
+export async function addCustomerMessage(
+  db: Database,
+  input: {
+    userId: string;
+    channel: Channel;
+    channelId: string;
+    customerId: string;
+    customerName: string | null;
+    opening: { status: ConversationStatus; waitingForAi: boolean };
+    text: string;
+    channelMessageId: string;
+    rule: SkipRule;
+  },
+): Promise<{ conversation: Conversation; created: boolean; message: StoredMessage | undefined }> {
+  const key = { userId: input.userId, channel: input.channel, customerId: input.customerId };
+  const message = { text: input.text, channelMessageId: input.channelMessageId };
+  const known = await insertCustomerMessage(db, key, message, input.rule);
+  if (known) return { ...known, created: false };
+  const { conversation, created } = await findOrCreateConversation(db, {
+    ...key,
+    ...input.opening,
+    channelId: input.channelId,
+    customerName: input.customerName,
+  });
+  const stored = await insertCustomerMessage(db, key, message, input.rule);
+  return { conversation, created, message: stored?.message };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { desc, eq, sql, type SQL } from 'drizzle-orm';
 import { randomId } from '../kernel/ids.js';
 import { rowsOf, type Database } from '../db/client.js';
+import { rowFromJson } from '../db/json-rows.js';
 import { conversations, messages, type MessageType } from '../db/schema/index.js';
 
 export interface StoredMessage {
@@ -86,6 +87,10 @@ export function historyFromJson(rows: HistoryRow[] | null | undefined): StoredMe
   }));
 }
 
+/** What every new message changes in its conversation (more `set`s may follow). */
+const touchConversation = sql`update ${conversations}
+         set message_count = message_count + 1, last_message_at = now(), is_active = true, updated_at = now()`;
+
 /**
  * Stores a message, moves the conversation's counters and, with a
  * `historyLimit`, reads the messages before it: one statement, one round trip.
@@ -115,9 +120,7 @@ export async function insertMessage(
   const answered = input.answers === undefined ? sql`` : sql`, answered_through_seq = ${input.answers}`;
   // A person's reply means people have the conversation: it no longer waits for the AI.
   const personWrote = input.type === 'support' ? sql`, waiting_for_ai = false` : sql``;
-  const touch = sql`update ${conversations}
-         set message_count = message_count + 1, last_message_at = now(), is_active = true, updated_at = now()
-             ${answered} ${personWrote}`;
+  const touch = sql`${touchConversation} ${answered} ${personWrote}`;
   // Guarded: the conversation's update comes first and carries the ownership check. Its row lock
   // makes PostgreSQL re-check the condition against a concurrent takeover's committed row, and
   // the message goes in only if the update did. Unguarded: the insert comes first, so a
@@ -198,4 +201,65 @@ export async function recentMessages(db: Database, conversationId: string, limit
     .orderBy(desc(messages.seq))
     .limit(limit);
   return rows.reverse();
+}
+
+/** Why the model will not see a customer's message, decided from the conversation it lands in. */
+export interface SkipRule {
+  /** A conversation waiting for the AI goes back to it with this message (`goesBackToAi`). */
+  resumes: boolean;
+  /** Why a conversation still waiting for the AI keeps the message from the model. */
+  whileWaiting: string;
+}
+
+/**
+ * Stores a customer's message in the conversation they already have, read in the same statement
+ * (as it was before this message), so a known customer's message costs one round trip. No
+ * conversation: undefined. A message already stored under the same channel id: no `message`.
+ */
+export async function insertCustomerMessage(
+  db: Database,
+  key: { userId: string; channel: string; customerId: string },
+  input: { text: string; channelMessageId: string | null },
+  rule: SkipRule,
+): Promise<{ conversation: typeof conversations.$inferSelect; message: StoredMessage | undefined } | undefined> {
+  const id = randomId(16);
+  // The rule of src/channels/inbound.ts, on the row as stored: with people, the model does not see
+  // the message, unless the conversation goes back to the AI with it.
+  const skipped = sql`case when c.status <> 'support_active' then null
+                           when c.waiting_for_ai and ${rule.resumes} then null
+                           when c.waiting_for_ai then ${rule.whileWaiting}
+                           else 'manual_handling' end`;
+  const result = await db.execute(sql`
+    with c as (
+      select * from ${conversations}
+       where user_id = ${key.userId} and channel = ${key.channel} and customer_id = ${key.customerId}
+    ), inserted as (
+      insert into ${messages} (id, conversation_id, type, text, channel_message_id, ai_skipped_reason)
+      select ${id}, c.id, 'customer', ${input.text}, ${input.channelMessageId}, ${skipped} from c
+      on conflict do nothing
+      returning id, created_at, seq
+    ), touched as (
+      ${touchConversation} where id = (select id from c) and exists (select 1 from inserted)
+    )
+    select (select row_to_json(c) from c) as conversation,
+           (select created_at from inserted) as created_at, (select seq from inserted) as seq`);
+  const row = rowsOf<{
+    conversation: Record<string, unknown> | null;
+    created_at: Date | string | null;
+    seq: number | string | null;
+  }>(result)[0];
+  if (!row?.conversation) return undefined;
+  return {
+    conversation: rowFromJson(conversations, row.conversation),
+    message: row.created_at
+      ? {
+          id,
+          seq: Number(row.seq),
+          type: 'customer',
+          text: input.text,
+          createdAt: new Date(row.created_at),
+          responseTimeMs: null,
+        }
+      : undefined,
+  };
 }
