@@ -104,8 +104,12 @@ export async function recordPartsSent(db: Database, messageId: string, channelMe
   await db.update(messages).set({ channelMessageId: channelMessageIds }).where(eq(messages.id, messageId));
 }
 
-export async function markDelivered(db: Database, messageId: string, channelMessageIds: string): Promise<void> {
-  await db
+/**
+ * Marks a message delivered; answers, in the same statement, whether another message of its
+ * conversation waits to go out unclaimed, so a sender going through them needs no further look.
+ */
+export async function markDelivered(db: Database, messageId: string, channelMessageIds: string): Promise<boolean> {
+  const [row] = await db
     .update(messages)
     .set({
       deliveryStatus: 'sent',
@@ -114,7 +118,15 @@ export async function markDelivered(db: Database, messageId: string, channelMess
       deliveryError: null,
       sendingUntil: null,
     })
-    .where(eq(messages.id, messageId));
+    .where(eq(messages.id, messageId))
+    .returning({
+      // Qualified by hand: Drizzle writes a returned column without its table, which inside the
+      // subquery would name the subquery's own row.
+      more: sql<boolean>`exists (select 1 from ${messages} waiting
+        where waiting.conversation_id = messages.conversation_id and waiting.id <> messages.id
+          and waiting.delivery_status = 'pending' and waiting.sending_until is null)`,
+    });
+  return row?.more === true;
 }
 
 export async function markUndeliverable(db: Database, messageId: string, error: string): Promise<void> {

@@ -89,7 +89,9 @@ export async function enqueuePending(
 }
 
 type SendOutcome =
-  | { outcome: 'sent' | 'unclaimed' | 'disconnected' }
+  | { outcome: 'unclaimed' | 'disconnected' }
+  /** `more`: another message of the conversation was waiting, unclaimed, when this one was recorded. */
+  | { outcome: 'sent'; more: boolean }
   | { outcome: 'failed'; why: string }
   | { outcome: 'try_again'; error: unknown };
 
@@ -147,9 +149,9 @@ async function sendClaimed(
     await outbox.releaseClaim(db, message.id, sentIds.length ? sentIds.join(',') : null);
     return { outcome: 'try_again', error };
   }
-  await outbox.markDelivered(db, message.id, sentIds.join(','));
+  const more = await outbox.markDelivered(db, message.id, sentIds.join(','));
   events.publish(conversation.userId, deliveryChangedEvent(conversation.id, message.id, 'sent', null));
-  return { outcome: 'sent' };
+  return { outcome: 'sent', more };
 }
 
 /**
@@ -169,7 +171,7 @@ export async function sendPendingNow(
       ? await sendClaimed(deps, first, false)
       : await sendOnce(deps, { nextOf: conversationId }, false);
     // Nothing left to claim; or a message another sender claimed first, which sends it and what follows.
-    if (sent.outcome === 'unclaimed') return;
+    if (sent.outcome === 'unclaimed' || (sent.outcome === 'sent' && !sent.more)) return;
     if (sent.outcome !== 'try_again') continue;
     // Its claim was given back, so it is among the conversation's waiting messages, first by seq.
     await enqueuePending(deps.db, deps.queue, conversationId, 0, RETRY_DELAY_MS);
