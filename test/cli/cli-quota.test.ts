@@ -145,6 +145,7 @@ describe(`ai_control quota (${testDatabaseKind})`, () => {
 
   // The command line itself is refused before any database is opened: the same on every database.
   if (testDatabaseKind === 'embedded') {
+    // Eleven CLI processes one after the other: more than the default 20 s on a busy 2-core machine.
     it('treats bad numbers and a missing --user as usage errors (exit 2)', async () => {
       for (const args of [
         ['--user', 'alice', '--daily-tokens', '-5'],
@@ -168,6 +169,6 @@ describe(`ai_control quota (${testDatabaseKind})`, () => {
       };
       expect(unchanged.daily_tokens).toBeNull();
       expect(unchanged.weight).toBe(1);
-    });
+    }, 60_000);
   }
 });
