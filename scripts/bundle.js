@@ -29,6 +29,35 @@ const external = [
   'pino',
 ];
 
+/**
+ * Drizzle's PGlite driver imports PGlite to open a database itself when given a path or options rather
+ * than a client, and its session the type numbers of four date and time types. Parley always gives it a
+ * client (src/db/client.ts), and on the server that client is the database's thread: without this the
+ * main thread would load PGlite's ~0.5 MB of JavaScript, and V8 keep it, for four numbers.
+ * @returns {import('esbuild').Plugin}
+ */
+function drizzlePgliteWithoutPglite() {
+  return {
+    name: 'drizzle-pglite-without-pglite',
+    setup(build) {
+      build.onResolve({ filter: /^@electric-sql\/pglite$/ }, (args) =>
+        /drizzle-orm[\\/]pglite[\\/]/.test(args.importer) ? { path: 'pglite', namespace: 'drizzle-pglite' } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'drizzle-pglite' }, () => ({
+        loader: 'js',
+        contents: `
+          // PostgreSQL's built-in type numbers (pg_type.oid), the ones drizzle-orm/pglite/session.js reads.
+          export const types = { TIMESTAMP: 1114, TIMESTAMPTZ: 1184, INTERVAL: 1186, DATE: 1082 };
+          export class PGlite {
+            constructor() {
+              throw new Error('Parley passes Drizzle an open database: this build cannot open one from its options');
+            }
+          }`,
+      }));
+    },
+  };
+}
+
 const result = await build({
   absWorkingDir: root,
   entryPoints: { main: 'src/cli/main.ts', 'pglite-worker': 'src/db/pglite-worker.ts', initdb: 'src/db/initdb.ts' },
@@ -48,6 +77,7 @@ const result = await build({
   banner: {
     js: "import { createRequire as __parleyCreateRequire } from 'node:module'; const require = __parleyCreateRequire(import.meta.url);",
   },
+  plugins: [drizzlePgliteWithoutPglite()],
   write: false,
   logLevel: 'warning',
 });
