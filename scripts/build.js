@@ -1,6 +1,6 @@
-// Builds the server dist/server/ from src/ (type-checked, then bundled: scripts/bundle.js), the dashboard dist/web/ from web/ and the website widget dist/widget/ from
-// widget/, each when it is missing or older than its own sources (separate stamps: changing one never
-// rebuilds another).
+// Builds the server dist/server/ from src/ (type-checked, then bundled by scripts/bundle.js), the
+// dashboard dist/web/ from web/ and the website widget dist/widget/ from widget/, each when it is missing
+// or older than its own sources (separate stamps: changing one never rebuilds another).
 // Shared by `npm run build` (always builds) and bin/parley.js (builds only when needed).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 // Bundles the server (src/cli/main.ts, the embedded database's thread and initdb) into dist/server/, as
 // few files with whitespace and comments left out. V8 keeps the source of every module it loads for as
-// long as the process lives: as ~1,100 separate files (Parley's own ~250, drizzle-orm's, zod's, Fastify's
-// and Ajv's) that was ~6 MiB more of the idle server's heap than the bundle (bench/README.md, "Memory").
+// long as the process lives: as ~1,100 separate files (Parley's own ~250 with their comments, drizzle-orm's,
+// zod's, Fastify's, Ajv's) they held ~3.7 MiB more of the idle main thread's heap (bench/README.md, "Memory").
 // Run by scripts/build.js in a process of its own, so esbuild is never loaded into the server.
 // Identifiers are not minified: stack traces keep their function names (dist/server/*.map has the rest).
 import { build } from 'esbuild';

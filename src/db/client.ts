@@ -133,7 +133,7 @@ async function openPostgres(
 
 /**
  * PGlite's JavaScript is loaded where the database runs: a server whose database has a thread of its own
- * (openDatabase) never loads it on the main thread, where V8 would keep its ~0.8 MB of source for nothing.
+ * (openDatabase) never loads it on the main thread, where V8 would keep its ~0.5 MB of source for nothing.
  */
 async function openInCaller(directory: string, loadDataDir: Blob | undefined): Promise<PGlite> {
   const [{ PGlite }, { EMBEDDED_START_PARAMS }] = await Promise.all([
