@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `parley` command. Builds dist/ first when the sources changed, so a fresh
+// The `parley` command. Builds dist/server/ first when the sources changed, so a fresh
 // clone works with `npm ci && npm start` and `npx parley …`.
 import v8 from 'node:v8';
 import { buildIfNeeded } from '../scripts/build.js';
@@ -14,4 +14,4 @@ v8.setFlagsFromString('--liftoff-only');
 v8.setFlagsFromString('--expose-gc');
 
 buildIfNeeded();
-await import('../dist/cli/main.js');
+await import('../dist/server/main.js');

@@ -1,6 +1,6 @@
-// Builds dist/ from src/, the dashboard dist/web/ from web/ and the website widget dist/widget/ from
-// widget/, each when it is missing or older than its own sources (separate stamps: changing one never
-// rebuilds another).
+// Builds the server dist/server/ from src/ (type-checked, then bundled by scripts/bundle.js), the
+// dashboard dist/web/ from web/ and the website widget dist/widget/ from widget/, each when it is missing
+// or older than its own sources (separate stamps: changing one never rebuilds another).
 // Shared by `npm run build` (always builds) and bin/parley.js (builds only when needed).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -33,11 +33,12 @@ function mtime(file) {
 }
 
 export function needsBuild() {
-  if (!existsSync(stamp) || !existsSync(path.join(root, 'dist', 'cli', 'main.js'))) return true;
+  if (!existsSync(stamp) || !existsSync(path.join(root, 'dist', 'server', 'main.js'))) return true;
   const inputs = Math.max(
     newestSource(path.join(root, 'src')),
     statSync(path.join(root, 'tsconfig.json')).mtimeMs,
     statSync(path.join(root, 'tsconfig.build.json')).mtimeMs,
+    statSync(path.join(root, 'scripts', 'bundle.js')).mtimeMs,
   );
   return inputs > statSync(stamp).mtimeMs;
 }
@@ -100,15 +101,14 @@ export function build() {
     process.stderr.write('Parley needs building, but TypeScript is not installed: run `npm ci` first.\n');
     process.exit(1);
   }
-  process.stderr.write('Building Parley (TypeScript → dist/)…\n');
-  // Output goes to stderr so commands whose stdout scripts read (token create) stay clean.
-  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    stdio: ['ignore', process.stderr, process.stderr],
-  });
-  if (result.status !== 0) {
-    process.stderr.write('The build failed; see the errors above.\n');
-    process.exit(result.status ?? 1);
+  process.stderr.write('Building Parley (TypeScript → dist/server/)…\n');
+  for (const args of [[tsc, '-p', 'tsconfig.build.json'], [path.join(root, 'scripts', 'bundle.js')]]) {
+    // Output goes to stderr so commands whose stdout scripts read (token create) stay clean.
+    const result = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', process.stderr, process.stderr] });
+    if (result.status !== 0) {
+      process.stderr.write('The build failed; see the errors above.\n');
+      process.exit(result.status ?? 1);
+    }
   }
   writeFileSync(stamp, `${new Date().toISOString()}\n`);
 }

@@ -2,14 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import type pg from 'pg';
 import type { DatabaseConfig } from '../kernel/config.js';
 import { acquireEmbeddedLock } from './lock.js';
-import { EMBEDDED_START_PARAMS } from './pglite-params.js';
 import { PgliteThread, type EmbeddedClient } from './pglite-thread.js';
 import { prepareRepeatedStatements } from './prepared-statements.js';
 import * as schema from './schema/index.js';
@@ -81,9 +80,9 @@ export async function openPglite(
 ): Promise<DatabaseHandle> {
   if (!directory.includes('://')) initEmbeddedCluster(directory);
   const { thread = 'caller', loadDataDir } = options;
-  const start = { startParams: EMBEDDED_START_PARAMS, ...(loadDataDir ? { loadDataDir } : {}) };
-  const pglite = thread === 'caller' ? await PGlite.create(directory, start) : undefined;
-  const client: EmbeddedClient = pglite ?? (await PgliteThread.start({ directory, ...start }));
+  const pglite = thread === 'caller' ? await openInCaller(directory, loadDataDir) : undefined;
+  const client: EmbeddedClient =
+    pglite ?? (await PgliteThread.start({ directory, ...(loadDataDir ? { loadDataDir } : {}) }));
   return {
     // Drizzle's PGlite driver calls only what EmbeddedClient declares, though its types name PGlite.
     db: drizzlePglite({ client: client as PGlite, schema, casing: 'snake_case' }) as unknown as Database,
@@ -130,6 +129,18 @@ async function openPostgres(
       await pool.end();
     },
   };
+}
+
+/**
+ * PGlite's JavaScript is loaded where the database runs: a server whose database has a thread of its own
+ * (openDatabase) never loads it on the main thread, where V8 would keep its ~0.5 MB of source for nothing.
+ */
+async function openInCaller(directory: string, loadDataDir: Blob | undefined): Promise<PGlite> {
+  const [{ PGlite }, { EMBEDDED_START_PARAMS }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('./pglite-params.js'),
+  ]);
+  return PGlite.create(directory, { startParams: EMBEDDED_START_PARAMS, ...(loadDataDir ? { loadDataDir } : {}) });
 }
 
 /** Runs initdb for a new on-disk database in a child process (see initdb.ts). */

@@ -38,7 +38,6 @@ export type ThreadStarted = { ready: true } | { ready: false; error: ErrorData }
 
 export interface ThreadOptions {
   directory: string;
-  startParams: string[];
   /** A dump to start an in-memory database from (tests). */
   loadDataDir?: Blob;
 }

@@ -14,6 +14,7 @@ import {
   type ThreadStarted,
 } from './pglite-protocol.js';
 import { startMaintenance } from './pglite-maintenance.js';
+import { EMBEDDED_START_PARAMS } from './pglite-params.js';
 
 if (!parentPort) throw new Error('pglite-worker.ts runs as a worker thread');
 const port = parentPort;
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
   let db: PGlite;
   try {
     db = await PGlite.create(options.directory, {
-      startParams: options.startParams,
+      startParams: EMBEDDED_START_PARAMS,
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     });
   } catch (error) {
