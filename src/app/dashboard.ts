@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-/** Where the build puts the dashboard: dist/web, from src/app and dist/app alike. */
+/** Where the build puts the dashboard: dist/web, from src/app and from the bundle in dist/server alike. */
 export const DASHBOARD_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/web');
 
 /**

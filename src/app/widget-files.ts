@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
-/** Where the build puts the website widget (scripts/build.js): dist/widget, from src/app and dist/app alike. */
+/** Where the build puts the website widget (scripts/build.js): dist/widget, from src/app and from the bundle in dist/server alike. */
 export const WIDGET_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/widget');
 
 /** The loader's address is in every snippet, so it cannot change: sites pick up a new one within minutes. */

@@ -5,7 +5,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import type { DatabaseHandle } from './client.js';
 
-/** Resolves from both `src/db` (tests) and `dist/db` (built). */
+/** Resolves from both `src/db` (tests) and `dist/server` (the built bundle). */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../src/db/migrations', import.meta.url));
 
 // Any constant works; it only has to be the same in every Parley process.
