@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  commaList,
   flag,
   flagOn,
   httpUrl,
@@ -153,19 +154,10 @@ export const envSchema = z.object({
   META_GRAPH_BASE: url(httpUrl).default('https://graph.instagram.com/v23.0'),
   META_APP_SECRET: optionalString,
   META_VERIFY_TOKEN: optionalString,
-  CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter((origin) => origin !== ''),
-    )
-    .refine(
-      (origins) => origins.every((origin) => origin === '*' || /^https?:\/\/[^/\s]+$/.test(origin)),
-      'must be a comma-separated list of origins such as https://app.example.com',
-    ),
+  CORS_ORIGINS: commaList.refine(
+    (origins) => origins.every((origin) => origin === '*' || /^https?:\/\/[^/\s]+$/.test(origin)),
+    'must be a comma-separated list of origins such as https://app.example.com',
+  ),
   PARLEY_TIMEZONE: timeZone.default('UTC'),
   PARLEY_SESSION_IDLE_DAYS: z.coerce
     .number({ error: 'must be a number of days' })

@@ -111,12 +111,8 @@ const trustedProxy = (entry: string): boolean => {
   return /^\d{1,3}$/.test(prefix) && bits <= (version === 4 ? 32 : 128);
 };
 
-/**
- * The reverse proxies whose X-Forwarded-For is believed: IPs and CIDRs only. A hop count is
- * refused on purpose: it believes the header from whoever connects, so a client reaching
- * Parley directly (not through the proxy) would choose its own address.
- */
-export const trustedProxies = z
+/** A comma-separated list, its entries trimmed and blanks dropped; unset is empty. */
+export const commaList = z
   .string()
   .default('')
   .transform((value) =>
@@ -124,8 +120,14 @@ export const trustedProxies = z
       .split(',')
       .map((entry) => entry.trim())
       .filter((entry) => entry !== ''),
-  )
-  .refine(
-    (entries) => entries.every(trustedProxy),
-    "must be a comma-separated list of the proxies' addresses: IPs or CIDRs such as 10.0.0.5,192.168.1.0/24 (or loopback, linklocal, uniquelocal); not a hop count, which would believe any client",
   );
+
+/**
+ * The reverse proxies whose X-Forwarded-For is believed: IPs and CIDRs only. A hop count is
+ * refused on purpose: it believes the header from whoever connects, so a client reaching
+ * Parley directly (not through the proxy) would choose its own address.
+ */
+export const trustedProxies = commaList.refine(
+  (entries) => entries.every(trustedProxy),
+  "must be a comma-separated list of the proxies' addresses: IPs or CIDRs such as 10.0.0.5,192.168.1.0/24 (or loopback, linklocal, uniquelocal); not a hop count, which would believe any client",
+);
