@@ -35,12 +35,14 @@ const WAITABLE_FAILURES = new Set<ModelErrorClass>([
 
 /**
  * Enqueues a conversation's reply; a burst of adds within `debounceMs` becomes one job. With no
- * wait at all the job is queued at once, not delayed: a delayed job waits for the queue's timer
- * (with Redis, Redis checks blocking timeouts only `hz` times a second). Jobs that overlap then
- * answer each message once all the same (`answered_through_seq`).
+ * wait at all the job is not delayed: a delayed job waits for the queue's timer (with Redis,
+ * Redis checks blocking timeouts only `hz` times a second). Its first try runs at once in this
+ * process when it runs replies, without the queue's round trips; the sweep finds the messages
+ * again if the process stops meanwhile. Jobs that overlap then answer each message once all the
+ * same (`answered_through_seq`).
  */
 export async function enqueueReply(queue: Queue, conversationId: string, debounceMs: number): Promise<void> {
-  const wait = debounceMs > 0 ? { debounce: { id: `reply-${conversationId}`, ms: debounceMs } } : {};
+  const wait = debounceMs > 0 ? { debounce: { id: `reply-${conversationId}`, ms: debounceMs } } : { here: true };
   await queue.add(replyToConversation, { conversationId }, { ...wait, attempts: REPLY_ATTEMPTS });
 }
 

@@ -27,6 +27,13 @@ export interface JobOptions {
   debounce?: { id: string; ms: number };
   /** Tries in all, the first included. */
   attempts?: number;
+  /**
+   * The first try runs at once in this process when it handles the job type and has room,
+   * without the queue's round trips; a failed try goes to the queue for the tries left. A crash
+   * during that try loses the job: only for jobs that a sweep finds again. Not with a delay,
+   * a debounce or an id.
+   */
+  here?: boolean;
 }
 
 export interface RunningJob<T> {

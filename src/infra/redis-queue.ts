@@ -1,5 +1,6 @@
 import { Queue as BullQueue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { randomId } from '../kernel/ids.js';
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_BACKOFF_MS,
@@ -20,6 +21,23 @@ import {
 const COMPLETED_KEPT = 1_000;
 const LOCK_MS = 10_000;
 const FAILED_KEPT = 5_000;
+/**
+ * A job whose first try ran in this process (`here`) and failed goes to the queue wrapped, with
+ * the tries it made, so that the handler counts on from them; and, when it failed for good, why:
+ * the worker then fails it at once, so that it is listed with the others.
+ */
+const TRIED_HERE = '__parleyTriedHere';
+
+interface TriedHere {
+  tried: number;
+  failedFor?: string;
+}
+
+function unwrap(stored: unknown): { data: unknown; tried: number; failedFor?: string } {
+  if (typeof stored !== 'object' || stored === null || !(TRIED_HERE in stored)) return { data: stored, tried: 0 };
+  const { [TRIED_HERE]: here, data } = stored as { [TRIED_HERE]: TriedHere; data: unknown };
+  return { data, ...here };
+}
 
 export interface RedisQueueOptions {
   /** BullMQ's key prefix; `parley` unless PARLEY_REDIS_PREFIX says otherwise. */
@@ -46,6 +64,10 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
   const queues = new Map<string, BullQueue>();
   const handlers = new Map<string, { handler: JobHandler<unknown>; concurrency: number }>();
   const workers: Worker[] = [];
+  /** The job types this process runs, and how many first tries run `here` now. */
+  const runningHere = new Map<string, { handler: JobHandler<unknown>; concurrency: number; running: number }>();
+  const triesHere = new Set<Promise<void>>();
+  let closing = false;
   const backoff = options.backoffMs ?? DEFAULT_BACKOFF_MS;
   const prefix = options.prefix ?? 'parley';
   /**
@@ -77,6 +99,35 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
     return queue;
   };
 
+  /** Runs a job's first try in this process, if it runs the type and has room; false otherwise. */
+  const tryHere = (name: string, data: unknown, attempts = DEFAULT_ATTEMPTS): boolean => {
+    const runner = runningHere.get(name);
+    if (!runner || closing || runner.running >= runner.concurrency) return false;
+    runner.running++;
+    const id = `here-${randomId(12)}`;
+    const run = (async () => {
+      try {
+        await runner.handler({ id, name, data, attempt: 1 });
+      } catch (error) {
+        options.onError?.(error, { name, id, attempt: 1 });
+        const final = error instanceof PermanentJobError || attempts <= 1;
+        const tried: TriedHere = final ? { tried: 1, failedFor: messageOf(error) } : { tried: 1 };
+        await queueFor(name)
+          .add(
+            name,
+            { [TRIED_HERE]: tried, data },
+            final ? { attempts: 1 } : { attempts: attempts - 1, delay: backoff },
+          )
+          .catch((queueError: unknown) => options.onError?.(queueError, { name, id, attempt: 1 }));
+      } finally {
+        runner.running--;
+      }
+    })();
+    triesHere.add(run);
+    void run.finally(() => triesHere.delete(run));
+    return true;
+  };
+
   return {
     kind: 'redis',
 
@@ -91,6 +142,7 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
         opts.delay = ms;
         opts.deduplication = { id, ttl: ms, extend: true, replace: true };
       }
+      if (jobOptions.here && !opts.delay && opts.jobId === undefined && tryHere(type.name, data, opts.attempts)) return;
       await queueFor(type.name).add(type.name, data, opts);
     },
 
@@ -112,10 +164,13 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
         const worker = new Worker(
           name,
           async (job: Job) => {
+            const { data, tried, failedFor } = unwrap(job.data);
+            if (failedFor !== undefined) throw new UnrecoverableError(failedFor);
+            const attempt = tried + job.attemptsMade + 1;
             try {
-              await handler({ id: job.id ?? '', name, data: job.data as unknown, attempt: job.attemptsMade + 1 });
+              await handler({ id: job.id ?? '', name, data, attempt });
             } catch (error) {
-              options.onError?.(error, { name, id: job.id ?? '', attempt: job.attemptsMade + 1 });
+              options.onError?.(error, { name, id: job.id ?? '', attempt });
               if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
               throw error;
             }
@@ -132,6 +187,7 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
         );
         worker.on('error', (error) => options.onError?.(error, { name, id: '-', attempt: 0 }));
         workers.push(worker);
+        runningHere.set(name, { handler, concurrency, running: 0 });
         queueFor(name);
       }
       await Promise.all(workers.map((worker) => worker.waitUntilReady()));
@@ -142,11 +198,13 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
       // Every type the deployment used, as counts() reads them: a `serve` without workers ran none itself.
       for (const name of new Set([...queues.keys(), ...(await connection.smembers(jobTypesKey))])) {
         for (const job of await queueFor(name).getFailed(0, limit - 1)) {
+          const { data, tried, failedFor } = unwrap(job.data);
           all.push({
             id: job.id ?? '',
             name,
-            data: job.data as unknown,
-            attempts: job.attemptsMade,
+            data,
+            // A job failed for good here made its tries here; the worker's at once is not one.
+            attempts: tried + job.attemptsMade - (failedFor === undefined ? 0 : 1),
             error: job.failedReason,
             failedAt: new Date(job.finishedOn ?? job.timestamp),
           });
@@ -164,7 +222,7 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
           counts[name] = {
             // A paused queue's jobs and prioritized ones are waiting too.
             waiting: (c.waiting ?? 0) + (c.paused ?? 0) + (c.prioritized ?? 0),
-            active: c.active ?? 0,
+            active: (c.active ?? 0) + (runningHere.get(name)?.running ?? 0),
             delayed: c.delayed ?? 0,
             failed: c.failed ?? 0,
           };
@@ -174,9 +232,12 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
     },
 
     async close() {
-      await Promise.all(workers.map((worker) => worker.close()));
+      closing = true;
+      await Promise.all([...workers.map((worker) => worker.close()), ...triesHere]);
       await Promise.all([...queues.values()].map((queue) => queue.close()));
       await connection.quit().catch(() => connection.disconnect());
     },
   };
 }
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -181,6 +181,50 @@ export function queueContract(label: string, make: () => Queue) {
       }
     });
 
+    it('runs a job added `here`, a failed first try going on in the queue with its tries counted', async () => {
+      const q = queue();
+      const type = jobType<{ n: number }>(unique());
+      const tries: { n: number; attempt: number }[] = [];
+      q.handle(type, async (job) => {
+        tries.push({ n: job.data.n, attempt: job.attempt });
+        if (job.attempt < 3) throw new Error('the model is down');
+      });
+      await q.start();
+      await q.add(type, { n: 7 }, { here: true, attempts: 4 });
+      await until(() => tries.length === 3);
+      await sleep(150);
+      expect(tries).toEqual([1, 2, 3].map((attempt) => ({ n: 7, attempt })));
+      expect((await q.failed()).filter((f) => f.name === type.name)).toEqual([]);
+    });
+
+    it('fails a job tried `here` for good on a permanent error, or when it had one try', async () => {
+      const q = queue();
+      const permanent = jobType<{ who: string }>(unique());
+      const once = jobType<{ who: string }>(unique());
+      q.handle(permanent, async () => {
+        throw new PermanentJobError('bot was blocked by the user');
+      });
+      q.handle(once, async () => {
+        throw new Error('still down');
+      });
+      await q.start();
+      await q.add(permanent, { who: 'x' }, { here: true, attempts: 5 });
+      await q.add(once, { who: 'y' }, { here: true, attempts: 1 });
+      const ours = async () => (await q.failed()).filter((f) => f.name === permanent.name || f.name === once.name);
+      let failed = await ours();
+      for (let i = 0; i < 50 && failed.length < 2; i++) {
+        await sleep(50);
+        failed = await ours();
+      }
+      const byName = Object.fromEntries(failed.map((f) => [f.name, f]));
+      expect(byName[permanent.name]).toMatchObject({
+        attempts: 1,
+        error: 'bot was blocked by the user',
+        data: { who: 'x' },
+      });
+      expect(byName[once.name]).toMatchObject({ attempts: 1, error: 'still down', data: { who: 'y' } });
+    });
+
     it('refuses a second handler for one job type', () => {
       const q = queue();
       const type = jobType<null>(unique());

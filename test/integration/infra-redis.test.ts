@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createRedisCache } from '../../src/infra/redis-cache.js';
 import { createRedisPubSub } from '../../src/infra/redis-pubsub.js';
@@ -55,6 +56,49 @@ describe('a queue that runs no workers (`serve` beside `parley worker`)', () => 
       expect(failed).toMatchObject([{ name: broken.name, error: 'bot was blocked by the user', attempts: 1 }]);
       expect((await serve.counts())[broken.name]).toMatchObject({ failed: 1, waiting: 0 });
     } finally {
+      await Promise.all([worker.close(), serve.close()]);
+    }
+  });
+});
+
+describe('a job added `here`', () => {
+  it('runs in the process that handles its type without going through Redis; elsewhere, or with no room, it is queued', async () => {
+    const prefix = `parley-test-here-${process.pid}`;
+    const worker = createRedisQueue(url, { backoffMs: 20, prefix });
+    const serve = createRedisQueue(url, { backoffMs: 20, prefix });
+    const redis = new Redis(url);
+    let release = () => {};
+    try {
+      const reply = jobType<{ conversation: string }>('reply-here');
+      const ran: { conversation: string; attempt: number }[] = [];
+      const held = new Promise<void>((resolve) => (release = resolve));
+      worker.handle(
+        reply,
+        async (job) => {
+          ran.push({ conversation: job.data.conversation, attempt: job.attempt });
+          if (job.data.conversation === 'held') await held;
+        },
+        { concurrency: 1 },
+      );
+      await worker.start();
+      const jobsAdded = async () => Number((await redis.get(`${prefix}:${reply.name}:id`)) ?? 0);
+
+      await worker.add(reply, { conversation: 'held' }, { here: true });
+      await until(() => (ran.length === 1 ? true : undefined));
+      expect(await jobsAdded()).toBe(0);
+      // Its one try at a time here is taken: the next goes to the queue.
+      await worker.add(reply, { conversation: 'next' }, { here: true });
+      expect(await jobsAdded()).toBe(1);
+      // A process that does not run replies (`serve` beside `parley worker`) queues them.
+      await serve.add(reply, { conversation: 'from-serve' }, { here: true });
+      expect(await jobsAdded()).toBe(2);
+      release();
+      await until(() => (ran.length === 3 ? true : undefined));
+      expect(ran.map((r) => r.conversation).sort()).toEqual(['from-serve', 'held', 'next']);
+      expect(ran.every((r) => r.attempt === 1)).toBe(true);
+    } finally {
+      release();
+      redis.disconnect();
       await Promise.all([worker.close(), serve.close()]);
     }
   });
