@@ -1,7 +1,16 @@
 import { and, eq, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { rowsOf } from '../db/client.js';
-import { aiConfigs, aiPrompts, conversations, messages, users, type ReplyHandler } from '../db/schema/index.js';
+import { rowFromJson } from '../db/json-rows.js';
+import {
+  aiConfigs,
+  aiPrompts,
+  channels,
+  conversations,
+  messages,
+  users,
+  type ReplyHandler,
+} from '../db/schema/index.js';
 
 export type AiConfigRow = typeof aiConfigs.$inferSelect;
 export type AiPromptsRow = typeof aiPrompts.$inferSelect;
@@ -112,6 +121,23 @@ export function suspendedRead(userId: string | SQLWrapper): SQL<boolean> {
 /** The same for the business owning the conversation that the enclosing statement reads. */
 export function conversationOwnerSuspendedRead(): SQL<boolean> {
   return suspendedRead(conversations.userId);
+}
+
+/**
+ * What a reply reads besides the conversation and its history, as a scalar within the statement
+ * that stores the customer's message: whether the business is suspended, and its channel.
+ */
+export function replyContextRead(userId: string, channelId: string): SQL {
+  return sql`json_build_object('suspended', ${suspendedRead(userId)},
+    'channel', (select row_to_json(ch) from ${channels} ch where ch.id = ${channelId}))`;
+}
+
+export function replyContextFromJson(value: unknown): {
+  suspended: boolean;
+  channel: typeof channels.$inferSelect | null;
+} {
+  const read = (value ?? {}) as { suspended?: boolean; channel?: Record<string, unknown> | null };
+  return { suspended: read.suspended === true, channel: read.channel ? rowFromJson(channels, read.channel) : null };
 }
 
 export async function suspendedAt(db: Database, userId: string): Promise<Date | null> {

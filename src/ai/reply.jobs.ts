@@ -1,9 +1,16 @@
-import { findWithOwnerAndChannel, markSkipped } from '../conversations/conversations.service.js';
+import {
+  findWithOwnerAndChannel,
+  markSkipped,
+  type Conversation,
+  type StoredMessage,
+} from '../conversations/conversations.service.js';
+import type { ReadAlongside } from '../conversations/messages.repo.js';
 import { SENDING_LEASE_MS, type ClaimedMessage, type OutboundDelivery } from '../conversations/outbox.js';
 import { jobType, type Queue } from '../infra/queue.js';
+import { randomId } from '../kernel/ids.js';
 import { getAiSettings } from './ai-settings.js';
 import type { ModelErrorClass } from '../model/model-provider.js';
-import { conversationOwnerSuspendedRead, sweepUnanswered } from './ai.repo.js';
+import { conversationOwnerSuspendedRead, replyContextFromJson, replyContextRead, sweepUnanswered } from './ai.repo.js';
 import { generateAnswer, HISTORY_LIMIT, whyNoAi } from './answer.js';
 import { sendAwayMessageOnce } from './away-message.js';
 import type { ReplyDeps } from './reply-deps.js';
@@ -14,7 +21,7 @@ import type { ReplyDeps } from './reply-deps.js';
  * everything it needs is re-read when it runs, so status, hours and ownership
  * are those of that moment.
  */
-export const replyToConversation = jobType<{ conversationId: string }>('reply');
+export const replyToConversation = jobType<{ conversationId: string; readWith?: string }>('reply');
 /** Finds replies a crash or a lost job left unsent (see `sweepUnanswered`). */
 export const sweepReplies = jobType<Record<string, never>>('sweep-replies');
 
@@ -33,17 +40,78 @@ const WAITABLE_FAILURES = new Set<ModelErrorClass>([
   'deadline_exceeded',
 ]);
 
+/** What a reply reads before it decides anything: the conversation as it is, its history, its channel. */
+export interface ReplyContext {
+  conversation: Conversation;
+  owner: { id: string };
+  /** Null once the channel was disconnected. */
+  channel: ClaimedMessage['channel'];
+  /** Its latest messages, oldest first. */
+  history: StoredMessage[];
+  suspended: boolean;
+}
+
+async function readReplyContext(db: ReplyJobDeps['db'], conversationId: string): Promise<ReplyContext | undefined> {
+  // One read: the conversation, its history, and whether the business is suspended (the model call checks it).
+  const row = await findWithOwnerAndChannel(db, conversationId, {
+    historyLimit: HISTORY_LIMIT,
+    alongside: conversationOwnerSuspendedRead(),
+  });
+  if (!row) return undefined;
+  const { conversation, owner, channel, history } = row;
+  return { conversation, owner, channel, history, suspended: row.alongside === true };
+}
+
+/** What the statement storing a customer's message reads too, so that a reply starting at once need not. */
+export function replyContextReading(userId: string, channelId: string): ReadAlongside {
+  return { historyLimit: HISTORY_LIMIT - 1, alongside: replyContextRead(userId, channelId) };
+}
+
+/** The context `replyContextReading` read, with the stored message and the conversation as it is now. */
+export function replyContextOf(
+  conversation: Conversation,
+  read: { history: StoredMessage[]; alongside: unknown },
+  message: StoredMessage,
+): ReplyContext {
+  const { suspended, channel } = replyContextFromJson(read.alongside);
+  const history = [...read.history, message];
+  return { conversation, owner: { id: conversation.userId }, channel, history, suspended };
+}
+
+/**
+ * Contexts read with the customer's message, each for the one job added with it: a first try that
+ * runs at once (`here`) takes its context as it starts, within the add. Once the add returns, the
+ * context is gone, so a try that runs later, or in another process, reads its own.
+ */
+const readWithMessage = new Map<string, ReplyContext>();
+
 /**
  * Enqueues a conversation's reply; a burst of adds within `debounceMs` becomes one job. With no
  * wait at all the job is not delayed: a delayed job waits for the queue's timer (with Redis,
  * Redis checks blocking timeouts only `hz` times a second). Its first try runs at once in this
- * process when it runs replies, without the queue's round trips; the sweep finds the messages
- * again if the process stops meanwhile. Jobs that overlap then answer each message once all the
- * same (`answered_through_seq`).
+ * process when it runs replies, without the queue's round trips, and from `context` when given;
+ * the sweep finds the messages again if the process stops meanwhile. Jobs that overlap then
+ * answer each message once all the same (`answered_through_seq`).
  */
-export async function enqueueReply(queue: Queue, conversationId: string, debounceMs: number): Promise<void> {
-  const wait = debounceMs > 0 ? { debounce: { id: `reply-${conversationId}`, ms: debounceMs } } : { here: true };
-  await queue.add(replyToConversation, { conversationId }, { ...wait, attempts: REPLY_ATTEMPTS });
+export async function enqueueReply(
+  queue: Queue,
+  conversationId: string,
+  debounceMs: number,
+  context?: ReplyContext,
+): Promise<void> {
+  if (debounceMs > 0) {
+    const debounce = { id: `reply-${conversationId}`, ms: debounceMs };
+    await queue.add(replyToConversation, { conversationId }, { debounce, attempts: REPLY_ATTEMPTS });
+    return;
+  }
+  const readWith = context ? randomId(12) : undefined;
+  if (readWith && context) readWithMessage.set(readWith, context);
+  try {
+    const data = readWith ? { conversationId, readWith } : { conversationId };
+    await queue.add(replyToConversation, data, { here: true, attempts: REPLY_ATTEMPTS });
+  } finally {
+    if (readWith) readWithMessage.delete(readWith);
+  }
 }
 
 export interface ReplyJobDeps extends ReplyDeps {
@@ -63,15 +131,11 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
     replyToConversation,
     async (job) => {
       const startedAt = performance.now();
-      // One read: the conversation, its history, and whether the business is suspended (the
-      // model call checks it).
-      const row = await findWithOwnerAndChannel(db, job.data.conversationId, {
-        historyLimit: HISTORY_LIMIT,
-        alongside: conversationOwnerSuspendedRead(),
-      });
-      if (!row) return;
-      const { conversation, owner, channel, history } = row;
-      const suspended = row.alongside === true;
+      // Taken before anything is awaited: the add that carries it is still running.
+      const readAlready = job.data.readWith === undefined ? undefined : readWithMessage.get(job.data.readWith);
+      const context = readAlready ?? (await readReplyContext(db, job.data.conversationId));
+      if (!context) return;
+      const { conversation, owner, channel, history, suspended } = context;
       const latest = history.filter((message) => message.type === 'customer').at(-1);
       if (!latest || latest.seq <= conversation.answeredThroughSeq) return;
 

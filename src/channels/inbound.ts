@@ -1,7 +1,7 @@
 import { getAiSettings } from '../ai/ai-settings.js';
 import { aiAvailability } from '../ai/availability.js';
 import { goesBackToAi, resumeIfWaiting } from '../ai/handback.js';
-import { enqueueReply } from '../ai/reply.jobs.js';
+import { enqueueReply, replyContextOf, replyContextReading } from '../ai/reply.jobs.js';
 import type { Config } from '../kernel/config.js';
 import { withTimeout } from '../kernel/timeout.js';
 import { addCustomerMessage, markSkipped, openingStatus } from '../conversations/conversations.service.js';
@@ -41,10 +41,13 @@ export async function receiveCustomerMessage(
 ): Promise<boolean> {
   const settings = await getAiSettings(deps.db, channel.owner.id, deps.config.gemini.defaultModel);
   const unavailable = aiAvailability(deps.config, settings);
+  // A reply that starts at once reads what it needs with the message: one statement less before it.
+  const repliesNow = unavailable === null && settings.replyDebounceMs <= 0;
   const {
     conversation,
     created,
     message: stored,
+    ...read
   } = await addCustomerMessage(deps.db, {
     userId: channel.owner.id,
     channel: channel.type,
@@ -61,6 +64,7 @@ export async function receiveCustomerMessage(
       resumes: channel.owner.defaultReplyHandler === 'AI' && unavailable === null,
       whileWaiting: unavailable ?? 'manual_handling',
     },
+    ...(repliesNow ? { reading: replyContextReading(channel.owner.id, channel.id) } : {}),
   });
   if (!stored) return false;
   // Waiting for the AI, it goes back to the AI below when the AI can answer now.
@@ -74,9 +78,11 @@ export async function receiveCustomerMessage(
     // The message is stored, which is what the acknowledgement promises. If the queue cannot
     // take the job quickly (Redis restarting), the add goes on in the background and the reply
     // sweep finds the message within a minute anyway; the platform is not kept waiting.
-    await withTimeout(enqueueReply(deps.queue, conversation.id, settings.replyDebounceMs), ENQUEUE_WAIT_MS).catch(
-      () => undefined,
-    );
+    const context = repliesNow ? replyContextOf(current, read, stored) : undefined;
+    await withTimeout(
+      enqueueReply(deps.queue, conversation.id, settings.replyDebounceMs, context),
+      ENQUEUE_WAIT_MS,
+    ).catch(() => undefined);
   } else if (resumes) {
     // A person took it just before it could go back to the AI: theirs, as a takeover's message.
     await markSkipped(deps.db, conversation.id, {

@@ -9,6 +9,7 @@ import {
   insertMessage,
   type InsertedMessage,
   type NewMessage,
+  type ReadAlongside,
   type SkipRule,
   type StoredMessage,
 } from './messages.repo.js';
@@ -96,11 +97,20 @@ export async function addCustomerMessage(
     text: string;
     channelMessageId: string;
     rule: SkipRule;
+    /** Read in the same statement: the messages before this one, and `alongside`. */
+    reading?: ReadAlongside;
   },
-): Promise<{ conversation: Conversation; created: boolean; message: StoredMessage | undefined }> {
+): Promise<{
+  conversation: Conversation;
+  created: boolean;
+  message: StoredMessage | undefined;
+  /** With `reading`: the messages before this one, and what `alongside` read. */
+  history: StoredMessage[];
+  alongside: unknown;
+}> {
   const key = { userId: input.userId, channel: input.channel, customerId: input.customerId };
   const message = { text: input.text, channelMessageId: input.channelMessageId };
-  const known = await insertCustomerMessage(db, key, message, input.rule);
+  const known = await insertCustomerMessage(db, key, message, input.rule, input.reading);
   if (known) return { ...known, created: false };
   const { conversation, created } = await findOrCreateConversation(db, {
     ...key,
@@ -108,8 +118,14 @@ export async function addCustomerMessage(
     channelId: input.channelId,
     customerName: input.customerName,
   });
-  const stored = await insertCustomerMessage(db, key, message, input.rule);
-  return { conversation, created, message: stored?.message };
+  const stored = await insertCustomerMessage(db, key, message, input.rule, input.reading);
+  return {
+    conversation,
+    created,
+    message: stored?.message,
+    history: stored?.history ?? [],
+    alongside: stored?.alongside ?? null,
+  };
 }
 
 /**

@@ -211,17 +211,35 @@ export interface SkipRule {
   whileWaiting: string;
 }
 
+/** What else a statement storing a message reads, as `insertMessage` takes it. */
+export interface ReadAlongside {
+  /** The latest messages before this one, up to this many. */
+  historyLimit: number;
+  /** A scalar read in the same statement. */
+  alongside?: SQL;
+}
+
 /**
  * Stores a customer's message in the conversation they already have, read in the same statement
- * (as it was before this message), so a known customer's message costs one round trip. No
- * conversation: undefined. A message already stored under the same channel id: no `message`.
+ * (as it was before this message), so a known customer's message costs one round trip; with
+ * `reading`, so are the messages before it and `alongside`. No conversation: undefined. A message
+ * already stored under the same channel id: no `message`.
  */
 export async function insertCustomerMessage(
   db: Database,
   key: { userId: string; channel: string; customerId: string },
   input: { text: string; channelMessageId: string | null },
   rule: SkipRule,
-): Promise<{ conversation: typeof conversations.$inferSelect; message: StoredMessage | undefined } | undefined> {
+  reading?: ReadAlongside,
+): Promise<
+  | {
+      conversation: typeof conversations.$inferSelect;
+      message: StoredMessage | undefined;
+      history: StoredMessage[];
+      alongside: unknown;
+    }
+  | undefined
+> {
   const id = randomId(16);
   // The rule of src/channels/inbound.ts, on the row as stored: with people, the model does not see
   // the message, unless the conversation goes back to the AI with it.
@@ -242,11 +260,15 @@ export async function insertCustomerMessage(
       ${touchConversation} where id = (select id from c) and exists (select 1 from inserted)
     )
     select (select row_to_json(c) from c) as conversation,
-           (select created_at from inserted) as created_at, (select seq from inserted) as seq`);
+           (select created_at from inserted) as created_at, (select seq from inserted) as seq,
+           ${reading ? historyJson(sql`(select id from c)`, reading.historyLimit) : sql`null`} as history,
+           ${reading?.alongside ? sql`(${reading.alongside})` : sql`null`} as alongside`);
   const row = rowsOf<{
     conversation: Record<string, unknown> | null;
     created_at: Date | string | null;
     seq: number | string | null;
+    history: HistoryRow[] | null;
+    alongside: unknown;
   }>(result)[0];
   if (!row?.conversation) return undefined;
   return {
@@ -261,5 +283,7 @@ export async function insertCustomerMessage(
           responseTimeMs: null,
         }
       : undefined,
+    history: historyFromJson(row.history),
+    alongside: row.alongside ?? null,
   };
 }

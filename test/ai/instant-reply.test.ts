@@ -1,0 +1,102 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { setSuspended } from '../../src/ai/ai-settings.js';
+import { aiConfigs, conversations, handovers, messages } from '../../src/db/schema/index.js';
+import { createTelegramTestApp, type TelegramTestApp } from '../helpers/telegram.js';
+import { until } from '../helpers/wait.js';
+import { telegramTextUpdate, type TelegramFake } from '../fakes/telegram.js';
+
+/**
+ * A business with no reply wait: the reply starts as the message is stored, from what the
+ * statement storing it read (the conversation so far, the channel, whether the business is
+ * suspended) rather than reading it again.
+ */
+const BOT_TOKEN = '555000333:AAEinstantReplyBotTokenForTheTests';
+
+let telegram: TelegramFake;
+let t: TelegramTestApp;
+let updateId = 9000;
+let chat = 9100;
+
+const say = (chatId: number, text: string) =>
+  telegram.deliver(
+    BOT_TOKEN,
+    telegramTextUpdate({ updateId: updateId++, messageId: updateId * 10, chatId, text, firstName: 'Inês' }),
+  );
+const sentTo = (chatId: number) => telegram.sent(BOT_TOKEN).filter((m) => String(m.chat_id) === String(chatId));
+const generateCalls = () => t.gemini.requests.filter((request) => /generatecontent$/i.test(request.method));
+/** A model request's turns, as role: text. */
+const turnsOf = (body: unknown) =>
+  ((body as { contents?: { role: string; parts: { text?: string }[] }[] }).contents ?? []).map(
+    (turn) => `${turn.role}: ${turn.parts.map((part) => part.text ?? '').join(' ')}`,
+  );
+const conversationOf = async (chatId: number) =>
+  until(async () => {
+    const [row] = await t.db
+      .select()
+      .from(conversations)
+      .where(eq(conversations.customerId, String(chatId)));
+    return row;
+  });
+
+beforeAll(async () => {
+  t = await createTelegramTestApp({ token: BOT_TOKEN, id: 555000333, username: 'instant_bot' });
+  telegram = t.telegram;
+  await t.telegramBusiness('instant', { reply_debounce_ms: 0, handover_message: 'A person will answer you soon.' });
+});
+afterAll(() => t.close());
+beforeEach(() => {
+  t.gemini.reset();
+  telegram.reset();
+  chat++;
+});
+
+describe('a reply with no wait', () => {
+  it('answers with the conversation so far, the new message last, through the business’s bot', async () => {
+    t.gemini.enqueue({ text: 'Hello! How can I help?' }, { text: 'Yes, 9 to 13 on Sundays.' });
+    await say(chat, 'hello');
+    await until(() => (sentTo(chat).length > 0 ? true : undefined));
+    await say(chat, 'Are you open on Sunday?');
+    await until(() => (sentTo(chat).length > 1 ? true : undefined));
+
+    expect(sentTo(chat).map((m) => m.text)).toEqual(['Hello! How can I help?', 'Yes, 9 to 13 on Sundays.']);
+    const [first, second] = generateCalls();
+    // The first message opened the conversation: nothing before it.
+    expect(turnsOf(first?.body).filter((turn) => turn.includes('hello'))).toHaveLength(1);
+    expect(turnsOf(second?.body).slice(-3)).toEqual([
+      expect.stringMatching(/^user: .*hello$/),
+      'model: Hello! How can I help?',
+      expect.stringMatching(/^user: .*Are you open on Sunday\?$/),
+    ]);
+    const conversation = await conversationOf(chat);
+    expect(conversation).toMatchObject({ status: 'active', answeredThroughSeq: 3, messageCount: 4 });
+  });
+
+  it('hands the message to people without calling the model once the business is suspended', async () => {
+    t.gemini.enqueue({ text: 'Hi there.' }, { text: 'never sent' });
+    await say(chat, 'hello');
+    await until(() => (sentTo(chat).length > 0 ? true : undefined));
+    const conversation = await conversationOf(chat);
+    // What `ai_control suspend` does from another process: this one's cached settings do not know yet.
+    await t.db.update(aiConfigs).set({ suspendedAt: new Date() }).where(eq(aiConfigs.userId, conversation.userId));
+    try {
+      await say(chat, 'still there?');
+      const [handover] = await until(async () => {
+        const rows = await t.db.select().from(handovers).where(eq(handovers.conversationId, conversation.id));
+        return rows.length > 0 ? rows : undefined;
+      });
+      expect(handover).toMatchObject({ reason: 'suspended' });
+      expect(generateCalls()).toHaveLength(1);
+      await until(() => (sentTo(chat).length > 1 ? true : undefined));
+      expect(sentTo(chat).map((m) => m.text)).toEqual(['Hi there.', 'A person will answer you soon.']);
+      const stored = await t.db.select().from(messages).where(eq(messages.conversationId, conversation.id));
+      const customers = stored.filter((m) => m.type === 'customer').sort((a, b) => a.seq - b.seq);
+      expect(customers.map((m) => [m.text, m.aiSkippedReason])).toEqual([
+        ['hello', null],
+        ['still there?', 'suspended'],
+      ]);
+    } finally {
+      await setSuspended(t.db, false, t.config.gemini.defaultModel, [conversation.userId]);
+    }
+  });
+});
