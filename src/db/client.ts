@@ -81,8 +81,9 @@ export async function openPglite(
   if (!directory.includes('://')) initEmbeddedCluster(directory);
   const { thread = 'caller', loadDataDir } = options;
   const pglite = thread === 'caller' ? await openInCaller(directory, loadDataDir) : undefined;
-  const client: EmbeddedClient =
-    pglite ?? (await PgliteThread.start({ directory, ...(loadDataDir ? { loadDataDir } : {}) }));
+  const client: EmbeddedClient = pglite
+    ? await withPreparedStatements(pglite)
+    : await PgliteThread.start({ directory, ...(loadDataDir ? { loadDataDir } : {}) });
   return {
     // Drizzle's PGlite driver calls only what EmbeddedClient declares, though its types name PGlite.
     db: drizzlePglite({ client: client as PGlite, schema, casing: 'snake_case' }) as unknown as Database,
@@ -141,6 +142,20 @@ async function openInCaller(directory: string, loadDataDir: Blob | undefined): P
     import('./pglite-params.js'),
   ]);
   return PGlite.create(directory, { startParams: EMBEDDED_START_PARAMS, ...(loadDataDir ? { loadDataDir } : {}) });
+}
+
+/** PGlite on this thread, its repeated statements prepared as on the database's own thread. */
+async function withPreparedStatements(pglite: PGlite): Promise<EmbeddedClient> {
+  const { preparingQuery } = await import('./pglite-prepared.js');
+  return {
+    query: preparingQuery(pglite),
+    exec: (query, options) => pglite.exec(query, options),
+    transaction: (callback) => pglite.transaction(callback),
+    close: () => pglite.close(),
+    get closed() {
+      return pglite.closed;
+    },
+  };
 }
 
 /** Runs initdb for a new on-disk database in a child process (see initdb.ts). */

@@ -14,6 +14,7 @@ import {
   type ThreadStarted,
 } from './pglite-protocol.js';
 import { startMaintenance } from './pglite-maintenance.js';
+import { preparingQuery } from './pglite-prepared.js';
 import { EMBEDDED_START_PARAMS } from './pglite-params.js';
 
 if (!parentPort) throw new Error('pglite-worker.ts runs as a worker thread');
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
     return open;
   };
   const within = (tx: number | undefined) => (tx === undefined ? db : transactionOf(tx).tx);
+  const query = preparingQuery(db);
 
   function begin(id: number): void {
     let started = false;
@@ -131,7 +133,9 @@ async function main(): Promise<void> {
     switch (request.op) {
       case 'query':
         answer(request.id, async () =>
-          within(request.tx).query(request.sql, request.params, queryOptions(request.shape)),
+          request.tx === undefined
+            ? query(request.sql, request.params, queryOptions(request.shape))
+            : transactionOf(request.tx).tx.query(request.sql, request.params, queryOptions(request.shape)),
         );
         return;
       case 'exec':

@@ -16,16 +16,15 @@ const isQueryConfig = (value: unknown): value is QueryConfig =>
   typeof value === 'object' && value !== null && typeof (value as { text?: unknown }).text === 'string';
 
 /**
- * Makes every statement the pool runs a second time a named prepared statement, so PostgreSQL
- * parses and plans it once per connection instead of on every call, as a hand-written handler
- * with named statements gets. Drizzle sends the same text for the same query with different
- * values, so the hot path's few statements are prepared within its first requests; texts that
- * vary (an IN list of some length) mostly stay unnamed, and the number prepared is bounded.
+ * Names the statements worth preparing: a text at its second sighting (Drizzle sends the same
+ * text for the same query with different values, so the hot path's few statements are named
+ * within its first requests), while texts that vary (an IN list of some length) mostly stay
+ * unnamed and the number named is bounded. Undefined: run it unnamed.
  */
-export function prepareRepeatedStatements(pool: pg.Pool): void {
+export function repeatedStatementNames(): (text: string) => string | undefined {
   const names = new Map<string, string>();
   const seen = new Set<string>();
-  const nameOf = (text: string): string | undefined => {
+  return (text) => {
     const known = names.get(text);
     if (known !== undefined) return known;
     if (names.size >= MAX_PREPARED || text.length > MAX_TEXT) return undefined;
@@ -39,6 +38,15 @@ export function prepareRepeatedStatements(pool: pg.Pool): void {
     names.set(text, name);
     return name;
   };
+}
+
+/**
+ * Makes every statement the pool runs a second time a named prepared statement, so PostgreSQL
+ * parses and plans it once per connection instead of on every call, as a hand-written handler
+ * with named statements gets.
+ */
+export function prepareRepeatedStatements(pool: pg.Pool): void {
+  const nameOf = repeatedStatementNames();
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, ...rest: unknown[]) => {
