@@ -1,10 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { setSuspended } from '../../src/ai/ai-settings.js';
-import { aiConfigs, conversations, handovers, messages } from '../../src/db/schema/index.js';
-import { createTelegramTestApp, type TelegramTestApp } from '../helpers/telegram.js';
+import { aiConfigs, handovers, messages } from '../../src/db/schema/index.js';
+import { createTelegramTestApp, telegramCustomers, type TelegramTestApp } from '../helpers/telegram.js';
 import { until } from '../helpers/wait.js';
-import { telegramTextUpdate, type TelegramFake } from '../fakes/telegram.js';
 
 /**
  * A business with no reply wait: the reply starts as the message is stored, from what the
@@ -13,41 +12,23 @@ import { telegramTextUpdate, type TelegramFake } from '../fakes/telegram.js';
  */
 const BOT_TOKEN = '555000333:AAEinstantReplyBotTokenForTheTests';
 
-let telegram: TelegramFake;
 let t: TelegramTestApp;
-let updateId = 9000;
 let chat = 9100;
-
-const say = (chatId: number, text: string) =>
-  telegram.deliver(
-    BOT_TOKEN,
-    telegramTextUpdate({ updateId: updateId++, messageId: updateId * 10, chatId, text, firstName: 'Inês' }),
-  );
-const sentTo = (chatId: number) => telegram.sent(BOT_TOKEN).filter((m) => String(m.chat_id) === String(chatId));
-const generateCalls = () => t.gemini.requests.filter((request) => /generatecontent$/i.test(request.method));
+const { say, sentTo, generateCalls, conversationOf } = telegramCustomers(() => t, BOT_TOKEN, 'Inês');
 /** A model request's turns, as role: text. */
 const turnsOf = (body: unknown) =>
   ((body as { contents?: { role: string; parts: { text?: string }[] }[] }).contents ?? []).map(
     (turn) => `${turn.role}: ${turn.parts.map((part) => part.text ?? '').join(' ')}`,
   );
-const conversationOf = async (chatId: number) =>
-  until(async () => {
-    const [row] = await t.db
-      .select()
-      .from(conversations)
-      .where(eq(conversations.customerId, String(chatId)));
-    return row;
-  });
 
 beforeAll(async () => {
   t = await createTelegramTestApp({ token: BOT_TOKEN, id: 555000333, username: 'instant_bot' });
-  telegram = t.telegram;
   await t.telegramBusiness('instant', { reply_debounce_ms: 0, handover_message: 'A person will answer you soon.' });
 });
 afterAll(() => t.close());
 beforeEach(() => {
   t.gemini.reset();
-  telegram.reset();
+  t.telegram.reset();
   chat++;
 });
 

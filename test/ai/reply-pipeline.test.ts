@@ -5,9 +5,9 @@ import { sweepReplies } from '../../src/ai/reply.jobs.js';
 import { addMessage } from '../../src/conversations/conversations.service.js';
 import { aiConfigs, conversations, handovers, messages, usageRecords } from '../../src/db/schema/index.js';
 import { setSuspended } from '../../src/ai/ai-settings.js';
-import { createTelegramTestApp, type TelegramTestApp } from '../helpers/telegram.js';
+import { createTelegramTestApp, telegramCustomers, type TelegramTestApp } from '../helpers/telegram.js';
 import { until } from '../helpers/wait.js';
-import { telegramTextUpdate, type TelegramFake } from '../fakes/telegram.js';
+import type { TelegramFake } from '../fakes/telegram.js';
 
 /** What happens to a Telegram customer's message when the model or the queue lets it down. */
 const BOT_TOKEN = '555000222:AAEreplyPipelineBotTokenForTheTests';
@@ -15,25 +15,8 @@ const BOT_TOKEN = '555000222:AAEreplyPipelineBotTokenForTheTests';
 let telegram: TelegramFake;
 let t: TelegramTestApp;
 let token: string;
-let updateId = 5000;
 let chat = 7000;
-
-const say = (chatId: number, text: string) =>
-  telegram.deliver(
-    BOT_TOKEN,
-    telegramTextUpdate({ updateId: updateId++, messageId: updateId * 10, chatId, text, firstName: 'Rui' }),
-  );
-const sentTo = (chatId: number) => telegram.sent(BOT_TOKEN).filter((m) => String(m.chat_id) === String(chatId));
-// Model calls, streamed or not.
-const generateCalls = () => t.gemini.requests.filter((request) => /generatecontent$/i.test(request.method));
-const conversationOf = async (chatId: number) =>
-  until(async () => {
-    const [row] = await t.db
-      .select()
-      .from(conversations)
-      .where(eq(conversations.customerId, String(chatId)));
-    return row;
-  });
+const { say, sentTo, generateCalls, conversationOf } = telegramCustomers(() => t, BOT_TOKEN, 'Rui');
 
 beforeAll(async () => {
   // No quick retries inside the client: each failure below is one failed try of the reply job.

@@ -1,6 +1,8 @@
-import { TelegramFake } from '../fakes/telegram.js';
+import { eq } from 'drizzle-orm';
+import { conversations } from '../../src/db/schema/index.js';
+import { TelegramFake, telegramTextUpdate } from '../fakes/telegram.js';
 import { createAiTestApp, type AiTestApp } from './ai.js';
-import { freePort } from './wait.js';
+import { freePort, until } from './wait.js';
 
 export interface TelegramBot {
   token: string;
@@ -54,5 +56,34 @@ export async function createTelegramTestApp(
       await t.close();
       await telegram.close();
     },
+  };
+}
+
+/**
+ * Customers writing to a test app's bot, each chat a customer: what they say, what the bot sent
+ * them, the model calls made, and their conversation once it is stored.
+ */
+export function telegramCustomers(app: () => TelegramTestApp, botToken: string, firstName: string) {
+  let updateId = 5000;
+  return {
+    say: (chatId: number, text: string) =>
+      app().telegram.deliver(
+        botToken,
+        telegramTextUpdate({ updateId: updateId++, messageId: updateId * 10, chatId, text, firstName }),
+      ),
+    sentTo: (chatId: number) =>
+      app()
+        .telegram.sent(botToken)
+        .filter((m) => String(m.chat_id) === String(chatId)),
+    // Model calls, streamed or not.
+    generateCalls: () => app().gemini.requests.filter((request) => /generatecontent$/i.test(request.method)),
+    conversationOf: async (chatId: number) =>
+      until(async () => {
+        const [row] = await app()
+          .db.select()
+          .from(conversations)
+          .where(eq(conversations.customerId, String(chatId)));
+        return row;
+      }),
   };
 }
