@@ -18,8 +18,9 @@ import type { ReplyDeps } from './reply-deps.js';
 /**
  * Answers a channel conversation's newest customer messages. Enqueued with a
  * debounce per conversation, so a burst becomes one turn and one model call;
- * everything it needs is re-read when it runs, so status, hours and ownership
- * are those of that moment.
+ * everything it needs is read when it runs (a first try that runs at once: with
+ * the message, `readWith`), so status, hours and ownership are those of that
+ * moment; the answer's insert checks the ownership again.
  */
 export const replyToConversation = jobType<{ conversationId: string; readWith?: string }>('reply');
 /** Finds replies a crash or a lost job left unsent (see `sweepUnanswered`). */
