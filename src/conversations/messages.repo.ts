@@ -87,6 +87,15 @@ export function historyFromJson(rows: HistoryRow[] | null | undefined): StoredMe
   }));
 }
 
+/** The `history` and `alongside` columns of a statement that stores a message, as `reading` asks. */
+function readColumns(conversationId: SQL | string, reading: ReadAlongside | undefined): SQL {
+  const history =
+    // Stryker disable next-line EqualityOperator: a history of limit 0 is as empty as none
+    reading && reading.historyLimit > 0 ? historyJson(conversationId, reading.historyLimit) : sql`null`;
+  const alongside = reading?.alongside ? sql`(${reading.alongside})` : sql`null`;
+  return sql`${history} as history, ${alongside} as alongside`;
+}
+
 /** What every new message changes in its conversation (more `set`s may follow). */
 const touchConversation = sql`update ${conversations}
          set message_count = message_count + 1, last_message_at = now(), is_active = true, updated_at = now()`;
@@ -152,11 +161,7 @@ export async function insertMessage(
     with ${steps} ${also}
     select (select created_at from inserted) as created_at, (select seq from inserted) as seq,
            (select claimed from inserted) as claimed,
-           ${
-             // Stryker disable next-line EqualityOperator: a history of limit 0 is as empty as none
-             historyLimit > 0 ? historyJson(input.conversationId, historyLimit) : sql`null`
-           } as history,
-           ${input.alongside ? sql`(${input.alongside})` : sql`null`} as alongside`);
+           ${readColumns(input.conversationId, { historyLimit, ...(input.alongside ? { alongside: input.alongside } : {}) })}`);
   // Both drivers parse json; Drizzle leaves timestamps as text on PGlite.
   const row = rowsOf<{
     created_at: Date | string | null;
@@ -261,8 +266,7 @@ export async function insertCustomerMessage(
     )
     select (select row_to_json(c) from c) as conversation,
            (select created_at from inserted) as created_at, (select seq from inserted) as seq,
-           ${reading ? historyJson(sql`(select id from c)`, reading.historyLimit) : sql`null`} as history,
-           ${reading?.alongside ? sql`(${reading.alongside})` : sql`null`} as alongside`);
+           ${readColumns(sql`(select id from c)`, reading)}`);
   const row = rowsOf<{
     conversation: Record<string, unknown> | null;
     created_at: Date | string | null;
