@@ -7,7 +7,6 @@ import {
 import type { ReadAlongside } from '../conversations/messages.repo.js';
 import { SENDING_LEASE_MS, type ClaimedMessage, type OutboundDelivery } from '../conversations/outbox.js';
 import { jobType, type Queue } from '../infra/queue.js';
-import { randomId } from '../kernel/ids.js';
 import { getAiSettings } from './ai-settings.js';
 import type { ModelErrorClass } from '../model/model-provider.js';
 import { conversationOwnerSuspendedRead, replyContextFromJson, replyContextRead, sweepUnanswered } from './ai.repo.js';
@@ -19,10 +18,10 @@ import type { ReplyDeps } from './reply-deps.js';
  * Answers a channel conversation's newest customer messages. Enqueued with a
  * debounce per conversation, so a burst becomes one turn and one model call;
  * everything it needs is read when it runs (a first try that runs at once: with
- * the message, `readWith`), so status, hours and ownership are those of that
- * moment; the answer's insert checks the ownership again.
+ * the message, its `ReplyContext`), so status, hours and ownership are those of
+ * that moment; the answer's insert checks the ownership again.
  */
-export const replyToConversation = jobType<{ conversationId: string; readWith?: string }>('reply');
+export const replyToConversation = jobType<{ conversationId: string }, ReplyContext>('reply');
 /** Finds replies a crash or a lost job left unsent (see `sweepUnanswered`). */
 export const sweepReplies = jobType<Record<string, never>>('sweep-replies');
 
@@ -80,13 +79,6 @@ export function replyContextOf(
 }
 
 /**
- * Contexts read with the customer's message, each for the one job added with it: a first try that
- * runs at once (`here`) takes its context as it starts, within the add. Once the add returns, the
- * context is gone, so a try that runs later, or in another process, reads its own.
- */
-const readWithMessage = new Map<string, ReplyContext>();
-
-/**
  * Enqueues a conversation's reply; a burst of adds within `debounceMs` becomes one job. With no
  * wait at all the job is not delayed: a delayed job waits for the queue's timer (with Redis,
  * Redis checks blocking timeouts only `hz` times a second). Its first try runs at once in this
@@ -105,14 +97,8 @@ export async function enqueueReply(
     await queue.add(replyToConversation, { conversationId }, { debounce, attempts: REPLY_ATTEMPTS });
     return;
   }
-  const readWith = context ? randomId(12) : undefined;
-  if (readWith && context) readWithMessage.set(readWith, context);
-  try {
-    const data = readWith ? { conversationId, readWith } : { conversationId };
-    await queue.add(replyToConversation, data, { here: true, attempts: REPLY_ATTEMPTS });
-  } finally {
-    if (readWith) readWithMessage.delete(readWith);
-  }
+  const read = context ? { alreadyRead: context } : {};
+  await queue.add(replyToConversation, { conversationId }, { here: true, attempts: REPLY_ATTEMPTS, ...read });
 }
 
 export interface ReplyJobDeps extends ReplyDeps {
@@ -132,9 +118,7 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
     replyToConversation,
     async (job) => {
       const startedAt = performance.now();
-      // Taken before anything is awaited: the add that carries it is still running.
-      const readAlready = job.data.readWith === undefined ? undefined : readWithMessage.get(job.data.readWith);
-      const context = readAlready ?? (await readReplyContext(db, job.data.conversationId));
+      const context = job.alreadyRead ?? (await readReplyContext(db, job.data.conversationId));
       if (!context) return;
       const { conversation, owner, channel, history, suspended } = context;
       const latest = history.filter((message) => message.type === 'customer').at(-1);

@@ -25,10 +25,12 @@ interface Pending {
   data: unknown;
   attempt: number;
   attempts: number;
+  /** For a first try that starts as it is added (`here`), and only for it. */
+  alreadyRead?: unknown;
 }
 
 interface Handled {
-  handler: JobHandler<unknown>;
+  handler: JobHandler<unknown, unknown>;
   concurrency: number;
   running: number;
   backlog: Pending[];
@@ -87,12 +89,14 @@ export function createLocalQueue(options: LocalQueueOptions = {}): Queue {
   function enqueue(job: Pending) {
     if (closed) return;
     const handled = handlers.get(job.name);
-    if (!started || !handled) {
+    if (started && handled) {
+      handled.backlog.push(job);
+      pump(handled);
+    } else {
       waiting.push(job);
-      return;
     }
-    handled.backlog.push(job);
-    pump(handled);
+    // Started by now or not at all: when it runs later, what its adder read may have changed.
+    delete job.alreadyRead;
   }
 
   function pump(handled: Handled) {
@@ -110,7 +114,14 @@ export function createLocalQueue(options: LocalQueueOptions = {}): Queue {
   }
 
   async function run(handled: Handled, job: Pending) {
-    const running: RunningJob<unknown> = { id: job.id, name: job.name, data: job.data, attempt: job.attempt };
+    const { alreadyRead } = job;
+    const running: RunningJob<unknown, unknown> = {
+      id: job.id,
+      name: job.name,
+      data: job.data,
+      attempt: job.attempt,
+      ...(alreadyRead === undefined ? {} : { alreadyRead }),
+    };
     try {
       await handled.handler(running);
       liveIds.delete(job.id);
@@ -154,7 +165,7 @@ export function createLocalQueue(options: LocalQueueOptions = {}): Queue {
   return {
     kind: 'local',
 
-    async add<T>(type: JobType<T>, data: T, jobOptions: JobOptions = {}) {
+    async add<T, Read = never>(type: JobType<T, Read>, data: T, jobOptions: JobOptions<Read> = {}) {
       const attempts = jobOptions.attempts ?? DEFAULT_ATTEMPTS;
       if (!delayed.has(type.name)) delayed.set(type.name, 0);
       if (jobOptions.debounce) {
@@ -174,15 +185,27 @@ export function createLocalQueue(options: LocalQueueOptions = {}): Queue {
         if (liveIds.has(id)) return;
         liveIds.add(id);
       }
-      const job: Pending = { id, name: type.name, data, attempt: 1, attempts };
+      const read = jobOptions.here && !jobOptions.delayMs ? jobOptions.alreadyRead : undefined;
+      const job: Pending = {
+        id,
+        name: type.name,
+        data,
+        attempt: 1,
+        attempts,
+        ...(read === undefined ? {} : { alreadyRead: read }),
+      };
       if (jobOptions.delayMs) enqueueAfter(jobOptions.delayMs, job);
       else enqueue(job);
     },
 
-    handle<T>(type: JobType<T>, handler: JobHandler<T>, handleOptions: { concurrency?: number } = {}) {
+    handle<T, Read = never>(
+      type: JobType<T, Read>,
+      handler: JobHandler<T, Read>,
+      handleOptions: { concurrency?: number } = {},
+    ) {
       if (handlers.has(type.name)) throw new Error(`job "${type.name}" already has a handler`);
       handlers.set(type.name, {
-        handler: handler as JobHandler<unknown>,
+        handler: handler as JobHandler<unknown, unknown>,
         concurrency: handleOptions.concurrency ?? 1,
         running: 0,
         backlog: [],

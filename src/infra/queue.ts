@@ -4,19 +4,23 @@
  * `jobType` and never knows which runner it has.
  */
 
-/** A job name with the type of its payload; declared once, next to its handler's domain. */
-export interface JobType<T> {
+/**
+ * A job name with the type of its payload, and of what an adder may hand a first try that runs
+ * `here` (never stored); declared once, next to its handler's domain.
+ */
+export interface JobType<T, Read = never> {
   readonly name: string;
-  /** Carries T for the type checker only. */
+  /** Carry T and Read for the type checker only. */
   readonly payload?: T;
+  readonly read?: Read;
 }
 
-export function jobType<T>(name: string): JobType<T> {
+export function jobType<T, Read = never>(name: string): JobType<T, Read> {
   if (!/^[a-z][a-z0-9_.-]*$/.test(name)) throw new Error(`job names are lower-case words: ${name}`);
   return { name };
 }
 
-export interface JobOptions {
+export interface JobOptions<Read = never> {
   /** A job whose id is still waiting or running is not added twice. Not all digits, no ':'. */
   jobId?: string;
   delayMs?: number;
@@ -34,17 +38,25 @@ export interface JobOptions {
    * a debounce or an id.
    */
   here?: boolean;
+  /**
+   * What the adder already read for the job, handed to a first try that runs `here` as
+   * `alreadyRead`, so that it need not read it again. Never stored: a try run any other way,
+   * later or elsewhere, has none.
+   */
+  alreadyRead?: Read;
 }
 
-export interface RunningJob<T> {
+export interface RunningJob<T, Read = never> {
   id: string;
   name: string;
   data: T;
   /** 1 on the first try. */
   attempt: number;
+  /** A first try run `here`: what its adder handed it (`JobOptions.alreadyRead`). */
+  alreadyRead?: Read;
 }
 
-export type JobHandler<T> = (job: RunningJob<T>) => Promise<void>;
+export type JobHandler<T, Read = never> = (job: RunningJob<T, Read>) => Promise<void>;
 
 /** Thrown by a handler when trying again cannot help: the job fails at once. */
 export class PermanentJobError extends Error {
@@ -75,9 +87,13 @@ export interface JobCounts {
 
 export interface Queue {
   readonly kind: 'local' | 'redis';
-  add<T>(type: JobType<T>, data: T, options?: JobOptions): Promise<void>;
+  add<T, Read = never>(type: JobType<T, Read>, data: T, options?: JobOptions<Read>): Promise<void>;
   /** One handler per job type; a second one is a programming error. */
-  handle<T>(type: JobType<T>, handler: JobHandler<T>, options?: { concurrency?: number }): void;
+  handle<T, Read = never>(
+    type: JobType<T, Read>,
+    handler: JobHandler<T, Read>,
+    options?: { concurrency?: number },
+  ): void;
   /** A repeating job: `pattern` is a five-field cron expression read in `timezone`. */
   schedule<T>(type: JobType<T>, pattern: string, timezone: string, data: T): Promise<void>;
   /** Begins running handled jobs (and due schedules) in this process. */

@@ -62,10 +62,13 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
     connectedBefore = true;
   });
   const queues = new Map<string, BullQueue>();
-  const handlers = new Map<string, { handler: JobHandler<unknown>; concurrency: number }>();
+  const handlers = new Map<string, { handler: JobHandler<unknown, unknown>; concurrency: number }>();
   const workers: Worker[] = [];
   /** The job types this process runs, and how many first tries run `here` now. */
-  const runningHere = new Map<string, { handler: JobHandler<unknown>; concurrency: number; running: number }>();
+  const runningHere = new Map<
+    string,
+    { handler: JobHandler<unknown, unknown>; concurrency: number; running: number }
+  >();
   const triesHere = new Set<Promise<void>>();
   let closing = false;
   const backoff = options.backoffMs ?? DEFAULT_BACKOFF_MS;
@@ -100,14 +103,14 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
   };
 
   /** Runs a job's first try in this process, if it runs the type and has room; false otherwise. */
-  const tryHere = (name: string, data: unknown, attempts = DEFAULT_ATTEMPTS): boolean => {
+  const tryHere = (name: string, data: unknown, attempts = DEFAULT_ATTEMPTS, alreadyRead?: unknown): boolean => {
     const runner = runningHere.get(name);
     if (!runner || closing || runner.running >= runner.concurrency) return false;
     runner.running++;
     const id = `here-${randomId(12)}`;
     const run = (async () => {
       try {
-        await runner.handler({ id, name, data, attempt: 1 });
+        await runner.handler({ id, name, data, attempt: 1, ...(alreadyRead === undefined ? {} : { alreadyRead }) });
       } catch (error) {
         options.onError?.(error, { name, id, attempt: 1 });
         const final = error instanceof PermanentJobError || attempts <= 1;
@@ -131,7 +134,7 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
   return {
     kind: 'redis',
 
-    async add<T>(type: JobType<T>, data: T, jobOptions: JobOptions = {}) {
+    async add<T, Read = never>(type: JobType<T, Read>, data: T, jobOptions: JobOptions<Read> = {}) {
       const opts: JobsOptions = {};
       if (jobOptions.attempts !== undefined) opts.attempts = jobOptions.attempts;
       if (jobOptions.jobId !== undefined) opts.jobId = jobOptions.jobId;
@@ -142,13 +145,26 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
         opts.delay = ms;
         opts.deduplication = { id, ttl: ms, extend: true, replace: true };
       }
-      if (jobOptions.here && !opts.delay && opts.jobId === undefined && tryHere(type.name, data, opts.attempts)) return;
+      if (
+        jobOptions.here &&
+        !opts.delay &&
+        opts.jobId === undefined &&
+        tryHere(type.name, data, opts.attempts, jobOptions.alreadyRead)
+      )
+        return;
       await queueFor(type.name).add(type.name, data, opts);
     },
 
-    handle<T>(type: JobType<T>, handler: JobHandler<T>, handleOptions: { concurrency?: number } = {}) {
+    handle<T, Read = never>(
+      type: JobType<T, Read>,
+      handler: JobHandler<T, Read>,
+      handleOptions: { concurrency?: number } = {},
+    ) {
       if (handlers.has(type.name)) throw new Error(`job "${type.name}" already has a handler`);
-      handlers.set(type.name, { handler: handler as JobHandler<unknown>, concurrency: handleOptions.concurrency ?? 1 });
+      handlers.set(type.name, {
+        handler: handler as JobHandler<unknown, unknown>,
+        concurrency: handleOptions.concurrency ?? 1,
+      });
     },
 
     async schedule<T>(type: JobType<T>, pattern: string, timezone: string, data: T) {

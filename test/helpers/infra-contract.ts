@@ -197,6 +197,34 @@ export function queueContract(label: string, make: () => Queue) {
       expect((await q.failed()).filter((f) => f.name === type.name)).toEqual([]);
     });
 
+    it('hands what its adder read to a first try that starts at once, not to a later one or a retry', async () => {
+      const q = queue();
+      const type = jobType<{ n: number }, string>(unique());
+      const tries: { n: number; attempt: number; read: string | undefined }[] = [];
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      q.handle(
+        type,
+        async (job) => {
+          tries.push({ n: job.data.n, attempt: job.attempt, read: job.alreadyRead });
+          if (job.data.n === 1) await held;
+          if (job.data.n === 1 && job.attempt === 1) throw new Error('the model is down');
+        },
+        { concurrency: 1 },
+      );
+      await q.start();
+      await q.add(type, { n: 1 }, { here: true, attempts: 2, alreadyRead: 'history of 1' });
+      // The one run at a time is taken: this one starts later, and reads for itself.
+      await q.add(type, { n: 2 }, { here: true, attempts: 2, alreadyRead: 'history of 2' });
+      release();
+      await until(() => tries.length === 3);
+      expect(tries.sort((a, b) => a.n - b.n || a.attempt - b.attempt)).toEqual([
+        { n: 1, attempt: 1, read: 'history of 1' },
+        { n: 1, attempt: 2, read: undefined },
+        { n: 2, attempt: 1, read: undefined },
+      ]);
+    });
+
     it('fails a job tried `here` for good on a permanent error, or when it had one try', async () => {
       const q = queue();
       const permanent = jobType<{ who: string }>(unique());
