@@ -17,6 +17,8 @@ const conversations = [
   'test/conversations/reconcile.test.ts',
   'test/ai/sessions.test.ts',
   'test/ai/takeover.test.ts',
+  // A reply with no wait: what inbound.ts reads with the message for it.
+  'test/ai/instant-reply.test.ts',
   'test/jobs/scheduled-jobs.test.ts',
 ];
 
