@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import type { Fragment } from '../db/built-once.js';
 import type { Database } from '../db/client.js';
 import { rowsOf } from '../db/client.js';
 import { rowFromJson } from '../db/json-rows.js';
@@ -11,6 +12,7 @@ import {
   users,
   type ReplyHandler,
 } from '../db/schema/index.js';
+import type { UsageDecidedBy } from '../usage/usage.service.js';
 
 export type AiConfigRow = typeof aiConfigs.$inferSelect;
 export type AiPromptsRow = typeof aiPrompts.$inferSelect;
@@ -113,23 +115,35 @@ export async function upsertSuspension(
     .onConflictDoUpdate({ target: aiConfigs.userId, set: { suspendedAt: at, updatedAt: sql`now()` } });
 }
 
-/** Whether the operator has suspended the business, as a scalar to read within another statement. */
-export function suspendedRead(userId: string | SQLWrapper): SQL<boolean> {
+function suspendedSql(userId: SQLWrapper): SQL<boolean> {
   return sql<boolean>`exists (select 1 from ${aiConfigs} where ${aiConfigs.userId} = ${userId} and ${aiConfigs.suspendedAt} is not null)`;
+}
+
+const suspendedOfPlaceholder = suspendedSql(sql.placeholder('suspended_user_id'));
+
+/** Whether the operator has suspended the business, as a scalar to read within another statement. */
+export function suspendedRead(userId: string): Fragment<boolean> {
+  return { key: 'suspended', sql: suspendedOfPlaceholder, values: { suspended_user_id: userId } };
 }
 
 /** The same for the business owning the conversation that the enclosing statement reads. */
 export function conversationOwnerSuspendedRead(): SQL<boolean> {
-  return suspendedRead(conversations.userId);
+  return suspendedSql(conversations.userId);
 }
+
+const replyContextSql = sql`json_build_object('suspended', ${suspendedOfPlaceholder},
+    'channel', (select row_to_json(ch) from ${channels} ch where ch.id = ${sql.placeholder('reply_channel_id')}))`;
 
 /**
  * What a reply reads besides the conversation and its history, as a scalar within the statement
  * that stores the customer's message: whether the business is suspended, and its channel.
  */
-export function replyContextRead(userId: string, channelId: string): SQL {
-  return sql`json_build_object('suspended', ${suspendedRead(userId)},
-    'channel', (select row_to_json(ch) from ${channels} ch where ch.id = ${channelId}))`;
+export function replyContextRead(userId: string, channelId: string): Fragment {
+  return {
+    key: 'reply_context',
+    sql: replyContextSql,
+    values: { suspended_user_id: userId, reply_channel_id: channelId },
+  };
 }
 
 export function replyContextFromJson(value: unknown): {
@@ -249,15 +263,18 @@ export async function sweepUnanswered(db: Database): Promise<{ id: string; debou
   }));
 }
 
+const answerStored: UsageDecidedBy = {
+  key: 'answer_stored',
+  outcome: sql`case when exists (select 1 from inserted) then 'success' else 'discarded' end`,
+  // The reply's cost is its call's: the cost report reads it through this link.
+  messageId: sql`(select id from inserted)`,
+};
+
 /**
  * The usage outcome of a model call whose answer goes in with `addMessage`'s
  * `also`: `inserted` is that statement's step storing the answer, so a call
  * whose answer was refused (a person took over meanwhile) is counted as discarded.
  */
-export function answerStoredOutcome(): { outcome: SQL; messageId: SQL } {
-  return {
-    outcome: sql`case when exists (select 1 from inserted) then 'success' else 'discarded' end`,
-    // The reply's cost is its call's: the cost report reads it through this link.
-    messageId: sql`(select id from inserted)`,
-  };
+export function answerStoredOutcome(): UsageDecidedBy {
+  return answerStored;
 }

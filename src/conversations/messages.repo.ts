@@ -1,5 +1,6 @@
-import { desc, eq, sql, type SQL } from 'drizzle-orm';
+import { desc, eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { randomId } from '../kernel/ids.js';
+import { builtOnce, type Fragment } from '../db/built-once.js';
 import { rowsOf, type Database } from '../db/client.js';
 import { rowFromJson } from '../db/json-rows.js';
 import { conversations, messages, type MessageType } from '../db/schema/index.js';
@@ -41,12 +42,12 @@ export interface NewMessage {
    * (id, created_at, seq), which holds the new message's row when it was
    * stored and nothing otherwise.
    */
-  also?: SQL;
+  also?: Fragment;
   /**
    * A scalar read in the same statement and snapshot, returned as `alongside`: what the caller
    * would otherwise fetch in a round trip of its own.
    */
-  alongside?: SQL;
+  alongside?: Fragment;
   /**
    * An outbound message its writer sends at once: stored already claimed by that sender for
    * this long (the outbox's lease), saving the claim's round trip, unless an older message of
@@ -69,7 +70,7 @@ export interface HistoryRow {
 }
 
 /** A conversation's latest `limit` messages as one json array (a scalar within a larger statement). */
-export function historyJson(conversationId: SQL | string, limit: number): SQL<HistoryRow[] | null> {
+export function historyJson(conversationId: SQLWrapper | string, limit: SQLWrapper | number): SQL<HistoryRow[] | null> {
   return sql<HistoryRow[] | null>`(select coalesce(json_agg(h order by h.seq), '[]'::json) from (
       select id, type, text, created_at, response_time_ms, seq from ${messages}
        where conversation_id = ${conversationId} order by seq desc limit ${limit}) h)`;
@@ -87,18 +88,35 @@ export function historyFromJson(rows: HistoryRow[] | null | undefined): StoredMe
   }));
 }
 
-/** The `history` and `alongside` columns of a statement that stores a message, as `reading` asks. */
-function readColumns(conversationId: SQL | string, reading: ReadAlongside | undefined): SQL {
-  const history =
-    // Stryker disable next-line EqualityOperator: a history of limit 0 is as empty as none
-    reading && reading.historyLimit > 0 ? historyJson(conversationId, reading.historyLimit) : sql`null`;
-  const alongside = reading?.alongside ? sql`(${reading.alongside})` : sql`null`;
-  return sql`${history} as history, ${alongside} as alongside`;
+/**
+ * The `history` and `alongside` columns of a statement that stores a message: the history up to
+ * the `history_limit` placeholder's messages when `history`, and the `alongside` fragment's scalar.
+ */
+function readColumns(conversationId: SQLWrapper, history: boolean, alongside: SQL | undefined): SQL {
+  const historyColumn = history ? historyJson(conversationId, sql.placeholder('history_limit')) : sql`null`;
+  return sql`${historyColumn} as history, ${alongside ? sql`(${alongside})` : sql`null`} as alongside`;
+}
+
+/** The shape key of a statement: its flags, then its fragments' keys. */
+function shapeOf(flags: Record<string, boolean>, ...fragments: (Fragment | undefined)[]): string {
+  return `${Object.values(flags).map(Number).join('')} ${fragments.map((fragment) => fragment?.key ?? '-').join(' ')}`;
 }
 
 /** What every new message changes in its conversation (more `set`s may follow). */
 const touchConversation = sql`update ${conversations}
          set message_count = message_count + 1, last_message_at = now(), is_active = true, updated_at = now()`;
+
+/** What changes the text of `insertMessage`'s statement (a type, not an interface: `shapeOf` reads it as a record). */
+type MessageShape = {
+  outbound: boolean;
+  claim: boolean;
+  guarded: boolean;
+  answers: boolean;
+  personWrote: boolean;
+  history: boolean;
+};
+
+const storeMessage = builtOnce('store_message');
 
 /**
  * Stores a message, moves the conversation's counters and, with a
@@ -111,57 +129,38 @@ export async function insertMessage(
 ): Promise<{ message: InsertedMessage | undefined; history: StoredMessage[]; alongside: unknown }> {
   const id = randomId(16);
   const outbound = input.type === 'AI' || input.type === 'support';
-  // Messages to a customer on a channel join the outbox: pending until delivered.
-  const delivery = outbound
-    ? sql`(select case when channel_id is not null then 'pending' end from ${conversations} where id = ${input.conversationId})`
-    : sql`null`;
-  // Claimed only where it would be the next to go: the statement's snapshot holds the messages before it.
-  const claim =
-    outbound && input.claimForMs !== undefined
-      ? sql`(select now() + make_interval(secs => ${input.claimForMs / 1000}) from ${conversations} c
-              where c.id = ${input.conversationId} and c.channel_id is not null
-                and not exists (select 1 from ${messages} m where m.conversation_id = ${input.conversationId}
-                                  and m.delivery_status = 'pending' and m.sending_until is null))`
-      : sql`null`;
-  const values = sql`${id}, ${input.conversationId}, ${input.type}, ${input.text},
-              ${input.responseTimeMs ?? null}, ${input.channelMessageId ?? null}, ${delivery},
-              ${input.answeredCount ?? null}, ${input.aiSkippedReason ?? null}, ${claim}`;
-  const answered = input.answers === undefined ? sql`` : sql`, answered_through_seq = ${input.answers}`;
-  // A person's reply means people have the conversation: it no longer waits for the AI.
-  const personWrote = input.type === 'support' ? sql`, waiting_for_ai = false` : sql``;
-  const touch = sql`${touchConversation} ${answered} ${personWrote}`;
-  // Guarded: the conversation's update comes first and carries the ownership check. Its row lock
-  // makes PostgreSQL re-check the condition against a concurrent takeover's committed row, and
-  // the message goes in only if the update did. Unguarded: the insert comes first, so a
-  // duplicate delivery (same channel id) changes no counter.
-  const steps =
-    input.onlyIfOwnedAt === undefined
-      ? sql`inserted as (
-            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count, ai_skipped_reason, sending_until)
-            values (${values})
-            on conflict do nothing
-            returning id, created_at, seq, sending_until is not null as claimed
-          ), touched as (
-            ${touch} where id = ${input.conversationId} and exists (select 1 from inserted)
-          )`
-      : sql`owned as (
-            ${touch} where id = ${input.conversationId} and status = 'active'
-               and ownership_version = ${input.onlyIfOwnedAt}
-               ${input.answers === undefined ? sql`` : sql`and answered_through_seq < ${input.answers}`}
-            returning id
-          ), inserted as (
-            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count, ai_skipped_reason, sending_until)
-            select ${values} from owned
-            on conflict do nothing
-            returning id, created_at, seq, sending_until is not null as claimed
-          )`;
-  const also = input.also ? sql`, also as (${input.also})` : sql``;
-  // Every part of one statement sees the same snapshot: the history holds the messages before this one.
-  const result = await db.execute(sql`
-    with ${steps} ${also}
-    select (select created_at from inserted) as created_at, (select seq from inserted) as seq,
-           (select claimed from inserted) as claimed,
-           ${readColumns(input.conversationId, { historyLimit, ...(input.alongside ? { alongside: input.alongside } : {}) })}`);
+  const shape: MessageShape = {
+    outbound,
+    claim: outbound && input.claimForMs !== undefined,
+    guarded: input.onlyIfOwnedAt !== undefined,
+    answers: input.answers !== undefined,
+    // A person's reply means people have the conversation: it no longer waits for the AI.
+    personWrote: input.type === 'support',
+    // Stryker disable next-line EqualityOperator: a history of limit 0 is as empty as none
+    history: historyLimit > 0,
+  };
+  const { also, alongside } = input;
+  const result = await storeMessage(
+    db,
+    shapeOf(shape, also, alongside),
+    () => insertMessageSql(shape, also?.sql, alongside?.sql),
+    {
+      id,
+      conversation_id: input.conversationId,
+      type: input.type,
+      text: input.text,
+      response_time_ms: input.responseTimeMs ?? null,
+      channel_message_id: input.channelMessageId ?? null,
+      answered_count: input.answeredCount ?? null,
+      ai_skipped_reason: input.aiSkippedReason ?? null,
+      claim_seconds: input.claimForMs === undefined ? null : input.claimForMs / 1000,
+      owned_at: input.onlyIfOwnedAt ?? null,
+      answers: input.answers ?? null,
+      history_limit: historyLimit,
+      ...also?.values,
+      ...alongside?.values,
+    },
+  );
   // Both drivers parse json; Drizzle leaves timestamps as text on PGlite.
   const row = rowsOf<{
     created_at: Date | string | null;
@@ -185,6 +184,59 @@ export async function insertMessage(
     history: historyFromJson(row?.history),
     alongside: row?.alongside ?? null,
   };
+}
+
+/** `insertMessage`'s statement for one shape; its values are placeholders. */
+function insertMessageSql(shape: MessageShape, also: SQL | undefined, alongside: SQL | undefined): SQL {
+  const conversationId = sql.placeholder('conversation_id');
+  // Messages to a customer on a channel join the outbox: pending until delivered.
+  const delivery = shape.outbound
+    ? sql`(select case when channel_id is not null then 'pending' end from ${conversations} where id = ${conversationId})`
+    : sql`null`;
+  // Claimed only where it would be the next to go: the statement's snapshot holds the messages before it.
+  const claim = shape.claim
+    ? sql`(select now() + make_interval(secs => ${sql.placeholder('claim_seconds')}) from ${conversations} c
+              where c.id = ${conversationId} and c.channel_id is not null
+                and not exists (select 1 from ${messages} m where m.conversation_id = ${conversationId}
+                                  and m.delivery_status = 'pending' and m.sending_until is null))`
+    : sql`null`;
+  const values = sql`${sql.placeholder('id')}, ${conversationId}, ${sql.placeholder('type')}, ${sql.placeholder('text')},
+              ${sql.placeholder('response_time_ms')}, ${sql.placeholder('channel_message_id')}, ${delivery},
+              ${sql.placeholder('answered_count')}, ${sql.placeholder('ai_skipped_reason')}, ${claim}`;
+  const answers = sql.placeholder('answers');
+  const answered = shape.answers ? sql`, answered_through_seq = ${answers}` : sql``;
+  const personWrote = shape.personWrote ? sql`, waiting_for_ai = false` : sql``;
+  const touch = sql`${touchConversation} ${answered} ${personWrote}`;
+  // Guarded: the conversation's update comes first and carries the ownership check. Its row lock
+  // makes PostgreSQL re-check the condition against a concurrent takeover's committed row, and
+  // the message goes in only if the update did. Unguarded: the insert comes first, so a
+  // duplicate delivery (same channel id) changes no counter.
+  const steps = shape.guarded
+    ? sql`owned as (
+            ${touch} where id = ${conversationId} and status = 'active'
+               and ownership_version = ${sql.placeholder('owned_at')}
+               ${shape.answers ? sql`and answered_through_seq < ${answers}` : sql``}
+            returning id
+          ), inserted as (
+            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count, ai_skipped_reason, sending_until)
+            select ${values} from owned
+            on conflict do nothing
+            returning id, created_at, seq, sending_until is not null as claimed
+          )`
+    : sql`inserted as (
+            insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count, ai_skipped_reason, sending_until)
+            values (${values})
+            on conflict do nothing
+            returning id, created_at, seq, sending_until is not null as claimed
+          ), touched as (
+            ${touch} where id = ${conversationId} and exists (select 1 from inserted)
+          )`;
+  // Every part of one statement sees the same snapshot: the history holds the messages before this one.
+  return sql`
+    with ${steps} ${also ? sql`, also as (${also})` : sql``}
+    select (select created_at from inserted) as created_at, (select seq from inserted) as seq,
+           (select claimed from inserted) as claimed,
+           ${readColumns(conversationId, shape.history, alongside)}`;
 }
 
 /** The columns of a message that views and the model see. */
@@ -221,8 +273,10 @@ export interface ReadAlongside {
   /** The latest messages before this one, up to this many. */
   historyLimit: number;
   /** A scalar read in the same statement. */
-  alongside?: SQL;
+  alongside?: Fragment;
 }
+
+const storeCustomerMessage = builtOnce('store_customer_message');
 
 /**
  * Stores a customer's message in the conversation they already have, read in the same statement
@@ -246,27 +300,26 @@ export async function insertCustomerMessage(
   | undefined
 > {
   const id = randomId(16);
-  // The rule of src/channels/inbound.ts, on the row as stored: with people, the model does not see
-  // the message, unless the conversation goes back to the AI with it.
-  const skipped = sql`case when c.status <> 'support_active' then null
-                           when c.waiting_for_ai and ${rule.resumes} then null
-                           when c.waiting_for_ai then ${rule.whileWaiting}
-                           else 'manual_handling' end`;
-  const result = await db.execute(sql`
-    with c as (
-      select * from ${conversations}
-       where user_id = ${key.userId} and channel = ${key.channel} and customer_id = ${key.customerId}
-    ), inserted as (
-      insert into ${messages} (id, conversation_id, type, text, channel_message_id, ai_skipped_reason)
-      select ${id}, c.id, 'customer', ${input.text}, ${input.channelMessageId}, ${skipped} from c
-      on conflict do nothing
-      returning id, created_at, seq
-    ), touched as (
-      ${touchConversation} where id = (select id from c) and exists (select 1 from inserted)
-    )
-    select (select row_to_json(c) from c) as conversation,
-           (select created_at from inserted) as created_at, (select seq from inserted) as seq,
-           ${readColumns(sql`(select id from c)`, reading)}`);
+  // Stryker disable next-line EqualityOperator: a history of limit 0 is as empty as none
+  const history = reading !== undefined && reading.historyLimit > 0;
+  const alongside = reading?.alongside;
+  const result = await storeCustomerMessage(
+    db,
+    shapeOf({ history }, alongside),
+    () => insertCustomerMessageSql(history, alongside?.sql),
+    {
+      id,
+      user_id: key.userId,
+      channel: key.channel,
+      customer_id: key.customerId,
+      text: input.text,
+      channel_message_id: input.channelMessageId,
+      resumes: rule.resumes,
+      while_waiting: rule.whileWaiting,
+      history_limit: reading?.historyLimit ?? 0,
+      ...alongside?.values,
+    },
+  );
   const row = rowsOf<{
     conversation: Record<string, unknown> | null;
     created_at: Date | string | null;
@@ -290,4 +343,30 @@ export async function insertCustomerMessage(
     history: historyFromJson(row.history),
     alongside: row.alongside ?? null,
   };
+}
+
+/** `insertCustomerMessage`'s statement; its values are placeholders. */
+function insertCustomerMessageSql(history: boolean, alongside: SQL | undefined): SQL {
+  // The rule of src/channels/inbound.ts, on the row as stored: with people, the model does not see
+  // the message, unless the conversation goes back to the AI with it.
+  const skipped = sql`case when c.status <> 'support_active' then null
+                           when c.waiting_for_ai and ${sql.placeholder('resumes')} then null
+                           when c.waiting_for_ai then ${sql.placeholder('while_waiting')}
+                           else 'manual_handling' end`;
+  return sql`
+    with c as (
+      select * from ${conversations}
+       where user_id = ${sql.placeholder('user_id')} and channel = ${sql.placeholder('channel')}
+         and customer_id = ${sql.placeholder('customer_id')}
+    ), inserted as (
+      insert into ${messages} (id, conversation_id, type, text, channel_message_id, ai_skipped_reason)
+      select ${sql.placeholder('id')}, c.id, 'customer', ${sql.placeholder('text')}, ${sql.placeholder('channel_message_id')}, ${skipped} from c
+      on conflict do nothing
+      returning id, created_at, seq
+    ), touched as (
+      ${touchConversation} where id = (select id from c) and exists (select 1 from inserted)
+    )
+    select (select row_to_json(c) from c) as conversation,
+           (select created_at from inserted) as created_at, (select seq from inserted) as seq,
+           ${readColumns(sql`(select id from c)`, history, alongside)}`;
 }

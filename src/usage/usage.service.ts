@@ -2,7 +2,10 @@ import type { Database } from '../db/client.js';
 import type { UsageOutcome } from '../db/schema/index.js';
 import type { ModelPrice } from '../kernel/config.js';
 import type { ModelUsage } from '../model/model-provider.js';
-import { insertUsageRow, usageRowInsert, type Sql, type UsageRow } from './usage.repo.js';
+import type { Fragment } from '../db/built-once.js';
+import { insertUsageRow, usageRowInsert, type UsageDecidedBy, type UsageRow } from './usage.repo.js';
+
+export type { UsageDecidedBy };
 
 export type PriceTable = Record<string, ModelPrice>;
 
@@ -46,17 +49,13 @@ function priced(prices: PriceTable, entry: Omit<UsageEntry, 'outcome'>): UsageRo
   };
 }
 
-/**
- * The insert for one usage row. `outcome` and `messageId` are SQL so a caller
- * can decide them in the same statement (a reply is `discarded` when its
- * message was not stored, and is linked to the message when it was).
- */
+/** The insert for one usage row, within a statement that decides its outcome (see `UsageDecidedBy`). */
 export function usageInsert(
   prices: PriceTable,
   entry: Omit<UsageEntry, 'outcome'>,
-  stored: { outcome: Sql; messageId: Sql },
-): Sql {
-  return usageRowInsert(priced(prices, entry), stored.outcome, stored.messageId);
+  decidedBy: UsageDecidedBy,
+): Fragment {
+  return usageRowInsert(priced(prices, entry), decidedBy);
 }
 
 export async function recordUsage(db: Database, prices: PriceTable, entry: UsageEntry): Promise<void> {
