@@ -5,7 +5,7 @@ import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { createInfra, type Infra } from '../infra/index.js';
 import { startAllJobs } from '../jobs/catalogue.js';
 import { modelHealthView, SCHEDULES } from '../jobs/scheduled.jobs.js';
-import { createFanoutEventBus } from '../events/fanout.js';
+import { createFanoutEventBus, createSingleProcessEventBus } from '../events/fanout.js';
 import { cacheWatchers } from '../events/watchers.js';
 import type { EventBus } from '../events/events.js';
 import { createTokenRevocations, type TokenRevocations } from '../events/revocations.js';
@@ -307,12 +307,17 @@ async function processParts(
   { listen }: { listen: boolean },
 ) {
   const metrics = createMetrics();
-  const events = await createFanoutEventBus(infra.pubsub, {
-    listen,
-    onPublishError: (error) => logger.warn({ err: error }, 'live event not published'),
-    onSubscribeError: (error) => logger.warn({ err: error }, 'cannot hear live events yet; retrying'),
-    onListenerError: (error) => logger.error({ err: error }, 'event listener failed'),
-  });
+  const onListenerError = (error: unknown) => logger.error({ err: error }, 'event listener failed');
+  // Without Redis the pub/sub is this process's own: nobody else hears it.
+  const events =
+    infra.pubsub.kind === 'local'
+      ? createSingleProcessEventBus({ onListenerError })
+      : await createFanoutEventBus(infra.pubsub, {
+          listen,
+          onPublishError: (error) => logger.warn({ err: error }, 'live event not published'),
+          onSubscribeError: (error) => logger.warn({ err: error }, 'cannot hear live events yet; retrying'),
+          onListenerError,
+        });
   return {
     metrics,
     db: database.db,

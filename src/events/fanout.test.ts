@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLocalPubSub } from '../infra/pubsub.js';
 import type { ParleyEvent } from './events.js';
-import { createFanoutEventBus, EVENTS_CHANNEL } from './fanout.js';
+import { createFanoutEventBus, createSingleProcessEventBus, EVENTS_CHANNEL } from './fanout.js';
 
 const failed = (conversationId: string): ParleyEvent => ({
   type: 'ai.reply.failed',
@@ -107,5 +107,35 @@ describe('the fan-out event bus', () => {
     await tick();
     expect(seen).toEqual([failed('c1')]);
     await bus.close();
+  });
+});
+
+describe('the event bus of a process alone', () => {
+  it("delivers a turn's events after the publisher's turn, in order, to every subscriber, as published", async () => {
+    const problems: unknown[] = [];
+    const bus = createSingleProcessEventBus({ onListenerError: (error) => problems.push(error) });
+    await bus.ready;
+    const seen: string[] = [];
+    const received: ParleyEvent[] = [];
+    bus.subscribe(() => {
+      throw new Error('listener broke');
+    });
+    bus.subscribe((userId, event) => seen.push(`${userId} ${event.data.conversation_id}`));
+    const unsubscribe = bus.subscribe((_userId, event) => received.push(event));
+
+    const first = failed('c1');
+    bus.publish('u1', first);
+    bus.publish('u2', failed('c2'));
+    expect(seen).toEqual([]);
+    await tick();
+    expect(seen).toEqual(['u1 c1', 'u2 c2']);
+    expect(received[0]).toBe(first);
+    expect(problems).toEqual([new Error('listener broke'), new Error('listener broke')]);
+
+    unsubscribe();
+    bus.publish('u1', failed('c3'));
+    await bus.close();
+    expect(seen).toEqual(['u1 c1', 'u2 c2', 'u1 c3']);
+    expect(received).toHaveLength(2);
   });
 });

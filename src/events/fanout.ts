@@ -91,6 +91,29 @@ export async function createFanoutEventBus(pubsub: PubSub, options: FanoutOption
   };
 }
 
+/**
+ * The event bus of a process alone, without Redis: its events go to its own listeners as they
+ * are, at the same moment the fan-out bus would deliver them (after the publisher's turn, those
+ * of one turn together, in order), without the JSON the wire needs.
+ */
+export function createSingleProcessEventBus(options: Pick<FanoutOptions, 'onListenerError'> = {}): FanoutEventBus {
+  const local = createLocalEventBus(options.onListenerError);
+  let batch: Envelope[] = [];
+  const flush = () => {
+    const envelopes = batch;
+    batch = [];
+    for (const envelope of envelopes) local.publish(envelope.userId, envelope.event);
+  };
+  return {
+    ready: Promise.resolve(),
+    publish(userId, event) {
+      if (batch.push({ userId, event }) === 1) setImmediate(flush);
+    },
+    subscribe: (listener) => local.subscribe(listener),
+    close: async () => flush(),
+  };
+}
+
 /** One event's envelope, or several published together. */
 function parseEnvelopes(message: string): Envelope[] {
   const value = JSON.parse(message) as unknown;
