@@ -1,4 +1,5 @@
 import { and, count, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
+import { preparedPerDatabase } from '../db/built-once.js';
 import { rowsOf, type Database } from '../db/client.js';
 import { historyFromJson, historyJson } from './messages.repo.js';
 import { channels, conversations, messages, users, type Channel, type ConversationStatus } from '../db/schema/index.js';
@@ -11,10 +12,8 @@ export type NewConversation = typeof conversations.$inferInsert;
 export type CustomerKey = { userId: string; channel: Channel; customerId: string };
 
 /** Prepared once per database: the lookup runs for every customer message. */
-const findStatements = new WeakMap<Database, ReturnType<typeof prepareFind>>();
-
-function prepareFind(db: Database) {
-  return db
+const findStatement = preparedPerDatabase((db) =>
+  db
     .select()
     .from(conversations)
     .where(
@@ -25,27 +24,46 @@ function prepareFind(db: Database) {
       ),
     )
     .limit(1)
-    .prepare('find_conversation');
-}
+    .prepare('find_conversation'),
+);
 
 export async function findConversation(db: Database, key: CustomerKey): Promise<Conversation | undefined> {
-  let statement = findStatements.get(db);
-  // Stryker disable next-line ConditionalExpression: preparing again under the same name only costs time
-  if (!statement) {
-    statement = prepareFind(db);
-    findStatements.set(db, statement);
-  }
-  const [found] = await statement.execute(key);
+  const [found] = await findStatement(db).execute(key);
   return found;
 }
 
-/** The new conversation, or undefined when another request created the customer's first. */
-export async function insertConversation(db: Database, values: NewConversation): Promise<Conversation | undefined> {
-  const [created] = await db
+/** A customer's first conversation with the business, as a channel or `ask` opens it. */
+// A type, not an interface: the prepared statement takes it as a record of placeholders.
+export type OpenedConversation = CustomerKey & {
+  id: string;
+  status: ConversationStatus;
+  waitingForAi: boolean;
+  channelId: string | null;
+  customerName: string | null;
+};
+
+/** Prepared once per database: every new customer's first message runs it. */
+const insertStatement = preparedPerDatabase((db) =>
+  db
     .insert(conversations)
-    .values(values)
+    .values({
+      id: sql.placeholder('id'),
+      userId: sql.placeholder('userId'),
+      channel: sql.placeholder('channel'),
+      customerId: sql.placeholder('customerId'),
+      status: sql.placeholder('status'),
+      waitingForAi: sql.placeholder('waitingForAi'),
+      channelId: sql.placeholder('channelId'),
+      customerName: sql.placeholder('customerName'),
+    })
     .onConflictDoNothing({ target: [conversations.userId, conversations.channel, conversations.customerId] })
-    .returning();
+    .returning()
+    .prepare('insert_conversation'),
+);
+
+/** The new conversation, or undefined when another request created the customer's first. */
+export async function insertConversation(db: Database, values: OpenedConversation): Promise<Conversation | undefined> {
+  const [created] = await insertStatement(db).execute(values);
   return created;
 }
 

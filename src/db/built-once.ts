@@ -47,3 +47,20 @@ export function builtOnce(name: string): BuiltOnce {
     return db._.session.prepareQuery(statement.query, undefined, statement.name, false).execute(values);
   };
 }
+
+/**
+ * A query of Drizzle's builders prepared (`.prepare(name)`, values as placeholders) once per
+ * database or transaction it runs on, rather than built at every call.
+ */
+export function preparedPerDatabase<Prepared>(prepare: (db: Database) => Prepared): (db: Database) => Prepared {
+  const prepared = new WeakMap<Database, Prepared>();
+  return (db) => {
+    let statement = prepared.get(db);
+    // Stryker disable next-line ConditionalExpression: preparing again under the same name only costs time
+    if (!statement) {
+      statement = prepare(db);
+      prepared.set(db, statement);
+    }
+    return statement;
+  };
+}
