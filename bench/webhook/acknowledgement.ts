@@ -140,13 +140,23 @@ export class AcknowledgementLoad {
     return { closed: { ...closed, cpuMsPerDelivery: closedCpu }, drain };
   }
 
-  /** The closed loop at 1 client: the acknowledgement's latency without queueing. */
-  async single(): Promise<ClosedPhase> {
+  /**
+   * The closed loop at 1 client: the acknowledgement's latency without queueing. `aiOn`: the AI
+   * answers it (the reply phases follow), so its replies are drained before they start: sent
+   * at Telegram's pace, they would otherwise still be going out while replies are timed.
+   */
+  async single(aiOn: boolean): Promise<ClosedPhase> {
     step(`closed loop: ${config.singleSeconds} s at 1 client`);
     const before = await this.cpuNow();
     const single = await this.closedLoop(config.singleSeconds, 1);
     const singleCpu = this.cpuPerDelivery(before, await this.cpuNow(), single.requests - single.errors);
-    await this.drain(performance.now());
+    const drain = await this.drain(performance.now(), aiOn);
+    if (aiOn) {
+      step(
+        `replies to the 1-client loop: ${drain.chats - drain.unanswered}/${drain.chats} chats in ` +
+          `${drain.seconds.toFixed(1)} s`,
+      );
+    }
     return { ...single, cpuMsPerDelivery: singleCpu };
   }
 
@@ -202,9 +212,9 @@ export class AcknowledgementLoad {
   }
 
   /** Replies are drained between phases so that one phase's answers do not load the next. */
-  private async drain(since: number): Promise<Drain> {
+  private async drain(since: number, aiOn = config.loadWithAi): Promise<Drain> {
     const { ledger } = this.webhook;
-    const chats = config.loadWithAi ? [...ledger.lastAck.entries()] : [];
+    const chats = aiOn ? [...ledger.lastAck.entries()] : [];
     const deadline = since + config.drainSeconds * 1000;
     const unanswered = () => chats.filter(([chat, acked]) => !((this.tap.lastReplyTo(chat) ?? 0) > acked)).length;
     for (;;) {

@@ -227,7 +227,7 @@ export async function benchTarget(
     const replies = target !== 'bare';
     // From here on the AI answers, with the lowest debounce: the 1-client loop below already runs with it.
     if (replies) await enableReplies(setup.port, setup.token);
-    const single = await load.single();
+    const single = await load.single(replies);
     const { replySingle, replyConcurrent } = replies
       ? await measureReplies(webhook, tap, load.nextIndex)
       : { replySingle: null, replyConcurrent: null };
