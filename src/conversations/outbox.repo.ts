@@ -4,6 +4,10 @@ import { channels, conversations, messages } from '../db/schema/index.js';
 
 export type ChannelRow = typeof channels.$inferSelect;
 
+// Written out rather than a bound value, so that PostgreSQL can use messages_pending_idx in a
+// statement prepared once and planned generically too.
+const isPending = sql`${messages.deliveryStatus} = 'pending'`;
+
 /** Outbound messages still `pending`, oldest first: one conversation's, or every one waiting over `olderThanMs`. */
 export async function pendingMessageIds(
   db: Database,
@@ -14,7 +18,7 @@ export async function pendingMessageIds(
     .from(messages)
     .where(
       and(
-        eq(messages.deliveryStatus, 'pending'),
+        isPending,
         isNull(messages.sendingUntil),
         conversationId ? eq(messages.conversationId, conversationId) : undefined,
         olderThanMs > 0 ? lt(messages.createdAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`) : undefined,
@@ -49,7 +53,7 @@ export async function claimDelivery(db: Database, target: ClaimTarget, leaseMs: 
     db
       .update(messages)
       .set({ sendingUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
-      .where(and(which, eq(messages.deliveryStatus, 'pending'), isNull(messages.sendingUntil)))
+      .where(and(which, isPending, isNull(messages.sendingUntil)))
       .returning({
         id: messages.id,
         type: messages.type,

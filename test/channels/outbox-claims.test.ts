@@ -112,6 +112,30 @@ describe('messages on their way to a customer', () => {
     ).toEqual(['Rosa again.', 'Green and black.']);
   });
 
+  it('are marked sent even when the platform gave one the id a customer’s message already has', async () => {
+    const reply = await answered('Sourdough?', 'Fridays.');
+    // A platform numbering its own messages apart from the customer's: the id the next one sent
+    // will get (the fake counts on from the last in the chat) is already a customer message's.
+    const clashing = String(Number(reply.channelMessageId) + 1);
+    await t.db
+      .update(messages)
+      .set({ channelMessageId: clashing })
+      .where(and(eq(messages.conversationId, reply.conversationId), eq(messages.text, 'Sourdough?')));
+    const person = await addMessage(t.db, { conversationId: reply.conversationId, type: 'support', text: 'Rye too.' });
+    await t.db
+      .update(messages)
+      .set({ createdAt: new Date(Date.now() - 60_000) })
+      .where(eq(messages.id, person!.id));
+
+    await t.queue.add(sweepOutbox, {});
+    const sent = await until(async () => {
+      const [row] = await t.db.select().from(messages).where(eq(messages.id, person!.id));
+      return row?.deliveryStatus === 'pending' ? undefined : row;
+    });
+    expect(sent).toMatchObject({ deliveryStatus: 'sent', channelMessageId: clashing, sendingUntil: null });
+    expect(telegram.sent(BOT_TOKEN).at(-1)).toMatchObject({ text: 'Rye too.', message_id: Number(clashing) });
+  });
+
   it('are marked failed, not sent again, when their sender stopped mid-send; a live claim is left to its sender', async () => {
     const lapsed = await answered('Croissants?', 'Yes, plain and almond.');
     const claimed = await answered('Gluten free?', 'One loaf a day.');

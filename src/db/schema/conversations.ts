@@ -125,6 +125,12 @@ export const messages = pgTable(
     index('messages_failed_idx')
       .on(table.createdAt)
       .where(sql`${table.deliveryStatus} = 'failed'`),
+    // What is still to go out, by conversation: each reply checks that nothing older waits before
+    // it, and the outbox sweep looks for what waits. Few at any time, however long the
+    // conversations or however many the messages, which the other indexes would make them scan.
+    index('messages_pending_idx')
+      .on(table.conversationId, table.seq)
+      .where(sql`${table.deliveryStatus} = 'pending'`),
     // The outbox sweep looks for claims their sender never finished; there are a handful at most.
     index('messages_sending_idx')
       .on(table.sendingUntil)
@@ -133,9 +139,12 @@ export const messages = pgTable(
     index('messages_calls_avoided_idx')
       .on(table.createdAt)
       .where(sql`${table.aiSkippedReason} is not null or ${table.answeredCount} > 1`),
+    // A customer's message is stored once however often the platform delivers it. Only theirs:
+    // the ids a platform gives our own messages are kept for reference, and a clash with a
+    // customer's (a platform numbering the two apart) must not stop a sent message being marked so.
     uniqueIndex('messages_channel_message_key')
       .on(table.conversationId, table.channelMessageId)
-      .where(sql`${table.channelMessageId} is not null`),
+      .where(sql`${table.channelMessageId} is not null and ${table.type} = 'customer'`),
     check('messages_type_check', sql`${table.type} in ('customer', 'AI', 'support', 'system')`),
   ],
 );

@@ -1,0 +1,3 @@
+DROP INDEX "messages_channel_message_key";--> statement-breakpoint
+CREATE INDEX "messages_pending_idx" ON "messages" USING btree ("conversation_id","seq") WHERE "messages"."delivery_status" = 'pending';--> statement-breakpoint
+CREATE UNIQUE INDEX "messages_channel_message_key" ON "messages" USING btree ("conversation_id","channel_message_id") WHERE "messages"."channel_message_id" is not null and "messages"."type" = 'customer';
