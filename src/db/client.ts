@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { DatabaseConfig } from '../kernel/config.js';
 import { acquireEmbeddedLock } from './lock.js';
 import { PgliteThread, type EmbeddedClient } from './pglite-thread.js';
-import { prepareRepeatedStatements } from './prepared-statements.js';
+import { prepareRepeatedStatements, runUnprepared } from './prepared-statements.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -115,6 +115,7 @@ async function openPostgres(
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (error) => options.onPoolError?.(error));
   if (preparedStatements) prepareRepeatedStatements(pool);
+  else runUnprepared(pool);
   const db = drizzlePg({ client: pool, schema, casing: 'snake_case' }) as unknown as Database;
   let closed = false;
   return {

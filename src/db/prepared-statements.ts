@@ -58,3 +58,20 @@ export function prepareRepeatedStatements(pool: pg.Pool): void {
     };
   });
 }
+
+/**
+ * With prepared statements off (a pooler that cannot keep them, PARLEY_PG_PREPARED_STATEMENTS=off),
+ * statements their caller named (Drizzle's `.prepare`, `builtOnce`) run unnamed too.
+ */
+export function runUnprepared(pool: pg.Pool): void {
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, ...rest: unknown[]) => {
+      if (isQueryConfig(config) && config.name !== undefined) {
+        const { name: _name, ...unnamed } = config;
+        return query(unnamed, ...rest);
+      }
+      return query(config, ...rest);
+    };
+  });
+}

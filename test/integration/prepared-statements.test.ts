@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareRepeatedStatements } from '../../src/db/prepared-statements.js';
+import { prepareRepeatedStatements, runUnprepared } from '../../src/db/prepared-statements.js';
 import { createPostgresDatabase } from '../helpers/database.js';
 
 /** On real PostgreSQL: which statements a connection keeps prepared, and that results do not change. */
@@ -47,5 +47,23 @@ describe('repeated statements', () => {
     expect(statements.length).toBeLessThanOrEqual(400);
     expect(statements.length).toBeGreaterThan(300);
     expect((await pool.query({ text: 'select 449 as n' })).rows).toEqual([{ n: 449 }]);
+  });
+});
+
+describe('with prepared statements off', () => {
+  it('runs even a statement its caller named unnamed, with the same answers', async () => {
+    const unprepared = new pg.Pool({ connectionString: database.url, max: 1 });
+    runUnprepared(unprepared);
+    try {
+      const text = 'select $1::int + 1 as next';
+      const answers = [];
+      for (const value of [1, 2])
+        answers.push((await unprepared.query({ name: 'named_next', text, values: [value] })).rows[0]);
+      expect(answers).toEqual([{ next: 2 }, { next: 3 }]);
+      const kept = await unprepared.query<{ name: string }>('select name from pg_prepared_statements');
+      expect(kept.rows).toEqual([]);
+    } finally {
+      await unprepared.end();
+    }
   });
 });
