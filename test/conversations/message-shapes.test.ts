@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { suspendedRead } from '../../src/ai/ai.repo.js';
+import { replyContextRead, suspendedRead } from '../../src/ai/ai.repo.js';
 import { insertCustomerMessage, insertMessage } from '../../src/conversations/messages.repo.js';
 import type { Database } from '../../src/db/client.js';
 import { conversations, users } from '../../src/db/schema/index.js';
@@ -41,9 +41,17 @@ describe("a customer's message stored", () => {
     expect(withBoth?.history.map((message) => message.text)).toEqual(['And Monday?']);
     expect(withBoth?.alongside).toBe(false);
 
+    // The same host shape with another scalar: its own statement, not the one above.
+    const withContext = await insertCustomerMessage(db, key, customerSays('Parking?'), rule, {
+      historyLimit: 1,
+      alongside: replyContextRead('u-rosa', 'no-such-channel'),
+    });
+    expect(withContext?.history.map((message) => message.text)).toEqual(['Thanks!']);
+    expect(withContext?.alongside).toEqual({ suspended: false, channel: null });
+
     // Back to the shapes seen first: what they read has not changed.
     const again = await insertCustomerMessage(db, key, customerSays('Bye'), rule, { historyLimit: 2 });
-    expect(again?.history.map((message) => message.text)).toEqual(['And Monday?', 'Thanks!']);
+    expect(again?.history.map((message) => message.text)).toEqual(['Thanks!', 'Parking?']);
     expect(again?.alongside).toBeNull();
     expect(await insertCustomerMessage(db, key, customerSays('One more'), rule)).toMatchObject({
       history: [],
