@@ -40,6 +40,15 @@ export function repeatedStatementNames(): (text: string) => string | undefined {
   };
 }
 
+/** Every query a pool's connections run whose config has a text goes through `rewrite` first. */
+function rewriteQueries(pool: pg.Pool, rewrite: (config: QueryConfig) => QueryConfig): void {
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, ...rest: unknown[]) =>
+      query(isQueryConfig(config) ? rewrite(config) : config, ...rest);
+  });
+}
+
 /**
  * Makes every statement the pool runs a second time a named prepared statement, so PostgreSQL
  * parses and plans it once per connection instead of on every call, as a hand-written handler
@@ -47,15 +56,10 @@ export function repeatedStatementNames(): (text: string) => string | undefined {
  */
 export function prepareRepeatedStatements(pool: pg.Pool): void {
   const nameOf = repeatedStatementNames();
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, ...rest: unknown[]) => {
-      if (isQueryConfig(config) && config.name === undefined) {
-        const name = nameOf(config.text);
-        if (name !== undefined) return query({ ...config, name }, ...rest);
-      }
-      return query(config, ...rest);
-    };
+  rewriteQueries(pool, (config) => {
+    if (config.name !== undefined) return config;
+    const name = nameOf(config.text);
+    return name === undefined ? config : { ...config, name };
   });
 }
 
@@ -64,14 +68,9 @@ export function prepareRepeatedStatements(pool: pg.Pool): void {
  * statements their caller named (Drizzle's `.prepare`, `builtOnce`) run unnamed too.
  */
 export function runUnprepared(pool: pg.Pool): void {
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, ...rest: unknown[]) => {
-      if (isQueryConfig(config) && config.name !== undefined) {
-        const { name: _name, ...unnamed } = config;
-        return query(unnamed, ...rest);
-      }
-      return query(config, ...rest);
-    };
+  rewriteQueries(pool, (config) => {
+    if (config.name === undefined) return config;
+    const { name: _name, ...unnamed } = config;
+    return unnamed;
   });
 }
