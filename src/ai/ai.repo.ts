@@ -263,18 +263,14 @@ export async function sweepUnanswered(db: Database): Promise<{ id: string; debou
   }));
 }
 
-const answerStored: UsageDecidedBy = {
-  key: 'answer_stored',
-  outcome: sql`case when exists (select 1 from inserted) then 'success' else 'discarded' end`,
-  // The reply's cost is its call's: the cost report reads it through this link.
-  messageId: sql`(select id from inserted)`,
-};
-
 /**
  * The usage outcome of a model call whose answer goes in with `addMessage`'s
  * `also`: `inserted` is that statement's step storing the answer, so a call
  * whose answer was refused (a person took over meanwhile) is counted as discarded.
  */
-export function answerStoredOutcome(): UsageDecidedBy {
-  return answerStored;
-}
+export const answerStoredOutcome: UsageDecidedBy = {
+  key: 'answer_stored',
+  outcome: sql`case when exists (select 1 from inserted) then 'success' else 'discarded' end`,
+  // The reply's cost is its call's: the cost report reads it through this link.
+  messageId: sql`(select id from inserted)`,
+};

@@ -298,7 +298,7 @@ async function callModel(
     // An `ask` answers its own question; a channel reply answers every message of the burst.
     answeredCount: answers === undefined ? 1 : unanswered.length,
     // The call's usage goes in with the answer; when the answer was not stored it was discarded.
-    also: usageInsert(deps.config.modelPrices, usage, answerStoredOutcome()),
+    also: usageInsert(deps.config.modelPrices, usage, answerStoredOutcome),
   });
   // Nothing stored: a person took over, or the status changed, while the model was writing.
   if (!answer) {

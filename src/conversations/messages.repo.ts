@@ -1,6 +1,6 @@
 import { desc, eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { randomId } from '../kernel/ids.js';
-import { builtOnce, type Fragment } from '../db/built-once.js';
+import { builtOnce, shapeKey, type Fragment } from '../db/built-once.js';
 import { rowsOf, type Database } from '../db/client.js';
 import { rowFromJson } from '../db/json-rows.js';
 import { conversations, messages, type MessageType } from '../db/schema/index.js';
@@ -97,16 +97,11 @@ function readColumns(conversationId: SQLWrapper, history: boolean, alongside: SQ
   return sql`${historyColumn} as history, ${alongside ? sql`(${alongside})` : sql`null`} as alongside`;
 }
 
-/** The shape key of a statement: its flags, then its fragments' keys. */
-function shapeOf(flags: Record<string, boolean>, ...fragments: (Fragment | undefined)[]): string {
-  return `${Object.values(flags).map(Number).join('')} ${fragments.map((fragment) => fragment?.key ?? '-').join(' ')}`;
-}
-
 /** What every new message changes in its conversation (more `set`s may follow). */
 const touchConversation = sql`update ${conversations}
          set message_count = message_count + 1, last_message_at = now(), is_active = true, updated_at = now()`;
 
-/** What changes the text of `insertMessage`'s statement (a type, not an interface: `shapeOf` reads it as a record). */
+/** What changes the text of `insertMessage`'s statement (a type, not an interface: `shapeKey` reads it as a record). */
 type MessageShape = {
   outbound: boolean;
   claim: boolean;
@@ -142,7 +137,7 @@ export async function insertMessage(
   const { also, alongside } = input;
   const result = await storeMessage(
     db,
-    shapeOf(shape, also, alongside),
+    shapeKey(shape, also, alongside),
     () => insertMessageSql(shape, also?.sql, alongside?.sql),
     {
       id,
@@ -305,7 +300,7 @@ export async function insertCustomerMessage(
   const alongside = reading?.alongside;
   const result = await storeCustomerMessage(
     db,
-    shapeOf({ history }, alongside),
+    shapeKey({ history }, alongside),
     () => insertCustomerMessageSql(history, alongside?.sql),
     {
       id,

@@ -25,6 +25,11 @@ export interface Fragment<T = unknown> {
   values: Record<string, unknown>;
 }
 
+/** A shape's key: its flags (a record, in a fixed order), then its fragments' keys ('-' for none). */
+export function shapeKey(flags: Record<string, boolean>, ...fragments: (Fragment | undefined)[]): string {
+  return `${Object.values(flags).map(Number).join('')} ${fragments.map((fragment) => fragment?.key ?? '-').join(' ')}`;
+}
+
 export type BuiltOnce = (
   db: Database,
   /** Everything that changes the SQL's text, and nothing else: values go in `values`. */
