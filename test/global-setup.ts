@@ -10,9 +10,8 @@ import { migratedEmbeddedDatabase } from './helpers/processes.js';
  */
 export default async function setup(): Promise<void> {
   buildIfNeeded();
-  await Promise.all([
-    ensurePgliteSnapshots(),
-    migratedEmbeddedDatabase(),
-    process.env.TEST_DATABASE_URL ? migratedPostgresTemplate() : undefined,
-  ]);
+  // The PostgreSQL template first: the embedded work below holds this process's event loop for seconds at a
+  // time, and a connection opened beside it once missed pg's connect timeout.
+  if (process.env.TEST_DATABASE_URL) await migratedPostgresTemplate();
+  await Promise.all([ensurePgliteSnapshots(), migratedEmbeddedDatabase()]);
 }
