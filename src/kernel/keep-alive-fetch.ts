@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { Readable } from 'node:stream';
+import { bufferedResponse } from './buffered-response.js';
 
 /**
  * `fetch` for the calls on a reply's path (the model, Telegram, Instagram), over `node:http`
@@ -104,7 +105,7 @@ function send(
         if (settled) return;
         settled = true;
         signal?.removeEventListener('abort', onAbort);
-        resolve(new Response(NO_BODY.has(status) ? null : Buffer.concat(chunks), answer));
+        resolve(NO_BODY.has(status) ? new Response(null, answer) : bufferedResponse(Buffer.concat(chunks), answer));
       });
     });
     request.on('error', (error) => fail(new TypeError('fetch failed', { cause: error })));
