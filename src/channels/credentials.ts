@@ -16,10 +16,27 @@ export function sealCredentials(secrets: SecretBox, channelId: string, plaintext
   return secrets.seal(plaintext, credentialsPlace(channelId));
 }
 
+/**
+ * Tokens already opened, per secret box, by channel and sealed value: a reply opens its channel's
+ * token for "typing…" and again to send, and each opening (AES-GCM) cost about as much CPU as
+ * the request it was for. Keeping them exposes nothing new: this process holds the key that
+ * opens them all. A changed token is another sealed value, so it is opened afresh.
+ */
+const opened = new WeakMap<SecretBox, Map<string, string>>();
+const OPENED_KEPT = 1_000;
+
 /** The channel's token, or undefined when it cannot be opened here: the business must connect the channel again. */
 export function openCredentials(secrets: SecretBox, channel: Pick<Channel, 'id' | 'credentials'>): string | undefined {
+  const key = `${channel.id}\n${channel.credentials}`;
+  let tokens = opened.get(secrets);
+  const known = tokens?.get(key);
+  if (known !== undefined) return known;
   try {
-    return secrets.open(channel.credentials, credentialsPlace(channel.id)).plaintext;
+    const { plaintext } = secrets.open(channel.credentials, credentialsPlace(channel.id));
+    if (!tokens) opened.set(secrets, (tokens = new Map<string, string>()));
+    if (tokens.size >= OPENED_KEPT) tokens.clear();
+    tokens.set(key, plaintext);
+    return plaintext;
   } catch (error) {
     if (error instanceof SealedSecretError) return undefined;
     throw error;
