@@ -39,9 +39,16 @@ export function channelCourier(deps: ChannelRuntimeDeps): ChannelCourier {
  */
 export function typingIndicator(deps: ChannelRuntimeDeps): (channel: Channel, customerId: string) => void {
   return (channel, customerId) => {
-    const adapter = adapterFor(channel.type);
-    const credentials = openCredentials(deps.secrets, channel);
-    if (!adapter.typing || credentials === undefined) return;
-    void adapter.typing(deps, channel, customerId, credentials).catch(() => undefined);
+    // Once the reply's turn is over: its model call goes out first, and "typing…" while it waits.
+    setImmediate(() => {
+      try {
+        const adapter = adapterFor(channel.type);
+        const credentials = adapter.typing ? openCredentials(deps.secrets, channel) : undefined;
+        if (credentials === undefined || !adapter.typing) return;
+        void adapter.typing(deps, channel, customerId, credentials).catch(() => undefined);
+      } catch {
+        // A courtesy: what stops it here (credentials that do not open) is reported when the answer is sent.
+      }
+    });
   };
 }

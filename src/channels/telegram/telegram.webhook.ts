@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotAuthenticatedError, NotFoundError } from '../../kernel/errors.js';
@@ -11,7 +11,7 @@ import { inboundFromUpdate } from './telegram.updates.js';
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
 export function hashWebhookSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 function sameSecret(presented: string | undefined, storedHash: string | null): boolean {
