@@ -1,8 +1,8 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { setAutoResponse } from '../../src/ai/ai-settings.js';
 import { findUser } from '../../src/auth/auth.service.js';
-import { messages } from '../../src/db/schema/index.js';
+import { conversations, messages } from '../../src/db/schema/index.js';
 import { telegramTextUpdate } from '../fakes/telegram.js';
 import { createTelegramTestApp, type TelegramTestApp } from '../helpers/telegram.js';
 import { until } from '../helpers/wait.js';
@@ -173,5 +173,74 @@ describe('a waiting conversation on Telegram', () => {
       expect.objectContaining({ conversation_id: id, status: 'active', reason: 'ai_available' }),
     );
     expect(await statusOf(token, id)).toMatchObject({ status: 'active', waiting_for_ai: false });
+  });
+
+  it('stays with a person who took it while the customer’s message was being stored', async () => {
+    // A bot of its own: the file's bot belongs to the bakery.
+    const botToken = '555000223:AAEwaitingBotTokenForTheRaceOfTakeover';
+    t.telegram.addBot(botToken, { id: 555000223, username: 'florist_bot' });
+    const token = await t.business('florist', { reply_debounce_ms: 0 });
+    const connected = await t.as(token, {
+      method: 'POST',
+      url: '/api/v1/channels/',
+      payload: { type: 'telegram', bot_token: botToken },
+    });
+    expect(connected.statusCode).toBe(201);
+    await switchAutoResponse(token, false);
+    const chat = CHAT + 1;
+    const say = (text: string) =>
+      t.telegram.deliver(
+        botToken,
+        telegramTextUpdate({ updateId: updateId++, messageId: updateId * 10, chatId: chat, text, firstName: 'Bo' }),
+      );
+    expect(await say('Hello?')).toMatchObject({ status: 200 });
+    const listed = await t.as(token, { method: 'GET', url: '/api/v1/conversations/?channel=telegram' });
+    const id = listed.json<{ results: { id: string }[] }>().results[0]!.id;
+    const owner = await findUser(t.db, 'florist');
+    await setAutoResponse(t.db, true, t.config.gemini.defaultModel, [owner!.id]);
+
+    // A person takes the conversation in the same instant the message is stored: after the statement
+    // storing it read the conversation as waiting for the AI, before the AI could have it back.
+    await t.db.execute(sql`
+      create function took_it() returns trigger language plpgsql as $$
+      begin
+        update conversations set waiting_for_ai = false, ownership_version = ownership_version + 1
+         where id = new.conversation_id;
+        return null;
+      end $$`);
+    await t.db.execute(sql`
+      create trigger took_it after insert on messages
+      for each row when (new.text = 'Anyone there?') execute function took_it()`);
+    try {
+      t.gemini.enqueue({ text: 'Hello Bo!' });
+      expect(await say('Anyone there?')).toMatchObject({ status: 200 });
+      // Whatever the message set going settles before anything is read.
+      await until(async () => {
+        const reply = (await t.queue.counts()).reply;
+        return !reply || reply.active + reply.waiting + reply.delayed === 0 ? true : undefined;
+      });
+    } finally {
+      await t.db.execute(sql`drop trigger took_it on messages`);
+      await t.db.execute(sql`drop function took_it()`);
+    }
+
+    // The person has it: the AI did not answer, and the message waits for the person's answer.
+    expect(await statusOf(token, id)).toMatchObject({ status: 'support_active', waiting_for_ai: false });
+    expect(t.gemini.requests).toHaveLength(0);
+    expect(t.telegram.sent(botToken)).toEqual([]);
+    const stored = await t.db
+      .select({ text: messages.text, reason: messages.aiSkippedReason })
+      .from(messages)
+      .where(and(eq(messages.conversationId, id), eq(messages.type, 'customer')))
+      .orderBy(messages.seq);
+    expect(stored).toEqual([
+      { text: 'Hello?', reason: 'ai_disabled' },
+      { text: 'Anyone there?', reason: 'manual_handling' },
+    ]);
+    const [conversation] = await t.db
+      .select({ answeredThroughSeq: conversations.answeredThroughSeq })
+      .from(conversations)
+      .where(eq(conversations.id, id));
+    expect(conversation).toEqual({ answeredThroughSeq: 0 });
   });
 });
