@@ -50,7 +50,14 @@ describe('a reply with no wait', () => {
       expect.stringMatching(/^user: .*Are you open on Sunday\?$/),
     ]);
     const conversation = await conversationOf(chat);
-    expect(conversation).toMatchObject({ status: 'active', answeredThroughSeq: 3, messageCount: 4 });
+    // The AI had it from the first message: it never passed through people's hands.
+    expect(conversation).toMatchObject({
+      status: 'active',
+      waitingForAi: false,
+      ownershipVersion: 0,
+      answeredThroughSeq: 3,
+      messageCount: 4,
+    });
   });
 
   it('hands the message to people without calling the model once the business is suspended', async () => {

@@ -137,6 +137,8 @@ describe('a waiting conversation on Telegram', () => {
         telegramTextUpdate({ updateId: updateId++, messageId: updateId * 10, chatId: CHAT, text, firstName: 'Ana' }),
       );
     expect(await say('Hello?')).toMatchObject({ status: 200 });
+    // Still unavailable: the conversation goes on waiting, the message with it.
+    expect(await say('Hello again?')).toMatchObject({ status: 200 });
     const listed = await t.as(token, { method: 'GET', url: '/api/v1/conversations/?channel=telegram' });
     const id = listed.json<{ results: { id: string }[] }>().results[0]!.id;
     expect(await statusOf(token, id)).toMatchObject({ status: 'support_active', waiting_for_ai: true });
@@ -167,6 +169,7 @@ describe('a waiting conversation on Telegram', () => {
       .orderBy(messages.seq);
     expect(stored).toEqual([
       { text: 'Hello?', reason: 'ai_disabled' },
+      { text: 'Hello again?', reason: 'ai_disabled' },
       { text: 'Is anyone there?', reason: null },
     ]);
     expect(statusChanges()).toContainEqual(
