@@ -26,6 +26,13 @@ const ask = async (token: string, customer: string, question = 'Are you open on 
     answer: string | null;
     reason?: string;
   }>();
+/** A conversation's customer messages, each with why the model did not see it (null: it did). */
+const whyNotAnswered = (id: string) =>
+  t.db
+    .select({ text: messages.text, reason: messages.aiSkippedReason })
+    .from(messages)
+    .where(and(eq(messages.conversationId, id), eq(messages.type, 'customer')))
+    .orderBy(messages.seq);
 const statusChanges = () =>
   t.published.filter((p) => p.event.type === 'conversation.status_changed').map((p) => p.event.data);
 const switchAutoResponse = (token: string, on: boolean) =>
@@ -162,12 +169,7 @@ describe('a waiting conversation on Telegram', () => {
     expect(sent.map((m) => m.text)).toEqual(['Hello Ana! How can I help?']);
     // Why the model never saw the first message is stored with it, for the count of calls avoided;
     // the second went to the model.
-    const stored = await t.db
-      .select({ text: messages.text, reason: messages.aiSkippedReason })
-      .from(messages)
-      .where(and(eq(messages.conversationId, id), eq(messages.type, 'customer')))
-      .orderBy(messages.seq);
-    expect(stored).toEqual([
+    expect(await whyNotAnswered(id)).toEqual([
       { text: 'Hello?', reason: 'ai_disabled' },
       { text: 'Hello again?', reason: 'ai_disabled' },
       { text: 'Is anyone there?', reason: null },
@@ -231,12 +233,7 @@ describe('a waiting conversation on Telegram', () => {
     expect(await statusOf(token, id)).toMatchObject({ status: 'support_active', waiting_for_ai: false });
     expect(t.gemini.requests).toHaveLength(0);
     expect(t.telegram.sent(botToken)).toEqual([]);
-    const stored = await t.db
-      .select({ text: messages.text, reason: messages.aiSkippedReason })
-      .from(messages)
-      .where(and(eq(messages.conversationId, id), eq(messages.type, 'customer')))
-      .orderBy(messages.seq);
-    expect(stored).toEqual([
+    expect(await whyNotAnswered(id)).toEqual([
       { text: 'Hello?', reason: 'ai_disabled' },
       { text: 'Anyone there?', reason: 'manual_handling' },
     ]);
