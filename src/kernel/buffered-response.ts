@@ -9,12 +9,12 @@
  * them. Each reads as fetch's does: once (a second read rejects with a `TypeError`), `clone`
  * only before reading, and `body` a stream of the same bytes.
  */
-export function bufferedResponse(bytes: Uint8Array, init: ResponseInit): Response {
+export function bufferedResponse(bytes: Uint8Array<ArrayBuffer>, init: ResponseInit): Response {
   const response = new Response(null, init);
   let used = false;
   let stream: ReadableStream<Uint8Array> | null = null;
   const consumed = () => used || (stream?.locked ?? false);
-  const take = async (): Promise<Uint8Array> => {
+  const take = async (): Promise<Uint8Array<ArrayBuffer>> => {
     if (consumed()) throw new TypeError('Body is unusable: Body has already been read');
     used = true;
     return bytes;
