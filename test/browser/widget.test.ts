@@ -12,6 +12,8 @@ let page: Page;
 const requests: Request[] = [];
 const socketUrls: string[] = [];
 const sockets: WebSocket[] = [];
+/** What the widget sent on its sockets, as text. */
+const framesSent: string[] = [];
 
 beforeAll(async () => {
   world = await startWidgetSite('chat');
@@ -23,6 +25,7 @@ beforeAll(async () => {
   page.on('websocket', (socket) => {
     socketUrls.push(socket.url());
     sockets.push(socket);
+    socket.on('framesent', (frame) => framesSent.push(String(frame.payload)));
   });
 });
 
@@ -68,6 +71,23 @@ describe('the website widget', () => {
     await log().getByText('Yes! We deliver within 3 km for orders over 15 EUR.').waitFor();
     await expect.poll(() => inWidget<number>(page, `root.querySelectorAll('.msg.from-ai').length`)).toBe(1);
     await screenshot(page, 'widget-answer');
+  });
+
+  it('tells the team while the visitor types, and that they stopped when they leave the box', async () => {
+    const typingFrames = () =>
+      framesSent.filter((frame) => frame.includes('"typing"')).map((frame) => JSON.parse(frame) as unknown);
+    const before = typingFrames().length;
+    await messageBox().pressSequentially('And on Sun');
+    // Once for the whole word, not for every key.
+    await expect.poll(() => typingFrames().slice(before)).toEqual([{ type: 'typing', typing: true }]);
+    await page.keyboard.press('Tab');
+    await expect
+      .poll(() => typingFrames().slice(before))
+      .toEqual([
+        { type: 'typing', typing: true },
+        { type: 'typing', typing: false },
+      ]);
+    await messageBox().fill('');
   });
 
   it('stores only the visitor token, and sends it in a header and the first socket frame, never in a URL', async () => {

@@ -1,6 +1,7 @@
 // The panel chunk (`/widget/panel-<hash>.js`), fetched when the visitor first opens the widget:
 // the conversation, the composer, the live socket. Everything from the server or the visitor is
 // written with textContent, never as HTML.
+import { wireComposer } from './composer.js';
 import { ApiError, call, Live } from './connection.js';
 import { Conversation } from './messages.js';
 import { panelCss } from './panel-css.js';
@@ -18,7 +19,6 @@ import {
   type WidgetMessage,
 } from './protocol.js';
 
-const TYPING_REFRESH_MS = 3000;
 const STREAM_GRACE_MS = 3000;
 
 export function mount(host: PanelHost): Panel {
@@ -44,7 +44,6 @@ export function mount(host: PanelHost): Panel {
   let unread = 0;
   let handledBy: HandledBy = 'ai';
   let streaming: HTMLParagraphElement | undefined;
-  let typingSent = 0;
   let conversation = new Conversation();
   // One tab plays the sound (the one holding the lock); opening the panel in any tab clears every tab's badge.
   let soundTab = false;
@@ -382,31 +381,9 @@ export function mount(host: PanelHost): Panel {
       input.focus();
     });
   });
-  composer.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const text = input.value.trim();
-    if (!text) return;
-    input.value = '';
-    typingSent = 0;
-    live?.send({ type: 'typing', typing: false });
-    void sendMessage(text);
-  });
-  input.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      composer.requestSubmit();
-    }
-  });
-  input.addEventListener('input', () => {
-    const now = Date.now();
-    if (input.value && now - typingSent > TYPING_REFRESH_MS) {
-      typingSent = now;
-      live?.send({ type: 'typing', typing: true });
-    }
-  });
-  input.addEventListener('blur', () => {
-    if (typingSent) live?.send({ type: 'typing', typing: false });
-    typingSent = 0;
+  wireComposer(composer, input, {
+    send: (text) => void sendMessage(text),
+    typing: (typing) => live?.send({ type: 'typing', typing }),
   });
 
   showWho();
