@@ -31,12 +31,17 @@ describe("the embedded database's repeated statements", () => {
     expect(second.fields.map((field) => field.name)).toEqual(['id', 'body', 'n', 'made']);
     expect(second.affectedRows).toBe(1);
 
-    // As Drizzle asks: rows as arrays, timestamps kept as PostgreSQL's text.
-    const select = 'select id, made from notes where id = $1';
+    // As Drizzle asks: rows as arrays, timestamps kept as PostgreSQL's text, every other type as PGlite parses it.
+    const select = 'select id, made, body, n from notes where id = $1';
     const keep = { rowMode: 'array' as const, parsers: { 1184: (text: string) => text } };
     await query(select, ['a'], keep);
     const asArray = await query<unknown[]>(select, ['b'], keep);
-    expect(asArray.rows).toEqual([['b', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/)]]);
+    expect(asArray.rows).toEqual([
+      ['b', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/), { sunday: 'closed' }, 2],
+    ]);
+    // Without them, a timestamp is a Date again.
+    const parsed = await query<unknown[]>(select, ['b'], { rowMode: 'array' });
+    expect(parsed.rows[0]?.[1]).toBeInstanceOf(Date);
   });
 
   it('fail as PGlite does, and the next statement still runs', async () => {
