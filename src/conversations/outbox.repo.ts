@@ -1,4 +1,5 @@
 import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { preparedPerDatabase } from '../db/built-once.js';
 import type { Database } from '../db/client.js';
 import { channels, conversations, messages } from '../db/schema/index.js';
 
@@ -108,28 +109,34 @@ export async function recordPartsSent(db: Database, messageId: string, channelMe
   await db.update(messages).set({ channelMessageId: channelMessageIds }).where(eq(messages.id, messageId));
 }
 
-/**
- * Marks a message delivered; answers, in the same statement, whether another message of its
- * conversation waits to go out unclaimed, so a sender going through them needs no further look.
- */
-export async function markDelivered(db: Database, messageId: string, channelMessageIds: string): Promise<boolean> {
-  const [row] = await db
+/** Prepared once per database: every reply sent runs it. */
+const markDeliveredStatement = preparedPerDatabase((db) =>
+  db
     .update(messages)
     .set({
       deliveryStatus: 'sent',
       deliveredAt: sql`now()`,
-      channelMessageId: channelMessageIds,
+      channelMessageId: sql`${sql.placeholder('channelMessageIds')}`,
       deliveryError: null,
       sendingUntil: null,
     })
-    .where(eq(messages.id, messageId))
+    .where(eq(messages.id, sql.placeholder('messageId')))
     .returning({
       // Qualified by hand: Drizzle writes a returned column without its table, which inside the
       // subquery would name the subquery's own row.
       more: sql<boolean>`exists (select 1 from ${messages} waiting
         where waiting.conversation_id = messages.conversation_id and waiting.id <> messages.id
           and waiting.delivery_status = 'pending' and waiting.sending_until is null)`,
-    });
+    })
+    .prepare('mark_delivered'),
+);
+
+/**
+ * Marks a message delivered; answers, in the same statement, whether another message of its
+ * conversation waits to go out unclaimed, so a sender going through them needs no further look.
+ */
+export async function markDelivered(db: Database, messageId: string, channelMessageIds: string): Promise<boolean> {
+  const [row] = await markDeliveredStatement(db).execute({ messageId, channelMessageIds });
   return row?.more === true;
 }
 

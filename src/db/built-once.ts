@@ -1,6 +1,8 @@
 import type { Query, SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgPreparedQuery, type PreparedQueryConfig } from 'drizzle-orm/pg-core';
 import type { Database } from './client.js';
+
+type PreparedQuery = PgPreparedQuery<PreparedQueryConfig>;
 
 /**
  * Statements on the hot paths (a customer's message, the answer to it) that Drizzle builds once
@@ -43,13 +45,26 @@ export type BuiltOnce = (
 /** A statement built once per shape; `name` prefixes the names it is prepared under, unique per statement. */
 export function builtOnce(name: string): BuiltOnce {
   const built = new Map<string, { query: Query; name: string }>();
+  // Drizzle's prepared query per database (or transaction) and shape: making one is not free
+  // either (PGlite's makes its parsers anew, which the embedded thread then has to check).
+  const prepared = new WeakMap<Database, Map<string, PreparedQuery>>();
   return (db, shape, build, values) => {
     let statement = built.get(shape);
     if (!statement) {
       statement = { query: dialect.sqlToQuery(build()), name: `parley_${name}_${built.size}` };
       built.set(shape, statement);
     }
-    return db._.session.prepareQuery(statement.query, undefined, statement.name, false).execute(values);
+    let onDatabase = prepared.get(db);
+    if (!onDatabase) {
+      onDatabase = new Map();
+      prepared.set(db, onDatabase);
+    }
+    let query = onDatabase.get(shape);
+    if (!query) {
+      query = db._.session.prepareQuery(statement.query, undefined, statement.name, false);
+      onDatabase.set(shape, query);
+    }
+    return query.execute(values);
   };
 }
 
