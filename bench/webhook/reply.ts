@@ -8,6 +8,7 @@
  */
 import http from 'node:http';
 import { percentile, send } from '../lib/load.js';
+import { cpuSecondsOf, type ServerProcess } from '../lib/process.js';
 import { messageOf } from '../lib/setup.js';
 import { waitFor, type TelegramTap } from '../lib/telegram-tap.js';
 import { cleanups, config, REPLY_CHAT_BASE, REPLY_TIMEOUT_MS, step } from './config.js';
@@ -72,6 +73,8 @@ export interface ReplyPhase {
    * started); the model's request; the reply reaching Telegram.
    */
   stagesP50Ms: { ack: number; typing: number; model: number; sent: number };
+  /** Parley's CPU time (its processes' sum) per reply: steadier than latency on a shared machine. */
+  cpuMsPerReply: number;
 }
 
 /** The reply path: debounce as low as the business may set it (BENCH_REPLY_DEBOUNCE_MS), the AI on. */
@@ -92,6 +95,7 @@ export async function measureReplies(
   webhook: Webhook,
   tap: TelegramTap,
   firstUpdate: number,
+  servers: ServerProcess[],
 ): Promise<{ replySingle: ReplyPhase; replyConcurrent: ReplyPhase }> {
   let nextUpdate = firstUpdate;
   const { ledger, epoch } = webhook;
@@ -106,6 +110,8 @@ export async function measureReplies(
     const errorSamples: string[] = [];
     let errors = 0;
     let taken = 0;
+    let replies = 0;
+    const cpuBefore = await cpuSecondsOfAll(servers);
     const client = async (c: number) => {
       const chat = chatBase + c;
       // Each client's first message opens its conversation and is not counted: a customer writes more than once.
@@ -130,6 +136,7 @@ export async function measureReplies(
           }
           ledger.acked.add(keyOf(chat, n));
           const sent = await replied;
+          replies += 1;
           if (!first) {
             stages.ack.push(ackAt - sentAt);
             stages.sent.push(sent - sentAt);
@@ -148,6 +155,7 @@ export async function measureReplies(
       }
     };
     await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
+    const cpuSeconds = (await cpuSecondsOfAll(servers)) - cpuBefore;
     const sorted = (values: number[]) => values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
     const latencies = sorted(stages.sent);
     const debounce = config.replyDebounceMs;
@@ -171,6 +179,7 @@ export async function measureReplies(
         model: percentile(sorted(stages.model), 50),
         sent: percentile(latencies, 50),
       },
+      cpuMsPerReply: (cpuSeconds * 1000) / Math.max(1, replies),
     };
   };
 
@@ -181,4 +190,10 @@ export async function measureReplies(
     REPLY_CHAT_BASE + 1_000,
   );
   return { replySingle, replyConcurrent };
+}
+
+/** CPU seconds so far of every one of `servers` (NaN when one cannot be read). */
+async function cpuSecondsOfAll(servers: ServerProcess[]): Promise<number> {
+  const each = await Promise.all(servers.map((server) => cpuSecondsOf(server.pid)));
+  return each.reduce<number>((total, seconds) => total + (seconds ?? Number.NaN), 0);
 }

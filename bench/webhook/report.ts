@@ -190,6 +190,7 @@ export function report(results: TargetResult[]): string[] {
           return s ? [s.ack, s.typing, s.model, s.sent].map((v) => fixed(v, 1)).join(' / ') : '-';
         },
       },
+      { title: 'cpu/reply', value: (r) => number(r, (p) => p.cpuMsPerReply), format: (v) => ms(v, 2) },
       { title: 'errors', value: (r) => number(r, (p) => p.errors), format: (v) => fixed(v, 0) },
       {
         title: 'target',

@@ -229,7 +229,7 @@ export async function benchTarget(
     if (replies) await enableReplies(setup.port, setup.token);
     const single = await load.single(replies);
     const { replySingle, replyConcurrent } = replies
-      ? await measureReplies(webhook, tap, load.nextIndex)
+      ? await measureReplies(webhook, tap, load.nextIndex, setup.servers)
       : { replySingle: null, replyConcurrent: null };
 
     step('checking what was stored…');
