@@ -183,7 +183,8 @@ export function cpuProfileArgs(enabled: boolean, label: string): string[] {
   if (!enabled) return [];
   // A directory per server, with Node's own file names: each thread (tsx's loader has one) writes its own profile.
   const dir = path.join(RESULTS_DIR, 'profiles', `${label}-${fileStamp()}`);
-  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  const interval = process.env.BENCH_CPU_PROF_INTERVAL;
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(interval ? [`--cpu-prof-interval=${interval}`] : [])];
 }
 
 /** The Gemini emulator, closed at clean-up. It keeps nothing per request, so a long run does not grow it. */
