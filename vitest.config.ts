@@ -42,9 +42,6 @@ const sameOnEveryDatabase = [
   'test/cli/busy-port.test.ts',
 ];
 
-/** What the embedded database does by its own settings (src/db/pglite-params.ts): its planner's choices. */
-const embeddedOnly = ['test/db/embedded-plans.test.ts'];
-
 const projects: TestProjectInlineConfiguration[] = [
   // The fast suite: in-memory PGlite, in-process infrastructure. Runs everywhere.
   { extends: true, test: { name: 'embedded', include: everything, exclude: [integration, browser] } },
@@ -58,7 +55,7 @@ if (process.env.TEST_DATABASE_URL) {
     test: {
       name: 'postgres',
       include: ['test/**/*.test.ts'],
-      exclude: [integration, browser, ...sameOnEveryDatabase, ...embeddedOnly],
+      exclude: [integration, browser, ...sameOnEveryDatabase],
       env: { PARLEY_TEST_DB: 'postgres' },
     },
   });

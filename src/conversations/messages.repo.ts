@@ -69,11 +69,12 @@ export interface HistoryRow {
   response_time_ms: number | null;
 }
 
-/** A conversation's latest `limit` messages as one json array (a scalar within a larger statement). */
+/**
+ * A conversation's latest `limit` messages as one json array (a scalar within a larger statement),
+ * read by the database function of migration 0024, which reads no more of them than it returns.
+ */
 export function historyJson(conversationId: SQLWrapper | string, limit: SQLWrapper | number): SQL<HistoryRow[] | null> {
-  return sql<HistoryRow[] | null>`(select coalesce(json_agg(h order by h.seq), '[]'::json) from (
-      select id, type, text, created_at, response_time_ms, seq from ${messages}
-       where conversation_id = ${conversationId} order by seq desc limit ${limit}) h)`;
+  return sql<HistoryRow[] | null>`conversation_history(${conversationId}, ${limit})`;
 }
 
 /** `historyJson`'s rows as stored messages, oldest first. */

@@ -15,14 +15,6 @@ import { PGlite } from '@electric-sql/pglite';
  *
  * PostgreSQL rounds its shared memory up to 2 MiB: these come to 8 MiB, where
  * 16 MB of shared buffers, 1 MB of WAL buffers and 100 connections took 24.
- *
- * No bitmap scans. Their gain, reading the table's pages in order, is nothing for
- * a database that lives in memory, and their risk showed in the newest messages a
- * reply reads: the statistics promised about ten messages a conversation (most
- * chats are short), so PGlite read every message of a long conversation by
- * bitmap and sorted them all for the last 59. At 1,500 messages that took
- * 1.8 ms of the reply's 2.6 ms statement, and it grew with the conversation; the
- * index read backwards stops at the 59th (0.1 ms).
  */
 export const EMBEDDED_START_PARAMS = [
   ...PGlite.defaultStartParams,
@@ -32,6 +24,4 @@ export const EMBEDDED_START_PARAMS = [
   'wal_buffers=256kB',
   '-c',
   'max_connections=5',
-  '-c',
-  'enable_bitmapscan=off',
 ];
