@@ -38,7 +38,7 @@ export const config = {
   chats: Math.max(1, Math.round(numberFromEnv('BENCH_WEBHOOK_CHATS', 5000))),
   retryEvery: Math.round(numberFromEnv('BENCH_WEBHOOK_RETRY_EVERY', 100)),
   drainSeconds: numberFromEnv('BENCH_WEBHOOK_DRAIN_SECONDS', 60),
-  replySamples: Math.round(numberFromEnv('BENCH_REPLY_SAMPLES', 200)),
+  replySamples: Math.round(numberFromEnv('BENCH_REPLY_SAMPLES', 1000)),
   replyConcurrency: Math.max(1, Math.round(numberFromEnv('BENCH_REPLY_CONCURRENCY', 10))),
   replyConcurrentSamples: Math.round(numberFromEnv('BENCH_REPLY_CONCURRENT_SAMPLES', 500)),
   replyDebounceMs: Math.round(numberFromEnv('BENCH_REPLY_DEBOUNCE_MS', 0)),
