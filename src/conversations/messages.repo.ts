@@ -1,4 +1,4 @@
-import { desc, eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { randomId } from '../kernel/ids.js';
 import { builtOnce, shapeKey, type Fragment } from '../db/built-once.js';
 import { rowsOf, type Database } from '../db/client.js';
@@ -235,25 +235,12 @@ function insertMessageSql(shape: MessageShape, also: SQL | undefined, alongside:
            ${readColumns(conversationId, shape.history, alongside)}`;
 }
 
-/** The columns of a message that views and the model see. */
-const messageColumns = {
-  id: messages.id,
-  seq: messages.seq,
-  type: messages.type,
-  text: messages.text,
-  createdAt: messages.createdAt,
-  responseTimeMs: messages.responseTimeMs,
-};
-
-/** The latest `limit` messages, oldest first. */
+/** The latest `limit` messages, oldest first, read as a reply's history is (`historyJson`). */
 export async function recentMessages(db: Database, conversationId: string, limit: number): Promise<StoredMessage[]> {
-  const rows = await db
-    .select(messageColumns)
-    .from(messages)
-    .where(eq(messages.conversationId, conversationId))
-    .orderBy(desc(messages.seq))
-    .limit(limit);
-  return rows.reverse();
+  const [row] = rowsOf<{ history: HistoryRow[] | null }>(
+    await db.execute(sql`select ${historyJson(conversationId, limit)} as history`),
+  );
+  return historyFromJson(row?.history);
 }
 
 /** Why the model will not see a customer's message, decided from the conversation it lands in. */
