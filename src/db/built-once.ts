@@ -47,18 +47,14 @@ export function builtOnce(name: string): BuiltOnce {
   const built = new Map<string, { query: Query; name: string }>();
   // Drizzle's prepared query per database (or transaction) and shape: making one is not free
   // either (PGlite's makes its parsers anew, which the embedded thread then has to check).
-  const prepared = new WeakMap<Database, Map<string, PreparedQuery>>();
+  const preparedOn = preparedPerDatabase(() => new Map<string, PreparedQuery>());
   return (db, shape, build, values) => {
     let statement = built.get(shape);
     if (!statement) {
       statement = { query: dialect.sqlToQuery(build()), name: `parley_${name}_${built.size}` };
       built.set(shape, statement);
     }
-    let onDatabase = prepared.get(db);
-    if (!onDatabase) {
-      onDatabase = new Map();
-      prepared.set(db, onDatabase);
-    }
+    const onDatabase = preparedOn(db);
     let query = onDatabase.get(shape);
     if (!query) {
       query = db._.session.prepareQuery(statement.query, undefined, statement.name, false);
