@@ -43,8 +43,9 @@ export function typingIndicator(deps: ChannelRuntimeDeps): (channel: Channel, cu
     setImmediate(() => {
       try {
         const adapter = adapterFor(channel.type);
-        const credentials = adapter.typing ? openCredentials(deps.secrets, channel) : undefined;
-        if (credentials === undefined || !adapter.typing) return;
+        if (!adapter.typing) return;
+        const credentials = openCredentials(deps.secrets, channel);
+        if (credentials === undefined) return;
         void adapter.typing(deps, channel, customerId, credentials).catch(() => undefined);
       } catch {
         // A courtesy: what stops it here (credentials that do not open) is reported when the answer is sent.
