@@ -24,6 +24,8 @@ const conversations = [
   'test/analytics/analytics.test.ts',
   // messages.repo.ts's statements built once per shape: each shape reads what it was asked for.
   'test/conversations/message-shapes.test.ts',
+  // A long conversation's history: its newest messages, reading no more than those.
+  'test/conversations/long-history.test.ts',
   'test/jobs/scheduled-jobs.test.ts',
 ];
 
@@ -71,8 +73,16 @@ const outbox = [
   'test/channels/instagram-flow.test.ts',
 ];
 
+/** The statements' plumbing (#17): built once per shape, and the embedded database's prepared statements. */
+const db = [
+  'test/db/built-once.test.ts',
+  'src/db/pglite-prepared.test.ts',
+  'test/conversations/message-shapes.test.ts',
+];
+
 const SETS: Record<string, string[]> = {
   outbox,
+  db,
   conversations,
   auth,
   'shared-key': sharedKey,

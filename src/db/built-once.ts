@@ -56,6 +56,7 @@ export function builtOnce(name: string): BuiltOnce {
     }
     const onDatabase = preparedOn(db);
     let query = onDatabase.get(shape);
+    // Stryker disable next-line ConditionalExpression: preparing again only costs time
     if (!query) {
       query = db._.session.prepareQuery(statement.query, undefined, statement.name, false);
       onDatabase.set(shape, query);

@@ -114,6 +114,7 @@ function withDefaultParsers(db: PGlite): (parsers: ParserOptions | undefined) =>
   return (parsers) => {
     if (!parsers) return db.parsers;
     let all = merged.get(parsers);
+    // Stryker disable next-line ConditionalExpression: merging again only costs time
     if (!all) {
       all = { ...db.parsers, ...parsers };
       merged.set(parsers, all);
