@@ -26,6 +26,8 @@ const conversations = [
   'test/conversations/message-shapes.test.ts',
   // A long conversation's history: its newest messages, reading no more than those.
   'test/conversations/long-history.test.ts',
+  // A page of a long conversation (dashboard and widget): its messages, reading no more than those.
+  'test/conversations/long-thread.test.ts',
   'test/jobs/scheduled-jobs.test.ts',
 ];
 

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Database } from '../db/client.js';
 import {
   conversations,
@@ -9,7 +9,7 @@ import {
   type MessageType,
 } from '../db/schema/index.js';
 import { escapeLike, type Conversation } from './conversations.repo.js';
-import type { StoredMessage } from './messages.repo.js';
+import { conversationMessagesAfter, conversationMessagesBefore, type StoredMessage } from './messages.repo.js';
 
 /**
  * The inbox's queries: each conversation with what the dashboard shows beside
@@ -189,13 +189,11 @@ export async function threadPage(
   conversationId: string,
   page: { page: number; pageSize: number },
 ): Promise<ThreadMessage[]> {
+  const skip = (page.page - 1) * page.pageSize;
   return db
     .select(threadColumns)
-    .from(messages)
-    .where(eq(messages.conversationId, conversationId))
-    .orderBy(messages.seq)
-    .limit(page.pageSize)
-    .offset((page.page - 1) * page.pageSize);
+    .from(conversationMessagesAfter(conversationId, { afterSeq: 0, skip, limit: page.pageSize, withSystem: true }))
+    .orderBy(messages.seq);
 }
 
 /** The `limit` messages before `beforeSeq` (the newest without it), oldest first, and whether older ones exist. */
@@ -207,15 +205,8 @@ export async function threadBefore(
 ): Promise<{ messages: ThreadMessage[]; hasMore: boolean }> {
   const rows = await db
     .select(threadColumns)
-    .from(messages)
-    .where(
-      and(
-        eq(messages.conversationId, conversationId),
-        beforeSeq === undefined ? undefined : lt(messages.seq, beforeSeq),
-      ),
-    )
-    .orderBy(desc(messages.seq))
-    .limit(limit + 1);
+    .from(conversationMessagesBefore(conversationId, { beforeSeq, limit: limit + 1, withSystem: true }))
+    .orderBy(desc(messages.seq));
   return { messages: rows.slice(0, limit).reverse(), hasMore: rows.length > limit };
 }
 

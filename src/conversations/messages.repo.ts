@@ -1,4 +1,4 @@
-import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { getTableName, sql, Subquery, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { randomId } from '../kernel/ids.js';
 import { builtOnce, shapeKey, type Fragment } from '../db/built-once.js';
 import { rowsOf, type Database } from '../db/client.js';
@@ -75,6 +75,38 @@ export interface HistoryRow {
  */
 export function historyJson(conversationId: SQLWrapper | string, limit: SQLWrapper | number): SQL<HistoryRow[] | null> {
   return sql<HistoryRow[] | null>`conversation_history(${conversationId}, ${limit})`;
+}
+
+/**
+ * A page of one conversation's messages, to select from as the `messages` table: up to `limit`,
+ * newest first, before `beforeSeq` (or the newest of all), system notes only `withSystem`. Read by
+ * migration 0025's function, which reads no more messages than it returns, however many other
+ * conversations wrote since.
+ */
+export function conversationMessagesBefore(
+  conversationId: string,
+  page: { beforeSeq: number | undefined; limit: number; withSystem: boolean },
+): Subquery {
+  const { beforeSeq, limit, withSystem } = page;
+  return asMessagesTable(
+    sql`conversation_messages_before(${conversationId}, ${beforeSeq ?? null}, ${limit}, ${withSystem})`,
+  );
+}
+
+/** As `conversationMessagesBefore`, oldest first: after `afterSeq`, the first `skip` left out. */
+export function conversationMessagesAfter(
+  conversationId: string,
+  page: { afterSeq: number; skip: number; limit: number; withSystem: boolean },
+): Subquery {
+  const { afterSeq, skip, limit, withSystem } = page;
+  return asMessagesTable(
+    sql`conversation_messages_after(${conversationId}, ${afterSeq}, ${skip}, ${limit}, ${withSystem})`,
+  );
+}
+
+/** Rows of `messages` returned by `call`, under the table's name, so that its columns select from them. */
+function asMessagesTable(call: SQL): Subquery {
+  return new Subquery(sql`select * from ${call}`, {}, getTableName(messages));
 }
 
 /** `historyJson`'s rows as stored messages, oldest first. */

@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, gt, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNotNull, ne, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { conversations, messages, widgetVisitors, type MessageType } from '../../db/schema/index.js';
+import { conversationMessagesAfter, conversationMessagesBefore } from '../../conversations/messages.repo.js';
 
 export type Visitor = typeof widgetVisitors.$inferSelect;
 
@@ -59,16 +60,16 @@ export async function widgetMessages(
   conversationId: string,
   after: number | undefined,
 ): Promise<WidgetMessageRow[]> {
-  const visible = and(eq(messages.conversationId, conversationId), ne(messages.type, 'system'));
   if (after !== undefined) {
     return db
       .select(messageColumns)
-      .from(messages)
-      .where(and(visible, gt(messages.seq, after)))
-      .orderBy(asc(messages.seq))
-      .limit(100);
+      .from(conversationMessagesAfter(conversationId, { afterSeq: after, skip: 0, limit: 100, withSystem: false }))
+      .orderBy(asc(messages.seq));
   }
-  const latest = await db.select(messageColumns).from(messages).where(visible).orderBy(desc(messages.seq)).limit(50);
+  const latest = await db
+    .select(messageColumns)
+    .from(conversationMessagesBefore(conversationId, { beforeSeq: undefined, limit: 50, withSystem: false }))
+    .orderBy(desc(messages.seq));
   return latest.reverse();
 }
 

@@ -1,0 +1,111 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { widgetMessages } from '../../src/channels/website/widget.repo.js';
+import { threadBefore, threadPage } from '../../src/conversations/inbox.repo.js';
+import { rowsOf, type Database } from '../../src/db/client.js';
+import { users } from '../../src/db/schema/index.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+/**
+ * Two loyal customers among 600 others: Ana wrote 1,200 times before the others' 6,000 messages,
+ * Bea 1,200 times after them. A page of either conversation, in the dashboard or the website
+ * widget, must read the messages it shows, not walk every other message written since Ana last
+ * wrote (or before Bea first did) until it reaches theirs: that walk grows with all the traffic
+ * of every business (migration 0025).
+ */
+let database: TestDatabase;
+let db: Database;
+const LOYAL = 1_200;
+const OTHERS = 6_000;
+const PAGE = 50;
+/** Ana's one system note, among her newest messages: the dashboard shows it, the widget does not. */
+const NOTE = LOYAL - 10;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = database.handle.db;
+  await db.insert(users).values({ id: 'u-rosa', username: 'rosa', email: 'rosa@example.com', passwordHash: 'x' });
+  await db.execute(sql`
+    insert into conversations (id, user_id, channel, customer_id, status)
+    select 'c-' || g, 'u-rosa', 'api', 'customer-' || g, 'active' from generate_series(0, 601) g`);
+  await db.execute(sql`
+    insert into messages (id, conversation_id, type, text)
+    select 'ana-' || g, 'c-0', case when g = ${NOTE} then 'system' else 'customer' end, 'Ana (' || g || ')'
+      from generate_series(1, ${LOYAL}) g`);
+  await db.execute(sql`
+    insert into messages (id, conversation_id, type, text)
+    select 'm-' || g, 'c-' || (1 + g % 600), 'customer', 'Any croissants left?' from generate_series(1, ${OTHERS}) g`);
+  await db.execute(sql`
+    insert into messages (id, conversation_id, type, text)
+    select 'bea-' || g, 'c-601', 'customer', 'Bea (' || g || ')' from generate_series(1, ${LOYAL}) g`);
+  await db.execute(sql`analyze`);
+});
+afterAll(() => database.drop());
+
+/** What `read` answers, and the rows it fetched from messages through an index, in a transaction of its own. */
+async function fetchedBy<T>(read: (tx: Database) => Promise<T>): Promise<{ result: T; fetched: number }> {
+  const fetchedSoFar = async (tx: Database) => {
+    const [row] = rowsOf<{ fetched: number | string }>(
+      await tx.execute(sql`select idx_tup_fetch as fetched from pg_stat_xact_user_tables where relname = 'messages'`),
+    );
+    return Number(row?.fetched);
+  };
+  return db.transaction(async (tx) => {
+    const before = await fetchedSoFar(tx);
+    const result = await read(tx);
+    return { result, fetched: (await fetchedSoFar(tx)) - before };
+  });
+}
+
+/** Texts `from`..`to` of one customer's messages. */
+const texts = (who: string, from: number, to: number, skip?: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => `${who} (${from + i})`).filter((text) => text !== `${who} (${skip})`);
+
+describe('the conversation view of a customer back after a while', () => {
+  it('opens on their newest messages, system notes included, reading only those', async () => {
+    const { result, fetched } = await fetchedBy((tx) => threadBefore(tx, 'c-0', undefined, PAGE));
+    expect(result.messages.map((m) => m.text)).toEqual(texts('Ana', LOYAL - PAGE + 1, LOYAL));
+    expect(result.messages.find((m) => m.text === `Ana (${NOTE})`)?.type).toBe('system');
+    expect(result.hasMore).toBe(true);
+    expect(fetched).toBeGreaterThanOrEqual(PAGE);
+    expect(fetched).toBeLessThanOrEqual(PAGE + 1);
+  });
+
+  it('scrolls back a page at a time, reading only that page', async () => {
+    const first = await threadBefore(db, 'c-0', undefined, PAGE);
+    const { result, fetched } = await fetchedBy((tx) => threadBefore(tx, 'c-0', first.messages[0]!.seq, PAGE));
+    expect(result.messages.map((m) => m.text)).toEqual(texts('Ana', LOYAL - 2 * PAGE + 1, LOYAL - PAGE));
+    expect(fetched).toBeLessThanOrEqual(PAGE + 1);
+  });
+
+  it('ends at their first message', async () => {
+    const { result } = await fetchedBy((tx) => threadBefore(tx, 'c-0', PAGE + 1, PAGE));
+    expect(result.messages.map((m) => m.text)).toEqual(texts('Ana', 1, PAGE));
+    expect(result.hasMore).toBe(false);
+  });
+});
+
+describe('the conversation view of a customer who came after many others', () => {
+  it('pages from the oldest by number, reading no more than the pages up to the one asked for', async () => {
+    const { result, fetched } = await fetchedBy((tx) => threadPage(tx, 'c-601', { page: 3, pageSize: PAGE }));
+    expect(result.map((m) => m.text)).toEqual(texts('Bea', 2 * PAGE + 1, 3 * PAGE));
+    expect(fetched).toBeLessThanOrEqual(3 * PAGE);
+  });
+});
+
+describe('the website widget of a loyal customer', () => {
+  it('shows their latest messages without the system note, reading only those', async () => {
+    const { result, fetched } = await fetchedBy((tx) => widgetMessages(tx, 'c-0', undefined));
+    expect(result.map((m) => m.text)).toEqual(texts('Ana', LOYAL - PAGE, LOYAL, NOTE));
+    expect(fetched).toBeLessThanOrEqual(PAGE + 2);
+  });
+
+  it('gives the next hundred after one it has, oldest first, reading only those', async () => {
+    // Bea's messages are numbered in one run: the seq of "Bea (151)" is 1,000 before that of "Bea (1151)".
+    const [first] = await widgetMessages(db, 'c-601', undefined);
+    expect(first?.text).toBe(`Bea (${LOYAL - PAGE + 1})`);
+    const { result, fetched } = await fetchedBy((tx) => widgetMessages(tx, 'c-601', first!.seq - 1_000));
+    expect(result.map((m) => m.text)).toEqual(texts('Bea', 152, 251));
+    expect(fetched).toBeLessThanOrEqual(100);
+  });
+});
