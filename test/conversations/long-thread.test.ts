@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { widgetMessages } from '../../src/channels/website/widget.repo.js';
+import { lastSeq, widgetMessages } from '../../src/channels/website/widget.repo.js';
 import { threadBefore, threadPage } from '../../src/conversations/inbox.repo.js';
 import { rowsOf, type Database } from '../../src/db/client.js';
 import { users } from '../../src/db/schema/index.js';
@@ -107,5 +107,12 @@ describe('the website widget of a loyal customer', () => {
     const { result, fetched } = await fetchedBy((tx) => widgetMessages(tx, 'c-601', first!.seq - 1_000));
     expect(result.map((m) => m.text)).toEqual(texts('Bea', 152, 251));
     expect(fetched).toBeLessThanOrEqual(100);
+  });
+
+  it('knows the last message the visitor can see, reading only that one', async () => {
+    const [newest] = (await threadBefore(db, 'c-0', undefined, 1)).messages;
+    const { result, fetched } = await fetchedBy((tx) => lastSeq(tx, 'c-0'));
+    expect(result).toBe(newest?.seq);
+    expect(fetched).toBe(1);
   });
 });

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { conversations, messages, widgetVisitors, type MessageType } from '../../db/schema/index.js';
 import { conversationMessagesAfter, conversationMessagesBefore } from '../../conversations/messages.repo.js';
@@ -114,8 +114,7 @@ export async function countAiAnswers(db: Database, conversationId: string): Prom
 /** The highest `seq` the visitor can see, for the socket's `ready`. */
 export async function lastSeq(db: Database, conversationId: string): Promise<number> {
   const [row] = await db
-    .select({ seq: sql<number | null>`max(${messages.seq})` })
-    .from(messages)
-    .where(and(eq(messages.conversationId, conversationId), ne(messages.type, 'system')));
+    .select({ seq: messages.seq })
+    .from(conversationMessagesBefore(conversationId, { beforeSeq: undefined, limit: 1, withSystem: false }));
   return Number(row?.seq ?? 0);
 }
