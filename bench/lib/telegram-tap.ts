@@ -90,6 +90,11 @@ export class TelegramTap {
     return this.latest.get(`sendMessage ${chat}`);
   }
 
+  /** When "typing…" last reached Telegram for `chat`, if it ever did. */
+  lastTypingTo(chat: string): number | undefined {
+    return this.latest.get(`sendChatAction ${chat}`);
+  }
+
   /** Resolves with the arrival time of the next such call for `chat`; call it before the message is posted. */
   next(method: 'sendMessage' | 'sendChatAction', chat: string, timeoutMs: number): Promise<number> {
     return waitFor(this.waiters, `${method} ${chat}`, timeoutMs, `no ${method} within ${timeoutMs} ms`);

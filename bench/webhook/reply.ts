@@ -2,7 +2,7 @@
  * Message → reply sent: with the business's debounce as low as it may be set
  * and the model instant, messages are posted one chat at a time, then from
  * several chats at once, each timed by stage from its webhook POST to its 200,
- * to "typing…" (the reply job has started), to the model's request, and to the
+ * to "typing…" (only for an answer that takes a noticeable time), to the model's request, and to the
  * fake Telegram receiving `sendMessage` for that chat. The model's own time (from its
  * request read to its answer written) is taken out for issue #17's figure.
  */
@@ -69,8 +69,8 @@ export interface ReplyPhase {
   /** The model's own time, p50. */
   modelOwnP50Ms: number;
   /**
-   * Medians from the webhook POST to: its 200; "typing…" (the reply job has
-   * started); the model's request; the reply reaching Telegram.
+   * Medians from the webhook POST to: its 200; "typing…" (none when every answer came at once);
+   * the model's request; the reply reaching Telegram.
    */
   stagesP50Ms: { ack: number; typing: number; model: number; sent: number };
   /** Parley's CPU time (its processes' sum) per reply: steadier than latency on a shared machine. */
@@ -120,11 +120,10 @@ export async function measureReplies(
         const n = nextUpdate++;
         ledger.sent.add(keyOf(chat, n));
         const replied = tap.next('sendMessage', String(chat), REPLY_TIMEOUT_MS);
-        const typing = tap.next('sendChatAction', String(chat), REPLY_TIMEOUT_MS);
         const model = waitFor(modelWaiters, n, REPLY_TIMEOUT_MS, 'the model was not asked');
         const modelAnswered = waitFor(answeredWaiters, n, REPLY_TIMEOUT_MS, 'the model did not answer');
-        // Those that do not come (a reply without "typing…") are reported as missing, not as unhandled.
-        for (const promise of [replied, typing, model, modelAnswered]) promise.catch(() => undefined);
+        // Those that do not come are reported as missing, not as unhandled.
+        for (const promise of [replied, model, modelAnswered]) promise.catch(() => undefined);
         const sentAt = performance.now();
         try {
           const body = updateBody(n, chat, epoch, true);
@@ -140,7 +139,9 @@ export async function measureReplies(
           if (!first) {
             stages.ack.push(ackAt - sentAt);
             stages.sent.push(sent - sentAt);
-            stages.typing.push((await typing.catch(() => Number.NaN)) - sentAt);
+            // "typing…" goes out only for an answer that takes a noticeable time: not for this instant model.
+            const typedAt = tap.lastTypingTo(String(chat)) ?? Number.NaN;
+            stages.typing.push(typedAt > sentAt && typedAt <= sent ? typedAt - sentAt : Number.NaN);
             const asked = await model.catch(() => Number.NaN);
             stages.model.push(asked - sentAt);
             const own = (await modelAnswered.catch(() => Number.NaN)) - asked;

@@ -103,8 +103,8 @@ export async function enqueueReply(
 
 export interface ReplyJobDeps extends ReplyDeps {
   queue: Queue;
-  /** "typing…" to the customer while the model writes, where the channel has it. */
-  showTyping?: (channel: OutboundDelivery['channel'], customerId: string) => void;
+  /** "typing…" to the customer while the model writes, where the channel has it, until the function it returns is called. */
+  showTyping?: (channel: OutboundDelivery['channel'], customerId: string) => () => void;
   /**
    * Sends the conversation's pending messages to its channel (the outbox's `sendPendingNow`),
    * `claimed` first: an answer stored already claimed.
@@ -143,7 +143,7 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
       }
       let claimed: ClaimedMessage | undefined;
       if (!why) {
-        if (channel) deps.showTyping?.(channel, conversation.customerId);
+        const stopTyping = channel ? deps.showTyping?.(channel, conversation.customerId) : undefined;
         const lastTry = job.attempt >= REPLY_ATTEMPTS;
         const { message } = await generateAnswer(
           { ...deps, retryLater: (error) => !lastTry && WAITABLE_FAILURES.has(error.errorClass) },
@@ -159,7 +159,7 @@ export function registerReplyJobs(queue: Queue, deps: ReplyJobDeps): void {
             // Sent just below: stored claimed, it needs no claim of its own, one round trip less.
             claimForMs: channel ? SENDING_LEASE_MS : undefined,
           },
-        );
+        ).finally(stopTyping);
         if (message?.claimed) {
           claimed = {
             message: { id: message.id, type: message.type, text: message.text, channelMessageId: null },

@@ -34,22 +34,41 @@ export function channelCourier(deps: ChannelRuntimeDeps): ChannelCourier {
 }
 
 /**
- * Shows "typing…" to a channel's customer where the platform can. It is a
- * courtesy, so a failure is ignored and nobody waits for it.
+ * "typing…" goes out only once the answer has kept the customer waiting this long: the Bot API
+ * recommends it only when a response takes a noticeable time, and an answer already there needs
+ * none (nor the call it costs).
  */
-export function typingIndicator(deps: ChannelRuntimeDeps): (channel: Channel, customerId: string) => void {
+export const TYPING_AFTER_MS = 500;
+/** Telegram shows it for 5 s at most: sent again while the model is still at work. */
+export const TYPING_EVERY_MS = 4_000;
+
+/**
+ * Shows "typing…" to a channel's customer where the platform can, from `TYPING_AFTER_MS` until
+ * the function it returns is called. It is a courtesy, so a failure is ignored and nobody waits
+ * for it.
+ */
+export function typingIndicator(deps: ChannelRuntimeDeps): (channel: Channel, customerId: string) => () => void {
   return (channel, customerId) => {
-    // Once the reply's turn is over: its model call goes out first, and "typing…" while it waits.
-    setImmediate(() => {
+    const show = () => {
       try {
         const adapter = adapterFor(channel.type);
-        if (!adapter.typing) return;
+        if (!adapter.typing) return false;
         const credentials = openCredentials(deps.secrets, channel);
-        if (credentials === undefined) return;
+        if (credentials === undefined) return false;
         void adapter.typing(deps, channel, customerId, credentials).catch(() => undefined);
+        return true;
       } catch {
         // A courtesy: what stops it here (credentials that do not open) is reported when the answer is sent.
+        return false;
       }
-    });
+    };
+    let again: NodeJS.Timeout | undefined;
+    const first = setTimeout(() => {
+      if (show()) again = setInterval(show, TYPING_EVERY_MS).unref();
+    }, TYPING_AFTER_MS).unref();
+    return () => {
+      clearTimeout(first);
+      clearInterval(again);
+    };
   };
 }
