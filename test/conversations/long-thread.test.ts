@@ -2,9 +2,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastSeq, widgetMessages } from '../../src/channels/website/widget.repo.js';
 import { threadBefore, threadPage } from '../../src/conversations/inbox.repo.js';
-import { rowsOf, type Database } from '../../src/db/client.js';
-import { users } from '../../src/db/schema/index.js';
+import type { Database } from '../../src/db/client.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { messagesFetchedBy, seedConversations } from '../helpers/message-reads.js';
 
 /**
  * Two loyal customers among 600 others: Ana wrote 1,200 times before the others' 6,000 messages,
@@ -24,10 +24,7 @@ const NOTE = LOYAL - 10;
 beforeAll(async () => {
   database = await createTestDatabase();
   db = database.handle.db;
-  await db.insert(users).values({ id: 'u-rosa', username: 'rosa', email: 'rosa@example.com', passwordHash: 'x' });
-  await db.execute(sql`
-    insert into conversations (id, user_id, channel, customer_id, status)
-    select 'c-' || g, 'u-rosa', 'api', 'customer-' || g, 'active' from generate_series(0, 601) g`);
+  await seedConversations(db, 601);
   await db.execute(sql`
     insert into messages (id, conversation_id, type, text)
     select 'ana-' || g, 'c-0', case when g = ${NOTE} then 'system' else 'customer' end, 'Ana (' || g || ')'
@@ -42,28 +39,13 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-/** What `read` answers, and the rows it fetched from messages through an index, in a transaction of its own. */
-async function fetchedBy<T>(read: (tx: Database) => Promise<T>): Promise<{ result: T; fetched: number }> {
-  const fetchedSoFar = async (tx: Database) => {
-    const [row] = rowsOf<{ fetched: number | string }>(
-      await tx.execute(sql`select idx_tup_fetch as fetched from pg_stat_xact_user_tables where relname = 'messages'`),
-    );
-    return Number(row?.fetched);
-  };
-  return db.transaction(async (tx) => {
-    const before = await fetchedSoFar(tx);
-    const result = await read(tx);
-    return { result, fetched: (await fetchedSoFar(tx)) - before };
-  });
-}
-
 /** Texts `from`..`to` of one customer's messages. */
 const texts = (who: string, from: number, to: number, skip?: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => `${who} (${from + i})`).filter((text) => text !== `${who} (${skip})`);
 
 describe('the conversation view of a customer back after a while', () => {
   it('opens on their newest messages, system notes included, reading only those', async () => {
-    const { result, fetched } = await fetchedBy((tx) => threadBefore(tx, 'c-0', undefined, PAGE));
+    const { result, fetched } = await messagesFetchedBy(db, (tx) => threadBefore(tx, 'c-0', undefined, PAGE));
     expect(result.messages.map((m) => m.text)).toEqual(texts('Ana', LOYAL - PAGE + 1, LOYAL));
     expect(result.messages.find((m) => m.text === `Ana (${NOTE})`)?.type).toBe('system');
     expect(result.hasMore).toBe(true);
@@ -73,13 +55,15 @@ describe('the conversation view of a customer back after a while', () => {
 
   it('scrolls back a page at a time, reading only that page', async () => {
     const first = await threadBefore(db, 'c-0', undefined, PAGE);
-    const { result, fetched } = await fetchedBy((tx) => threadBefore(tx, 'c-0', first.messages[0]!.seq, PAGE));
+    const { result, fetched } = await messagesFetchedBy(db, (tx) =>
+      threadBefore(tx, 'c-0', first.messages[0]!.seq, PAGE),
+    );
     expect(result.messages.map((m) => m.text)).toEqual(texts('Ana', LOYAL - 2 * PAGE + 1, LOYAL - PAGE));
     expect(fetched).toBeLessThanOrEqual(PAGE + 1);
   });
 
   it('ends at their first message', async () => {
-    const { result } = await fetchedBy((tx) => threadBefore(tx, 'c-0', PAGE + 1, PAGE));
+    const { result } = await messagesFetchedBy(db, (tx) => threadBefore(tx, 'c-0', PAGE + 1, PAGE));
     expect(result.messages.map((m) => m.text)).toEqual(texts('Ana', 1, PAGE));
     expect(result.hasMore).toBe(false);
   });
@@ -87,7 +71,9 @@ describe('the conversation view of a customer back after a while', () => {
 
 describe('the conversation view of a customer who came after many others', () => {
   it('pages from the oldest by number, reading no more than the pages up to the one asked for', async () => {
-    const { result, fetched } = await fetchedBy((tx) => threadPage(tx, 'c-601', { page: 3, pageSize: PAGE }));
+    const { result, fetched } = await messagesFetchedBy(db, (tx) =>
+      threadPage(tx, 'c-601', { page: 3, pageSize: PAGE }),
+    );
     expect(result.map((m) => m.text)).toEqual(texts('Bea', 2 * PAGE + 1, 3 * PAGE));
     expect(fetched).toBeLessThanOrEqual(3 * PAGE);
   });
@@ -95,7 +81,7 @@ describe('the conversation view of a customer who came after many others', () =>
 
 describe('the website widget of a loyal customer', () => {
   it('shows their latest messages without the system note, reading only those', async () => {
-    const { result, fetched } = await fetchedBy((tx) => widgetMessages(tx, 'c-0', undefined));
+    const { result, fetched } = await messagesFetchedBy(db, (tx) => widgetMessages(tx, 'c-0', undefined));
     expect(result.map((m) => m.text)).toEqual(texts('Ana', LOYAL - PAGE, LOYAL, NOTE));
     expect(fetched).toBeLessThanOrEqual(PAGE + 2);
   });
@@ -104,14 +90,14 @@ describe('the website widget of a loyal customer', () => {
     // Bea's messages are numbered in one run: the seq of "Bea (151)" is 1,000 before that of "Bea (1151)".
     const [first] = await widgetMessages(db, 'c-601', undefined);
     expect(first?.text).toBe(`Bea (${LOYAL - PAGE + 1})`);
-    const { result, fetched } = await fetchedBy((tx) => widgetMessages(tx, 'c-601', first!.seq - 1_000));
+    const { result, fetched } = await messagesFetchedBy(db, (tx) => widgetMessages(tx, 'c-601', first!.seq - 1_000));
     expect(result.map((m) => m.text)).toEqual(texts('Bea', 152, 251));
     expect(fetched).toBeLessThanOrEqual(100);
   });
 
   it('knows the last message the visitor can see, reading only that one', async () => {
     const [newest] = (await threadBefore(db, 'c-0', undefined, 1)).messages;
-    const { result, fetched } = await fetchedBy((tx) => lastSeq(tx, 'c-0'));
+    const { result, fetched } = await messagesFetchedBy(db, (tx) => lastSeq(tx, 'c-0'));
     expect(result).toBe(newest?.seq);
     expect(fetched).toBe(1);
   });
