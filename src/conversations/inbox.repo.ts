@@ -9,7 +9,12 @@ import {
   type MessageType,
 } from '../db/schema/index.js';
 import { escapeLike, type Conversation } from './conversations.repo.js';
-import { conversationMessagesAfter, conversationMessagesBefore, type StoredMessage } from './messages.repo.js';
+import {
+  conversationMessagesAfter,
+  conversationMessagesBefore,
+  newestSeq,
+  type StoredMessage,
+} from './messages.repo.js';
 
 /**
  * The inbox's queries: each conversation with what the dashboard shows beside
@@ -266,7 +271,7 @@ export async function markRead(
   conversationId: string,
   throughSeq: number | undefined,
 ): Promise<number | undefined> {
-  const latest = sql`(select coalesce(max(m.seq), 0) from ${messages} m where m.conversation_id = ${conversationId})`;
+  const latest = newestSeq(conversationId, true);
   const wanted = throughSeq === undefined ? latest : sql`least(${throughSeq}::bigint, ${latest})`;
   const result = await db.execute(sql`
     with marked as (

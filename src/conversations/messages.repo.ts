@@ -104,6 +104,13 @@ export function conversationMessagesAfter(
   );
 }
 
+/** The `seq` of a conversation's newest message (system notes only `withSystem`), 0 without one: a scalar, read as a page of one. */
+export function newestSeq(conversationId: SQLWrapper | string, withSystem: boolean): SQL<number | string> {
+  return sql<
+    number | string
+  >`coalesce((select seq from conversation_messages_before(${conversationId}, null, 1, ${withSystem})), 0)`;
+}
+
 /** Rows of `messages` returned by `call`, under the table's name, so that its columns select from them. */
 function asMessagesTable(call: SQL): Subquery {
   return new Subquery(sql`select * from ${call}`, {}, getTableName(messages));

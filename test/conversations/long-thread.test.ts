@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastSeq, widgetMessages } from '../../src/channels/website/widget.repo.js';
-import { threadBefore, threadPage } from '../../src/conversations/inbox.repo.js';
-import type { Database } from '../../src/db/client.js';
+import { markRead, threadBefore, threadPage } from '../../src/conversations/inbox.repo.js';
+import { rowsOf, type Database } from '../../src/db/client.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { messagesFetchedBy, seedConversations } from '../helpers/message-reads.js';
 
@@ -66,6 +66,20 @@ describe('the conversation view of a customer back after a while', () => {
     const { result } = await messagesFetchedBy(db, (tx) => threadBefore(tx, 'c-0', PAGE + 1, PAGE));
     expect(result.messages.map((m) => m.text)).toEqual(texts('Ana', 1, PAGE));
     expect(result.hasMore).toBe(false);
+  });
+});
+
+describe("marking a returning customer's conversation read", () => {
+  it('reads their newest message, not every message since', async () => {
+    const { result, fetched } = await messagesFetchedBy(db, (tx) => markRead(tx, 'u-rosa', 'c-0', undefined));
+    expect(result).toBe(0);
+    const [newest] = (await threadBefore(db, 'c-0', undefined, 1)).messages;
+    const [row] = rowsOf<{ read: number | string }>(
+      await db.execute(sql`select read_through_seq as read from conversations where id = 'c-0'`),
+    );
+    expect(Number(row?.read)).toBe(newest?.seq);
+    // The newest message is read once for the mark and once for whether it moved.
+    expect(fetched).toBeLessThanOrEqual(2);
   });
 });
 

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm';
-import type { Database } from '../../db/client.js';
+import { rowsOf, type Database } from '../../db/client.js';
 import { conversations, messages, widgetVisitors, type MessageType } from '../../db/schema/index.js';
-import { conversationMessagesAfter, conversationMessagesBefore } from '../../conversations/messages.repo.js';
+import { conversationMessagesAfter, conversationMessagesBefore, newestSeq } from '../../conversations/messages.repo.js';
 
 export type Visitor = typeof widgetVisitors.$inferSelect;
 
@@ -113,8 +113,8 @@ export async function countAiAnswers(db: Database, conversationId: string): Prom
 
 /** The highest `seq` the visitor can see, for the socket's `ready`. */
 export async function lastSeq(db: Database, conversationId: string): Promise<number> {
-  const [row] = await db
-    .select({ seq: messages.seq })
-    .from(conversationMessagesBefore(conversationId, { beforeSeq: undefined, limit: 1, withSystem: false }));
+  const [row] = rowsOf<{ seq: number | string }>(
+    await db.execute(sql`select ${newestSeq(conversationId, false)} as seq`),
+  );
   return Number(row?.seq ?? 0);
 }
