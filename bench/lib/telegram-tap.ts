@@ -1,7 +1,7 @@
 /**
  * Telegram as a Parley under bench reaches it: a pass-through in front of the
  * fake Bot API (test/fakes/telegram.ts) that notes when each `sendMessage` and
- * `sendChatAction` arrives, per chat, and lets the bench wait for the next one.
+ * `sendChatAction` arrives, per chat, and lets the bench wait for the next `sendMessage`.
  */
 import { once } from 'node:events';
 import http from 'node:http';
@@ -96,7 +96,7 @@ export class TelegramTap {
   }
 
   /** Resolves with the arrival time of the next such call for `chat`; call it before the message is posted. */
-  next(method: 'sendMessage' | 'sendChatAction', chat: string, timeoutMs: number): Promise<number> {
+  next(method: 'sendMessage', chat: string, timeoutMs: number): Promise<number> {
     return waitFor(this.waiters, `${method} ${chat}`, timeoutMs, `no ${method} within ${timeoutMs} ms`);
   }
 
