@@ -28,6 +28,8 @@ const conversations = [
   'test/conversations/long-history.test.ts',
   // A page of a long conversation (dashboard and widget): its messages, reading no more than those.
   'test/conversations/long-thread.test.ts',
+  // A dashboard catching up: its business's messages since, not every business's.
+  'test/conversations/sync-after.test.ts',
   'test/jobs/scheduled-jobs.test.ts',
 ];
 

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Database } from '../db/client.js';
 import {
   conversations,
@@ -10,6 +10,7 @@ import {
 } from '../db/schema/index.js';
 import { escapeLike, type Conversation } from './conversations.repo.js';
 import {
+  businessMessagesAfter,
   conversationMessagesAfter,
   conversationMessagesBefore,
   newestSeq,
@@ -215,7 +216,7 @@ export async function threadBefore(
   return { messages: rows.slice(0, limit).reverse(), hasMore: rows.length > limit };
 }
 
-/** The business's messages after `afterSeq` in `seq` order, at most `limit`, and whether more follow. */
+/** The business's messages after `afterSeq` in `seq` order (test conversations left out), at most `limit`, and whether more follow. */
 export async function messagesAfter(
   db: Database,
   userId: string,
@@ -224,11 +225,8 @@ export async function messagesAfter(
 ): Promise<{ messages: (ThreadMessage & { conversationId: string })[]; hasMore: boolean }> {
   const rows = await db
     .select({ ...threadColumns, conversationId: messages.conversationId })
-    .from(messages)
-    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-    .where(and(eq(conversations.userId, userId), eq(conversations.isTest, false), gt(messages.seq, afterSeq)))
-    .orderBy(messages.seq)
-    .limit(limit + 1);
+    .from(businessMessagesAfter(userId, { afterSeq, limit: limit + 1 }))
+    .orderBy(messages.seq);
   return { messages: rows.slice(0, limit), hasMore: rows.length > limit };
 }
 

@@ -104,6 +104,16 @@ export function conversationMessagesAfter(
   );
 }
 
+/**
+ * A business's messages after `afterSeq`, oldest first, at most `limit`, its test conversations
+ * left out: to select from as the `messages` table. Read by migration 0026's function, which walks
+ * at most 1,000 of every business's messages after the cursor, then reads the business's own
+ * conversations: it does not grow with what other businesses wrote since.
+ */
+export function businessMessagesAfter(userId: string, page: { afterSeq: number; limit: number }): Subquery {
+  return asMessagesTable(sql`business_messages_after(${userId}, ${page.afterSeq}, ${page.limit})`);
+}
+
 /** The `seq` of a conversation's newest message (system notes only `withSystem`), 0 without one: a scalar, read as a page of one. */
 export function newestSeq(conversationId: SQLWrapper | string, withSystem: boolean): SQL<number | string> {
   return sql<
