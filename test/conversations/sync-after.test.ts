@@ -71,6 +71,10 @@ describe("a dashboard catching up while another business's customers wrote", () 
     const { result } = await rosaAfter(cursor, 2);
     expect(result.messages.map((m) => m.text)).toEqual(['Early', 'Late (1)']);
     expect(result.hasMore).toBe(true);
+    // Exactly as many as asked for: nothing more follows.
+    const all = await rosaAfter(cursor, 4);
+    expect(all.result.messages).toHaveLength(4);
+    expect(all.result.hasMore).toBe(false);
   });
 
   it('from a recent cursor reads the few messages since, the test conversation left out', async () => {
