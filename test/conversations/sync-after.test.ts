@@ -23,11 +23,12 @@ async function seqOf(id: string): Promise<number> {
   return Number(row?.seq);
 }
 
-/** Rosa's sync after `after`, as a server that has run it before runs it (prepared, planned generically). */
-async function rosaAfter(after: number, limit: number) {
-  for (let run = 0; run < 6; run++) await messagesAfter(db, 'u-rosa', after, limit);
-  return messagesFetchedBy(db, (tx) => messagesAfter(tx, 'u-rosa', after, limit));
+/** A business's sync after `after`, as a server that has run it before runs it (prepared, planned generically). */
+async function syncAfter(userId: string, after: number, limit: number) {
+  for (let run = 0; run < 6; run++) await messagesAfter(db, userId, after, limit);
+  return messagesFetchedBy(db, (tx) => messagesAfter(tx, userId, after, limit));
 }
+const rosaAfter = (after: number, limit: number) => syncAfter('u-rosa', after, limit);
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -85,8 +86,7 @@ describe("a dashboard catching up while another business's customers wrote", () 
   });
 
   it('gives a business with much of the traffic its first page in order, reading little more than that page', async () => {
-    for (let run = 0; run < 6; run++) await messagesAfter(db, 'u-ivan', cursor, 100);
-    const { result, fetched } = await messagesFetchedBy(db, (tx) => messagesAfter(tx, 'u-ivan', cursor, 100));
+    const { result, fetched } = await syncAfter('u-ivan', cursor, 100);
     expect(result.messages.map((m) => m.text)).toEqual(Array.from({ length: 100 }, (_, i) => `Ivan (${i + 1})`));
     expect(result.hasMore).toBe(true);
     expect(fetched).toBeLessThanOrEqual(102);
