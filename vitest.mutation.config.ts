@@ -30,6 +30,9 @@ const conversations = [
   'test/conversations/long-thread.test.ts',
   // A dashboard catching up: its business's messages since, not every business's.
   'test/conversations/sync-after.test.ts',
+  // The history remembered between a customer's messages: used only while the database confirms it.
+  'src/conversations/recent-history.test.ts',
+  'test/conversations/recent-history.test.ts',
   'test/jobs/scheduled-jobs.test.ts',
 ];
 

@@ -4,7 +4,7 @@ import {
   type Conversation,
   type StoredMessage,
 } from '../conversations/conversations.service.js';
-import type { ReadAlongside } from '../conversations/messages.repo.js';
+import type { ReadAlongside } from '../conversations/customer-messages.repo.js';
 import { SENDING_LEASE_MS, type ClaimedMessage, type OutboundDelivery } from '../conversations/outbox.js';
 import { jobType, type Queue } from '../infra/queue.js';
 import { getAiSettings } from './ai-settings.js';

@@ -4,19 +4,13 @@ import type { Database } from '../db/client.js';
 import type { Channel, ConversationStatus, ReplyHandler } from '../db/schema/index.js';
 import * as repo from './conversations.repo.js';
 import type { Conversation } from './conversations.repo.js';
-import {
-  insertCustomerMessage,
-  insertMessage,
-  type InsertedMessage,
-  type NewMessage,
-  type ReadAlongside,
-  type SkipRule,
-  type StoredMessage,
-} from './messages.repo.js';
+import { insertCustomerMessage, type ReadAlongside, type SkipRule } from './customer-messages.repo.js';
+import { insertMessage, type InsertedMessage, type NewMessage, type StoredMessage } from './messages.repo.js';
 import { deleteTestConversation, findTestConversation, insertTestConversation } from './try-it.repo.js';
 
 export type { Conversation } from './conversations.repo.js';
-export type { InsertedMessage, NewMessage, SkipRule, StoredMessage } from './messages.repo.js';
+export type { SkipRule } from './customer-messages.repo.js';
+export type { InsertedMessage, NewMessage, StoredMessage } from './messages.repo.js';
 export { recentMessages } from './messages.repo.js';
 export {
   deactivateIdleConversations,

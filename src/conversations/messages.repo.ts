@@ -2,18 +2,11 @@ import { getTableName, sql, Subquery, type SQL, type SQLWrapper } from 'drizzle-
 import { randomId } from '../kernel/ids.js';
 import { builtOnce, shapeKey, type Fragment } from '../db/built-once.js';
 import { rowsOf, type Database } from '../db/client.js';
-import { rowFromJson } from '../db/json-rows.js';
 import { conversations, messages, type MessageType } from '../db/schema/index.js';
+import { existingRecentHistory } from './recent-history.js';
+import type { StoredMessage } from './stored-message.js';
 
-export interface StoredMessage {
-  id: string;
-  /** Order within the conversation. */
-  seq: number;
-  type: MessageType;
-  text: string;
-  createdAt: Date;
-  responseTimeMs: number | null;
-}
+export type { StoredMessage } from './stored-message.js';
 
 export interface NewMessage {
   conversationId: string;
@@ -142,13 +135,16 @@ export function historyFromJson(rows: HistoryRow[] | null | undefined): StoredMe
  * The `history` and `alongside` columns of a statement that stores a message: the history up to
  * the `history_limit` placeholder's messages when `history`, and the `alongside` fragment's scalar.
  */
-function readColumns(conversationId: SQLWrapper, history: boolean, alongside: SQL | undefined): SQL {
-  const historyColumn = history ? historyJson(conversationId, sql.placeholder('history_limit')) : sql`null`;
+export function readColumns(conversationId: SQLWrapper, history: boolean | SQL, alongside: SQL | undefined): SQL {
+  const read = historyJson(conversationId, sql.placeholder('history_limit'));
+  // A condition instead of `true`: the history is read unless it holds (then null: see RecentHistory).
+  const historyColumn =
+    history === false ? sql`null` : history === true ? read : sql`case when ${history} then null else ${read} end`;
   return sql`${historyColumn} as history, ${alongside ? sql`(${alongside})` : sql`null`} as alongside`;
 }
 
 /** What every new message changes in its conversation (more `set`s may follow). */
-const touchConversation = sql`update ${conversations}
+export const touchConversation = sql`update ${conversations}
          set message_count = message_count + 1, last_message_at = now(), is_active = true, updated_at = now()`;
 
 /** What changes the text of `insertMessage`'s statement (a type, not an interface: `shapeKey` reads it as a record). */
@@ -213,22 +209,21 @@ export async function insertMessage(
     claimed: boolean | null;
     history: HistoryRow[] | null;
     alongside: unknown;
+    message_count: number | null;
   }>(result)[0];
-  return {
-    message: row?.created_at
-      ? {
-          id,
-          seq: Number(row.seq),
-          type: input.type,
-          text: input.text,
-          createdAt: new Date(row.created_at),
-          responseTimeMs: input.responseTimeMs ?? null,
-          claimed: row.claimed === true,
-        }
-      : undefined,
-    history: historyFromJson(row?.history),
-    alongside: row?.alongside ?? null,
-  };
+  const message: InsertedMessage | undefined = row?.created_at
+    ? {
+        id,
+        seq: Number(row.seq),
+        type: input.type,
+        text: input.text,
+        createdAt: new Date(row.created_at),
+        responseTimeMs: input.responseTimeMs ?? null,
+        claimed: row.claimed === true,
+      }
+    : undefined;
+  if (message) existingRecentHistory(db)?.added(input.conversationId, message, Number(row?.message_count));
+  return { message, history: historyFromJson(row?.history), alongside: row?.alongside ?? null };
 }
 
 /** `insertMessage`'s statement for one shape; its values are placeholders. */
@@ -261,7 +256,7 @@ function insertMessageSql(shape: MessageShape, also: SQL | undefined, alongside:
             ${touch} where id = ${conversationId} and status = 'active'
                and ownership_version = ${sql.placeholder('owned_at')}
                ${shape.answers ? sql`and answered_through_seq < ${answers}` : sql``}
-            returning id
+            returning id, message_count
           ), inserted as (
             insert into ${messages} (id, conversation_id, type, text, response_time_ms, channel_message_id, delivery_status, answered_count, ai_skipped_reason, sending_until)
             select ${values} from owned
@@ -275,12 +270,14 @@ function insertMessageSql(shape: MessageShape, also: SQL | undefined, alongside:
             returning id, created_at, seq, sending_until is not null as claimed
           ), touched as (
             ${touch} where id = ${conversationId} and exists (select 1 from inserted)
+            returning message_count
           )`;
   // Every part of one statement sees the same snapshot: the history holds the messages before this one.
   return sql`
     with ${steps} ${also ? sql`, also as (${also})` : sql``}
     select (select created_at from inserted) as created_at, (select seq from inserted) as seq,
            (select claimed from inserted) as claimed,
+           (select message_count from ${sql.raw(shape.guarded ? 'owned' : 'touched')}) as message_count,
            ${readColumns(conversationId, shape.history, alongside)}`;
 }
 
@@ -290,115 +287,4 @@ export async function recentMessages(db: Database, conversationId: string, limit
     await db.execute(sql`select ${historyJson(conversationId, limit)} as history`),
   );
   return historyFromJson(row?.history);
-}
-
-/** Why the model will not see a customer's message, decided from the conversation it lands in. */
-export interface SkipRule {
-  /** A conversation waiting for the AI goes back to it with this message (`goesBackToAi`). */
-  resumes: boolean;
-  /** Why a conversation still waiting for the AI keeps the message from the model. */
-  whileWaiting: string;
-}
-
-/** What else a statement storing a message reads, as `insertMessage` takes it. */
-export interface ReadAlongside {
-  /** The latest messages before this one, up to this many. */
-  historyLimit: number;
-  /** A scalar read in the same statement. */
-  alongside?: Fragment;
-}
-
-const storeCustomerMessage = builtOnce('store_customer_message');
-
-/**
- * Stores a customer's message in the conversation they already have, read in the same statement
- * (as it was before this message), so a known customer's message costs one round trip; with
- * `reading`, so are the messages before it and `alongside`. No conversation: undefined. A message
- * already stored under the same channel id: no `message`.
- */
-export async function insertCustomerMessage(
-  db: Database,
-  key: { userId: string; channel: string; customerId: string },
-  input: { text: string; channelMessageId: string | null },
-  rule: SkipRule,
-  reading?: ReadAlongside,
-): Promise<
-  | {
-      conversation: typeof conversations.$inferSelect;
-      message: StoredMessage | undefined;
-      history: StoredMessage[];
-      alongside: unknown;
-    }
-  | undefined
-> {
-  const id = randomId(16);
-  // Stryker disable next-line EqualityOperator: a history of limit 0 is as empty as none
-  const history = reading !== undefined && reading.historyLimit > 0;
-  const alongside = reading?.alongside;
-  const result = await storeCustomerMessage(
-    db,
-    shapeKey({ history }, alongside),
-    () => insertCustomerMessageSql(history, alongside?.sql),
-    {
-      id,
-      user_id: key.userId,
-      channel: key.channel,
-      customer_id: key.customerId,
-      text: input.text,
-      channel_message_id: input.channelMessageId,
-      resumes: rule.resumes,
-      while_waiting: rule.whileWaiting,
-      history_limit: reading?.historyLimit ?? 0,
-      ...alongside?.values,
-    },
-  );
-  const row = rowsOf<{
-    conversation: Record<string, unknown> | null;
-    created_at: Date | string | null;
-    seq: number | string | null;
-    history: HistoryRow[] | null;
-    alongside: unknown;
-  }>(result)[0];
-  if (!row?.conversation) return undefined;
-  return {
-    conversation: rowFromJson(conversations, row.conversation),
-    message: row.created_at
-      ? {
-          id,
-          seq: Number(row.seq),
-          type: 'customer',
-          text: input.text,
-          createdAt: new Date(row.created_at),
-          responseTimeMs: null,
-        }
-      : undefined,
-    history: historyFromJson(row.history),
-    alongside: row.alongside ?? null,
-  };
-}
-
-/** `insertCustomerMessage`'s statement; its values are placeholders. */
-function insertCustomerMessageSql(history: boolean, alongside: SQL | undefined): SQL {
-  // The rule of src/channels/inbound.ts, on the row as stored: with people, the model does not see
-  // the message, unless the conversation goes back to the AI with it.
-  const skipped = sql`case when c.status <> 'support_active' then null
-                           when c.waiting_for_ai and ${sql.placeholder('resumes')} then null
-                           when c.waiting_for_ai then ${sql.placeholder('while_waiting')}
-                           else 'manual_handling' end`;
-  return sql`
-    with c as (
-      select * from ${conversations}
-       where user_id = ${sql.placeholder('user_id')} and channel = ${sql.placeholder('channel')}
-         and customer_id = ${sql.placeholder('customer_id')}
-    ), inserted as (
-      insert into ${messages} (id, conversation_id, type, text, channel_message_id, ai_skipped_reason)
-      select ${sql.placeholder('id')}, c.id, 'customer', ${sql.placeholder('text')}, ${sql.placeholder('channel_message_id')}, ${skipped} from c
-      on conflict do nothing
-      returning id, created_at, seq
-    ), touched as (
-      ${touchConversation} where id = (select id from c) and exists (select 1 from inserted)
-    )
-    select (select row_to_json(c) from c) as conversation,
-           (select created_at from inserted) as created_at, (select seq from inserted) as seq,
-           ${readColumns(sql`(select id from c)`, history, alongside)}`;
 }

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyJson, insertCustomerMessage } from '../../src/conversations/messages.repo.js';
+import { insertCustomerMessage } from '../../src/conversations/customer-messages.repo.js';
+import { historyJson } from '../../src/conversations/messages.repo.js';
 import { rowsOf, type Database } from '../../src/db/client.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { messagesFetchedBy, seedConversations } from '../helpers/message-reads.js';

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replyContextRead, suspendedRead } from '../../src/ai/ai.repo.js';
-import { insertCustomerMessage, insertMessage } from '../../src/conversations/messages.repo.js';
+import { insertCustomerMessage } from '../../src/conversations/customer-messages.repo.js';
+import { insertMessage } from '../../src/conversations/messages.repo.js';
 import type { Database } from '../../src/db/client.js';
-import { conversations, users } from '../../src/db/schema/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { seedAna } from '../helpers/message-reads.js';
 
 /**
  * The statements storing a message are built once per shape (src/db/built-once.ts): each of its
@@ -18,10 +19,7 @@ const customerSays = (text: string) => ({ text, channelMessageId: null });
 beforeAll(async () => {
   database = await createTestDatabase();
   db = database.handle.db;
-  await db.insert(users).values({ id: 'u-rosa', username: 'rosa', email: 'rosa@example.com', passwordHash: 'x' });
-  await db
-    .insert(conversations)
-    .values({ id: 'c-ana', userId: 'u-rosa', channel: 'api', customerId: 'ana', status: 'active' });
+  await seedAna(db, 'api');
 });
 afterAll(() => database.drop());
 

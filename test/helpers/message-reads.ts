@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../../src/db/client.js';
-import { users } from '../../src/db/schema/index.js';
+import { conversations, users } from '../../src/db/schema/index.js';
 
 /**
  * For the tests of reads that must not grow with the messages around them: a business, and the
@@ -13,6 +13,14 @@ export async function seedConversations(db: Database, last: number): Promise<voi
   await db.execute(sql`
     insert into conversations (id, user_id, channel, customer_id, status)
     select 'c-' || g, 'u-rosa', 'api', 'customer-' || g, 'active' from generate_series(0, ${last}) g`);
+}
+
+/** The business "rosa" (u-rosa) with one conversation, c-ana, of the customer "ana" on `channel`. */
+export async function seedAna(db: Database, channel: 'api' | 'telegram'): Promise<void> {
+  await db.insert(users).values({ id: 'u-rosa', username: 'rosa', email: 'rosa@example.com', passwordHash: 'x' });
+  await db
+    .insert(conversations)
+    .values({ id: 'c-ana', userId: 'u-rosa', channel, customerId: 'ana', status: 'active' });
 }
 
 /** What `read` answers, and the rows it fetched from messages through an index (bitmap scans included). */
