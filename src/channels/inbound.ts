@@ -1,7 +1,7 @@
 import { getAiSettings } from '../ai/ai-settings.js';
 import { aiAvailability } from '../ai/availability.js';
 import { goesBackToAi, resumeIfWaiting } from '../ai/handback.js';
-import { enqueueReply, replyContextOf, replyContextReading } from '../ai/reply.jobs.js';
+import { enqueueReply, replyContextOf, replyContextReading, replyToConversation } from '../ai/reply.jobs.js';
 import type { Config } from '../kernel/config.js';
 import { withTimeout } from '../kernel/timeout.js';
 import { addCustomerMessage, markSkipped, openingStatus } from '../conversations/conversations.service.js';
@@ -41,8 +41,9 @@ export async function receiveCustomerMessage(
 ): Promise<boolean> {
   const settings = await getAiSettings(deps.db, channel.owner.id, deps.config.gemini.defaultModel);
   const unavailable = aiAvailability(deps.config, settings);
-  // A reply that starts at once reads what it needs with the message: one statement less before it.
-  const repliesNow = unavailable === null && settings.replyDebounceMs <= 0;
+  // A reply that starts at once, in this process, reads what it needs with the message: one
+  // statement less before it. (A `serve` without workers leaves it to a worker, which reads its own.)
+  const repliesNow = unavailable === null && settings.replyDebounceMs <= 0 && deps.queue.runsHere(replyToConversation);
   const {
     conversation,
     created,

@@ -212,6 +212,10 @@ export function createLocalQueue(options: LocalQueueOptions = {}): Queue {
       });
     },
 
+    runsHere(type) {
+      return handlers.has(type.name);
+    },
+
     async schedule<T>(type: JobType<T>, pattern: string, timezone: string, data: T) {
       const schedule = { name: type.name, next: await nextRunOf(pattern, timezone), data };
       schedules.push(schedule);

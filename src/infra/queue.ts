@@ -98,6 +98,8 @@ export interface Queue {
   schedule<T>(type: JobType<T>, pattern: string, timezone: string, data: T): Promise<void>;
   /** Begins running handled jobs (and due schedules) in this process. */
   start(): Promise<void>;
+  /** Whether this process runs jobs of `type` (a `serve` without workers runs none): a first try added `here` can run here. */
+  runsHere(type: JobType<unknown, unknown>): boolean;
   /** Jobs that failed for good, newest first (bounded). */
   failed(limit?: number): Promise<FailedJob[]>;
   /** Jobs per job type, for every type this deployment has used (metrics). */

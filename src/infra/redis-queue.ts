@@ -167,6 +167,10 @@ export function createRedisQueue(url: string, options: RedisQueueOptions = {}): 
       });
     },
 
+    runsHere(type) {
+      return runningHere.has(type.name);
+    },
+
     async schedule<T>(type: JobType<T>, pattern: string, timezone: string, data: T) {
       const upsert = () =>
         queueFor(type.name).upsertJobScheduler(type.name, { pattern, tz: timezone }, { name: type.name, data });

@@ -181,6 +181,22 @@ export function queueContract(label: string, make: () => Queue) {
       }
     });
 
+    it('says it runs a job type here only once it handles it and has started', async () => {
+      const q = queue();
+      const handled = jobType<null>(unique());
+      // Added here but handled elsewhere, as a `serve` without workers sees a reply.
+      const elsewhere = jobType<null>(unique());
+      const ran: string[] = [];
+      q.handle(handled, async () => {
+        ran.push(handled.name);
+      });
+      await q.start();
+      expect(q.runsHere(handled)).toBe(true);
+      expect(q.runsHere(elsewhere)).toBe(false);
+      await q.add(handled, null, { here: true });
+      await until(() => ran.length === 1);
+    });
+
     it('runs a job added `here`, a failed first try going on in the queue with its tries counted', async () => {
       const q = queue();
       const type = jobType<{ n: number }>(unique());
