@@ -117,7 +117,10 @@ function charactersOf(messages: readonly StoredMessage[]): number {
 
 const perDatabase = new WeakMap<Database, RecentHistory>();
 
-/** The cache of the database handle `db` (a transaction has none: its writes may still roll back). */
+/**
+ * The cache of the database handle `db`. A transaction's handle is another object with a cache
+ * of its own, gone with it: what it writes never reaches the handle's, since it may roll back.
+ */
 export function recentHistoryOf(db: Database): RecentHistory {
   let recent = perDatabase.get(db);
   if (!recent) {
