@@ -1,6 +1,6 @@
 import type { Cache } from '../infra/cache.js';
 import { takePlace, type TakenPlace } from '../infra/sliding-window.js';
-import type { Conversation } from '../conversations/conversations.service.js';
+import { customerKey, type Conversation } from '../conversations/conversations.service.js';
 
 /**
  * One customer's share of a business's AI: at most PARLEY_CUSTOMER_REPLIES_PER_HOUR
@@ -12,9 +12,6 @@ import type { Conversation } from '../conversations/conversations.service.js';
 const HOUR_MS = 60 * 60 * 1000;
 
 type Customer = Pick<Conversation, 'userId' | 'channel' | 'customerId'>;
-
-const customerKey = (customer: Customer) =>
-  `${customer.userId}:${customer.channel}:${encodeURIComponent(customer.customerId)}`;
 
 const repliesKey = (customer: Customer) => `customer-replies:${customerKey(customer)}`;
 

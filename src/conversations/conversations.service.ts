@@ -12,6 +12,7 @@ export type { Conversation } from './conversations.repo.js';
 export type { SkipRule } from './customer-messages.repo.js';
 export type { InsertedMessage, NewMessage, StoredMessage } from './messages.repo.js';
 export { recentMessages } from './messages.repo.js';
+export { customerKey } from './customer-key.js';
 export {
   deactivateIdleConversations,
   endWaitForAi,

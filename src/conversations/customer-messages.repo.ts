@@ -5,7 +5,8 @@ import { rowsOf, type Database } from '../db/client.js';
 import { rowFromJson } from '../db/json-rows.js';
 import { conversations, messages } from '../db/schema/index.js';
 import { historyFromJson, readColumns, touchConversation, type HistoryRow } from './messages.repo.js';
-import { customerKey, recentHistoryOf } from './recent-history.js';
+import { customerKey } from './customer-key.js';
+import { recentHistoryOf } from './recent-history.js';
 import type { StoredMessage } from './stored-message.js';
 
 /** Why the model will not see a customer's message, decided from the conversation it lands in. */
@@ -95,7 +96,7 @@ export async function insertCustomerMessage(
       }
     : undefined;
   // No history read back: the database found the remembered one current.
-  const before = known && row.history === null ? [...known.messages] : historyFromJson(row.history);
+  const before = known && row.history === null ? known.messages : historyFromJson(row.history);
   // With the count this statement moved it to. (A message stored already leaves what is remembered as it was.)
   if (message) recent?.remember(customer, conversation.id, Number(row.message_count), [...before, message]);
   return { conversation, message, history: before, alongside: row.alongside ?? null };

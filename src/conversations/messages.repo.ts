@@ -3,7 +3,7 @@ import { randomId } from '../kernel/ids.js';
 import { builtOnce, shapeKey, type Fragment } from '../db/built-once.js';
 import { rowsOf, type Database } from '../db/client.js';
 import { conversations, messages, type MessageType } from '../db/schema/index.js';
-import { existingRecentHistory } from './recent-history.js';
+import { recentHistoryOf } from './recent-history.js';
 import type { StoredMessage } from './stored-message.js';
 
 export type { StoredMessage } from './stored-message.js';
@@ -222,7 +222,7 @@ export async function insertMessage(
         claimed: row.claimed === true,
       }
     : undefined;
-  if (message) existingRecentHistory(db)?.added(input.conversationId, message, Number(row?.message_count));
+  if (message) recentHistoryOf(db).added(input.conversationId, message, Number(row?.message_count));
   return { message, history: historyFromJson(row?.history), alongside: row?.alongside ?? null };
 }
 

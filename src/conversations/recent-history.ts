@@ -1,4 +1,4 @@
-import type { Database } from '../db/client.js';
+import { preparedPerDatabase } from '../db/built-once.js';
 import type { StoredMessage } from './stored-message.js';
 
 /**
@@ -38,8 +38,8 @@ interface Remembered {
 export interface KnownHistory {
   conversationId: string;
   messageCount: number;
-  /** The newest `limit` messages asked for, to use when the database confirms them. */
-  messages: readonly StoredMessage[];
+  /** The newest `limit` messages asked for (a copy), to use when the database confirms them. */
+  messages: StoredMessage[];
 }
 
 export class RecentHistory {
@@ -115,27 +115,8 @@ function charactersOf(messages: readonly StoredMessage[]): number {
   return messages.reduce((sum, message) => sum + message.text.length, 0);
 }
 
-const perDatabase = new WeakMap<Database, RecentHistory>();
-
 /**
  * The cache of the database handle `db`. A transaction's handle is another object with a cache
  * of its own, gone with it: what it writes never reaches the handle's, since it may roll back.
  */
-export function recentHistoryOf(db: Database): RecentHistory {
-  let recent = perDatabase.get(db);
-  if (!recent) {
-    recent = new RecentHistory();
-    perDatabase.set(db, recent);
-  }
-  return recent;
-}
-
-/** The cache of `db` if it has one: a write learns of it only where a read has made one. */
-export function existingRecentHistory(db: Database): RecentHistory | undefined {
-  return perDatabase.get(db);
-}
-
-/** The key a customer's conversation is remembered under. */
-export function customerKey(key: { userId: string; channel: string; customerId: string }): string {
-  return `${key.userId}\u0000${key.channel}\u0000${key.customerId}`;
-}
+export const recentHistoryOf = preparedPerDatabase(() => new RecentHistory());

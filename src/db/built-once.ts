@@ -66,8 +66,9 @@ export function builtOnce(name: string): BuiltOnce {
 }
 
 /**
- * A query of Drizzle's builders prepared (`.prepare(name)`, values as placeholders) once per
- * database or transaction it runs on, rather than built at every call.
+ * Made once per database or transaction it runs on, rather than at every call: a query of
+ * Drizzle's builders prepared (`.prepare(name)`, values as placeholders), or what a module keeps
+ * per database (RecentHistory).
  */
 export function preparedPerDatabase<Prepared>(prepare: (db: Database) => Prepared): (db: Database) => Prepared {
   const prepared = new WeakMap<Database, Prepared>();
