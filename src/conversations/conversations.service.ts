@@ -38,6 +38,16 @@ export function openingStatus(
   return aiAvailable ? { status: 'active', waitingForAi: false } : { status: 'support_active', waitingForAi: true };
 }
 
+type ConversationOpening = {
+  userId: string;
+  channel: Channel;
+  customerId: string;
+  status: ConversationStatus;
+  waitingForAi?: boolean;
+  channelId?: string | null;
+  customerName?: string | null;
+};
+
 /**
  * Most messages come from customers already known, so look first (one round
  * trip) and insert only on a miss; a concurrent first message is settled by
@@ -45,18 +55,18 @@ export function openingStatus(
  */
 export async function findOrCreateConversation(
   db: Database,
-  input: {
-    userId: string;
-    channel: Channel;
-    customerId: string;
-    status: ConversationStatus;
-    waitingForAi?: boolean;
-    channelId?: string | null;
-    customerName?: string | null;
-  },
+  input: ConversationOpening,
 ): Promise<{ conversation: Conversation; created: boolean }> {
   const known = await repo.findConversation(db, input);
   if (known) return { conversation: known, created: false };
+  return createConversation(db, input);
+}
+
+/** Opens the customer's conversation, found a moment ago not to exist; or the one a concurrent first message opened. */
+async function createConversation(
+  db: Database,
+  input: ConversationOpening,
+): Promise<{ conversation: Conversation; created: boolean }> {
   const created = await repo.insertConversation(db, {
     id: randomId(CONVERSATION_ID_LENGTH),
     userId: input.userId,
@@ -107,7 +117,8 @@ export async function addCustomerMessage(
   const message = { text: input.text, channelMessageId: input.channelMessageId };
   const known = await insertCustomerMessage(db, key, message, input.rule, input.reading);
   if (known) return { ...known, created: false };
-  const { conversation, created } = await findOrCreateConversation(db, {
+  // The statement just found no conversation: no second look before opening one.
+  const { conversation, created } = await createConversation(db, {
     ...key,
     ...input.opening,
     channelId: input.channelId,

@@ -145,6 +145,26 @@ describe('inbound messages', () => {
     expect(other).toMatchObject({ message_count: 1 });
     expect(other!.id).not.toBe((await conversationOf(CHAT))!.id);
   });
+
+  it("open one conversation when a new customer's first messages arrive together", async () => {
+    t.published.length = 0;
+    const chat = 6060;
+    const statuses = await Promise.all(
+      ['hi', 'are you open?', 'on Sunday?'].map(
+        async (text, i) => (await t.telegram.deliver(BOT_TOKEN, update(text, 40 + i, chat))).status,
+      ),
+    );
+    expect(statuses).toEqual([200, 200, 200]);
+    const conversation = await conversationOf(chat);
+    expect(conversation).toMatchObject({ message_count: 3 });
+    expect((await messagesOf(conversation!.id)).map((m) => m.text).sort()).toEqual([
+      'are you open?',
+      'hi',
+      'on Sunday?',
+    ]);
+    const created = t.published.filter((p) => p.event.type === 'conversation.created');
+    expect(created.map((p) => p.event.data)).toEqual([expect.objectContaining({ conversation_id: conversation!.id })]);
+  });
 });
 
 describe("another business's conversations", () => {
