@@ -1,8 +1,14 @@
 import { PGlite } from '@electric-sql/pglite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pgliteSnapshot } from '../../test/helpers/pglite-snapshots.js';
 import { until } from '../../test/helpers/wait.js';
-import { maintainOnce, maintenanceDue, type TableActivity } from './pglite-maintenance.js';
+import {
+  MAINTENANCE_INTERVAL_MS,
+  maintainOnce,
+  maintenanceDue,
+  startMaintenance,
+  type TableActivity,
+} from './pglite-maintenance.js';
 
 const quiet = (table: string, rows: number): TableActivity => ({
   table,
@@ -80,5 +86,60 @@ describe('maintainOnce on PGlite', () => {
     expect(await statsOf('calm')).toMatchObject({ analyzed: false, vacuumed: false });
     // Nothing new since: nothing to do.
     expect(await maintainOnce(db)).toEqual([]);
+  });
+});
+
+describe('startMaintenance', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('looks again every interval, only after statements came, until stopped', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const db = await PGlite.create({ loadDataDir: await pgliteSnapshot('empty') });
+    const analyzed = async () =>
+      (
+        await db.query<{ analyzed: boolean; changed: number }>(
+          `select last_analyze is not null as analyzed, n_mod_since_analyze::int as changed
+             from pg_stat_user_tables where relname = 'fresh'`,
+        )
+      ).rows[0]!;
+    try {
+      await db.exec(
+        'create table fresh (id int primary key); insert into fresh select g from generate_series(1, 500) g;',
+      );
+      await until(async () => ((await analyzed()).changed > 0 ? true : undefined));
+      let queried = false;
+      let asked = 0;
+      const stop = startMaintenance(
+        db,
+        () => {
+          asked++;
+          const was = queried;
+          queried = false;
+          return was;
+        },
+        (error) => {
+          throw error;
+        },
+      );
+
+      // No statement came: the table past its threshold waits.
+      await vi.advanceTimersByTimeAsync(MAINTENANCE_INTERVAL_MS);
+      expect(asked).toBe(1);
+      expect(await analyzed()).toMatchObject({ analyzed: false, changed: 500 });
+
+      queried = true;
+      await vi.advanceTimersByTimeAsync(MAINTENANCE_INTERVAL_MS);
+      expect(asked).toBe(2);
+      await until(async () => ((await analyzed()).analyzed ? true : undefined));
+      expect(await analyzed()).toMatchObject({ analyzed: true, changed: 0 });
+
+      stop();
+      await vi.advanceTimersByTimeAsync(3 * MAINTENANCE_INTERVAL_MS);
+      expect(asked).toBe(2);
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -78,7 +78,13 @@ async function main(): Promise<void> {
     return;
   }
   // No autovacuum in a single-process PostgreSQL: this thread does its work (pglite-maintenance.ts).
-  const stopMaintenance = startMaintenance(db, (error) =>
+  let queried = false;
+  const queriedSince = () => {
+    const was = queried;
+    queried = false;
+    return was;
+  };
+  const stopMaintenance = startMaintenance(db, queriedSince, (error) =>
     process.emitWarning(`embedded database maintenance failed: ${errorData(error).message}`),
   );
   const transactions = new Map<number, OpenTransaction>();
@@ -130,6 +136,7 @@ async function main(): Promise<void> {
 
   port.on('message', (request: DatabaseRequest) => {
     idle?.refresh();
+    queried = true;
     switch (request.op) {
       case 'query':
         answer(request.id, async () =>
