@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { GeminiEmulator, type GeminiEmulatorOptions } from '../../src/emulator/gemini.js';
 import { run } from './process.js';
+import { forgetRedisKeys } from '../../test/helpers/redis-keys.js';
 
 /** The project's root, where the servers run and `bin/parley.js` lives. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -282,20 +283,7 @@ export async function freshDatabase(adminUrl: string, cleanups: Cleanups): Promi
  */
 export function freshRedisPrefix(redisUrl: string, cleanups: Cleanups): string {
   const prefix = `parley-bench-${randomBytes(6).toString('hex')}`;
-  cleanups.push(async () => {
-    const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-    redis.on('error', () => undefined);
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
-  });
+  cleanups.push(() => forgetRedisKeys(redisUrl, prefix));
   return prefix;
 }
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPostgresDatabase, migratedPostgresTemplate, testDatabaseKind } from './database.js';
 import { snapshotCacheDir, snapshotKey } from './pglite-snapshots.js';
+import { forgetRedisKeys } from './redis-keys.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'bin', 'parley.js');
@@ -96,6 +97,7 @@ export async function parleyEnvironment(
     dataDir,
     cleanup: async () => {
       await dropDatabase?.();
+      if (vars.REDIS_URL && vars.PARLEY_REDIS_PREFIX) await forgetRedisKeys(vars.REDIS_URL, vars.PARLEY_REDIS_PREFIX);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisCache } from '../../src/infra/redis-cache.js';
 import { createRedisPubSub } from '../../src/infra/redis-pubsub.js';
 import { jobType, PermanentJobError } from '../../src/infra/queue.js';
 import { createRedisQueue } from '../../src/infra/redis-queue.js';
 import { cacheContract, pubsubContract, queueContract } from '../helpers/infra-contract.js';
+import { forgetRedisKeys } from '../helpers/redis-keys.js';
 import { until } from '../helpers/wait.js';
 
 /** The same contract as the in-process implementations, on real Redis (TEST_REDIS_URL). */
@@ -13,9 +15,20 @@ const failOnError = (error: Error) => {
   throw error;
 };
 
-// Its own namespace: the queue keeps a set of every job type it has seen.
-queueContract('BullMQ', () => createRedisQueue(url, { backoffMs: 20, prefix: `parley-test-${process.pid}` }));
-cacheContract('Redis', () => createRedisCache(url, failOnError));
+// Namespaces of this file's own: the queue keeps a set of every job type it has seen.
+const run = randomBytes(4).toString('hex');
+const prefixes = {
+  contract: `parley-test-${run}`,
+  cache: `parley-test-cache-${run}`,
+  serve: `parley-test-serve-${run}`,
+  here: `parley-test-here-${run}`,
+};
+afterAll(async () => {
+  for (const prefix of Object.values(prefixes)) await forgetRedisKeys(url, prefix);
+});
+
+queueContract('BullMQ', () => createRedisQueue(url, { backoffMs: 20, prefix: prefixes.contract }));
+cacheContract('Redis', () => createRedisCache(url, failOnError, prefixes.cache));
 pubsubContract('Redis', () => createRedisPubSub(url, failOnError));
 
 describe('PARLEY_REDIS_PREFIX', () => {
@@ -39,7 +52,7 @@ describe('PARLEY_REDIS_PREFIX', () => {
 
 describe('a queue that runs no workers (`serve` beside `parley worker`)', () => {
   it("counts and lists the failed jobs of types only the workers' process ran", async () => {
-    const prefix = `parley-test-serve-${process.pid}`;
+    const prefix = prefixes.serve;
     const worker = createRedisQueue(url, { backoffMs: 20, prefix });
     const serve = createRedisQueue(url, { backoffMs: 20, prefix });
     try {
@@ -63,7 +76,7 @@ describe('a queue that runs no workers (`serve` beside `parley worker`)', () => 
 
 describe('a job added `here`', () => {
   it('runs in the process that handles its type without going through Redis; elsewhere, or with no room, it is queued', async () => {
-    const prefix = `parley-test-here-${process.pid}`;
+    const prefix = prefixes.here;
     const worker = createRedisQueue(url, { backoffMs: 20, prefix });
     const serve = createRedisQueue(url, { backoffMs: 20, prefix });
     const redis = new Redis(url);

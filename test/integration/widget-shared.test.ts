@@ -11,6 +11,7 @@ import {
   type ParleyServer,
 } from '../helpers/processes.js';
 import { connectWidget, SITE } from '../helpers/widget.js';
+import { forgetRedisKeys } from '../helpers/redis-keys.js';
 
 /**
  * The website widget across processes on one PostgreSQL and one Redis: a visitor writes to
@@ -51,13 +52,15 @@ const widgetApi = (server: ParleyServer, method: string, path: string, visitor?:
     ...(visitor ? { 'x-parley-visitor': visitor } : {}),
   });
 
+const prefix = `parley-test-widget-${randomBytes(4).toString('hex')}`;
+
 beforeAll(async () => {
   database = await createPostgresDatabase();
   gemini = await GeminiFake.start({ apiKey: GEMINI_KEY });
   env = cleanEnv({
     DATABASE_URL: database.url,
     REDIS_URL: process.env.TEST_REDIS_URL!,
-    PARLEY_REDIS_PREFIX: `parley-test-widget-${randomBytes(4).toString('hex')}`,
+    PARLEY_REDIS_PREFIX: prefix,
     APP_SECRET: 'widget-shared-secret-widget-shared-secret-01',
     GEMINI_API_KEY: GEMINI_KEY,
     GEMINI_BASE_URL: gemini.url,
@@ -85,6 +88,7 @@ afterAll(async () => {
   await Promise.all([serverA, serverB, worker].map((process) => process?.stop()));
   await gemini?.close();
   await database?.drop();
+  await forgetRedisKeys(process.env.TEST_REDIS_URL!, prefix);
 });
 
 describe('the widget across processes (PostgreSQL + Redis)', () => {

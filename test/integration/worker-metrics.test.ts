@@ -6,6 +6,7 @@ import { modelHealthCheck } from '../../src/jobs/scheduled.jobs.js';
 import { createPostgresDatabase } from '../helpers/database.js';
 import { cleanEnv, runParley, startParleyWorker, type ParleyProcess } from '../helpers/processes.js';
 import { freePort, until } from '../helpers/wait.js';
+import { forgetRedisKeys } from '../helpers/redis-keys.js';
 
 /** A `parley worker` with PARLEY_METRICS_PORT: what it does is scrapeable though it serves no API. */
 const GEMINI_KEY = 'worker-metrics-gemini-key';
@@ -47,6 +48,7 @@ afterAll(async () => {
   if (worker.process.exitCode === null) worker.process.kill('SIGKILL');
   await gemini.close();
   await database.drop();
+  await forgetRedisKeys(process.env.TEST_REDIS_URL!, prefix);
 });
 
 describe('parley worker with PARLEY_METRICS_PORT', () => {

@@ -8,6 +8,7 @@ import { createRedisCache } from '../../src/infra/redis-cache.js';
 import type { EmulatorRequest } from '../../src/emulator/request.js';
 import { GeminiFake } from '../fakes/gemini.js';
 import { createAiTestApp, TEST_GEMINI_KEY, type AiTestApp } from '../helpers/ai.js';
+import { forgetRedisKeys } from '../helpers/redis-keys.js';
 
 /**
  * PARLEY_EXPLICIT_CACHE=on: a business whose stable prompt reaches the model's minimum gets one
@@ -22,6 +23,8 @@ let other: AiTestApp;
 
 const ENV = { GEMINI_RETRIES: '0', PARLEY_EXPLICIT_CACHE: 'on', PARLEY_ALLOWED_MODELS: 'gemini-2.5-flash' };
 
+const sharedPrefix = `parley-test-explicit-${randomBytes(4).toString('hex')}`;
+
 beforeAll(async () => {
   gemini = await GeminiFake.start({ apiKey: TEST_GEMINI_KEY, now: () => clock });
   // On the PostgreSQL suite with Redis, the two "processes" share the entry's name through Redis.
@@ -32,7 +35,7 @@ beforeAll(async () => {
         (error) => {
           throw error;
         },
-        `parley-test-explicit-${randomBytes(4).toString('hex')}`,
+        sharedPrefix,
       )
     : createLocalCache();
   t = await createAiTestApp(ENV, { gemini, cache: shared });
@@ -43,6 +46,7 @@ afterAll(async () => {
   await other.close();
   await gemini.close();
   await shared.close();
+  if (process.env.TEST_REDIS_URL) await forgetRedisKeys(process.env.TEST_REDIS_URL, sharedPrefix);
 });
 beforeEach(() => gemini.reset());
 afterEach(() => {
