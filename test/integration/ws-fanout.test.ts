@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeminiFake } from '../fakes/gemini.js';
 import { createPostgresDatabase } from '../helpers/database.js';
 import { cleanEnv, runParley, startParley, type ParleyServer } from '../helpers/processes.js';
+import { forgetRedisKeys } from '../helpers/redis-keys.js';
 import { connectLive, type Frame, type LiveClient } from '../helpers/ws.js';
 
 /**
@@ -17,6 +18,8 @@ let serverA: ParleyServer;
 let serverB: ParleyServer;
 const clients: LiveClient[] = [];
 
+const prefix = `parley-test-ws-${randomBytes(4).toString('hex')}`;
+
 beforeAll(async () => {
   database = await createPostgresDatabase();
   gemini = await GeminiFake.start({ apiKey: GEMINI_KEY });
@@ -24,7 +27,7 @@ beforeAll(async () => {
     DATABASE_URL: database.url,
     REDIS_URL: process.env.TEST_REDIS_URL!,
     // Its own namespace in the shared Redis, so no other suite's process hears these events.
-    PARLEY_REDIS_PREFIX: `parley-test-ws-${randomBytes(4).toString('hex')}`,
+    PARLEY_REDIS_PREFIX: prefix,
     APP_SECRET: 'fanout-test-secret-fanout-test-secret-0123',
     GEMINI_API_KEY: GEMINI_KEY,
     GEMINI_BASE_URL: gemini.url,
@@ -38,6 +41,7 @@ afterAll(async () => {
   await Promise.all([serverA, serverB].map((server) => server?.stop()));
   await gemini?.close();
   await database?.drop();
+  await forgetRedisKeys(process.env.TEST_REDIS_URL!, prefix);
 });
 
 async function business(username: string): Promise<string> {
