@@ -38,10 +38,8 @@ export function openingStatus(
   return aiAvailable ? { status: 'active', waitingForAi: false } : { status: 'support_active', waitingForAi: true };
 }
 
-type ConversationOpening = {
-  userId: string;
-  channel: Channel;
-  customerId: string;
+/** A customer, and how their conversation opens if it is their first message. */
+type ConversationOpening = repo.CustomerKey & {
   status: ConversationStatus;
   waitingForAi?: boolean;
   channelId?: string | null;
