@@ -156,7 +156,7 @@ describe('inbound messages', () => {
     );
     expect(statuses).toEqual([200, 200, 200]);
     const conversation = await conversationOf(chat);
-    expect(conversation).toMatchObject({ message_count: 3 });
+    expect(conversation).toMatchObject({ message_count: 3, customer_name: 'Ana' });
     expect((await messagesOf(conversation!.id)).map((m) => m.text).sort()).toEqual([
       'are you open?',
       'hi',
