@@ -7,6 +7,7 @@ import {
   maintainOnce,
   maintenanceDue,
   startMaintenance,
+  statementsSince,
   type TableActivity,
 } from './pglite-maintenance.js';
 
@@ -109,15 +110,13 @@ describe('startMaintenance', () => {
         'create table fresh (id int primary key); insert into fresh select g from generate_series(1, 500) g;',
       );
       await until(async () => ((await analyzed()).changed > 0 ? true : undefined));
-      let queried = false;
+      const statements = statementsSince();
       let asked = 0;
       const stop = startMaintenance(
         db,
         () => {
           asked++;
-          const was = queried;
-          queried = false;
-          return was;
+          return statements.sinceLastAsked();
         },
         (error) => {
           throw error;
@@ -129,7 +128,7 @@ describe('startMaintenance', () => {
       expect(asked).toBe(1);
       expect(await analyzed()).toMatchObject({ analyzed: false, changed: 500 });
 
-      queried = true;
+      statements.note();
       await vi.advanceTimersByTimeAsync(MAINTENANCE_INTERVAL_MS);
       expect(asked).toBe(2);
       await until(async () => ((await analyzed()).analyzed ? true : undefined));

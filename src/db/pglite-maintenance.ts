@@ -90,6 +90,21 @@ export async function maintainOnce(db: PGlite): Promise<MaintenanceStep[]> {
   return steps;
 }
 
+/** Whether statements came since `startMaintenance` last asked: noted per statement, cleared when asked. */
+export function statementsSince(): { note: () => void; sinceLastAsked: () => boolean } {
+  let seen = false;
+  return {
+    note: () => {
+      seen = true;
+    },
+    sinceLastAsked: () => {
+      const was = seen;
+      seen = false;
+      return was;
+    },
+  };
+}
+
 /**
  * Runs `maintainOnce` every `MAINTENANCE_INTERVAL_MS` until the returned function is called;
  * only when `queriedSince` says statements came since it last asked, so an idle database is

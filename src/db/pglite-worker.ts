@@ -13,7 +13,7 @@ import {
   type ThreadOptions,
   type ThreadStarted,
 } from './pglite-protocol.js';
-import { startMaintenance } from './pglite-maintenance.js';
+import { startMaintenance, statementsSince } from './pglite-maintenance.js';
 import { preparingQuery } from './pglite-prepared.js';
 import { EMBEDDED_START_PARAMS } from './pglite-params.js';
 
@@ -78,13 +78,8 @@ async function main(): Promise<void> {
     return;
   }
   // No autovacuum in a single-process PostgreSQL: this thread does its work (pglite-maintenance.ts).
-  let queried = false;
-  const queriedSince = () => {
-    const was = queried;
-    queried = false;
-    return was;
-  };
-  const stopMaintenance = startMaintenance(db, queriedSince, (error) =>
+  const statements = statementsSince();
+  const stopMaintenance = startMaintenance(db, statements.sinceLastAsked, (error) =>
     process.emitWarning(`embedded database maintenance failed: ${errorData(error).message}`),
   );
   const transactions = new Map<number, OpenTransaction>();
@@ -136,7 +131,7 @@ async function main(): Promise<void> {
 
   port.on('message', (request: DatabaseRequest) => {
     idle?.refresh();
-    queried = true;
+    statements.note();
     switch (request.op) {
       case 'query':
         answer(request.id, async () =>
