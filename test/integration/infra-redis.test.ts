@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRedisCache } from '../../src/infra/redis-cache.js';
 import { createRedisPubSub } from '../../src/infra/redis-pubsub.js';
 import { jobType, PermanentJobError } from '../../src/infra/queue.js';
 import { createRedisQueue } from '../../src/infra/redis-queue.js';
 import { cacheContract, pubsubContract, queueContract } from '../helpers/infra-contract.js';
-import { forgetRedisKeys } from '../helpers/redis-keys.js';
+import { testRedisPrefix } from '../helpers/redis-prefix.js';
 import { until } from '../helpers/wait.js';
 
 /** The same contract as the in-process implementations, on real Redis (TEST_REDIS_URL). */
@@ -16,16 +15,12 @@ const failOnError = (error: Error) => {
 };
 
 // Namespaces of this file's own: the queue keeps a set of every job type it has seen.
-const run = randomBytes(4).toString('hex');
 const prefixes = {
-  contract: `parley-test-${run}`,
-  cache: `parley-test-cache-${run}`,
-  serve: `parley-test-serve-${run}`,
-  here: `parley-test-here-${run}`,
+  contract: testRedisPrefix('contract'),
+  cache: testRedisPrefix('cache'),
+  serve: testRedisPrefix('serve'),
+  here: testRedisPrefix('here'),
 };
-afterAll(async () => {
-  for (const prefix of Object.values(prefixes)) await forgetRedisKeys(url, prefix);
-});
 
 queueContract('BullMQ', () => createRedisQueue(url, { backoffMs: 20, prefix: prefixes.contract }));
 cacheContract('Redis', () => createRedisCache(url, failOnError, prefixes.cache));

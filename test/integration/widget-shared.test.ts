@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeminiFake } from '../fakes/gemini.js';
 import { createPostgresDatabase } from '../helpers/database.js';
@@ -11,7 +10,7 @@ import {
   type ParleyServer,
 } from '../helpers/processes.js';
 import { connectWidget, SITE } from '../helpers/widget.js';
-import { forgetRedisKeys } from '../helpers/redis-keys.js';
+import { testRedisPrefix } from '../helpers/redis-prefix.js';
 
 /**
  * The website widget across processes on one PostgreSQL and one Redis: a visitor writes to
@@ -52,7 +51,7 @@ const widgetApi = (server: ParleyServer, method: string, path: string, visitor?:
     ...(visitor ? { 'x-parley-visitor': visitor } : {}),
   });
 
-const prefix = `parley-test-widget-${randomBytes(4).toString('hex')}`;
+const prefix = testRedisPrefix('widget');
 
 beforeAll(async () => {
   database = await createPostgresDatabase();
@@ -88,7 +87,6 @@ afterAll(async () => {
   await Promise.all([serverA, serverB, worker].map((process) => process?.stop()));
   await gemini?.close();
   await database?.drop();
-  await forgetRedisKeys(process.env.TEST_REDIS_URL!, prefix);
 });
 
 describe('the widget across processes (PostgreSQL + Redis)', () => {

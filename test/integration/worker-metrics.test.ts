@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Queue as BullQueue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeminiFake } from '../fakes/gemini.js';
@@ -6,12 +5,12 @@ import { modelHealthCheck } from '../../src/jobs/scheduled.jobs.js';
 import { createPostgresDatabase } from '../helpers/database.js';
 import { cleanEnv, runParley, startParleyWorker, type ParleyProcess } from '../helpers/processes.js';
 import { freePort, until } from '../helpers/wait.js';
-import { forgetRedisKeys } from '../helpers/redis-keys.js';
+import { testRedisPrefix } from '../helpers/redis-prefix.js';
 
 /** A `parley worker` with PARLEY_METRICS_PORT: what it does is scrapeable though it serves no API. */
 const GEMINI_KEY = 'worker-metrics-gemini-key';
 // Its own namespace in the shared Redis, so other suites' processes never take its jobs.
-const prefix = `parley-test-${randomBytes(4).toString('hex')}`;
+const prefix = testRedisPrefix('worker-metrics');
 
 let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
 let gemini: GeminiFake;
@@ -48,7 +47,6 @@ afterAll(async () => {
   if (worker.process.exitCode === null) worker.process.kill('SIGKILL');
   await gemini.close();
   await database.drop();
-  await forgetRedisKeys(process.env.TEST_REDIS_URL!, prefix);
 });
 
 describe('parley worker with PARLEY_METRICS_PORT', () => {

@@ -1,15 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { Queue as BullQueue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from '../helpers/database.js';
 import { cleanEnv, runParley, startParleyWorker } from '../helpers/processes.js';
-import { forgetRedisKeys } from '../helpers/redis-keys.js';
+import { testRedisPrefix } from '../helpers/redis-prefix.js';
 
 /** `parley worker` as its own process on PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL). */
 let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
 let env: NodeJS.ProcessEnv;
 // Its own namespace in the shared Redis, so other suites' processes never take its jobs.
-const prefix = `parley-test-worker-${randomBytes(4).toString('hex')}`;
+const prefix = testRedisPrefix('worker');
 
 beforeAll(async () => {
   database = await createPostgresDatabase();
@@ -21,10 +20,7 @@ beforeAll(async () => {
     PARLEY_REDIS_PREFIX: prefix,
   });
 });
-afterAll(async () => {
-  await database.drop();
-  await forgetRedisKeys(process.env.TEST_REDIS_URL!, prefix);
-});
+afterAll(() => database.drop());
 
 describe('parley worker', () => {
   it('upserts the schedules in Redis, runs, and stops cleanly on SIGTERM', async () => {

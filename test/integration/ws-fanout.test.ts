@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeminiFake } from '../fakes/gemini.js';
 import { createPostgresDatabase } from '../helpers/database.js';
 import { cleanEnv, runParley, startParley, type ParleyServer } from '../helpers/processes.js';
-import { forgetRedisKeys } from '../helpers/redis-keys.js';
+import { testRedisPrefix } from '../helpers/redis-prefix.js';
 import { connectLive, type Frame, type LiveClient } from '../helpers/ws.js';
 
 /**
@@ -18,7 +17,7 @@ let serverA: ParleyServer;
 let serverB: ParleyServer;
 const clients: LiveClient[] = [];
 
-const prefix = `parley-test-ws-${randomBytes(4).toString('hex')}`;
+const prefix = testRedisPrefix('ws');
 
 beforeAll(async () => {
   database = await createPostgresDatabase();
@@ -41,7 +40,6 @@ afterAll(async () => {
   await Promise.all([serverA, serverB].map((server) => server?.stop()));
   await gemini?.close();
   await database?.drop();
-  await forgetRedisKeys(process.env.TEST_REDIS_URL!, prefix);
 });
 
 async function business(username: string): Promise<string> {

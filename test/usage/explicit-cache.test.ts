@@ -2,13 +2,12 @@ import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findUser } from '../../src/auth/auth.service.js';
 import { usageRecords } from '../../src/db/schema/index.js';
-import { randomBytes } from 'node:crypto';
 import { createLocalCache, type Cache } from '../../src/infra/cache.js';
 import { createRedisCache } from '../../src/infra/redis-cache.js';
 import type { EmulatorRequest } from '../../src/emulator/request.js';
 import { GeminiFake } from '../fakes/gemini.js';
 import { createAiTestApp, TEST_GEMINI_KEY, type AiTestApp } from '../helpers/ai.js';
-import { forgetRedisKeys } from '../helpers/redis-keys.js';
+import { testRedisPrefix } from '../helpers/redis-prefix.js';
 
 /**
  * PARLEY_EXPLICIT_CACHE=on: a business whose stable prompt reaches the model's minimum gets one
@@ -23,7 +22,7 @@ let other: AiTestApp;
 
 const ENV = { GEMINI_RETRIES: '0', PARLEY_EXPLICIT_CACHE: 'on', PARLEY_ALLOWED_MODELS: 'gemini-2.5-flash' };
 
-const sharedPrefix = `parley-test-explicit-${randomBytes(4).toString('hex')}`;
+const sharedPrefix = testRedisPrefix('explicit');
 
 beforeAll(async () => {
   gemini = await GeminiFake.start({ apiKey: TEST_GEMINI_KEY, now: () => clock });
@@ -46,7 +45,6 @@ afterAll(async () => {
   await other.close();
   await gemini.close();
   await shared.close();
-  if (process.env.TEST_REDIS_URL) await forgetRedisKeys(process.env.TEST_REDIS_URL, sharedPrefix);
 });
 beforeEach(() => gemini.reset());
 afterEach(() => {
