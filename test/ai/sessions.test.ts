@@ -200,3 +200,27 @@ describe('POST /api/v1/ai/sessions/{id}/send/', () => {
     expect(empty.json()).toMatchObject({ errors: { message: expect.any(Array) } });
   });
 });
+
+describe('POST /api/v1/ai/ask/ by a returning customer', () => {
+  it('goes on in their conversation, announced only when it opened', async () => {
+    const cora = await t.business('cora');
+    const ask = async (question: string) => {
+      t.gemini.enqueue({ text: `About "${question}": yes.` });
+      const response = await t.as(cora, {
+        method: 'POST',
+        url: '/api/v1/ai/ask/',
+        payload: { question, customer_id: 'gil@example.com' },
+      });
+      expect(response.statusCode).toBe(200);
+      return response.json<{ session_id: string }>().session_id;
+    };
+    t.published.length = 0;
+    const first = await ask('Open on Sunday?');
+    const second = await ask('And on Monday?');
+    expect(second).toBe(first);
+    const created = t.published.filter(({ event }) => event.type === 'conversation.created');
+    expect(created).toHaveLength(1);
+    const detail = await t.as(cora, { method: 'GET', url: `/api/v1/ai/sessions/${first}/` });
+    expect(detail.json<{ message_count: number }>().message_count).toBe(4);
+  });
+});
